@@ -1,0 +1,210 @@
+# Copyright: (c) 2026, Da Nang city IT infrastructure centre
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one model of the city's accounts, shared by every module and backend.
+
+Plain values only: no I/O here. Errors are values (``Problem``) until the edge, where a module
+reports all of them at once (ARCHITECTURE: "errors are values until the edge").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any, Iterable, Optional
+
+if TYPE_CHECKING:  # only a type: the model does no name parsing (vietnamese.py does)
+    from ansible_collections.danang.mail.plugins.module_utils.vietnamese import PersonName
+
+DEFAULT_DOMAIN = "danang.gov.vn"  # R-01
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with the input, located precisely enough for an operator to fix it.
+
+    ``source`` is the file (or ``requests`` for module input), ``entry`` the item inside it
+    (``people[3] (id CB-0042)``), ``field`` the key that is wrong.
+    """
+
+    source: str
+    entry: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = ": ".join(part for part in (self.source, self.entry, self.field) if part)
+        return f"{where}: {self.message}" if where else self.message
+
+
+class ValidationFailed(Exception):
+    """Raised at the edge of the library with every problem found; nothing was changed."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+# --- Desired state: what the city wants to exist (agencies/*.yml) -------------------------------
+
+KIND_AGENCY = "agency"  # R-10, R-21
+KIND_DEPARTMENT = "department"  # R-11, R-21
+KIND_PERSON = "person"  # R-12, R-20
+
+STATE_ACTIVE = "active"
+STATE_DISABLED = "disabled"
+STATE_REMOVED = "removed"
+PERSON_STATES: tuple[str, ...] = (STATE_ACTIVE, STATE_DISABLED, STATE_REMOVED)
+# States that hold an address: a removed person keeps what the ledger issued but gets nothing new.
+STATES_WITH_ADDRESS: frozenset[str] = frozenset({STATE_ACTIVE, STATE_DISABLED})
+
+SYSTEM_EXCHANGE = "exchange"  # R-02
+SYSTEM_OBM = "obm"  # R-02
+SYSTEMS: tuple[str, ...] = (SYSTEM_EXCHANGE, SYSTEM_OBM)
+
+
+def agency_holder_id(abbreviation: str) -> str:
+    """The ledger's holder id of an agency mailbox (R-10): ``agency/<abbreviation>``.
+
+    Person ids never contain ``/`` (the schema refuses it), so the three id spaces never meet.
+    """
+    return f"{KIND_AGENCY}/{abbreviation}"
+
+
+def department_holder_id(agency: str, abbreviation: str) -> str:
+    """The ledger's holder id of a department mailbox (R-11): ``department/<agency>/<abbreviation>``."""
+    return f"{KIND_DEPARTMENT}/{agency}/{abbreviation}"
+
+
+@dataclass(frozen=True)
+class Department:
+    """A department (phòng ban) of an agency; ``mailbox`` asks for a department mailbox (R-11)."""
+
+    abbreviation: str
+    name: str
+    mailbox: bool
+    agency: str
+
+    @property
+    def holder_id(self) -> str:
+        return department_holder_id(self.agency, self.abbreviation)
+
+
+@dataclass(frozen=True)
+class Person:
+    """A civil servant who holds (or held) a personal mailbox (R-12, R-20).
+
+    ``rank`` is the leadership rank (cấp bậc, chức vụ lãnh đạo): a higher number is a higher rank
+    and wins a same-day collision (R-14). ``requested_on`` orders collisions (R-13).
+    """
+
+    id: str
+    name: PersonName
+    agency: str
+    department: Optional[str]
+    rank: int
+    requested_on: date
+    state: str = STATE_ACTIVE
+    systems: frozenset[str] = frozenset(SYSTEMS)
+
+    @property
+    def holds_address(self) -> bool:
+        return self.state in STATES_WITH_ADDRESS
+
+
+@dataclass(frozen=True)
+class Agency:
+    """An agency (cơ quan) with its departments and people, as read from ``source``."""
+
+    abbreviation: str
+    name: str
+    mailbox: bool
+    departments: tuple[Department, ...] = ()
+    people: tuple[Person, ...] = ()
+    source: str = ""
+
+    @property
+    def holder_id(self) -> str:
+        return agency_holder_id(self.abbreviation)
+
+    def find_department(self, abbreviation: str) -> Optional[Department]:
+        return next((d for d in self.departments if d.abbreviation == abbreviation), None)
+
+
+@dataclass(frozen=True)
+class DesiredState:
+    """Every agency of one environment; agencies are kept sorted by abbreviation."""
+
+    agencies: tuple[Agency, ...] = ()
+
+    def people(self, states: Optional[Iterable[str]] = None) -> tuple[Person, ...]:
+        wanted = frozenset(states) if states is not None else None
+        return tuple(p for a in self.agencies for p in a.people if wanted is None or p.state in wanted)
+
+    def departments(self) -> tuple[Department, ...]:
+        return tuple(d for a in self.agencies for d in a.departments)
+
+    def find_agency(self, abbreviation: str) -> Optional[Agency]:
+        return next((a for a in self.agencies if a.abbreviation == abbreviation), None)
+
+    def find_person(self, person_id: str) -> Optional[Person]:
+        return next((p for p in self.people() if p.id == person_id), None)
+
+    def count_people(self) -> dict[str, int]:
+        """People by state, every state present (``{"active": 50, "disabled": 3, "removed": 2}``)."""
+        counts = dict.fromkeys(PERSON_STATES, 0)
+        for person in self.people():
+            counts[person.state] += 1
+        return counts
+
+    def address_requests(self) -> list[dict[str, Any]]:
+        """The request list for ``danang.mail.address_alloc``: see :func:`address_requests`."""
+        return address_requests(self)
+
+
+def person_request(person: Person) -> dict[str, Any]:
+    """One person's address request (R-12…R-14), with the name already split into its parts.
+
+    The explicit parts are passed on (not the display form) so that names whose order is not
+    family-middle-given (H'Maryam Niê) give the same address in the allocator as here (R-15).
+    """
+    request: dict[str, Any] = {
+        "id": person.id,
+        "kind": KIND_PERSON,
+        "family_name": " ".join(person.name.family),
+        "given_name": " ".join(person.name.given),
+        "rank": person.rank,
+        "requested_on": person.requested_on.isoformat(),
+        "agency": person.agency,
+    }
+    if person.name.middle:
+        request["middle_name"] = " ".join(person.name.middle)
+    return request
+
+
+def address_requests(state: DesiredState) -> list[dict[str, Any]]:
+    """What needs an address, in a stable order: agencies, then departments, then people.
+
+    - agencies with ``mailbox: true`` (R-10): ``{id: agency/<abbr>, kind: agency, abbreviation}``
+    - departments with ``mailbox: true`` (R-11):
+      ``{id: department/<agency>/<abbr>, kind: department, abbreviation, agency}``
+    - people in state active or disabled (R-12): removed people get no new address; the ledger
+      keeps the one they had, so it is never reissued (R-03).
+    """
+    requests: list[dict[str, Any]] = []
+    for agency in state.agencies:
+        if agency.mailbox:
+            requests.append(
+                {"id": agency.holder_id, "kind": KIND_AGENCY, "abbreviation": agency.abbreviation}
+            )
+    for department in state.departments():
+        if department.mailbox:
+            requests.append(
+                {
+                    "id": department.holder_id,
+                    "kind": KIND_DEPARTMENT,
+                    "abbreviation": department.abbreviation,
+                    "agency": department.agency,
+                }
+            )
+    requests.extend(person_request(p) for p in state.people(STATES_WITH_ADDRESS))
+    return requests
