@@ -1,0 +1,299 @@
+# Copyright: (c) 2026, Da Nang city IT infrastructure centre
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""JSON Schemas (draft 2020-12) of the desired-state files, as Python data.
+
+Module utils are shipped zipped, so a data file beside them cannot be read at run time: the
+schemas live here, and ``schemas/*.schema.json`` in the collection are exports of them for
+editors (yaml-language-server modelines). Regenerate or check the exports with::
+
+    PYTHONPATH=collections python -m \\
+        ansible_collections.danang.mail.plugins.module_utils.desired_state_schema [--check]
+
+A unit test asserts the committed exports equal these dicts, so they never drift.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+SCHEMA_BASE_URI = "https://example.invalid/danang/mail/schemas/"
+
+# Local parts are ASCII; a hyphen is kept for the R-11 form <department>-<agency>, so an
+# abbreviation never contains one.
+ABBREVIATION_PATTERN = "^[a-z][a-z0-9]{0,31}$"
+# The records software's codes (CB-2017-000123); never a "/", which the holder ids of agencies
+# and departments use (model.agency_holder_id).
+PERSON_ID_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+# Personal data needed by the password checks (R-43): never in an agency file.
+PERSONAL_DATA_KEYS = frozenset(
+    {"birth_date", "date_of_birth", "dob", "birthday", "phone", "phone_number", "mobile", "telephone"}
+)
+PERSONAL_DATA_FILE = "inventories/<env>/personal_data.vault.yml"
+
+_NAME_TEXT: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": 200}
+
+
+def _text(title: str, description: str, **extra: Any) -> dict[str, Any]:
+    return {"title": title, "description": description, **_NAME_TEXT, **extra}
+
+
+DEPARTMENT_SCHEMA: dict[str, Any] = {
+    "title": "Department (phòng ban)",
+    "description": "A department of the agency; with mailbox: true it gets a department mailbox (R-11).",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["abbreviation", "name"],
+    "properties": {
+        "abbreviation": {
+            "title": "Abbreviation",
+            "description": (
+                "Lower-case ASCII letters and digits, unique within the agency; the local part of the "
+                "department mailbox (cntt@), or <abbreviation>-<agency>@ when agencies share it (R-11)."
+            ),
+            "type": "string",
+            "pattern": ABBREVIATION_PATTERN,
+            "examples": ["cntt", "thanhtra", "vanphong"],
+        },
+        "name": _text(
+            "Name", "Vietnamese name in Unicode (TCVN 6909, R-15).", examples=["Phòng Công nghệ thông tin"]
+        ),
+        "mailbox": {
+            "title": "Department mailbox",
+            "description": "Whether the department has its own mailbox (R-11).",
+            "type": "boolean",
+            "default": False,
+        },
+    },
+}
+
+PERSON_SCHEMA: dict[str, Any] = {
+    "title": "Person (cán bộ, công chức)",
+    "description": (
+        "A civil servant with a personal mailbox (R-12, R-20). Give full_name, or the explicit parts "
+        "family_name + given_name (+ middle_name); explicit parts win. Personal data for the password "
+        f"checks (birth date, phone; R-43) is not kept here but in {PERSONAL_DATA_FILE} (ansible-vault)."
+    ),
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["id", "requested_on"],
+    "anyOf": [{"required": ["full_name"]}, {"required": ["family_name", "given_name"]}],
+    "dependentRequired": {
+        "family_name": ["given_name"],
+        "given_name": ["family_name"],
+        "middle_name": ["family_name", "given_name"],
+    },
+    "properties": {
+        "id": {
+            "title": "Person id",
+            "description": (
+                "The id in the civil-servant records software (R-72), unique across the city; the "
+                "ledger keys the address on it, so it never changes."
+            ),
+            "type": "string",
+            "pattern": PERSON_ID_PATTERN,
+            "examples": ["CB-2017-000123"],
+        },
+        "full_name": _text(
+            "Full name",
+            "Family, middle and given name in that order (Nguyễn Văn Dũng). Use the explicit parts "
+            "when the order differs (two-word given names, Central Highlands names).",
+            examples=["Nguyễn Văn Dũng"],
+        ),
+        "family_name": _text("Family name (họ)", "May have two words (Âu Dương).", examples=["Niê"]),
+        "middle_name": _text("Middle name (tên đệm)", "Zero or more words.", examples=["Văn", "Thị Thu"]),
+        "given_name": _text("Given name (tên)", "May have two words (Bình Minh).", examples=["H'Maryam"]),
+        "department": {
+            "title": "Department",
+            "description": "Abbreviation of one of this agency's departments, or null.",
+            "type": ["string", "null"],
+            "pattern": ABBREVIATION_PATTERN,
+        },
+        "rank": {
+            "title": "Leadership rank (cấp bậc, chức vụ lãnh đạo)",
+            "description": (
+                "A higher number is a higher rank; on a same-day collision the highest rank keeps the "
+                "plain address (R-14). 0 for staff without a leadership post."
+            ),
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 99,
+            "default": 0,
+        },
+        "requested_on": {
+            "title": "Requested on",
+            "description": (
+                "Date of the request (YYYY-MM-DD, records software or form 01, R-20); the first to request "
+                "gets the plain address (R-13)."
+            ),
+            "type": "string",
+            "format": "date",
+            "pattern": DATE_PATTERN,
+        },
+        "state": {
+            "title": "State",
+            "description": (
+                "active: mailbox in use; disabled: locked, address kept; removed: cancelled, the ledger "
+                "keeps the address and never reissues it to anyone else (R-03)."
+            ),
+            "enum": ["active", "disabled", "removed"],
+            "default": "active",
+        },
+        "systems": {
+            "title": "Systems",
+            "description": "Where the account exists (R-02); both by default.",
+            "type": "array",
+            "items": {"enum": ["exchange", "obm"]},
+            "minItems": 1,
+            "uniqueItems": True,
+            "default": ["exchange", "obm"],
+        },
+    },
+}
+
+AGENCY_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": SCHEMA_BASE_URI + "desired_state.agency.schema.json",
+    "title": "Agency (cơ quan) of the Da Nang city e-mail system",
+    "description": (
+        "One file per agency: inventories/<env>/desired_state/agencies/<abbreviation>.yml "
+        "(Decision 3712/QĐ-UBND). Loaded and checked by danang.mail.desired_state_info."
+    ),
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["abbreviation", "name"],
+    "properties": {
+        "abbreviation": {
+            "title": "Abbreviation",
+            "description": (
+                "Lower-case ASCII letters and digits, unique in the city and equal to the file name; the "
+                "local part of the agency mailbox (stttt@, R-10)."
+            ),
+            "type": "string",
+            "pattern": ABBREVIATION_PATTERN,
+            "examples": ["stttt", "stc", "ubndhc"],
+        },
+        "name": _text(
+            "Name", "Vietnamese name in Unicode (TCVN 6909, R-15).", examples=["Sở Thông tin và Truyền thông"]
+        ),
+        "mailbox": {
+            "title": "Agency mailbox",
+            "description": "Whether the agency has an agency mailbox (R-10, R-21, R-71).",
+            "type": "boolean",
+            "default": True,
+        },
+        "departments": {
+            "title": "Departments",
+            "type": "array",
+            "items": {"$ref": "#/$defs/department"},
+            "default": [],
+        },
+        "people": {
+            "title": "People",
+            "type": "array",
+            "items": {"$ref": "#/$defs/person"},
+            "default": [],
+        },
+    },
+    "$defs": {"department": DEPARTMENT_SCHEMA, "person": PERSON_SCHEMA},
+}
+
+LEDGER_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": SCHEMA_BASE_URI + "ledger.schema.json",
+    "title": "Ledger of every address ever issued",
+    "description": (
+        "inventories/<env>/desired_state/ledger.yml, written by danang.mail.address_alloc only. An "
+        "address is never reissued to another holder (R-03, R-13); reissuing to the same holder after "
+        "reclamation (R-23) gives back the same address."
+    ),
+    "type": "object",
+    "required": ["addresses"],
+    "properties": {
+        "addresses": {
+            "title": "Addresses",
+            "description": "Full address (local part @ domain, R-01) to its holder.",
+            "type": "object",
+            "propertyNames": {"pattern": "^[a-z0-9][a-z0-9.-]*@[a-z0-9.-]+$"},
+            "additionalProperties": {"$ref": "#/$defs/entry"},
+        },
+    },
+    "$defs": {
+        "entry": {
+            "title": "Ledger entry",
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["kind", "id", "issued_on", "status"],
+            "properties": {
+                "kind": {
+                    "title": "Kind",
+                    "description": "Holder kind; reserved for names kept back (chanthurac, R-51).",
+                    "enum": ["person", "agency", "department", "reserved"],
+                },
+                "id": {
+                    "title": "Holder id",
+                    "description": "Person id, agency/<abbr> or department/<agency>/<abbr>.",
+                    "type": "string",
+                    "minLength": 1,
+                },
+                "issued_on": {
+                    "title": "Issued on",
+                    "type": "string",
+                    "format": "date",
+                    "pattern": DATE_PATTERN,
+                },
+                "status": {
+                    "title": "Status",
+                    "description": "Status of the address as kept by the allocator (issued, reclaimed …).",
+                    "type": "string",
+                    "minLength": 1,
+                },
+                "abbreviation": {"title": "Abbreviation", "type": "string", "pattern": ABBREVIATION_PATTERN},
+                "agency": {"title": "Agency", "type": "string", "pattern": ABBREVIATION_PATTERN},
+            },
+        },
+    },
+}
+
+# Export file name (under the collection's schemas/ directory) -> schema.
+EXPORTS: dict[str, dict[str, Any]] = {
+    "desired_state.agency.schema.json": AGENCY_SCHEMA,
+    "ledger.schema.json": LEDGER_SCHEMA,
+}
+
+
+def render(schema: dict[str, Any]) -> str:
+    """The exported text: stable key order as written here, UTF-8, two-space indent."""
+    return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+
+
+def schemas_dir() -> Path:
+    """``<collection>/schemas`` (this file is ``<collection>/plugins/module_utils/…``)."""
+    return Path(__file__).resolve().parents[2] / "schemas"
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    """Write the exports, or with ``--check`` report the ones that differ (exit 1)."""
+    args = sys.argv[1:] if argv is None else argv
+    check = "--check" in args
+    stale = []
+    for file_name, schema in EXPORTS.items():
+        target = schemas_dir() / file_name
+        text = render(schema)
+        current = target.read_text(encoding="utf-8") if target.exists() else None
+        if current == text:
+            continue
+        stale.append(file_name)
+        if not check:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+    for file_name in stale:
+        print(f"{'stale' if check else 'wrote'}: schemas/{file_name}")
+    return 1 if check and stale else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
