@@ -217,7 +217,7 @@ LEDGER_SCHEMA: dict[str, Any] = {
             "title": "Addresses",
             "description": "Full address (local part @ domain, R-01) to its holder.",
             "type": "object",
-            "propertyNames": {"pattern": "^[a-z0-9][a-z0-9.-]*@[a-z0-9.-]+$"},
+            "propertyNames": {"pattern": "^[a-z0-9][a-z0-9._-]*@[a-z0-9][a-z0-9.-]*$"},
             "additionalProperties": {"$ref": "#/$defs/entry"},
         },
     },
@@ -230,8 +230,8 @@ LEDGER_SCHEMA: dict[str, Any] = {
             "properties": {
                 "kind": {
                     "title": "Kind",
-                    "description": "Holder kind; reserved for names kept back (chanthurac, R-51).",
-                    "enum": ["person", "agency", "department", "reserved"],
+                    "description": "Holder: personal (R-12), agency (R-10) or department (R-11) mailbox.",
+                    "enum": ["person", "agency", "department"],
                 },
                 "id": {
                     "title": "Holder id",
@@ -247,12 +247,21 @@ LEDGER_SCHEMA: dict[str, Any] = {
                 },
                 "status": {
                     "title": "Status",
-                    "description": "Status of the address as kept by the allocator (issued, reclaimed …).",
-                    "type": "string",
-                    "minLength": 1,
+                    "description": "reclaimed (R-23) and removed keep the address for the same holder.",
+                    "enum": ["active", "disabled", "reclaimed", "removed"],
                 },
-                "abbreviation": {"title": "Abbreviation", "type": "string", "pattern": ABBREVIATION_PATTERN},
-                "agency": {"title": "Agency", "type": "string", "pattern": ABBREVIATION_PATTERN},
+                "abbreviation": {
+                    "title": "Abbreviation",
+                    "description": "Departments only: the department's abbreviation.",
+                    "type": "string",
+                    "pattern": ABBREVIATION_PATTERN,
+                },
+                "agency": {
+                    "title": "Agency",
+                    "description": "Departments only: the agency's abbreviation.",
+                    "type": "string",
+                    "pattern": ABBREVIATION_PATTERN,
+                },
             },
         },
     },

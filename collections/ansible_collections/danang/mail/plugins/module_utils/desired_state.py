@@ -1,0 +1,416 @@
+# Copyright: (c) 2026, Da Nang city IT infrastructure centre
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Load and validate ``<desired_state>/agencies/*.yml`` into a :class:`DesiredState`.
+
+Every problem in the whole tree is collected and raised together as one ``ValidationFailed``
+(ARCHITECTURE: errors are values until the edge). The loader reads only; it never writes.
+
+Checks, in order: YAML (safe, duplicate keys refused), the JSON Schema
+(``desired_state_schema.AGENCY_SCHEMA``), then the rules a schema cannot express: file name equal
+to the abbreviation, agency abbreviations unique in the city (R-10), person ids unique across
+files (the ledger keys addresses on them, R-03), department abbreviations unique within an agency
+(R-11), a person's department known, and the Vietnamese text rules (R-12, R-15).
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from datetime import date
+from typing import Any, Optional, Union
+
+from ansible_collections.danang.mail.plugins.module_utils.desired_state_schema import (
+    AGENCY_SCHEMA,
+    PERSONAL_DATA_FILE,
+    PERSONAL_DATA_KEYS,
+)
+from ansible_collections.danang.mail.plugins.module_utils.model import (
+    PERSON_STATES,
+    SYSTEMS,
+    Agency,
+    Department,
+    DesiredState,
+    Person,
+    Problem,
+    ValidationFailed,
+)
+from ansible_collections.danang.mail.plugins.module_utils.vietnamese import (
+    InvalidName,
+    check_vietnamese_text,
+    parse_person_name,
+)
+
+try:
+    import yaml
+
+    HAS_YAML = True
+    YAML_IMPORT_ERROR: Optional[str] = None
+except ImportError:
+    HAS_YAML = False
+    YAML_IMPORT_ERROR = traceback.format_exc()
+
+try:
+    from jsonschema import Draft202012Validator
+
+    HAS_JSONSCHEMA = True
+    JSONSCHEMA_IMPORT_ERROR: Optional[str] = None
+except ImportError:
+    HAS_JSONSCHEMA = False
+    JSONSCHEMA_IMPORT_ERROR = traceback.format_exc()
+
+AGENCIES_DIR = "agencies"
+AGENCY_SUFFIX = ".yml"
+NAME_FIELDS = ("full_name", "family_name", "middle_name", "given_name")
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+class MissingLibrary(RuntimeError):
+    """A Python library the loader needs is not installed; ``name`` is its pip name."""
+
+    def __init__(self, name: str, import_traceback: Optional[str]) -> None:
+        self.name = name
+        self.import_traceback = import_traceback
+        super().__init__(f"the Python library {name} is needed to load the desired state")
+
+
+def require_libraries() -> None:
+    """Raise :class:`MissingLibrary` unless PyYAML and jsonschema import (checked at the edge)."""
+    if not HAS_YAML:
+        raise MissingLibrary("PyYAML", YAML_IMPORT_ERROR)
+    if not HAS_JSONSCHEMA:
+        raise MissingLibrary("jsonschema", JSONSCHEMA_IMPORT_ERROR)
+
+
+# --- YAML ------------------------------------------------------------------------------------
+
+if HAS_YAML:
+
+    class _StrictLoader(yaml.SafeLoader):
+        """Safe loading; duplicate keys refused; dates stay strings (the schema checks them)."""
+
+        def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
+            seen: dict[Any, Any] = {}
+            for key_node, _value in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        "while constructing a mapping",
+                        node.start_mark,
+                        f"duplicate key {key!r} (first on line {seen[key].line + 1})",
+                        key_node.start_mark,
+                    )
+                seen[key] = key_node.start_mark
+            return super().construct_mapping(node, deep=deep)
+
+    _StrictLoader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+
+def _read_yaml(path: str, problems: list[Problem]) -> Any:
+    try:
+        with open(path, encoding="utf-8") as stream:
+            data = yaml.load(stream, Loader=_StrictLoader)  # a SafeLoader subclass
+    except UnicodeDecodeError as err:
+        problems.append(Problem(path, "", "", f"not UTF-8 text ({err.reason} at byte {err.start}) (R-15)"))
+        return None
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        text = " ".join(part for part in (err.context, err.problem) if part)
+        problems.append(Problem(path, where, "", f"invalid YAML: {text}"))
+        return None
+    except yaml.YAMLError as err:
+        problems.append(Problem(path, "", "", f"invalid YAML: {err}"))
+        return None
+    if data is None:
+        problems.append(
+            Problem(path, "", "", "the file is empty: an agency file needs abbreviation and name")
+        )
+    return data
+
+
+# --- Schema ----------------------------------------------------------------------------------
+
+
+def _entry_label(data: Any, path: list[Any]) -> tuple[str, list[Any]]:
+    """``people[3] (id CB-0042)`` and the rest of the path, for a path into an agency file."""
+    if len(path) >= 2 and path[0] in ("people", "departments") and isinstance(path[1], int):
+        label = f"{path[0]}[{path[1]}]"
+        try:
+            item = data[path[0]][path[1]]
+        except (KeyError, IndexError, TypeError):
+            item = None
+        if isinstance(item, dict):
+            key = "id" if path[0] == "people" else "abbreviation"
+            if isinstance(item.get(key), str):
+                label += f" ({key} {item[key]})"
+        return label, path[2:]
+    return "", path
+
+
+def _field(path: list[Any]) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _join(parent: str, child: str) -> str:
+    return f"{parent}.{child}" if parent else child
+
+
+def _schema_problems(data: Any, source: str) -> list[Problem]:
+    problems: list[Problem] = []
+    validator = Draft202012Validator(AGENCY_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    for error in validator.iter_errors(data):
+        entry, rest = _entry_label(data, list(error.absolute_path))
+        field = _field(rest)
+        kind = error.validator
+        if kind == "required":
+            for name in error.validator_value:
+                if isinstance(error.instance, dict) and name not in error.instance:
+                    problems.append(Problem(source, entry, _join(field, name), "is required"))
+        elif kind == "additionalProperties" and isinstance(error.instance, dict):
+            known = error.schema.get("properties", {})
+            for key in sorted(str(k) for k in error.instance if k not in known):
+                if key in PERSONAL_DATA_KEYS:
+                    message = (
+                        "personal data must not be kept in plain git: put it in the ansible-vault file "
+                        f"{PERSONAL_DATA_FILE}, keyed by person id (R-43)"
+                    )
+                else:
+                    message = f"unknown key (allowed: {', '.join(known)})"
+                problems.append(Problem(source, entry, _join(field, key), message))
+        elif kind == "anyOf" and entry.startswith("people"):
+            message = "a name is needed: full_name, or family_name and given_name (R-12)"
+            problems.append(Problem(source, entry, field, message))
+        elif kind == "dependentRequired":
+            problems.append(Problem(source, entry, field, error.message))
+        elif kind == "enum":
+            allowed = ", ".join(str(v) for v in error.validator_value)
+            problems.append(
+                Problem(source, entry, field, f"must be one of {allowed}, not {error.instance!r}")
+            )
+        elif kind == "pattern":
+            hint = error.schema.get("description") or f"pattern {error.validator_value}"
+            problems.append(Problem(source, entry, field, f"{error.instance!r} is not valid: {hint}"))
+        elif kind == "format":
+            problems.append(Problem(source, entry, field, f"{error.instance!r} is not a date (YYYY-MM-DD)"))
+        else:
+            problems.append(Problem(source, entry, field, error.message))
+    return problems
+
+
+# --- Semantic checks and the model ------------------------------------------------------------
+
+
+class _Tree:
+    """State shared across files while loading: what was seen where, and what was found wrong."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self.agency_sources: dict[str, str] = {}
+        self.person_sources: dict[str, str] = {}
+        self.legacy: list[tuple[Problem, str]] = []
+
+    def text_problem(self, source: str, entry: str, err: InvalidName, field: str) -> None:
+        message = err.message
+        if err.legacy_encoding:
+            message += f" (looks like {err.legacy_encoding}"
+            message += f"; it may read {err.converted!r})" if err.converted else ")"
+        problem = Problem(source, entry, err.field or field, message)
+        self.problems.append(problem)
+        if err.legacy_encoding:
+            self.legacy.append((problem, err.legacy_encoding))
+
+
+def _text(tree: _Tree, value: Any, source: str, entry: str, field: str) -> Optional[str]:
+    if not isinstance(value, str):
+        return None  # the schema reported it
+    try:
+        return check_vietnamese_text(value, field)
+    except InvalidName as err:
+        tree.text_problem(source, entry, err, field)
+        return None
+
+
+def _departments(tree: _Tree, raw: Any, agency: str, source: str) -> Optional[list[Department]]:
+    result: Optional[list[Department]] = []
+    seen: dict[str, str] = {}
+    for index, item in enumerate(raw if isinstance(raw, list) else []):
+        if not isinstance(item, dict):
+            result = None
+            continue
+        abbr = item.get("abbreviation")
+        entry = f"departments[{index}]" + (f" (abbreviation {abbr})" if isinstance(abbr, str) else "")
+        if isinstance(abbr, str) and abbr in seen:
+            message = f"duplicate department abbreviation {abbr!r} (also {seen[abbr]}) (R-11)"
+            tree.problems.append(Problem(source, entry, "abbreviation", message))
+        elif isinstance(abbr, str):
+            seen[abbr] = f"departments[{index}]"
+        name = _text(tree, item.get("name"), source, entry, "name")
+        mailbox = item.get("mailbox", False)
+        if result is None or not isinstance(abbr, str) or name is None or not isinstance(mailbox, bool):
+            result = None
+            continue
+        result.append(Department(abbr, name, mailbox, agency))
+    return result
+
+
+def _person(
+    tree: _Tree, item: Any, index: int, agency: str, departments: set[str], source: str
+) -> Optional[Person]:
+    if not isinstance(item, dict):
+        return None
+    person_id = item.get("id")
+    entry = f"people[{index}]" + (f" (id {person_id})" if isinstance(person_id, str) else "")
+    ok = True
+    if isinstance(person_id, str):
+        first = tree.person_sources.get(person_id)
+        if first is not None:
+            message = (
+                f"duplicate person id {person_id!r}: also {first} (ids are unique across the city, R-72)"
+            )
+            tree.problems.append(Problem(source, entry, "id", message))
+            ok = False
+        else:
+            tree.person_sources[person_id] = f"{source} {entry}"
+    department = item.get("department")
+    if isinstance(department, str) and department not in departments:
+        known = ", ".join(sorted(departments)) or "none"
+        message = f"unknown department {department!r} (this agency has: {known})"
+        tree.problems.append(Problem(source, entry, "department", message))
+        ok = False
+    parts = {key: item[key] for key in NAME_FIELDS if isinstance(item.get(key), str)}
+    name = None
+    if parts:
+        try:
+            name = parse_person_name(
+                parts.get("full_name"),
+                family_name=parts.get("family_name"),
+                middle_name=parts.get("middle_name"),
+                given_name=parts.get("given_name"),
+            )
+        except InvalidName as err:
+            field = "full_name" if "full_name" in parts and "given_name" not in parts else "given_name"
+            tree.text_problem(source, entry, err, field)
+    try:
+        requested_on = date.fromisoformat(item.get("requested_on", ""))
+    except (TypeError, ValueError):
+        requested_on = None  # the schema reported it
+    rank = item.get("rank", 0)
+    state = item.get("state", PERSON_STATES[0])
+    systems = item.get("systems", list(SYSTEMS))
+    valid = (
+        isinstance(person_id, str)
+        and name is not None
+        and requested_on is not None
+        and isinstance(rank, int)
+        and not isinstance(rank, bool)
+        and state in PERSON_STATES
+        and isinstance(systems, list)
+        and all(s in SYSTEMS for s in systems)
+        and (department is None or isinstance(department, str))
+    )
+    if not (ok and valid):
+        return None
+    return Person(person_id, name, agency, department, rank, requested_on, state, frozenset(systems))
+
+
+def _agency(tree: _Tree, data: Any, source: str, file_name: str) -> Optional[Agency]:
+    if not isinstance(data, dict):
+        return None  # the schema reported it
+    abbr = data.get("abbreviation")
+    if isinstance(abbr, str):
+        expected = abbr + AGENCY_SUFFIX
+        if file_name != expected:
+            message = f"the file of agency {abbr!r} must be named {expected}"
+            tree.problems.append(Problem(source, "", "abbreviation", message))
+        first = tree.agency_sources.get(abbr)
+        if first is not None:
+            message = f"duplicate agency abbreviation {abbr!r}: also in {first} (R-10)"
+            tree.problems.append(Problem(source, "", "abbreviation", message))
+        else:
+            tree.agency_sources[abbr] = source
+    name = _text(tree, data.get("name"), source, "", "name")
+    departments = _departments(tree, data.get("departments", []), str(abbr), source)
+    known = {
+        d.get("abbreviation")
+        for d in data.get("departments", []) or []
+        if isinstance(d, dict) and isinstance(d.get("abbreviation"), str)
+    }
+    raw_people = data.get("people", [])
+    people = [
+        _person(tree, item, index, str(abbr), known, source)
+        for index, item in enumerate(raw_people if isinstance(raw_people, list) else [])
+    ]
+    mailbox = data.get("mailbox", True)
+    if not isinstance(abbr, str) or name is None or departments is None or not isinstance(mailbox, bool):
+        return None
+    if any(p is None for p in people):
+        return None
+    return Agency(abbr, name, mailbox, tuple(departments), tuple(p for p in people if p), source)
+
+
+def _legacy_problem(tree: _Tree, root: str) -> Problem:
+    encodings = sorted({encoding for _problem, encoding in tree.legacy})
+    first = tree.legacy[0][0]
+    where = " ".join(part for part in (first.source, first.entry, first.field) if part)
+    message = (
+        f"the whole import is refused: {len(tree.legacy)} name(s) look like legacy {'/'.join(encodings)} "
+        f"text (first: {where}). Legacy-encoded text can also read as valid Vietnamese, so once one name "
+        "comes from a legacy export every name in the tree is suspect: convert the export to Unicode "
+        "(TCVN 6909) and import it again (R-15)"
+    )
+    return Problem(root, "", "", message)
+
+
+def agency_files(root: PathLike) -> list[str]:
+    """``<root>/agencies/*`` (hidden files such as ``.keep`` left out), sorted."""
+    directory = os.path.join(os.fspath(root), AGENCIES_DIR)
+    return sorted(
+        os.path.join(directory, name)
+        for name in os.listdir(directory)
+        if not name.startswith(".") and os.path.isfile(os.path.join(directory, name))
+    )
+
+
+def load_desired_state(path: PathLike) -> DesiredState:
+    """Read and check ``<path>/agencies/*.yml``; raise ``ValidationFailed`` with every problem.
+
+    Raises :class:`MissingLibrary` when PyYAML or jsonschema is not installed.
+    """
+    require_libraries()
+    root = os.fspath(path)
+    tree = _Tree()
+    if not os.path.isdir(os.path.join(root, AGENCIES_DIR)):
+        message = f"no {AGENCIES_DIR}/ directory: the desired state is {AGENCIES_DIR}/<abbreviation>.yml"
+        raise ValidationFailed([Problem(root, "", "", message)])
+    agencies: list[Agency] = []
+    complete = True
+    for file_path in agency_files(root):
+        file_name = os.path.basename(file_path)
+        if not file_name.endswith(AGENCY_SUFFIX):
+            message = f"not an agency file: agency files are named <abbreviation>{AGENCY_SUFFIX}"
+            tree.problems.append(Problem(file_path, "", "", message))
+            continue
+        data = _read_yaml(file_path, tree.problems)
+        if data is None:
+            complete = False
+            continue
+        tree.problems.extend(_schema_problems(data, file_path))
+        agency = _agency(tree, data, file_path, file_name)
+        if agency is None:
+            complete = False
+        else:
+            agencies.append(agency)
+    if tree.legacy:
+        tree.problems.append(_legacy_problem(tree, root))
+    if tree.problems:
+        raise ValidationFailed(tree.problems)
+    if not complete:  # cannot happen without a problem; a guard, never a silent partial model
+        raise ValidationFailed([Problem(root, "", "", "the desired state could not be read completely")])
+    return DesiredState(tuple(sorted(agencies, key=lambda a: a.abbreviation)))
