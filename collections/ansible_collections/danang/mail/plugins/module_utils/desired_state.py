@@ -217,11 +217,7 @@ class _Tree:
         self.legacy: list[tuple[Problem, str]] = []
 
     def text_problem(self, source: str, entry: str, err: InvalidName, field: str) -> None:
-        message = err.message
-        if err.legacy_encoding:
-            message += f" (looks like {err.legacy_encoding}"
-            message += f"; it may read {err.converted!r})" if err.converted else ")"
-        problem = Problem(source, entry, err.field or field, message)
+        problem = Problem(source, entry, err.field or field, err.message)  # names the encoding
         self.problems.append(problem)
         if err.legacy_encoding:
             self.legacy.append((problem, err.legacy_encoding))

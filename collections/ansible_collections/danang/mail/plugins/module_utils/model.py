@@ -111,6 +111,14 @@ class Person:
         return self.state in STATES_WITH_ADDRESS
 
 
+def count_by_state(people: Iterable[Person]) -> dict[str, int]:
+    """People by state, every state present, in the order of ``PERSON_STATES``."""
+    counts = dict.fromkeys(PERSON_STATES, 0)
+    for person in people:
+        counts[person.state] += 1
+    return counts
+
+
 @dataclass(frozen=True)
 class Agency:
     """An agency (cơ quan) with its departments and people, as read from ``source``."""
@@ -125,6 +133,9 @@ class Agency:
     @property
     def holder_id(self) -> str:
         return agency_holder_id(self.abbreviation)
+
+    def count_people(self) -> dict[str, int]:
+        return count_by_state(self.people)
 
     def find_department(self, abbreviation: str) -> Optional[Department]:
         return next((d for d in self.departments if d.abbreviation == abbreviation), None)
@@ -151,10 +162,7 @@ class DesiredState:
 
     def count_people(self) -> dict[str, int]:
         """People by state, every state present (``{"active": 50, "disabled": 3, "removed": 2}``)."""
-        counts = dict.fromkeys(PERSON_STATES, 0)
-        for person in self.people():
-            counts[person.state] += 1
-        return counts
+        return count_by_state(self.people())
 
     def address_requests(self) -> list[dict[str, Any]]:
         """The request list for ``danang.mail.address_alloc``: see :func:`address_requests`."""

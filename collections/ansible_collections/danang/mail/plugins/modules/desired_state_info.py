@@ -1,0 +1,173 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, Da Nang city IT infrastructure centre
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# ruff: noqa: E402 - Ansible modules import after DOCUMENTATION/EXAMPLES/RETURN
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: desired_state_info
+short_description: Load and validate the desired state of the Da Nang city e-mail system
+version_added: 0.1.0
+description:
+  - Reads C(agencies/*.yml) under O(path), one file per agency named C(<abbreviation>.yml), and checks
+    it against the agency JSON Schema and the rules of Decision 3712/QĐ-UBND (R-10 to R-15).
+  - Reports every problem at once, each naming the file, the entry (for example
+    C(people[3] (id CB-2017-000123))) and the field.
+  - Refuses the whole tree when any name looks like text from a legacy TCVN3 or VNI export (R-15).
+  - Returns counts, a summary per agency and the address requests for M(danang.mail.address_alloc).
+  - Reads files only; it never changes anything. Runs on the control node, where the desired state
+    lives (use it in a play on C(localhost)).
+author:
+  - Da Nang city IT infrastructure centre (@danang)
+requirements:
+  - jsonschema
+  - PyYAML
+options:
+  path:
+    description:
+      - The desired-state directory of one environment, for example
+        C(inventories/lab/desired_state); agency files are read from its C(agencies/) subdirectory.
+    type: path
+    required: true
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing) when in diff mode.
+    support: none
+    details: The module only reads; it never reports a change.
+notes:
+  - Birth dates and phone numbers (needed by the password checks, R-43) are refused in agency files;
+    they belong in the ansible-vault file C(inventories/<env>/personal_data.vault.yml).
+seealso:
+  - module: danang.mail.address_alloc
+"""
+
+EXAMPLES = r"""
+- name: Validate the lab city and get its address requests
+  danang.mail.desired_state_info:
+    path: "{{ inventory_dir }}/desired_state"
+  delegate_to: localhost
+  run_once: true
+  register: desired
+
+- name: Allocate the addresses
+  danang.mail.address_alloc:
+    requests: "{{ desired.address_requests }}"
+  delegate_to: localhost
+  run_once: true
+"""
+
+RETURN = r"""
+agencies:
+  description: Number of agencies.
+  returned: success
+  type: int
+  sample: 6
+people:
+  description: Number of people by state.
+  returned: success
+  type: dict
+  sample: {active: 54, disabled: 3, removed: 3}
+summary:
+  description: One entry per agency, sorted by abbreviation.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    abbreviation:
+      description: The agency's abbreviation.
+      type: str
+      sample: stttt
+    name:
+      description: The agency's name, normalised to NFC.
+      type: str
+      sample: Sở Thông tin và Truyền thông
+    departments:
+      description: Number of departments.
+      type: int
+      sample: 3
+    people:
+      description: Number of people by state.
+      type: dict
+      sample: {active: 12, disabled: 1, removed: 1}
+address_requests:
+  description:
+    - What needs an address, for M(danang.mail.address_alloc), agencies first, then departments, then people.
+    - Agencies and departments with a mailbox (R-10, R-11); people in state active or disabled (R-12).
+      Removed people get no new address; the ledger keeps the one they had.
+    - Person names are given as explicit parts; C(middle_name) is left out when there is none.
+  returned: success
+  type: list
+  elements: dict
+  sample:
+    - {id: agency/stttt, kind: agency, abbreviation: stttt}
+    - {id: department/stttt/thanhtra, kind: department, abbreviation: thanhtra, agency: stttt}
+    - id: CB-2017-000101
+      kind: person
+      family_name: Nguyễn
+      middle_name: Văn
+      given_name: Dũng
+      rank: 3
+      requested_on: "2017-08-01"
+      agency: stttt
+problems:
+  description: Every problem found, as C(file: entry: field: message); the module fails when there is one.
+  returned: failure
+  type: list
+  elements: str
+  sample:
+    - "agencies/stc.yml: people[3] (id CB-2019-000301): department: unknown department 'qlds'"
+"""
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.danang.mail.plugins.module_utils.desired_state import (
+    MissingLibrary,
+    load_desired_state,
+)
+from ansible_collections.danang.mail.plugins.module_utils.model import ValidationFailed
+
+
+def summarise(state):
+    """The module's result for a valid desired state (no business rule here)."""
+    summary = []
+    for agency in state.agencies:
+        summary.append(
+            {
+                "abbreviation": agency.abbreviation,
+                "name": agency.name,
+                "departments": len(agency.departments),
+                "people": agency.count_people(),
+            }
+        )
+    return {
+        "agencies": len(state.agencies),
+        "people": state.count_people(),
+        "summary": summary,
+        "address_requests": state.address_requests(),
+    }
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec={"path": {"type": "path", "required": True}},
+        supports_check_mode=True,
+    )
+    path = module.params["path"]
+    try:
+        state = load_desired_state(path)
+    except MissingLibrary as err:
+        module.fail_json(msg=missing_required_lib(err.name), exception=err.import_traceback)
+    except ValidationFailed as err:
+        problems = [str(problem) for problem in err.problems]
+        module.fail_json(msg=f"the desired state in {path} has {len(problems)} problem(s)", problems=problems)
+    except OSError as err:
+        module.fail_json(msg=f"cannot read the desired state in {path}: {err}")
+    module.exit_json(changed=False, **summarise(state))
+
+
+if __name__ == "__main__":
+    main()
