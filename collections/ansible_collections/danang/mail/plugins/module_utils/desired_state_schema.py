@@ -300,9 +300,9 @@ def main(argv: Optional[list[str]] = None) -> int:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
     for file_name in stale:
-        print(f"{'stale' if check else 'wrote'}: schemas/{file_name}")
+        sys.stdout.write(f"{'stale' if check else 'wrote'}: schemas/{file_name}\n")
     return 1 if check and stale else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

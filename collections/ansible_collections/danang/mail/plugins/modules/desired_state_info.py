@@ -115,7 +115,7 @@ address_requests:
       requested_on: "2017-08-01"
       agency: stttt
 problems:
-  description: Every problem found, as C(file: entry: field: message); the module fails when there is one.
+  description: "Every problem found, as C(file: entry: field: message); the module fails when there is one."
   returned: failure
   type: list
   elements: str
