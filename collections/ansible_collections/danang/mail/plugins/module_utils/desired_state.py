@@ -281,8 +281,9 @@ def _person(
         tree.problems.append(Problem(source, entry, "department", message))
         ok = False
     parts = {key: item[key] for key in NAME_FIELDS if isinstance(item.get(key), str)}
+    explicit = {"family_name", "given_name"} <= parts.keys()
     name = None
-    if parts:
+    if explicit or parts.keys() == {"full_name"}:  # other shapes: the schema reported them
         try:
             name = parse_person_name(
                 parts.get("full_name"),
@@ -291,8 +292,7 @@ def _person(
                 given_name=parts.get("given_name"),
             )
         except InvalidName as err:
-            field = "full_name" if "full_name" in parts and "given_name" not in parts else "given_name"
-            tree.text_problem(source, entry, err, field)
+            tree.text_problem(source, entry, err, "given_name" if explicit else "full_name")
     try:
         requested_on = date.fromisoformat(item.get("requested_on", ""))
     except (TypeError, ValueError):
@@ -405,8 +405,6 @@ def load_desired_state(path: PathLike) -> DesiredState:
             agencies.append(agency)
     if tree.legacy:
         tree.problems.append(_legacy_problem(tree, root))
-    if tree.problems:
-        raise ValidationFailed(tree.problems)
-    if not complete:  # cannot happen without a problem; a guard, never a silent partial model
-        raise ValidationFailed([Problem(root, "", "", "the desired state could not be read completely")])
+    if tree.problems or not complete:  # never a partial model: something unread is a problem
+        raise ValidationFailed(tree.problems or [Problem(root, "", "", "the desired state is incomplete")])
     return DesiredState(tuple(sorted(agencies, key=lambda a: a.abbreviation)))

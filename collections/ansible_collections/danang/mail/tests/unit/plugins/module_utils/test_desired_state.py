@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import json
 import unicodedata
 from datetime import date
 from pathlib import Path
@@ -13,7 +12,6 @@ from typing import Any
 import pytest
 import yaml
 from ansible_collections.danang.mail.plugins.module_utils import desired_state as loader
-from ansible_collections.danang.mail.plugins.module_utils import desired_state_schema as schema
 from ansible_collections.danang.mail.plugins.module_utils.desired_state import (
     MissingLibrary,
     load_desired_state,
@@ -24,7 +22,6 @@ from ansible_collections.danang.mail.plugins.module_utils.model import (
     agency_holder_id,
     department_holder_id,
 )
-from jsonschema import Draft202012Validator
 
 REPO = Path(__file__).resolve().parents[8]
 LAB = REPO / "inventories" / "lab" / "desired_state"
@@ -243,7 +240,8 @@ def test_a_person_needs_a_name(tmp_path: Path) -> None:
     )
     problems = problems_of(tmp_path)
     assert "a name is needed" in next(p for p in problems if p.entry.startswith("people[0]")).message
-    assert any(p.entry.startswith("people[1]") and "given_name" in p.message for p in problems)
+    (partial,) = [p for p in problems if p.entry.startswith("people[1]")]  # reported once, not twice
+    assert "given_name" in partial.message
 
 
 @pytest.mark.parametrize(
@@ -447,37 +445,3 @@ def test_lab_files_carry_the_schema_modeline() -> None:
 @pytest.mark.skipif(not PRODUCTION.is_dir(), reason="runs from the repository only")
 def test_production_skeleton_loads_empty() -> None:
     assert load_desired_state(PRODUCTION).agencies == ()
-
-
-@pytest.mark.parametrize(("file_name", "data"), list(schema.EXPORTS.items()))
-def test_committed_schema_exports_equal_the_dicts(file_name: str, data: dict[str, Any]) -> None:
-    path = schema.schemas_dir() / file_name
-    assert json.loads(path.read_text(encoding="utf-8")) == data
-    assert path.read_text(encoding="utf-8") == schema.render(data)
-    Draft202012Validator.check_schema(data)
-    assert schema.main(["--check"]) == 0
-
-
-def test_ledger_schema_accepts_the_ledger_shape() -> None:
-    ledger = {
-        "addresses": {
-            "dungnv@danang.gov.vn": {
-                "kind": "person",
-                "id": "CB-1",
-                "issued_on": "2017-08-01",
-                "status": "active",
-            },
-            "thanhtra-stttt@danang.gov.vn": {
-                "kind": "department",
-                "id": department_holder_id("stttt", "thanhtra"),
-                "issued_on": "2017-08-01",
-                "status": "active",
-                "abbreviation": "thanhtra",
-                "agency": "stttt",
-            },
-        }
-    }
-    validator = Draft202012Validator(schema.LEDGER_SCHEMA)
-    assert list(validator.iter_errors(ledger)) == []
-    ledger["addresses"]["Bad Address"] = {"kind": "robot", "id": "x", "issued_on": "soon", "status": "active"}
-    assert len(list(validator.iter_errors(ledger))) == 3
