@@ -296,13 +296,14 @@ def allocate(
         kind_wrong = any(p.field == "kind" for p in request.problems)
         if held is not None and held.kind != request.kind and not kind_wrong:
             request.problem("kind", f"{request.id} holds {held.address} in the ledger as a {held.kind}")
-        problems.extend(request.problems)
-    if problems:
-        raise ValidationFailed(problems)
+    if any(p.source == "domain" for p in problems):
+        raise ValidationFailed(problems + [p for r in checked for p in r.problems])
 
+    # The valid new requests are allocated even when others are invalid, only to report their
+    # problems too (a taken agency address, a local part too long): nothing is returned then.
     issuer = _Issuer(ledger, domain, frozenset(reserved_set), today)
     addresses: dict[str, str] = {r.id: in_ledger[r.id].address for r in checked if r.id in in_ledger}
-    new = [r for r in checked if r.id not in in_ledger]
+    new = [r for r in checked if r.id not in in_ledger and not r.problems]
 
     for request in sorted((r for r in new if r.kind == "agency"), key=lambda r: r.id):
         reason = issuer.refusal(request.abbreviation)
@@ -315,9 +316,9 @@ def allocate(
     for entry in ledger:
         if entry.kind == "department" and entry.abbreviation:
             sharing[entry.abbreviation].add(entry.id)
-    for request in new:
-        if request.kind == "department":
-            sharing[request.abbreviation].add(request.id)
+    for request in checked:  # invalid departments count too, so a valid one's form is the right one
+        if request.kind == "department" and request.abbreviation and request.id not in in_ledger:
+            sharing[request.abbreviation].add(request.id or f"requests[{request.index}]")
     for request in sorted((r for r in new if r.kind == "department"), key=lambda r: r.id):
         shared = len(sharing[request.abbreviation]) > 1
         local = f"{request.abbreviation}-{request.agency}" if shared else request.abbreviation
@@ -345,7 +346,7 @@ def allocate(
         else:
             addresses[request.id] = issuer.issue(request, local)
 
-    problems = [p for request in checked for p in request.problems]
+    problems += [p for request in checked for p in request.problems]
     if problems:
         raise ValidationFailed(problems)
     return AllocationResult(

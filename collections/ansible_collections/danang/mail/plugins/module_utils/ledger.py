@@ -227,11 +227,16 @@ def _entry(address: object, value: object, source: str, problems: list[Problem])
     )
 
 
-def load_ledger(path: str) -> Ledger:
-    """Read the ledger at ``path``; a missing file is an empty ledger (created on first write)."""
+def _require_directory(path: str) -> None:
+    """The ledger's directory must exist: a typo in the path must not start a new, empty ledger."""
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise ValidationFailed([Problem(path, "", "", f"the directory {directory} does not exist")])
+
+
+def load_ledger(path: str) -> Ledger:
+    """Read the ledger at ``path``; a missing file is an empty ledger (created on first write)."""
+    _require_directory(path)
     try:
         with open(path, encoding="utf-8") as handle:
             text = handle.read()
@@ -320,6 +325,7 @@ def ledger_lock(path: str, timeout: float | None = None, poll: float = 0.1) -> I
     Hold it from reading the ledger to writing it, so that two runs on one control node never
     issue one address twice. ``timeout`` None waits for ever.
     """
+    _require_directory(path)
     fd = os.open(lock_path(path), os.O_RDWR | os.O_CREAT, 0o644)
     try:
         deadline = None if timeout is None else time.monotonic() + timeout

@@ -200,6 +200,16 @@ def test_invalid_requests_refuse_everything_and_every_problem_is_listed():
     assert not any("requests[0]" in p for p in problems)
 
 
+def test_allocation_problems_are_reported_beside_invalid_requests():
+    problems = refused(
+        [P("CB-1", on="x"), A("CQ-1", "abuse"), D("PB-1", "cntt", "Bad"), D("PB-2", "cntt", "b")]
+    )
+    assert any("requests[0] (id CB-1): requested_on" in p for p in problems)
+    assert any("requests[1] (id CQ-1): abbreviation: abuse@danang.gov.vn is reserved" in p for p in problems)
+    assert any("requests[2] (id PB-1): agency: must match" in p for p in problems)
+    assert len(problems) == 3  # PB-2 is valid: cntt-b@ (shared with the invalid PB-1), no problem
+
+
 def test_ledger_holders_are_validated_too():
     problems = refused([P("CB-1", "")], [held("dungnv", "CB-1")])
     assert any(p.startswith("requests: requests[0] (id CB-1)") for p in problems), problems

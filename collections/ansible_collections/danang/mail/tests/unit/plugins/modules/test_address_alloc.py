@@ -1,0 +1,246 @@
+# Copyright: (c) 2026, Da Nang city IT infrastructure centre
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""danang.mail.address_alloc run in-process, as ansible-core's own module unit tests do."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from ansible.module_utils.testing import patch_module_args
+from ansible_collections.danang.mail.plugins.modules import address_alloc
+
+DUNG, NGO_DUNG = "Nguyễn Văn Dũng", "Ngô Văn Dũng"
+TCVN3_DUNG = "NguyÔn V¨n Dòng"  # "Nguyễn Văn Dũng" in TCVN3 bytes read as cp1252 (R-15)
+COLLECTIONS = Path(address_alloc.__file__).resolve().parents[5]  # …/collections (ansible_collections' parent)
+
+
+def person(holder: str, name: str = DUNG, on: str = "2026-11-20", **extra) -> dict:
+    return {"id": holder, "full_name": name, "requested_on": on, **extra}
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Path:
+    return tmp_path / "ledger.yml"
+
+
+@pytest.fixture
+def module(capsys):
+    """Run the module with ``args``; return its JSON result with the exit code as ``rc``."""
+
+    def run(args: dict, check_mode: bool = False, diff: bool = False) -> dict:
+        args = {"today": "2026-11-29", **args, "_ansible_check_mode": check_mode, "_ansible_diff": diff}
+        with patch_module_args(args), pytest.raises(SystemExit) as exc:
+            address_alloc.main()
+        result = json.loads(capsys.readouterr().out)
+        result["rc"] = exc.value.code
+        return result
+
+    return run
+
+
+def test_allocates_writes_ledger_and_returns_addresses(module, ledger):
+    result = module(
+        {
+            "ledger": str(ledger),
+            "requests": [
+                person("CB-1"),
+                person("CB-2", NGO_DUNG, rank=2),  # same day, higher rank: plain form (R-14)
+                {"id": "agency/stttt", "kind": "agency", "abbreviation": "stttt"},
+                {
+                    "id": "department/stttt/thanhtra",
+                    "kind": "department",
+                    "abbreviation": "thanhtra",
+                    "agency": "stttt",
+                },
+            ],
+        }
+    )
+    assert result["rc"] == 0, result
+    assert result["changed"] is True
+    assert result["addresses"] == {
+        "CB-1": "dungnv1@danang.gov.vn",
+        "CB-2": "dungnv@danang.gov.vn",
+        "agency/stttt": "stttt@danang.gov.vn",
+        "department/stttt/thanhtra": "thanhtra@danang.gov.vn",
+    }
+    assert [a["id"] for a in result["allocated"]] == [
+        "agency/stttt",
+        "department/stttt/thanhtra",
+        "CB-2",
+        "CB-1",
+    ]
+    lines = ledger.read_text(encoding="utf-8").splitlines()
+    assert (
+        lines[-1]
+        == "  dungnv1@danang.gov.vn: {kind: person, id: CB-1, issued_on: 2026-11-29, status: active}"
+    )
+    assert lines[-3].startswith("  thanhtra@danang.gov.vn: {kind: department, id: department/stttt/thanhtra,")
+
+
+def test_second_run_changes_nothing_and_leaves_ledger_untouched(module, ledger):
+    args = {"ledger": str(ledger), "requests": [person("CB-1")]}
+    assert module(args)["changed"] is True
+    os.utime(ledger, (1_000_000, 1_000_000))
+    before = os.stat(ledger)
+    args["requests"] = [person("CB-1", "Nguyễn Thị Lan", on="2026-12-01", rank=5)]  # renamed: same address
+    result = module(args, diff=True)
+    assert result["changed"] is False
+    assert result["allocated"] == []
+    assert result["addresses"] == {"CB-1": "dungnv@danang.gov.vn"}
+    assert "diff" not in result
+    after = os.stat(ledger)
+    assert (after.st_ino, after.st_mtime) == (before.st_ino, before.st_mtime)
+
+
+def test_check_mode_writes_nothing_and_predicts(module, ledger, tmp_path):
+    result = module({"ledger": str(ledger), "requests": [person("CB-1")]}, check_mode=True, diff=True)
+    assert result["rc"] == 0
+    assert result["changed"] is True
+    assert result["allocated"] == [{"id": "CB-1", "address": "dungnv@danang.gov.vn"}]
+    assert os.listdir(tmp_path) == []  # no ledger, no lock file
+    line = "  dungnv@danang.gov.vn: {kind: person, id: CB-1, issued_on: 2026-11-29, status: active}\n"
+    assert result["diff"]["after"].endswith("addresses:\n" + line)
+
+
+def test_check_mode_on_existing_ledger_keeps_it_byte_for_byte(module, ledger):
+    module({"ledger": str(ledger), "requests": [person("CB-1")]})
+    text = ledger.read_bytes()
+    result = module({"ledger": str(ledger), "requests": [person("CB-1"), person("CB-2")]}, check_mode=True)
+    assert result["changed"] is True
+    assert result["addresses"]["CB-2"] == "dungnv1@danang.gov.vn"
+    assert ledger.read_bytes() == text
+
+
+def test_diff_is_the_appended_lines(module, ledger):
+    module({"ledger": str(ledger), "requests": [person("CB-1")]})
+    old = ledger.read_text(encoding="utf-8")
+    result = module({"ledger": str(ledger), "requests": [person("CB-1"), person("CB-2")]}, diff=True)
+    line = "  dungnv1@danang.gov.vn: {kind: person, id: CB-2, issued_on: 2026-11-29, status: active}\n"
+    assert result["diff"]["before"] == ""
+    assert result["diff"]["after"] == line
+    assert ledger.read_text(encoding="utf-8") == old + line  # appended, never reordered
+
+
+def test_invalid_request_refuses_everything_and_lists_every_problem(module, ledger):
+    module({"ledger": str(ledger), "requests": [person("CB-1")]})
+    text = ledger.read_bytes()
+    result = module(
+        {
+            "ledger": str(ledger),
+            "requests": [
+                person("CB-2"),
+                person("CB-3", on="20/11/2026"),
+                {"id": "CB-4", "full_name": DUNG},
+                {"id": "CQ-1", "kind": "agency", "abbreviation": "postmaster"},
+            ],
+        }
+    )
+    assert result["failed"] is True
+    assert result["msg"].startswith("3 problem(s): nothing was allocated and the ledger is unchanged.")
+    problems = result["problems"]
+    assert len(problems) == 3
+    assert any(p.startswith("requests: requests[1] (id CB-3): requested_on:") for p in problems)
+    assert any(p.startswith("requests: requests[2] (id CB-4): requested_on: required") for p in problems)
+    assert any("postmaster@danang.gov.vn is reserved" in p for p in problems)
+    assert ledger.read_bytes() == text
+
+
+def test_legacy_import_message_counts_names_and_encoding(module, ledger):
+    requests = [person("CB-1"), person("CB-2", TCVN3_DUNG), person("CB-3", TCVN3_DUNG)]
+    result = module({"ledger": str(ledger), "requests": requests})
+    assert result["failed"] is True
+    assert "2 of 3 names look like legacy-encoded text (2 look like TCVN3)" in result["msg"]
+    assert not ledger.exists()
+
+
+def test_duplicate_ledger_key_is_refused_naming_file_and_key(module, ledger):
+    entry = "  dungnv@danang.gov.vn: {kind: person, id: CB-1, issued_on: 2026-11-29, status: active}\n"
+    ledger.write_text("addresses:\n" + entry + entry.replace("CB-1", "CB-9"), encoding="utf-8")
+    result = module({"ledger": str(ledger), "requests": [person("CB-2")]})
+    assert result["failed"] is True
+    assert any(
+        str(ledger) in p and "dungnv@danang.gov.vn" in p and "duplicate key" in p for p in result["problems"]
+    )
+
+
+def test_argument_spec_checks_and_bad_today(module, ledger):
+    assert "id" in module({"ledger": str(ledger), "requests": [{"full_name": DUNG}]})["msg"]
+    assert "kind" in module({"ledger": str(ledger), "requests": [{"id": "X", "kind": "robot"}]})["msg"]
+    result = module({"ledger": str(ledger), "requests": [], "today": "29/11/2026"})
+    assert result["problems"] == ["today: must be a date YYYY-MM-DD, not '29/11/2026'"]
+
+
+def test_dates_domain_and_reserved_options(module, ledger):
+    result = module(
+        {
+            "ledger": str(ledger),
+            "requests": [person("CB-1", on=datetime.date(2026, 11, 20))],
+            "domain": "hue.gov.vn",
+            "reserved": ["dungnv"],
+            "today": None,
+        }
+    )
+    assert result["addresses"] == {"CB-1": "dungnv1@hue.gov.vn"}
+    assert f"issued_on: {datetime.date.today().isoformat()}" in ledger.read_text(encoding="utf-8")
+
+
+def test_missing_ledger_directory_fails(module, tmp_path):
+    result = module({"ledger": str(tmp_path / "nope" / "ledger.yml"), "requests": [person("CB-1")]})
+    assert result["failed"] is True
+    assert "does not exist" in result["msg"]
+
+
+DRIVER = textwrap.dedent(
+    """
+    import contextlib, json, sys, time
+    from ansible.module_utils.testing import patch_module_args
+    from ansible_collections.danang.mail.plugins.modules import address_alloc
+
+    args, use_lock = json.loads(sys.argv[1]), sys.argv[2] == "lock"
+    real = address_alloc.allocate
+
+    def slow(*a, **k):  # widen the window between reading the ledger and writing it
+        time.sleep(0.5)
+        return real(*a, **k)
+
+    address_alloc.allocate = slow
+    if not use_lock:
+        address_alloc.ledger_lock = lambda path: contextlib.nullcontext()
+    with patch_module_args(args):
+        address_alloc.main()
+    """
+)
+
+
+def run_two_at_once(ledger: Path, use_lock: bool) -> list[dict]:
+    env = {**os.environ, "PYTHONPATH": str(COLLECTIONS)}
+    runs = []
+    for holder in ("CB-1", "CB-2"):
+        args = {"ledger": str(ledger), "today": "2026-11-29", "requests": [person(holder)]}
+        mode = "lock" if use_lock else "nolock"
+        command = [sys.executable, "-c", DRIVER, json.dumps(args), mode]
+        runs.append(subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+    return [json.loads(run.communicate(timeout=60)[0]) for run in runs]
+
+
+def test_lock_prevents_two_runs_issuing_one_address(ledger):
+    results = run_two_at_once(ledger, use_lock=True)
+    issued = sorted(address for result in results for address in result["addresses"].values())
+    assert issued == ["dungnv1@danang.gov.vn", "dungnv@danang.gov.vn"]
+    text = ledger.read_text(encoding="utf-8")
+    assert text.count("id: CB-1") == 1
+    assert text.count("id: CB-2") == 1
+
+
+def test_without_the_lock_the_race_is_real(ledger):
+    """The control for the test above: the race the lock prevents does happen without it."""
+    results = run_two_at_once(ledger, use_lock=False)
+    issued = [address for result in results for address in result["addresses"].values()]
+    assert issued == ["dungnv@danang.gov.vn", "dungnv@danang.gov.vn"]
