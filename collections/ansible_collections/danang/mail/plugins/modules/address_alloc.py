@@ -196,7 +196,10 @@ allocated:
       sample: dungnv@danang.gov.vn
   sample: [{id: CB-2017-000101, address: dungnv@danang.gov.vn}]
 problems:
-  description: Every problem found, as C(source: entry: field: message); the module fails when there is one.
+  description:
+    - "Every problem found, as C(source: entry: field: message); the module fails when there is one."
+    - The first ones, and how many names looked like legacy-encoded text and in which encoding (R-15),
+      are also in C(msg).
   returned: failure
   type: list
   elements: str
