@@ -36,7 +36,7 @@ plan: venv
 
 test: lint unit sanity integration
 
-lint: yamllint ruff ansible-lint
+lint: yamllint ruff ansible-lint schema
 
 yamllint: venv
 	$(BIN)/yamllint --strict .
@@ -59,6 +59,10 @@ unit: venv
 
 integration: venv
 	$(BIN)/python -m pytest -q tests/integration
+
+# The JSON Schemas for editors are exports of desired_state_schema.py: fail when they drift.
+schema: venv
+	PYTHONPATH=collections $(BIN)/python -m ansible_collections.danang.mail.plugins.module_utils.desired_state_schema --check
 
 clean:
 	rm -rf $(VENV) $(COLLECTION)/tests/output .pytest_cache .ruff_cache .hypothesis
