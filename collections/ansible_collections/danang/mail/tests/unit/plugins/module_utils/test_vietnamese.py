@@ -451,7 +451,7 @@ def test_invalid_name_is_a_value_error_with_fields_and_survives_pickling() -> No
         "Phòng Tài chính - Kế hoạch",
         "UBND quận Hải Châu",
         "Trung tâm CNTT & TT (số 2)",
-        "Ban Quản lý dự án “Đầu tư”, giai đoạn 2021\u20132025",
+        "Ban Quản lý dự án \u201cĐầu tư\u201d, giai đoạn 2021\u20132025",
         "TTĐT",
     ],
 )
