@@ -137,8 +137,13 @@ def _validate(index: int, raw: Any, legacy: Counter[str]) -> _Request:
         return request
     holder = raw.get("id")
     request = _Request(index=index, id=holder if isinstance(holder, str) else "", kind="person")
-    if not isinstance(holder, str) or not holder.strip() or holder != holder.strip():
-        request.problem("id", "required: a non-empty string without surrounding spaces")
+    if (
+        not isinstance(holder, str)
+        or not holder.strip()
+        or holder != holder.strip()
+        or not holder.isprintable()
+    ):
+        request.problem("id", "required: a non-empty printable string without surrounding spaces")
     kind = raw.get("kind") if _present(raw.get("kind")) else "person"
     if kind not in _FIELDS:
         request.problem("kind", f"must be one of {', '.join(_FIELDS)}, not {kind!r}")

@@ -29,10 +29,18 @@ import os
 import re
 import tempfile
 import time
+import traceback
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-import yaml
+try:
+    import yaml
+
+    HAS_YAML = True
+    YAML_IMPORT_ERROR: str | None = None
+except ImportError:  # the module reports it with missing_required_lib
+    HAS_YAML = False
+    YAML_IMPORT_ERROR = traceback.format_exc()
 from ansible_collections.danang.mail.plugins.module_utils.model import Problem, ValidationFailed
 
 KINDS = ("person", "agency", "department")
@@ -45,7 +53,8 @@ HEADER = """\
 """
 
 _ADDRESS = re.compile(r"^[a-z0-9][a-z0-9._-]*@[a-z0-9][a-z0-9.-]*$")
-_PLAIN_SCALAR = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@/+-]*$")
+_PLAIN_SCALAR = re.compile(r"^[A-Za-z][A-Za-z0-9._@/+-]*$")
+_YAML_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null"})
 _FIELDS = {
     "person": ("kind", "id", "issued_on", "status"),
     "agency": ("kind", "id", "issued_on", "status"),
@@ -100,41 +109,42 @@ class Ledger:
 
 
 def _scalar(value: str) -> str:
-    """A string as a YAML scalar: plain when it reads back unchanged, else JSON-quoted."""
-    if value.isdigit():
-        # Leading zeros read as octal or int in YAML 1.1: quote every all-digit value.
-        return json.dumps(value, ensure_ascii=False)
-    if _PLAIN_SCALAR.match(value):
-        try:
-            if yaml.safe_load(f"k: {value}") == {"k": value}:
-                return value
-        except yaml.YAMLError:
-            pass
+    """A string as a YAML scalar: plain when it cannot read back as anything else, else JSON-quoted.
+
+    Plain only when it starts with a letter (never a number, date, or YAML indicator), holds no
+    flow or comment characters, and is not one of YAML 1.1's boolean or null words.
+    """
+    if _PLAIN_SCALAR.match(value) and value.lower() not in _YAML_WORDS:
+        return value
     return json.dumps(value, ensure_ascii=False)
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that refuses a mapping with the same key twice (PyYAML keeps the last one)."""
+if HAS_YAML:
 
-    duplicates: list[tuple[str, int]]
+    class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when present
+        """SafeLoader that refuses a mapping with the same key twice (PyYAML keeps the last one)."""
 
+        duplicates: list[tuple[str, int]]
 
-def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
-    loader.flatten_mapping(node)
-    seen: set = set()
-    for key_node, _value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        try:
-            duplicate = key in seen
-        except TypeError:  # unhashable key: let the base constructor report it
-            continue
-        if duplicate:
-            loader.duplicates.append((str(key), key_node.start_mark.line + 1))
-        seen.add(key)
-    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+    def _construct_unique_mapping(
+        loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False
+    ) -> dict:
+        loader.flatten_mapping(node)
+        seen: set = set()
+        for key_node, _value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            try:
+                duplicate = key in seen
+            except TypeError:  # unhashable key: let the base constructor report it
+                continue
+            if duplicate:
+                loader.duplicates.append((str(key), key_node.start_mark.line + 1))
+            seen.add(key)
+        return yaml.constructor.SafeConstructor.construct_mapping(loader, node, deep=deep)
 
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping)
+    _UniqueKeyLoader.add_constructor(
+        yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping
+    )
 
 
 def parse_ledger(text: str, source: str) -> tuple[LedgerEntry, ...]:

@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # Copyright: (c) 2026, Da Nang city IT infrastructure centre
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-# ruff: noqa: E402 - Ansible modules import after DOCUMENTATION/EXAMPLES/RETURN
+
 
 from __future__ import annotations
 
@@ -212,9 +212,11 @@ import datetime
 import re
 from typing import Any
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.danang.mail.plugins.module_utils.allocation import allocate
 from ansible_collections.danang.mail.plugins.module_utils.ledger import (
+    HAS_YAML,
+    YAML_IMPORT_ERROR,
     appended_text,
     ledger_lock,
     load_ledger,
@@ -304,6 +306,8 @@ def run(module: AnsibleModule) -> dict[str, Any]:
 
 def main() -> None:
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    if not HAS_YAML:
+        module.fail_json(msg=missing_required_lib("PyYAML"), exception=YAML_IMPORT_ERROR)
     try:
         output = run(module)
     except ValidationFailed as exc:

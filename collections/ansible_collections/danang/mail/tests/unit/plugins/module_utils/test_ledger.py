@@ -24,6 +24,8 @@ from ansible_collections.danang.mail.plugins.module_utils.ledger import (
     parse_ledger,
 )
 from ansible_collections.danang.mail.plugins.module_utils.model import ValidationFailed
+from hypothesis import given
+from hypothesis import strategies as st
 
 DAY = datetime.date(2026, 11, 29)
 TEXT = """\
@@ -158,6 +160,13 @@ def test_lines_are_one_flow_mapping_and_read_back():
     text = appended_text(Ledger("ledger.yml", (), None), entries)
     assert all(line.count("\n") == 1 for line in (e.to_line() for e in entries))
     assert parse_ledger(text, "ledger.yml") == entries
+
+
+@given(st.text(min_size=1).filter(lambda s: s.isprintable() and s == s.strip()))
+def test_any_printable_id_reads_back_unchanged(holder):  # allocation refuses other ids
+    entry = person("a@danang.gov.vn", holder)
+    assert entry.to_line().count("\n") == 1
+    assert parse_ledger("addresses:\n" + entry.to_line(), "ledger.yml") == (entry,)
 
 
 def test_new_ledger_gets_header_and_block():
