@@ -18,7 +18,9 @@ and byte-order marks are removed. Anything that is not valid Vietnamese is refus
 ``InvalidName``, never turned into a wrong address: digits, symbols, control characters, letters
 outside the Vietnamese alphabet (Cyrillic, CJK, ç ñ ü ø ...), and words with Vietnamese marks that
 are not well-formed syllables (vowel group and tone placement are checked, consonant clusters are
-not, so Niê, Krông, Kđăm, Adrơng, Ayŭn pass). Plain ASCII words skip the syllable check.
+not, so Niê, Krông, Kđăm, Adrơng, Ayŭn pass). Plain ASCII words skip the syllable check. A word
+whose syllables meet vowel to vowel with marks (Alêô) is refused like VNI text; write the break
+with a hyphen (Alê-ô: same address) or without marks.
 
 Legacy encodings: text from old TCVN3 (ABC) or VNI exports is refused with a message naming the
 encoding and what the text would read as once converted. Residual risk: some legacy words are
@@ -143,8 +145,12 @@ def check_vietnamese_text(text: str, field: str) -> str:
 # --- Validation -------------------------------------------------------------------------------
 
 
-def _char_problem(char: str, where: str) -> str:
-    """Why ``char`` (not a Vietnamese letter, not allowed here) makes ``where`` invalid."""
+_NAME_CHARS = "a name has only letters, spaces, apostrophes and hyphens"
+_TEXT_CHARS = "only letters, spaces, digits 0-9 and ordinary punctuation are allowed"
+
+
+def _char_problem(char: str, where: str, allowed: str) -> str:
+    """Why ``char`` (not a Vietnamese letter, not ``allowed``) makes ``where`` invalid."""
     category = unicodedata.category(char)
     if char == _SOFT_HYPHEN:
         return f"{where!r} contains a soft hyphen (U+00AD), which is how TCVN3 text writes 'ư'"
@@ -152,12 +158,12 @@ def _char_problem(char: str, where: str) -> str:
         return f"{where!r} contains the control or invisible character U+{ord(char):04X}"
     described = f"{char!r} ({unicodedata.name(char, f'U+{ord(char):04X}')})"
     if category.startswith("N"):
-        return f"{where!r} contains the digit {described}: a name has only letters"
+        return f"{where!r} contains the digit {described}: {allowed}"
     if category.startswith("L"):
         return f"{where!r} contains {described}, which is not a letter of the Vietnamese alphabet"
     if category.startswith("M"):
         return f"{where!r} contains the combining mark {described}, which is not on a Vietnamese letter"
-    return f"{where!r} contains {described}, which is not a letter"
+    return f"{where!r} contains {described}: {allowed}"
 
 
 def _is_letter(char: str) -> bool:
@@ -226,7 +232,7 @@ def _name_word_problem(word: str) -> str | None:
     """Why ``word`` cannot be one word of a person's name, or None."""
     for char in word:
         if not _is_letter(char) and char not in _JOINERS:
-            return _char_problem(char, word)
+            return _char_problem(char, word, _NAME_CHARS)
     pieces = _JOINER.split(word)
     if any(not piece for piece in pieces):
         return f"{word!r} has an apostrophe or hyphen that is not between two letters"
@@ -237,7 +243,7 @@ def _text_problem(text: str) -> str | None:
     """Why normalised ``text`` (an agency or department name) is not Vietnamese, or None."""
     for char in text:
         if not (_is_letter(char) or char == " " or "0" <= char <= "9" or char in _PUNCTUATION):
-            return _char_problem(char, text)
+            return _char_problem(char, text, _TEXT_CHARS)
     words = re.findall(r"[^\W\d_]+", text)
     return next(filter(None, map(_word_problem, words)), None)
 

@@ -137,6 +137,13 @@ def test_normalise_text() -> None:
     assert normalise_text("\ufeffLê\u00a0\u2003Lợi\u3000") == "Lê Lợi"
 
 
+def test_every_unicode_space_separator_is_whitespace() -> None:
+    spaces = [chr(code) for code in range(0x110000) if unicodedata.category(chr(code)) == "Zs"]
+    assert len(spaces) >= 17
+    for space in spaces:
+        assert normalise_text(f"a{space}{space}b{space}") == "a b"
+
+
 @pytest.mark.parametrize("invisible", ["\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u2060", "\ufeff"])
 def test_invisible_characters_are_removed(invisible: str) -> None:
     assert person_local_part(f"{invisible}Ng{invisible}uyễn Văn Dũng{invisible}") == "dungnv"
