@@ -47,9 +47,11 @@ KINDS = ("person", "agency", "department")
 STATUSES = ("active", "disabled", "reclaimed", "removed")  # R-23: reclaimed keeps the address
 
 HEADER = """\
+---
 # The address ledger (Decision 3712/QĐ-UBND, R-03, R-13, R-23): every address ever issued.
 # Written by danang.mail.address_alloc. One line per address, new lines appended at the end.
 # An address here is never issued to another holder, whatever its status.
+# yamllint disable rule:line-length
 """
 
 _ADDRESS = re.compile(r"^[a-z0-9][a-z0-9._-]*@[a-z0-9][a-z0-9.-]*$")

@@ -255,6 +255,16 @@ def test_created_ledger_is_valid_yaml(tmp_path):
     }
 
 
+def test_created_ledger_passes_yamllint_strict_even_with_long_lines():
+    linter = pytest.importorskip("yamllint.linter")
+    config = pytest.importorskip("yamllint.config")
+    holder = "department/" + "x" * 150
+    long = LedgerEntry("thanhtra-stttt@danang.gov.vn", "department", holder, DAY, "active", "a", "b")
+    text = appended_text(Ledger("ledger.yml", (), None), [person("a@danang.gov.vn", "A"), long])
+    rules = config.YamlLintConfig("extends: default\nrules: {line-length: {max: 160}}\n")
+    assert list(linter.run(text, rules)) == []
+
+
 def test_lock_file_is_a_sibling(tmp_path):
     path = tmp_path / "ledger.yml"
     with ledger_lock(str(path)):
