@@ -8,6 +8,8 @@ reports all of them at once (ARCHITECTURE: "errors are values until the edge").
 
 from __future__ import annotations
 
+import datetime
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, Iterable, Optional
@@ -16,6 +18,14 @@ if TYPE_CHECKING:  # only a type: the model does no name parsing (vietnamese.py 
     from ansible_collections.danang.mail.plugins.module_utils.vietnamese import PersonName
 
 DEFAULT_DOMAIN = "danang.gov.vn"  # R-01
+# The city's clock: issue dates and working days (R-22, R-41) are Vietnamese days, wherever the
+# control node runs. Vietnam keeps UTC+7 all year, so no time-zone database is needed.
+CITY_TIMEZONE = datetime.timezone(datetime.timedelta(hours=7), "ICT")
+
+
+def city_today() -> datetime.date:
+    """Today's date in Da Nang."""
+    return datetime.datetime.now(CITY_TIMEZONE).date()
 
 
 @dataclass(frozen=True, order=True)
@@ -36,11 +46,16 @@ class Problem:
         return f"{where}: {self.message}" if where else self.message
 
 
+def _natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
+    """Digits compare as numbers, so ``people[2]`` comes before ``people[10]``."""
+    return tuple((0, int(chunk)) if chunk.isdigit() else (1, chunk) for chunk in re.split(r"(\d+)", text))
+
+
 class ValidationFailed(Exception):
     """Raised at the edge of the library with every problem found; nothing was changed."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        self.problems = sorted(problems)
+        self.problems = sorted(problems, key=lambda p: (p.source, _natural_key(p.entry), p.field, p.message))
         super().__init__("\n".join(str(p) for p in self.problems))
 
 

@@ -110,8 +110,9 @@ options:
     default: []
   today:
     description:
-      - The issue date written to new ledger entries, C(YYYY-MM-DD). Defaults to the current date on
-        the control node. For tests and for back-filling old allocations.
+      - The issue date written to new ledger entries, C(YYYY-MM-DD). Defaults to the current date in
+        Da Nang (UTC+7), whatever the control node's time zone. For tests and for back-filling old
+        allocations.
     type: str
 attributes:
   check_mode:
@@ -226,6 +227,7 @@ from ansible_collections.danang.mail.plugins.module_utils.model import (
     DEFAULT_DOMAIN,
     Problem,
     ValidationFailed,
+    city_today,
 )
 
 REQUEST_OPTIONS = {
@@ -252,7 +254,7 @@ ARGUMENT_SPEC = {
 
 def parse_today(value: str | None) -> datetime.date:
     if value is None:
-        return datetime.date.today()
+        return city_today()
     if re.match(r"^\d{4}-\d{2}-\d{2}$", value):
         try:
             return datetime.date.fromisoformat(value)
