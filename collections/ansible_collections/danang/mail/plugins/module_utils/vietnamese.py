@@ -31,6 +31,7 @@ legacy.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -275,11 +276,13 @@ class PersonName:
     family: tuple[str, ...]
     middle: tuple[str, ...]
     given: tuple[str, ...]
+    # The full_name as written beside explicit parts: the only record of a given-name-first order.
+    written: tuple[str, ...] = dataclasses.field(default=(), compare=False)
 
     @property
     def display(self) -> str:
-        """The name in the usual order: ``"Nguyễn Văn Dũng"``."""
-        return " ".join(self.family + self.middle + self.given)
+        """The name as people write it: ``"Nguyễn Văn Dũng"``, ``"H'Maryam Niê"`` when so written."""
+        return " ".join(self.written or self.family + self.middle + self.given)
 
     @property
     def local_part(self) -> str:
@@ -326,14 +329,16 @@ def parse_person_name(
             )
         name, field = PersonName(words[:1], words[1:-1], words[-1:]), "full_name"
     else:
+        written: tuple[str, ...] = ()
         if isinstance(full_name, str) and normalise_text(full_name):
-            _name_words(full_name, "full_name", required=False)  # checked, not used
+            written = _name_words(full_name, "full_name", required=False)  # checked; only for display
         elif full_name is not None and not isinstance(full_name, str):
             raise InvalidName("full_name", f"{full_name!r} is not text")
         name = PersonName(
             _name_words(family_name, "family_name", required=True),
             _name_words(middle_name, "middle_name", required=False),
             _name_words(given_name, "given_name", required=True),
+            written,
         )
         field = "given_name"
     local_part = name.local_part

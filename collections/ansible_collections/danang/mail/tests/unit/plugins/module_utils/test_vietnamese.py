@@ -561,3 +561,12 @@ def test_tcvn3_encoded_names_are_valid_or_detected(words: list[str]) -> None:
         person_local_part(encoded)
     except InvalidName as error:
         assert (error.legacy_encoding, error.converted) == ("TCVN3", text)
+
+
+def test_display_keeps_the_written_order_of_a_given_name_first_name() -> None:
+    """Explicit parts define the address; a full_name beside them keeps how the person writes it."""
+    name = parse_person_name("H'Maryam Niê", family_name="Niê", given_name="H'Maryam")
+    assert name.local_part == "hmaryamn"
+    assert name.display == "H'Maryam Niê"
+    assert name == parse_person_name(family_name="Niê", given_name="H'Maryam")
+    assert parse_person_name(family_name="Niê", given_name="H'Maryam").display == "Niê H'Maryam"
