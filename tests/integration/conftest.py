@@ -1,0 +1,118 @@
+"""The local OBM lab for integration tests (issue 3, section 1).
+
+``obm_lab`` brings the lab up once per test session by running ``playbooks/lab_up.yml`` from the
+project's venv (the role danang.mail.obm_server in lab mode), then hands the tests the lab's
+connection facts: the literal values of ``inventories/lab/group_vars/all/obm.yml`` and the
+lab-only passwords generated into ``.lab/obm/secrets/``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+ANSIBLE_PLAYBOOK = Path(sys.executable).with_name("ansible-playbook")
+LAB_INVENTORY = REPO / "inventories" / "lab" / "hosts.yml"
+LAB_VARS = REPO / "inventories" / "lab" / "group_vars" / "all" / "obm.yml"
+LAB_DIR = REPO / ".lab" / "obm"
+RECAP = re.compile(r"^localhost\s+:\s+(.*)$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class PlaybookRun:
+    proc: subprocess.CompletedProcess[str]
+    recap: dict[str, int]
+
+
+def run_lab_playbook(name: str, *extra: str, timeout: int = 1800) -> PlaybookRun:
+    """Run playbooks/<name> on the lab inventory; fail with its output when it fails."""
+    env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    proc = subprocess.run(
+        [str(ANSIBLE_PLAYBOOK), "-i", str(LAB_INVENTORY), str(REPO / "playbooks" / name), *extra],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    match = RECAP.search(proc.stdout)
+    recap = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", match.group(1))} if match else {}
+    if proc.returncode != 0:
+        pytest.fail(f"{name} failed (rc={proc.returncode}):\n{proc.stdout[-6000:]}\n{proc.stderr[-3000:]}")
+    return PlaybookRun(proc, recap)
+
+
+@dataclass(frozen=True)
+class ObmLab:
+    domain: str
+    ldap_host: str
+    ldap_port: int
+    base_dn: str
+    users_dn: str
+    admin_dn: str
+    admin_password: str
+    imap_host: str
+    imap_port: int
+    imap_admin: str
+    imap_admin_password: str
+    lmtp_port: int
+    smtp_host: str
+    smtp_port: int
+    message_size_limit: int
+    lab_dir: Path
+    first_run: PlaybookRun
+
+    @staticmethod
+    def run_playbook(name: str, *extra: str) -> PlaybookRun:
+        return run_lab_playbook(name, *extra)
+
+    def unique_login(self, prefix: str = "t") -> str:
+        return f"{prefix}{uuid.uuid4().hex[:10]}"
+
+
+def _secret(name: str) -> str:
+    return (LAB_DIR / "secrets" / name).read_text(encoding="utf-8").split()[0]
+
+
+@pytest.fixture(scope="session")
+def obm_lab() -> ObmLab:
+    if os.geteuid() != 0:
+        pytest.skip("the OBM lab installs Debian packages and runs daemons as their users: run as root")
+    first = run_lab_playbook("lab_up.yml")
+    facts = yaml.safe_load(LAB_VARS.read_text(encoding="utf-8"))
+    defaults = yaml.safe_load(
+        (
+            REPO / "collections/ansible_collections/danang/mail/roles/obm_server/defaults/main.yml"
+        ).read_text(encoding="utf-8")
+    )
+    domain = facts["obm_mail_domain"]
+    base_dn = facts["obm_ldap_base_dn"]
+    return ObmLab(
+        domain=domain,
+        ldap_host=facts["obm_ldap_host"],
+        ldap_port=int(facts["obm_ldap_port"]),
+        base_dn=base_dn,
+        users_dn=f"ou=users,dc={domain},{base_dn}",
+        admin_dn=facts["obm_ldap_admin_dn"],
+        admin_password=_secret("ldapadmin"),
+        imap_host=facts["obm_imap_host"],
+        imap_port=int(facts["obm_imap_port"]),
+        imap_admin=facts["obm_imap_admin"],
+        imap_admin_password=_secret("cyrus"),
+        lmtp_port=int(facts["obm_lmtp_port"]),
+        smtp_host=facts["obm_smtp_host"],
+        smtp_port=int(facts["obm_smtp_port"]),
+        message_size_limit=int(defaults["obm_server_message_size_limit"]),
+        lab_dir=LAB_DIR,
+        first_run=first,
+    )
