@@ -91,9 +91,9 @@ def obm_lab() -> ObmLab:
     first = run_lab_playbook("lab_up.yml")
     facts = yaml.safe_load(LAB_VARS.read_text(encoding="utf-8"))
     defaults = yaml.safe_load(
-        (
-            REPO / "collections/ansible_collections/danang/mail/roles/obm_server/defaults/main.yml"
-        ).read_text(encoding="utf-8")
+        (REPO / "collections/ansible_collections/danang/mail/roles/obm_server/defaults/main.yml").read_text(
+            encoding="utf-8"
+        )
     )
     domain = facts["obm_mail_domain"]
     base_dn = facts["obm_ldap_base_dn"]

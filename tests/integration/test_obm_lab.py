@@ -7,6 +7,7 @@ accounts (random logins), so the tests can run again on the same lab.
 
 from __future__ import annotations
 
+import contextlib
 import imaplib
 import os
 import signal
@@ -259,7 +260,7 @@ def wait_for_messages(lab: ObmLab, login: str, password: str, count: int, timeou
     deadline = time.monotonic() + timeout
     while True:
         imap = imap_login(lab, f"{login}@{lab.domain}", password)
-        typ, data = imap.select("INBOX", readonly=True)
+        _typ, data = imap.select("INBOX", readonly=True)
         imap.logout()
         found = int(data[0])
         if found >= count or time.monotonic() > deadline:
@@ -279,7 +280,9 @@ def test_postfix_delivers_a_new_address_to_cyrus_over_lmtp(obm_lab: ObmLab) -> N
     with smtplib.SMTP(obm_lab.smtp_host, obm_lab.smtp_port, timeout=30) as smtp:
         assert smtp.send_message(message) == {}
         with pytest.raises(smtplib.SMTPRecipientsRefused):
-            smtp.sendmail("vanthu@example.org", [f"khongco-{login}@{obm_lab.domain}"], b"Subject: x\r\n\r\nx\r\n")
+            smtp.sendmail(
+                "vanthu@example.org", [f"khongco-{login}@{obm_lab.domain}"], b"Subject: x\r\n\r\nx\r\n"
+            )
     assert wait_for_messages(obm_lab, login, "Khoi-tao#2026abc", 1) == 1
 
 
@@ -320,7 +323,9 @@ def test_message_size_limit_lets_20_mib_through_and_refuses_21_mib(obm_lab: ObmL
 
 # --- the lab itself -------------------------------------------------------------------------------
 def lab_pids(lab: ObmLab) -> list[int]:
-    out = subprocess.run([str(lab.lab_dir / "bin" / "obm-lab"), "pids"], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [str(lab.lab_dir / "bin" / "obm-lab"), "pids"], capture_output=True, text=True, check=True
+    ).stdout
     return [int(pid) for pid in out.split()]
 
 
@@ -339,10 +344,8 @@ def test_lab_up_again_changes_nothing(obm_lab: ObmLab) -> None:
 def test_lab_up_after_a_crash(obm_lab: ObmLab) -> None:
     """Every lab process killed hard (stale pid files, sockets, orphans): lab_up brings it back."""
     for pid in lab_pids(obm_lab):
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
     time.sleep(1)
     obm_lab.run_playbook("lab_up.yml")
     imap_admin(obm_lab).logout()
