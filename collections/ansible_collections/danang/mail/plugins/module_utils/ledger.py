@@ -109,6 +109,10 @@ class Ledger:
     def exists(self) -> bool:
         return self.text is not None
 
+    def holders(self) -> dict[str, str]:
+        """Holder id -> address: what the account backends key the desired state by (R-03)."""
+        return {entry.id: entry.address for entry in self.entries}
+
 
 def _scalar(value: str) -> str:
     """A string as a YAML scalar: plain when it cannot read back as anything else, else JSON-quoted.

@@ -1,0 +1,132 @@
+# Copyright: (c) 2026, Da Nang city IT infrastructure centre
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Accounts: what one mail system should hold, derived from the desired state and the ledger.
+
+Every backend (OBM, Exchange) reconciles the same ``Account`` values (R-02); only how a system
+represents one differs, and that lives in the backend. An account is keyed by its full address,
+which never changes once issued (R-03).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Optional
+
+from ansible_collections.danang.mail.plugins.module_utils.model import (
+    KIND_AGENCY,
+    KIND_DEPARTMENT,
+    KIND_PERSON,
+    STATE_ACTIVE,
+    STATE_REMOVED,
+    DesiredState,
+    Problem,
+)
+
+QUOTA_MB = 2048  # R-30: 2 GB per mailbox
+# Users are warned before the hard limit (Cyrus quotawarn, Exchange IssueWarningQuota).
+QUOTA_WARNING_PERCENT = 90
+
+
+@dataclass(frozen=True)
+class Account:
+    """One mailbox as the city wants it on one system.
+
+    ``first_name`` / ``last_name`` follow the Vietnamese form fields "Tên" and "Họ và tên đệm"
+    (given name; family and middle names), which is how both LDAP (givenName/sn) and Exchange
+    (FirstName/LastName) split a person's name. Shared mailboxes (agency, department) have none.
+    """
+
+    address: str
+    kind: str
+    holder_id: str
+    display_name: str
+    agency: str
+    department: Optional[str] = None
+    first_name: Optional[str] = None
+    last_name: Optional[str] = None
+    state: str = STATE_ACTIVE
+    quota_mb: int = QUOTA_MB
+
+    @property
+    def local_part(self) -> str:
+        return self.address.partition("@")[0]
+
+    @property
+    def domain(self) -> str:
+        return self.address.partition("@")[2]
+
+    @property
+    def enabled(self) -> bool:
+        return self.state == STATE_ACTIVE
+
+    @property
+    def shared(self) -> bool:
+        """Agency and department mailboxes are shared mailboxes on both systems (R-10, R-11)."""
+        return self.kind != KIND_PERSON
+
+
+def desired_accounts(
+    state: DesiredState,
+    holders: Mapping[str, str],
+    *,
+    system: str,
+    agencies: Optional[Iterable[str]] = None,
+) -> tuple[dict[str, Account], list[Problem]]:
+    """The accounts ``system`` should hold, keyed by address, and the problems found.
+
+    ``holders`` maps ledger holder ids to addresses (``ledger.holders()``). A holder that needs a
+    mailbox but has no address yet is a problem: allocation (``danang.mail.address_alloc``) runs
+    first. Removed people are kept (state ``removed``) when they hold an address, so the plan can
+    disable or purge what exists; people not on ``system`` (``systems``) are left out.
+    ``agencies`` limits the result to some agencies (the modules' ``scope``).
+    """
+    wanted = frozenset(agencies) if agencies is not None else None
+    accounts: dict[str, Account] = {}
+    problems: list[Problem] = []
+
+    def address_of(holder_id: str, source: str, entry: str) -> Optional[str]:
+        address = holders.get(holder_id)
+        if address is None:
+            problems.append(
+                Problem(source, entry, "address", f"{holder_id} has no address in the ledger: allocate first")
+            )
+        return address
+
+    for agency in state.agencies:
+        if wanted is not None and agency.abbreviation not in wanted:
+            continue
+        if agency.mailbox and (address := address_of(agency.holder_id, agency.source, "agency")):
+            accounts[address] = Account(
+                address, KIND_AGENCY, agency.holder_id, agency.name, agency.abbreviation
+            )
+        for index, dept in enumerate(agency.departments):
+            entry = f"departments[{index}] ({dept.abbreviation})"
+            if dept.mailbox and (address := address_of(dept.holder_id, agency.source, entry)):
+                accounts[address] = Account(
+                    address,
+                    KIND_DEPARTMENT,
+                    dept.holder_id,
+                    f"{dept.name} - {agency.name}",
+                    agency.abbreviation,
+                    dept.abbreviation,
+                )
+        for index, person in enumerate(agency.people):
+            if system not in person.systems:
+                continue
+            if person.state == STATE_REMOVED and person.id not in holders:
+                continue  # never had an address: nothing to remove
+            entry = f"people[{index}] (id {person.id})"
+            if address := address_of(person.id, agency.source, entry):
+                accounts[address] = Account(
+                    address,
+                    KIND_PERSON,
+                    person.id,
+                    person.name.display,
+                    agency.abbreviation,
+                    person.department,
+                    first_name=" ".join(person.name.given),
+                    last_name=" ".join(person.name.family + person.name.middle),
+                    state=person.state,
+                )
+    return accounts, problems
