@@ -335,21 +335,59 @@ def port_open(host: str, port: int) -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
+def test_imap_can_be_made_to_refuse_pwd_reset(obm_lab: ObmLab) -> None:
+    """obm_server_imap_block_pwdreset: IMAP refuses the initial password until the user has
+    changed it (R-40); the user's own change (Password Modify) clears pwdReset."""
+    obm_lab.run_playbook("lab_up.yml", "-e", "obm_server_imap_block_pwdreset=true")
+    try:
+        login = obm_lab.unique_login()
+        dn = add_user(obm_lab, login, password="Khoi-tao#2026abc")
+        create_mailbox(obm_lab, login)
+        conn = admin(obm_lab)
+        assert conn.modify(dn, {"pwdReset": [(ldap3.MODIFY_REPLACE, ["TRUE"])]}), conn.result
+        address = f"{login}@{obm_lab.domain}"
+        assert login_fails(obm_lab, address, "Khoi-tao#2026abc")
+
+        user = ldap3.Connection(ldap_server(obm_lab), dn, "Khoi-tao#2026abc", auto_bind=True)
+        assert user.extend.standard.modify_password(
+            old_password="Khoi-tao#2026abc", new_password="Moi-doi#2026qwe"
+        ), user.result
+        user.unbind()
+        assert not read(obm_lab, dn, "pwdReset").get("pwdReset")
+        imap_login(obm_lab, address, "Moi-doi#2026qwe").logout()
+    finally:
+        obm_lab.run_playbook("lab_up.yml")
+
+
 def test_lab_up_again_changes_nothing(obm_lab: ObmLab) -> None:
     second = obm_lab.run_playbook("lab_up.yml")
     assert second.recap.get("changed") == 0, second.proc.stdout[-4000:]
     assert second.recap.get("failed") == 0
 
 
+MASTER_PID_FILES = (
+    "ldap/run/slapd.pid",
+    "saslauthd/run/saslauthd.pid",
+    "cyrus/run/cyrus-master.pid",
+    "postfix/queue/pid/master.pid",
+)
+
+
 def test_lab_up_after_a_crash(obm_lab: ObmLab) -> None:
-    """Every lab process killed hard (stale pid files, sockets, orphans): lab_up brings it back."""
-    for pid in lab_pids(obm_lab):
+    """The four master processes killed hard: stale pid files and sockets stay behind, and the
+    orphaned Cyrus services keep the IMAP and LMTP ports. lab_up must clear them and start again."""
+    for name in MASTER_PID_FILES:
+        pid = int((obm_lab.lab_dir / name).read_text().split()[0])
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
     time.sleep(1)
+    assert lab_pids(obm_lab), "the Cyrus services should outlive their master"
     obm_lab.run_playbook("lab_up.yml")
     imap_admin(obm_lab).logout()
     assert admin(obm_lab).bound
+    for name in MASTER_PID_FILES:
+        pid = int((obm_lab.lab_dir / name).read_text().split()[0])
+        assert pid in lab_pids(obm_lab), name
 
 
 def test_lab_down_leaves_no_process_and_lab_up_restarts(obm_lab: ObmLab) -> None:
