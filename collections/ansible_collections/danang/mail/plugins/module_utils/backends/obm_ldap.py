@@ -1,0 +1,193 @@
+# Copyright: (c) 2026, Da Nang city IT infrastructure centre
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The OBM directory: how OBM lays out an account in LDAP (shared/reference/obm.md), pure helpers.
+
+Nothing here talks to a server except :func:`open_connection`; the rendering and the reading of
+entries are plain functions so that unit tests cover them without a directory. DNs are built with
+``ldap3.utils.dn.escape_rdn`` and filter values with ``escape_filter_chars``: nothing is quoted by
+hand.
+"""
+
+from __future__ import annotations
+
+import traceback
+import unicodedata
+from dataclasses import dataclass
+from typing import Any, Optional
+
+try:
+    import ldap3
+    from ldap3.core.exceptions import LDAPException
+    from ldap3.utils.conv import escape_filter_chars
+    from ldap3.utils.dn import escape_rdn
+
+    HAS_LDAP3 = True
+    LDAP3_IMPORT_ERROR: Optional[str] = None
+except ImportError:  # the modules report it with missing_required_lib('ldap3')
+    HAS_LDAP3 = False
+    LDAP3_IMPORT_ERROR = traceback.format_exc()
+
+    class LDAPException(Exception):  # type: ignore[no-redef]
+        """Stand-in so that ``except LDAPException`` still parses without ldap3."""
+
+
+PERSON_CLASSES = ("posixAccount", "shadowAccount", "inetOrgPerson", "obmUser")
+SHARE_CLASSES = ("obmMailShare",)
+FIRST_UID = 1001  # OBM: first uidNumber
+DEFAULT_GID = 1000  # OBM: the default group's gidNumber
+PERMIT, REJECT = "PERMIT", "REJECT"
+
+# The LDAP attributes this project manages (compared by the plan), per kind of entry.
+PERSON_ATTRIBUTES = (
+    "cn",
+    "displayName",
+    "sn",
+    "givenName",
+    "mail",
+    "mailBox",
+    "mailBoxServer",
+    "obmDomain",
+    "hiddenUser",
+    "homeDirectory",
+)
+SHARE_ATTRIBUTES = ("cn", "description", "mail", "mailBox", "mailBoxServer", "obmDomain")
+MANAGED_LDAP = frozenset(PERSON_ATTRIBUTES + SHARE_ATTRIBUTES)
+# Operational attributes of ppolicy / lastbind, asked for by name (never returned by "*").
+PASSWORD_FACTS = ("pwdLastSuccess", "pwdChangedTime", "pwdReset", "pwdAccountLockedTime")
+READ_ATTRIBUTES = tuple(
+    sorted(
+        {*PERSON_ATTRIBUTES, *SHARE_ATTRIBUTES, "objectClass", "uid", "mailAccess", "mailAlias", "uidNumber"}
+        | set(PASSWORD_FACTS)
+    )
+)
+ENTRY_FILTER = "(|(objectClass=obmUser)(objectClass=obmMailShare))"
+
+
+def nfc(text: str) -> str:
+    """Vietnamese text as TCVN 6909 wants it: precomposed Unicode (R-15)."""
+    return unicodedata.normalize("NFC", text)
+
+
+def domain_dn(domain: str, base_dn: str) -> str:
+    """``dc=<domain>,<base>``: OBM keeps the dots of the mail domain in one RDN value."""
+    return f"dc={escape_rdn(domain)},{base_dn}"
+
+
+def person_dn(local_part: str, domain: str, base_dn: str) -> str:
+    return f"uid={escape_rdn(local_part)},ou=users,{domain_dn(domain, base_dn)}"
+
+
+def share_dn(local_part: str, domain: str, base_dn: str) -> str:
+    return f"cn={escape_rdn(local_part)},ou=mailShare,{domain_dn(domain, base_dn)}"
+
+
+def mail_filter(address: str) -> str:
+    """An entry holding ``address`` as its main address, an alias or a mailbox (one per need)."""
+    value = escape_filter_chars(address)
+    return f"(|(mail={value})(mailAlias={value})(mailBox={value})(mailBox=+{value}))"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One directory entry as read: DN, lower-cased attribute names, values decoded as UTF-8."""
+
+    dn: str
+    values: dict[str, tuple[str, ...]]
+
+    def all(self, name: str) -> tuple[str, ...]:
+        return self.values.get(name.lower(), ())
+
+    def first(self, name: str) -> Optional[str]:
+        found = self.all(name)
+        return found[0] if found else None
+
+    def comparable(self, name: str) -> Any:
+        """The value the plan compares: None (absent), the string (one value), a sorted tuple (more)."""
+        found = self.all(name)
+        if not found:
+            return None
+        return found[0] if len(found) == 1 else tuple(sorted(found))
+
+    @property
+    def classes(self) -> frozenset[str]:
+        return frozenset(c.lower() for c in self.all("objectClass"))
+
+    @property
+    def is_share(self) -> bool:
+        return "obmmailshare" in self.classes
+
+    @property
+    def address(self) -> Optional[str]:
+        mail = self.first("mail")
+        return mail.lower() if mail else None
+
+    @property
+    def enabled(self) -> bool:
+        return (self.first("mailAccess") or "").upper() == PERMIT
+
+    def addresses(self) -> set[str]:
+        """Every address this entry answers to (main, aliases, mailbox), lower case."""
+        found = {v.lower() for v in self.all("mail") + self.all("mailAlias")}
+        found |= {v.lower().lstrip("+") for v in self.all("mailBox")}
+        return found
+
+
+def entry_from_response(item: dict[str, Any]) -> Entry:
+    values: dict[str, tuple[str, ...]] = {}
+    for name, raw in (item.get("raw_attributes") or {}).items():
+        values[name.lower()] = tuple(v.decode("utf-8", "replace") for v in raw)
+    return Entry(item.get("dn", ""), values)
+
+
+def generalized_time(value: Optional[str]) -> Optional[str]:
+    """``20261129045913Z`` → ``2026-11-29T04:59:13Z`` (ISO 8601, UTC), None stays None."""
+    if not value or len(value) < 14 or not value[:14].isdigit():
+        return value
+    v = value
+    return f"{v[0:4]}-{v[4:6]}-{v[6:8]}T{v[8:10]}:{v[10:12]}:{v[12:14]}Z"
+
+
+def open_connection(
+    uri: str,
+    bind_dn: str,
+    password: str,
+    *,
+    starttls: bool = False,
+    validate_certs: bool = True,
+    ca_file: Optional[str] = None,
+    timeout: float = 30,
+) -> ldap3.Connection:
+    """A bound connection; raises ``ConnectionError`` saying where and what failed (never the password)."""
+    import ssl
+
+    tls = None
+    if uri.lower().startswith("ldaps://") or starttls:
+        tls = ldap3.Tls(
+            validate=ssl.CERT_REQUIRED if validate_certs else ssl.CERT_NONE, ca_certs_file=ca_file
+        )
+    try:
+        server = ldap3.Server(uri, get_info=ldap3.NONE, connect_timeout=timeout, tls=tls)
+        conn = ldap3.Connection(
+            server,
+            user=bind_dn,
+            password=password,
+            receive_timeout=timeout,
+            raise_exceptions=False,
+            auto_referrals=False,
+            return_empty_attributes=False,
+        )
+        conn.open()
+        if starttls and not conn.start_tls():
+            raise ConnectionError(f"LDAP {uri}: STARTTLS failed: {conn.result.get('description')}")
+    except LDAPException as exc:
+        raise ConnectionError(f"LDAP {uri}: cannot connect: {exc}") from None
+    try:
+        bound = conn.bind()
+    except LDAPException as exc:
+        raise ConnectionError(f"LDAP {uri}: bind as {bind_dn} failed: {exc}") from None
+    if not bound:
+        result = conn.result or {}
+        reason = result.get("description") or "refused"
+        message = result.get("message") or ""
+        raise ConnectionError(f"LDAP {uri}: bind as {bind_dn} refused: {reason} {message}".rstrip())
+    return conn

@@ -1,0 +1,176 @@
+# Copyright: (c) 2026, Da Nang city IT infrastructure centre
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The OBM backend without servers: rendering (shared/reference/obm.md), DNs, IMAP parsing, plan."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+pytest.importorskip("ldap3")
+
+from ansible_collections.danang.mail.plugins.module_utils.accounts import Account
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm import (
+    DEFAULT_FOLDERS,
+    READY,
+    ObmBackend,
+    ObmConfig,
+    folder_name,
+    mailbox_name,
+)
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm_cyrus import (
+    Reply,
+    parse_acl,
+    parse_quota,
+    quote,
+    tokenize,
+)
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm_ldap import (
+    Entry,
+    entry_from_response,
+    generalized_time,
+    mail_filter,
+    person_dn,
+    share_dn,
+)
+from ansible_collections.danang.mail.plugins.module_utils.plan import (
+    CREATE,
+    UPDATE,
+    Observed,
+    make_plan,
+)
+
+CONFIG = ObmConfig(
+    ldap_uri="ldap://127.0.0.1:3389",
+    ldap_bind_dn="uid=ldapadmin,ou=sysusers,dc=local",
+    ldap_bind_password="x",
+    imap_admin_password="y",
+    imap_host="imap.danang.gov.vn",
+)
+PERSON = Account(
+    "dungnv@danang.gov.vn",
+    "person",
+    "CB-2017-000101",
+    unicodedata.normalize("NFD", "Nguyễn Văn Dũng"),  # decomposed on purpose: rendered NFC (R-15)
+    "stttt",
+    first_name="Dũng",
+    last_name="Nguyễn Văn",
+)
+AGENCY = Account("stttt@danang.gov.vn", "agency", "agency/stttt", "Sở Thông tin và Truyền thông", "stttt")
+
+
+@pytest.fixture
+def backend() -> ObmBackend:
+    return ObmBackend(CONFIG)
+
+
+def test_a_person_is_rendered_as_an_obm_user(backend: ObmBackend) -> None:
+    rendered = backend.render(PERSON)
+    assert rendered == {
+        "cn": "Nguyễn Văn Dũng",
+        "displayName": "Nguyễn Văn Dũng",
+        "sn": "Nguyễn Văn",
+        "givenName": "Dũng",
+        "mail": "dungnv@danang.gov.vn",
+        "mailBox": "dungnv@danang.gov.vn",
+        "mailBoxServer": "lmtp:imap.danang.gov.vn:24",
+        "obmDomain": "danang.gov.vn",
+        "hiddenUser": "FALSE",
+        "homeDirectory": "/home/dungnv",
+        "quota_mb": 2048,  # R-30
+        "cyrus_mailbox": READY,
+    }
+    assert unicodedata.is_normalized("NFC", rendered["cn"])
+    assert "userPassword" not in rendered and "mailAccess" not in rendered
+
+
+def test_an_agency_is_rendered_as_an_obm_mailshare(backend: ObmBackend) -> None:
+    rendered = backend.render(AGENCY)
+    assert rendered["cn"] == "stttt"
+    assert rendered["description"] == "Sở Thông tin và Truyền thông"
+    assert rendered["mailBox"] == "+stttt@danang.gov.vn"  # OBM: LMTP "+name" -> shared folder
+    assert "sn" not in rendered and "homeDirectory" not in rendered
+
+
+def test_mailbox_server_is_configurable() -> None:
+    backend = ObmBackend(ObmConfig(**{**CONFIG.__dict__, "mailbox_server": "lmtp:127.0.0.1:2424"}))
+    assert backend.render(PERSON)["mailBoxServer"] == "lmtp:127.0.0.1:2424"
+
+
+def test_cyrus_names_follow_virtdomains_userid() -> None:
+    assert mailbox_name(PERSON) == "user/dungnv@danang.gov.vn"
+    assert folder_name(PERSON, "Sent") == "user/dungnv/Sent@danang.gov.vn"
+    assert mailbox_name(AGENCY) == "stttt@danang.gov.vn"
+    assert DEFAULT_FOLDERS == ("Trash", "Drafts", "SPAM", "Templates", "Sent")
+
+
+def test_dns_and_filters_escape_hostile_values() -> None:
+    base = "dc=local"
+    assert person_dn("dungnv", "danang.gov.vn", base) == "uid=dungnv,ou=users,dc=danang.gov.vn,dc=local"
+    assert share_dn("a,b=c+d", "danang.gov.vn", base).startswith("cn=a\\,b\\=c\\+d,ou=mailShare,")
+    hostile = "h*)(uid=*"
+    assert "(mail=h\\2a\\29\\28uid=\\2a)" in mail_filter(hostile)
+
+
+def test_entries_are_read_as_comparable_values() -> None:
+    entry = entry_from_response(
+        {
+            "dn": "uid=x,ou=users,dc=danang.gov.vn,dc=local",
+            "raw_attributes": {
+                "objectClass": [b"inetOrgPerson", b"obmUser"],
+                "mail": [b"X@danang.gov.vn"],
+                "cn": ["Nguyễn Văn Dũng".encode(), b"Dung"],
+                "mailAccess": [b"permit"],
+                "mailBox": [b"+x@danang.gov.vn"],
+            },
+        }
+    )
+    assert entry.address == "x@danang.gov.vn"
+    assert entry.enabled
+    assert entry.comparable("CN") == ("Dung", "Nguyễn Văn Dũng")
+    assert entry.comparable("sn") is None
+    assert entry.addresses() == {"x@danang.gov.vn"}
+    assert not Entry("dn", {"mailaccess": ("REJECT",)}).enabled
+
+
+def test_generalized_time_becomes_iso() -> None:
+    assert generalized_time("20261129045913Z") == "2026-11-29T04:59:13Z"
+    assert generalized_time(None) is None
+
+
+def test_imap_tokens_quota_and_acl() -> None:
+    assert quote('a"b\\c') == '"a\\"b\\\\c"'
+    with pytest.raises(ValueError):
+        quote("a\r\nb")
+    tokens = tokenize(b'LIST (\\HasNoChildren) "/" user/x@d')
+    assert tokens == [b"LIST", [b"\\HasNoChildren"], b"/", b"user/x@d"]
+    reply = Reply("OK", "Completed", [b"QUOTA user/x@d (STORAGE 12 2097152 MESSAGE 1 100)"])
+    assert parse_quota(reply) == (12, 2097152)
+    assert parse_quota(Reply("NO", "Quota root does not exist")) is None
+    acl = parse_acl(Reply("OK", "", [b"ACL user/x@d x@d lrswipkxtecdan anyone p"]))
+    assert acl == {"x@d": "lrswipkxtecdan", "anyone": "p"}
+
+
+def test_the_plan_sees_a_half_made_account_and_a_wrong_quota(backend: ObmBackend) -> None:
+    want = backend.render(PERSON)
+    half = Observed(PERSON.address, True, {**want, "cyrus_mailbox": "missing", "quota_mb": None})
+    plan = make_plan({PERSON.address: PERSON}, {PERSON.address: half}, backend.render)
+    (change,) = plan.changes
+    assert change.action == UPDATE
+    assert change.after == {"quota_mb": 2048, "cyrus_mailbox": READY}
+    plan = make_plan({AGENCY.address: AGENCY}, {}, backend.render)
+    assert plan.changes[0].action == CREATE
+
+
+def test_prepare_orders_cyrus_steps_like_obm(backend: ObmBackend) -> None:
+    plan = make_plan({PERSON.address: PERSON}, {}, backend.render)
+    work = backend._prepare(plan.changes[0], {PERSON.holder_id: "Secret-Passw0rd"})
+    verbs = [command.split(" ")[0] for command, _ in work.cyrus]
+    assert verbs == ["CREATE"] * 6 + ["SETQUOTA", "SETACL"]
+    assert work.cyrus[-2][0] == 'SETQUOTA "user/dungnv@danang.gov.vn" (STORAGE 2097152)'
+    assert work.cyrus[-1][0] == 'SETACL "user/dungnv@danang.gov.vn" anyone p'
+    assert work.ldap["mailAccess"] == "PERMIT"
+    missing = backend._prepare(plan.changes[0], {})
+    assert missing.error and "password" in missing.error
+    assert "Secret" not in repr(work)
