@@ -527,14 +527,21 @@ class ObmBackend(Backend):
                     work.error = f"Cyrus {verb} refused: {reply.status} {reply.text}"
 
     # --- quota only (danang.mail.quota) ---------------------------------------------------------
-    def set_quotas(self, quotas: Mapping[str, tuple[Account, int]]) -> list[Result]:
-        """SETQUOTA (KB) for each address, pipelined; the mailbox must exist."""
+    def set_quotas(self, quotas: Mapping[str, int]) -> list[Result]:
+        """SETQUOTA (MB x 1024 KB) for each address seen by ``read()``, pipelined on one connection."""
         works = []
-        for address, (account, megabytes) in quotas.items():
+        for address, megabytes in quotas.items():
+            facts = self.facts.get(address)
+            local, _, domain = address.partition("@")
+            name = f"{local}@{domain}" if facts and facts.shared else f"user/{address}"
+            account = Account(address, "agency" if facts and facts.shared else "person", "", "", "")
             work = _Work(Change("update", address, account, {}, {"quota_mb": megabytes}))
-            work.cyrus = [(f"SETQUOTA {quote(mailbox_name(account))} (STORAGE {int(megabytes) * 1024})", ())]
+            if facts is None or not facts.mailbox:
+                work.error = "no such mailbox"
+            else:
+                work.cyrus = [(f"SETQUOTA {quote(name)} (STORAGE {int(megabytes) * 1024})", ())]
             works.append(work)
-        self._cyrus_steps(works)
+        self._cyrus_steps([w for w in works if w.error is None])
         return [Result(w.change.address, "quota", w.error is None, w.error) for w in works]
 
     def close(self) -> None:
@@ -543,3 +550,31 @@ class ObmBackend(Backend):
             with contextlib.suppress(LDAPException):
                 self._ldap.unbind()
             self._ldap = None
+
+
+# --- module glue: the connection options of the doc fragment danang.mail.obm ----------------------
+ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
+    "ldap_uri": {"type": "str", "required": True},
+    "ldap_bind_dn": {"type": "str", "default": "uid=ldapadmin,ou=sysusers,dc=local"},
+    "ldap_bind_password": {"type": "str", "required": True, "no_log": True},
+    "ldap_base_dn": {"type": "str", "default": "dc=local"},
+    "ldap_starttls": {"type": "bool", "default": False},
+    "imap_host": {"type": "str", "default": "127.0.0.1"},
+    "imap_port": {"type": "int", "default": 143},
+    "imap_admin": {"type": "str", "default": "cyrus"},
+    "imap_admin_password": {"type": "str", "required": True, "no_log": True},
+    "imap_ssl": {"type": "bool", "default": False},
+    "imap_starttls": {"type": "bool", "default": False},
+    "validate_certs": {"type": "bool", "default": True},
+    "ca_file": {"type": "path"},
+    "domain": {"type": "str", "default": DEFAULT_DOMAIN},
+    "mailbox_server": {"type": "str"},
+    "batch_size": {"type": "int", "default": 500},
+    "page_size": {"type": "int", "default": 1000},
+    "timeout": {"type": "int", "default": 30},
+}
+
+
+def config_from_params(params: Mapping[str, Any]) -> ObmConfig:
+    """An ``ObmConfig`` from a module's parameters (the keys of ``ARGUMENT_SPEC``)."""
+    return ObmConfig(**{key: params[key] for key in ARGUMENT_SPEC if params.get(key) is not None})

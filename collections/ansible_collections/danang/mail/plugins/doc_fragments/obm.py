@@ -1,0 +1,122 @@
+# Copyright: (c) 2026, Da Nang city IT infrastructure centre
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Shared option documentation: the OBM connection (OpenLDAP + Cyrus IMAP) and the desired state."""
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    # The OBM connection: danang.mail.mailbox, danang.mail.mailbox_info, danang.mail.quota.
+    DOCUMENTATION = r"""
+options:
+  ldap_uri:
+    description:
+      - The OBM directory (OpenLDAP), for example V(ldap://127.0.0.1:3389) (the lab) or
+        V(ldaps://ldap.thudientu.danang.gov.vn).
+    type: str
+    required: true
+  ldap_bind_dn:
+    description:
+      - The directory administrator OBM uses, V(uid=ldapadmin,ou=sysusers,dc=local).
+    type: str
+    default: uid=ldapadmin,ou=sysusers,dc=local
+  ldap_bind_password:
+    description:
+      - Its password. Pass it from an ansible-vault file in production.
+    type: str
+    required: true
+  ldap_base_dn:
+    description:
+      - The root of the OBM tree; each mail domain is C(dc=<domain>) below it.
+    type: str
+    default: dc=local
+  ldap_starttls:
+    description:
+      - Upgrade an C(ldap://) connection with STARTTLS (an C(ldaps://) URI always uses TLS).
+    type: bool
+    default: false
+  imap_host:
+    description: The Cyrus IMAP server.
+    type: str
+    default: 127.0.0.1
+  imap_port:
+    description: Its IMAP port (V(143), V(993) with O(imap_ssl), V(1143) in the lab).
+    type: int
+    default: 143
+  imap_admin:
+    description: A Cyrus administrator (C(admins) in C(imapd.conf)), V(cyrus) as OBM configures it.
+    type: str
+    default: cyrus
+  imap_admin_password:
+    description: Its password.
+    type: str
+    required: true
+  imap_ssl:
+    description: Connect with implicit TLS (IMAPS).
+    type: bool
+    default: false
+  imap_starttls:
+    description: Upgrade a plain IMAP connection with STARTTLS.
+    type: bool
+    default: false
+  validate_certs:
+    description:
+      - Check the LDAP and IMAP servers' certificates and host names when TLS is used. Keep it on in
+        production.
+    type: bool
+    default: true
+  ca_file:
+    description: A CA bundle for the certificate checks (the system's store when omitted).
+    type: path
+  domain:
+    description: The mail domain (R-01); its accounts live under C(dc=<domain>,<ldap_base_dn>).
+    type: str
+    default: danang.gov.vn
+  mailbox_server:
+    description:
+      - The C(mailBoxServer) value written on every account, C(lmtp:<host>:<port>), where Postfix
+        delivers. Defaults to C(lmtp:<imap_host>:24), as OBM writes it.
+    type: str
+  batch_size:
+    description: Changes per batch in apply; each batch's Cyrus commands are pipelined.
+    type: int
+    default: 500
+  page_size:
+    description: Entries per page of the paged LDAP search.
+    type: int
+    default: 1000
+  timeout:
+    description: Seconds to wait for a server to connect or answer.
+    type: int
+    default: 30
+requirements:
+  - ldap3
+"""
+
+    # The desired state: danang.mail.mailbox (and later the Exchange modules).
+    DESIRED_STATE = r"""
+options:
+  desired_state:
+    description:
+      - The desired-state directory of one environment, for example C(inventories/lab/desired_state);
+        agencies are read from its C(agencies/) subdirectory and validated as
+        M(danang.mail.desired_state_info) does.
+    type: path
+    required: true
+  ledger:
+    description:
+      - The address ledger (R-03, R-13), usually C(<desired_state>/ledger.yml). It is only read;
+        addresses are allocated by M(danang.mail.address_alloc) before.
+    type: path
+    required: true
+  scope:
+    description:
+      - Agency abbreviations to reconcile; an empty list means every agency. Accounts of other
+        agencies are left alone.
+    type: list
+    elements: str
+    default: []
+requirements:
+  - PyYAML
+  - jsonschema
+"""

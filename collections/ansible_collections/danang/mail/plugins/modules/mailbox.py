@@ -1,0 +1,331 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, Da Nang city IT infrastructure centre
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: mailbox
+short_description: Reconcile the city's mail accounts into one mail system, in bulk
+version_added: 0.1.0
+description:
+  - Makes one mail system hold exactly the accounts the desired state asks for (R-02): personal
+    mailboxes (R-12), agency and department mailboxes (R-10, R-11, shared mailboxes).
+  - One call handles the whole city. It loads and validates the desired state, reads the ledger
+    (never writes it), reads the system once in bulk, plans (create, update, enable, disable,
+    remove, per address) and applies the plan in batches.
+  - With O(backend=obm), a person is an OpenLDAP entry C(uid=<login>,ou=users,dc=<domain>,dc=local)
+    (C(posixAccount shadowAccount inetOrgPerson obmUser)) and a Cyrus mailbox C(user/<login>@<domain>)
+    with OBM's default folders C(Trash Drafts SPAM Templates Sent); an agency or department is an
+    C(obmMailShare) entry under C(ou=mailShare) and the shared Cyrus mailbox C(<name>@<domain>). Every
+    mailbox gets the quota of R-30 (2 GB, set in KB) and the ACL C(anyone p) (post), in OBM's order.
+  - Disabling sets C(mailAccess) to V(REJECT) - the mailbox and its mail are kept (R-23). An account is
+    removed only when the desired state says V(removed), the account is already disabled, and
+    O(purge) is on.
+  - A new person gets an initial password (R-42, R-45; one per person, the same on every system with
+    O(known_passwords)) that must be changed at first use (R-40, C(pwdReset)). Passwords never appear
+    in the diff, the results or the logs.
+  - A failure of one account does not stop the others; the module fails at the end listing them. A
+    failed account is left untouched, or in a state the next run finishes; nothing is created twice.
+author:
+  - Da Nang city IT infrastructure centre (@danang)
+extends_documentation_fragment:
+  - danang.mail.obm
+  - danang.mail.obm.desired_state
+options:
+  backend:
+    description:
+      - The mail system. V(obm) (OpenLDAP, Cyrus IMAP, Postfix); Exchange comes later.
+    type: str
+    choices: [obm]
+    default: obm
+  purge:
+    description:
+      - Delete the accounts of people the desired state marks V(removed) once they are disabled (the
+        directory entry and the mailbox; Cyrus keeps deleted mailboxes until C(cyr_expire) when
+        C(delete_mode) is C(delayed)). Off, they stay disabled with their mail.
+    type: bool
+    default: false
+  known_passwords:
+    description:
+      - Initial passwords already issued to people, by holder id (the ledger's C(id)). Filled by the
+        action plugin from the run's credentials file, so one person gets one password on every
+        system (R-45). A new person missing here gets a new random one.
+    type: dict
+    default: {}
+attributes:
+  check_mode:
+    description: Returns the plan and the diff and changes nothing.
+    support: full
+  diff_mode:
+    description: The managed attributes before and after, per address; never a password.
+    support: full
+notes:
+  - Runs on the control node (a play on C(localhost)); it talks to the servers over the network.
+  - "What C(pwdReset) does (measured in the lab, see the obm_server role README): the LDAP bind with
+    the initial password succeeds but the session may only change its password; saslauthd only
+    binds, so the IMAP login succeeds unless the role's C(obm_server_imap_block_pwdreset) is on.
+    The flag is cleared when the user changes the password."
+  - The return value C(_initial_credentials) holds the passwords given to new people in this run. It
+    is removed by the action plugin before anything is displayed and written to the run's
+    ansible-vault encrypted credentials file.
+seealso:
+  - module: danang.mail.address_alloc
+  - module: danang.mail.mailbox_info
+  - module: danang.mail.quota
+"""
+
+EXAMPLES = r"""
+- name: Reconcile the whole city into OBM
+  danang.mail.mailbox:
+    backend: obm
+    desired_state: "{{ danang_mail_desired_state }}"
+    ledger: "{{ danang_mail_ledger }}"
+    ldap_uri: "{{ obm_ldap_uri }}"
+    ldap_bind_password: "{{ obm_ldap_admin_password }}"
+    imap_host: "{{ obm_imap_host }}"
+    imap_port: "{{ obm_imap_port }}"
+    imap_admin_password: "{{ obm_imap_admin_password }}"
+    mailbox_server: "lmtp:{{ obm_imap_host }}:{{ obm_lmtp_port }}"
+  register: obm
+
+- name: What would change for two agencies (nothing is changed)
+  danang.mail.mailbox:
+    desired_state: "{{ danang_mail_desired_state }}"
+    ledger: "{{ danang_mail_ledger }}"
+    scope: [stttt, stc]
+    ldap_uri: ldaps://ldap.thudientu.danang.gov.vn
+    ldap_bind_password: "{{ vault_obm_ldap_password }}"
+    imap_host: imap.thudientu.danang.gov.vn
+    imap_port: 993
+    imap_ssl: true
+    imap_admin_password: "{{ vault_obm_cyrus_password }}"
+  check_mode: true
+  diff: true
+
+- name: Delete the accounts of people removed from the desired state (already disabled)
+  danang.mail.mailbox:
+    desired_state: "{{ danang_mail_desired_state }}"
+    ledger: "{{ danang_mail_ledger }}"
+    purge: true
+    ldap_uri: "{{ obm_ldap_uri }}"
+    ldap_bind_password: "{{ obm_ldap_admin_password }}"
+    imap_admin_password: "{{ obm_imap_admin_password }}"
+"""
+
+RETURN = r"""
+plan:
+  description: Every change planned (and, outside check mode, attempted), in address order.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    address:
+      description: The account's address.
+      type: str
+      sample: dungnv@danang.gov.vn
+    action:
+      description: V(create), V(update), V(enable), V(disable) or V(remove).
+      type: str
+      sample: create
+    before:
+      description: The differing managed attributes as they are (never a password).
+      type: dict
+    after:
+      description: The differing managed attributes as they will be (never a password).
+      type: dict
+results:
+  description: What happened to each change (not in check mode).
+  returned: when not in check mode
+  type: list
+  elements: dict
+  contains:
+    address:
+      description: The account's address.
+      type: str
+    action:
+      description: The change attempted.
+      type: str
+    ok:
+      description: Whether it was carried out completely.
+      type: bool
+    error:
+      description: Why it failed, and what was left (untouched, or finished by the next run).
+      type: str
+  sample: [{address: dungnv@danang.gov.vn, action: create, ok: true, error: null}]
+summary:
+  description:
+    - Counts per action planned, plus V(unchanged), V(unmanaged) (on the system, not in the desired
+      state, never touched), and outside check mode V(ok) and V(failed).
+  returned: always
+  type: dict
+  sample:
+    {create: 77, update: 0, enable: 0, disable: 0, remove: 0, unchanged: 0, unmanaged: 3, ok: 77, failed: 0}
+failed_accounts:
+  description: Addresses whose change failed.
+  returned: when some failed
+  type: list
+  elements: str
+problems:
+  description: Problems in the desired state or the ledger (the module fails and changes nothing).
+  returned: failure
+  type: list
+  elements: str
+_initial_credentials:
+  description:
+    - Holder id to the initial password of each person created in this run. Popped by the action
+      plugin before display; never shown by a normal run.
+  returned: when accounts were created
+  type: dict
+"""
+
+import traceback
+from typing import Any
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.danang.mail.plugins.module_utils.accounts import desired_accounts
+from ansible_collections.danang.mail.plugins.module_utils.backends.base import BackendError
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm import (
+    ARGUMENT_SPEC as OBM_ARGUMENT_SPEC,
+)
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm import (
+    HAS_LDAP3,
+    LDAP3_IMPORT_ERROR,
+    ObmBackend,
+    config_from_params,
+)
+from ansible_collections.danang.mail.plugins.module_utils.desired_state import (
+    MissingLibrary,
+    load_desired_state,
+)
+from ansible_collections.danang.mail.plugins.module_utils.ledger import load_ledger
+from ansible_collections.danang.mail.plugins.module_utils.model import (
+    KIND_PERSON,
+    SYSTEM_OBM,
+    ValidationFailed,
+)
+from ansible_collections.danang.mail.plugins.module_utils.plan import CREATE, make_plan
+
+try:
+    from ansible_collections.danang.mail.plugins.module_utils.passwords import generate_password_for
+
+    PASSWORDS_IMPORT_ERROR = None
+except ImportError:  # pragma: no cover - the library ships with the collection
+    generate_password_for = None
+    PASSWORDS_IMPORT_ERROR = traceback.format_exc()
+
+ARGUMENT_SPEC: dict[str, Any] = {
+    "backend": {"type": "str", "choices": [SYSTEM_OBM], "default": SYSTEM_OBM},
+    "desired_state": {"type": "path", "required": True},
+    "ledger": {"type": "path", "required": True},
+    "scope": {"type": "list", "elements": "str", "default": []},
+    "purge": {"type": "bool", "default": False},
+    "known_passwords": {"type": "dict", "default": {}, "no_log": True},
+    **OBM_ARGUMENT_SPEC,
+}
+
+
+def plan_rows(plan: Any) -> list[dict[str, Any]]:
+    return [
+        {"address": c.address, "action": c.action, "before": dict(c.before), "after": dict(c.after)}
+        for c in plan.changes
+    ]
+
+
+def initial_passwords(plan: Any, known: dict[str, str]) -> dict[str, str]:
+    """One password per new person: the one already issued (R-45), else a new one (R-42, R-43)."""
+    passwords: dict[str, str] = {}
+    for change in plan.changes:
+        account = change.account
+        if change.action != CREATE or account.kind != KIND_PERSON:
+            continue
+        given = known.get(account.holder_id)
+        if given:
+            passwords[account.holder_id] = given
+        else:
+            names = [
+                account.display_name,
+                account.first_name or "",
+                account.last_name or "",
+                account.local_part,
+            ]
+            passwords[account.holder_id] = generate_password_for(names=[n for n in names if n])
+    return passwords
+
+
+def run(module: AnsibleModule) -> None:
+    params = module.params
+    try:
+        state = load_desired_state(params["desired_state"])
+        ledger = load_ledger(params["ledger"])
+    except MissingLibrary as exc:
+        module.fail_json(msg=missing_required_lib(exc.name), exception=exc.import_traceback)
+    except ValidationFailed as exc:
+        problems = [str(p) for p in exc.problems]
+        module.fail_json(msg=f"{len(problems)} problem(s), nothing changed: {problems[0]}", problems=problems)
+    desired, problems = desired_accounts(
+        state, ledger.holders(), system=params["backend"], agencies=params["scope"] or None
+    )
+    if problems:
+        texts = [str(p) for p in problems]
+        module.fail_json(msg=f"{len(texts)} problem(s), nothing changed: {texts[0]}", problems=texts)
+
+    with ObmBackend(config_from_params(params)) as backend:
+        try:
+            observed = backend.read()
+        except BackendError as exc:
+            module.fail_json(msg=f"cannot read the {params['backend']} system, nothing changed: {exc}")
+        plan = make_plan(desired, observed, backend.render, purge=params["purge"])
+        summary: dict[str, int] = {
+            **plan.count(),
+            "unchanged": len(plan.unchanged),
+            "unmanaged": len(plan.unmanaged),
+        }
+        result: dict[str, Any] = {"changed": bool(plan.changes), "plan": plan_rows(plan), "summary": summary}
+        if module._diff:
+            result["diff"] = plan.diff()
+        if module.check_mode or not plan.changes:
+            module.exit_json(**result)
+
+        if generate_password_for is None and any(c.action == CREATE for c in plan.changes):
+            module.fail_json(
+                msg="the collection's passwords library cannot be imported", exception=PASSWORDS_IMPORT_ERROR
+            )
+        passwords = initial_passwords(plan, params["known_passwords"] or {})
+        results = backend.apply(plan.changes, passwords)
+        issued = backend.password_set
+    holders = {c.address: c.account.holder_id for c in plan.changes}
+    # Deliberately NOT registered with no_log_values: the action plugin pops this key before
+    # anything is displayed or logged, and writes it to the run's ansible-vault credentials file.
+    # Only passwords that an entry now holds are returned (a create undone after a failure is not).
+    result["_initial_credentials"] = {
+        holders[a]: passwords[holders[a]] for a in sorted(issued) if holders.get(a) in passwords
+    }
+    result["results"] = [
+        {"address": r.address, "action": r.action, "ok": r.ok, "error": r.error} for r in results
+    ]
+    failed = [r.address for r in results if not r.ok]
+    summary["ok"], summary["failed"] = len(results) - len(failed), len(failed)
+    result["changed"] = any(r.ok for r in results) or bool(issued)
+    if failed:
+        result["failed_accounts"] = failed
+        first = next(r for r in results if not r.ok)
+        module.fail_json(
+            msg=f"{len(failed)} of {len(results)} change(s) failed (the others were applied; a re-run "
+            f"finishes the job), first: {first.address}: {first.error}",
+            **result,
+        )
+    module.exit_json(**result)
+
+
+def main() -> None:
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    if not HAS_LDAP3:
+        module.fail_json(msg=missing_required_lib("ldap3"), exception=LDAP3_IMPORT_ERROR)
+    run(module)
+
+
+if __name__ == "__main__":
+    main()

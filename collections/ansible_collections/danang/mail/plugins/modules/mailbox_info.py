@@ -1,0 +1,140 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, Da Nang city IT infrastructure centre
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: mailbox_info
+short_description: Facts about every mail account of the OBM system, in bulk
+version_added: 0.1.0
+description:
+  - Reads the OBM directory and Cyrus once (one paged LDAP search, one IMAP connection) and returns,
+    per address, whether the account exists and is enabled, its quota and usage, and the password
+    facts the regulation needs.
+  - C(last_login) is C(pwdLastSuccess), stamped by slapd (C(olcLastBind)) on every successful bind,
+    IMAP logins included (they bind through saslauthd) - the last-access signal of R-23.
+  - C(password_changed) is C(pwdChangedTime); C(must_change_password) is C(pwdReset), set on new
+    accounts until the first change (R-40, R-47); C(locked) is C(pwdAccountLockedTime) present (R-41).
+  - Reads only; never changes anything.
+author:
+  - Da Nang city IT infrastructure centre (@danang)
+extends_documentation_fragment:
+  - danang.mail.obm
+options:
+  addresses:
+    description: Only these addresses (all accounts of the domain when empty).
+    type: list
+    elements: str
+    default: []
+attributes:
+  check_mode:
+    description: Runs in check mode too; it never changes anything.
+    support: full
+  diff_mode:
+    description: Nothing changes, so there is no diff.
+    support: none
+seealso:
+  - module: danang.mail.mailbox
+  - module: danang.mail.quota
+"""
+
+EXAMPLES = r"""
+- name: Facts about every OBM account
+  danang.mail.mailbox_info:
+    ldap_uri: "{{ obm_ldap_uri }}"
+    ldap_bind_password: "{{ obm_ldap_admin_password }}"
+    imap_host: "{{ obm_imap_host }}"
+    imap_port: "{{ obm_imap_port }}"
+    imap_admin_password: "{{ obm_imap_admin_password }}"
+  register: obm_facts
+
+- name: Mailboxes that kept the initial password (R-47)
+  ansible.builtin.debug:
+    msg: >-
+      {{ obm_facts.accounts | dict2items | selectattr('value.must_change_password')
+         | map(attribute='key') }}
+"""
+
+RETURN = r"""
+accounts:
+  description: Facts per address.
+  returned: success
+  type: dict
+  sample:
+    dungnv@danang.gov.vn:
+      exists: true
+      dn: uid=dungnv,ou=users,dc=danang.gov.vn,dc=local
+      shared: false
+      enabled: true
+      mailbox: true
+      quota_mb: 2048
+      used_mb: 0.82
+      uid_number: 1001
+      last_login: "2026-11-29T04:59:13Z"
+      password_changed: "2026-11-29T04:58:01Z"
+      must_change_password: true
+      locked: false
+summary:
+  description: Counts over the accounts returned.
+  returned: success
+  type: dict
+  sample: {accounts: 77, enabled: 74, disabled: 3, without_mailbox: 0, must_change_password: 70, locked: 0}
+missing:
+  description: Addresses asked for in O(addresses) that do not exist.
+  returned: success
+  type: list
+  elements: str
+"""
+
+from typing import Any
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.danang.mail.plugins.module_utils.backends.base import BackendError
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm import (
+    ARGUMENT_SPEC as OBM_ARGUMENT_SPEC,
+)
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm import (
+    HAS_LDAP3,
+    LDAP3_IMPORT_ERROR,
+    ObmBackend,
+    config_from_params,
+)
+
+ARGUMENT_SPEC: dict[str, Any] = {
+    "addresses": {"type": "list", "elements": "str", "default": []},
+    **OBM_ARGUMENT_SPEC,
+}
+
+
+def main() -> None:
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    if not HAS_LDAP3:
+        module.fail_json(msg=missing_required_lib("ldap3"), exception=LDAP3_IMPORT_ERROR)
+    with ObmBackend(config_from_params(module.params)) as backend:
+        try:
+            backend.read()
+        except BackendError as exc:
+            module.fail_json(msg=str(exc))
+        facts = backend.facts
+    wanted = [a.lower() for a in module.params["addresses"]]
+    selected = {a: facts[a] for a in (wanted or sorted(facts)) if a in facts}
+    accounts = {a: {"exists": True, **f.as_dict()} for a, f in selected.items()}
+    for a in accounts.values():
+        a.pop("address", None)
+    summary = {
+        "accounts": len(selected),
+        "enabled": sum(1 for f in selected.values() if f.enabled),
+        "disabled": sum(1 for f in selected.values() if not f.enabled),
+        "without_mailbox": sum(1 for f in selected.values() if not f.mailbox),
+        "must_change_password": sum(1 for f in selected.values() if f.must_change_password),
+        "locked": sum(1 for f in selected.values() if f.locked),
+    }
+    missing = [a for a in wanted if a not in facts]
+    module.exit_json(changed=False, accounts=accounts, summary=summary, missing=missing)
+
+
+if __name__ == "__main__":
+    main()

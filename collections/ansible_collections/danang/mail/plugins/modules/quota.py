@@ -1,0 +1,181 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, Da Nang city IT infrastructure centre
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: quota
+short_description: Set and report the mailbox quota of OBM accounts (R-30)
+version_added: 0.1.0
+description:
+  - Sets the Cyrus quota (resource C(STORAGE), in KB = MB x 1024) of a list of accounts, or of a
+    whole class of accounts, to O(quota_mb) (R-30, 2 GB by default), and reports each one's usage.
+  - Reads everything in one pass (one paged LDAP search, one IMAP connection) and sets the quotas
+    that differ, pipelined on that connection. Idempotent.
+  - Cyrus warns users near their limit with C(quotawarn) in C(imapd.conf), a percentage that is
+    server-wide (the danang.mail.obm_server role sets it, V(90)). A per-mailbox warning threshold
+    does not exist in Cyrus, so O(warning_percent) only selects the accounts reported in
+    RV(over_warning); keep it equal to the server's C(quotawarn).
+author:
+  - Da Nang city IT infrastructure centre (@danang)
+extends_documentation_fragment:
+  - danang.mail.obm
+options:
+  addresses:
+    description: The accounts to set. Mutually exclusive with O(account_class).
+    type: list
+    elements: str
+  account_class:
+    description:
+      - Every account of a class - V(persons) (personal mailboxes), V(shared) (agency and department
+        mailboxes) or V(all). Mutually exclusive with O(addresses).
+    type: str
+    choices: [persons, shared, all]
+  quota_mb:
+    description: The quota in MB (R-30, 2 GB).
+    type: int
+    default: 2048
+  warning_percent:
+    description: Report accounts using at least this share of their quota (see the description).
+    type: int
+    default: 90
+attributes:
+  check_mode:
+    description: Reports what would be set and changes nothing.
+    support: full
+  diff_mode:
+    description: The quota in MB before and after, per address.
+    support: full
+seealso:
+  - module: danang.mail.mailbox
+  - module: danang.mail.mailbox_info
+"""
+
+EXAMPLES = r"""
+- name: Every personal mailbox at 2 GB (R-30)
+  danang.mail.quota:
+    account_class: persons
+    ldap_uri: "{{ obm_ldap_uri }}"
+    ldap_bind_password: "{{ obm_ldap_admin_password }}"
+    imap_host: "{{ obm_imap_host }}"
+    imap_port: "{{ obm_imap_port }}"
+    imap_admin_password: "{{ obm_imap_admin_password }}"
+
+- name: A larger quota for one agency mailbox
+  danang.mail.quota:
+    addresses: [stttt@danang.gov.vn]
+    quota_mb: 4096
+    ldap_uri: "{{ obm_ldap_uri }}"
+    ldap_bind_password: "{{ obm_ldap_admin_password }}"
+    imap_admin_password: "{{ obm_imap_admin_password }}"
+"""
+
+RETURN = r"""
+accounts:
+  description: Per address the quota (after the change) and the usage, in MB.
+  returned: success
+  type: list
+  elements: dict
+  sample: [{address: dungnv@danang.gov.vn, quota_mb: 2048, used_mb: 0.8, used_percent: 0.04, changed: false}]
+over_warning:
+  description: Addresses using at least O(warning_percent) of their quota.
+  returned: success
+  type: list
+  elements: str
+failed_accounts:
+  description: Addresses whose quota could not be set (no mailbox, refused).
+  returned: when some failed
+  type: list
+  elements: str
+"""
+
+from typing import Any
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.danang.mail.plugins.module_utils.backends.base import BackendError
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm import (
+    ARGUMENT_SPEC as OBM_ARGUMENT_SPEC,
+)
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm import (
+    HAS_LDAP3,
+    LDAP3_IMPORT_ERROR,
+    ObmBackend,
+    config_from_params,
+)
+
+ARGUMENT_SPEC: dict[str, Any] = {
+    "addresses": {"type": "list", "elements": "str"},
+    "account_class": {"type": "str", "choices": ["persons", "shared", "all"]},
+    "quota_mb": {"type": "int", "default": 2048},
+    "warning_percent": {"type": "int", "default": 90},
+    **OBM_ARGUMENT_SPEC,
+}
+
+
+def main() -> None:
+    module = AnsibleModule(
+        argument_spec=ARGUMENT_SPEC,
+        supports_check_mode=True,
+        mutually_exclusive=[("addresses", "account_class")],
+        required_one_of=[("addresses", "account_class")],
+    )
+    if not HAS_LDAP3:
+        module.fail_json(msg=missing_required_lib("ldap3"), exception=LDAP3_IMPORT_ERROR)
+    params = module.params
+    if params["quota_mb"] <= 0:
+        module.fail_json(msg="quota_mb must be a positive number of MB")
+    with ObmBackend(config_from_params(params)) as backend:
+        try:
+            backend.read()
+        except BackendError as exc:
+            module.fail_json(msg=str(exc))
+        facts = backend.facts
+        if params["addresses"] is not None:
+            targets = [a.lower() for a in params["addresses"]]
+        else:
+            kind = params["account_class"]
+            targets = sorted(a for a, f in facts.items() if kind == "all" or f.shared == (kind == "shared"))
+        wanted = params["quota_mb"]
+        to_set = {a: wanted for a in targets if a not in facts or facts[a].quota_mb != wanted}
+        results = []
+        if to_set and not module.check_mode:
+            results = backend.set_quotas(to_set)
+    failed = {r.address: r.error for r in results if not r.ok}
+    if module.check_mode:
+        failed = {a: "no such mailbox" for a in to_set if a not in facts or not facts[a].mailbox}
+    rows, over = [], []
+    for address in targets:
+        f = facts.get(address)
+        used = f.used_mb if f else None
+        quota = wanted if address in to_set and address not in failed else (f.quota_mb if f else None)
+        percent = round(100 * used / quota, 2) if used is not None and quota else None
+        rows.append(
+            {
+                "address": address,
+                "quota_mb": quota,
+                "used_mb": used,
+                "used_percent": percent,
+                "changed": address in to_set and address not in failed,
+            }
+        )
+        if percent is not None and percent >= params["warning_percent"]:
+            over.append(address)
+    changed = any(row["changed"] for row in rows)
+    result: dict[str, Any] = {"changed": changed, "accounts": rows, "over_warning": over}
+    if module._diff:
+        result["diff"] = {
+            "before": {a: facts[a].quota_mb if a in facts else None for a in to_set if a not in failed},
+            "after": {a: wanted for a in to_set if a not in failed},
+        }
+    if failed:
+        result["failed_accounts"] = sorted(failed)
+        first = sorted(failed)[0]
+        module.fail_json(msg=f"{len(failed)} quota(s) not set, first: {first}: {failed[first]}", **result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
