@@ -359,10 +359,12 @@ def test_imap_can_be_made_to_refuse_pwd_reset(obm_lab: ObmLab) -> None:
         obm_lab.run_playbook("lab_up.yml")
 
 
-def test_lab_up_again_changes_nothing(obm_lab: ObmLab) -> None:
+def test_lab_up_again_and_in_check_mode_changes_nothing(obm_lab: ObmLab) -> None:
     second = obm_lab.run_playbook("lab_up.yml")
     assert second.recap.get("changed") == 0, second.proc.stdout[-4000:]
     assert second.recap.get("failed") == 0
+    checked = obm_lab.run_playbook("lab_up.yml", "--check", "--diff")
+    assert checked.recap.get("changed") == 0, checked.proc.stdout[-4000:]
 
 
 MASTER_PID_FILES = (
