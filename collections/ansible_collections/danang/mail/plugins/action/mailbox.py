@@ -91,7 +91,7 @@ def select_secret(secrets: list[tuple[str, Any]], vault_id: Optional[str]) -> tu
     for label, secret in secrets:
         if label == vault_id:
             return label, secret
-    labels = ", ".join(sorted({label for label, _ in secrets}))
+    labels = ", ".join(sorted({pair[0] for pair in secrets}))
     raise CredentialsError(f"credentials_vault_id {vault_id!r} is not among this run's vault ids ({labels})")
 
 
@@ -114,7 +114,7 @@ def load_credentials(path: str, vault: VaultLib) -> dict[str, dict[str, Any]]:
     try:
         text = vault.decrypt(data).decode("utf-8")
     except (AnsibleVaultError, UnicodeDecodeError):
-        labels = ", ".join(label for label, _ in vault.secrets or []) or "none"
+        labels = ", ".join(pair[0] for pair in vault.secrets or []) or "none"
         raise CredentialsError(
             f"cannot decrypt the credentials file {path} with this run's vault secrets (vault ids: {labels})"
         ) from None

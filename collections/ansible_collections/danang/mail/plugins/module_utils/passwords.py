@@ -83,7 +83,8 @@ _MAX_DRAWS = 1000  # a valid password is accepted with probability > 0.7 per dra
 
 
 def _draw(length: int) -> str:
-    return secrets.choice(FIRST_CHARACTERS) + "".join(secrets.choice(ALPHABET) for _ in range(length - 1))
+    rest = "".join(secrets.choice(ALPHABET) for _position in range(length - 1))
+    return secrets.choice(FIRST_CHARACTERS) + rest
 
 
 def _has_every_class(password: str) -> bool:
@@ -96,7 +97,7 @@ def generate_password(length: int = DEFAULT_LENGTH) -> str:
         raise TypeError("length must be an integer")
     if length < MIN_LENGTH:
         raise ValueError(f"a password has at least {MIN_LENGTH} characters (R-42); asked for {length}")
-    for _ in range(_MAX_DRAWS):
+    for _attempt in range(_MAX_DRAWS):
         password = _draw(length)
         if _has_every_class(password):
             return password
@@ -111,7 +112,7 @@ def generate_password_for(
     phone: Union[str, int, None] = None,
 ) -> str:
     """``generate_password`` drawn again until it holds none of the holder's personal data (R-43)."""
-    for _ in range(_MAX_DRAWS):
+    for _attempt in range(_MAX_DRAWS):
         password = generate_password(length)
         if not password_problems(password, names=names, birth_date=birth_date, phone=phone):
             return password

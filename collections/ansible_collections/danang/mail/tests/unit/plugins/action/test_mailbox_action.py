@@ -50,7 +50,7 @@ class FakeModule:
         self.responses = list(responses)
         self.calls: list[dict] = []
 
-    def __call__(self, module_name=None, module_args=None, task_vars=None, **_):
+    def __call__(self, module_name=None, module_args=None, task_vars=None, **_unused):
         assert module_name == MODULE
         self.calls.append({"args": dict(module_args), "check_mode": bool(self.task.check_mode)})
         response = self.responses.pop(0)

@@ -34,7 +34,7 @@ DUNG = "Nguyễn Văn Dũng"
 
 @pytest.fixture(scope="module")
 def sample() -> list[str]:
-    return [generate_password() for _ in range(SAMPLE)]
+    return [generate_password() for _number in range(SAMPLE)]
 
 
 # --- The alphabet ---------------------------------------------------------------------------
@@ -82,7 +82,7 @@ def test_no_duplicates(sample):
 
 @pytest.mark.parametrize("length", [12, 13, 20, 64])
 def test_other_lengths(length):
-    for _ in range(300):
+    for _attempt in range(300):
         password = generate_password(length)
         assert len(password) == length and password_problems(password) == []
 
@@ -154,7 +154,7 @@ def test_generate_for_a_holder_avoids_their_data(monkeypatch):
 
 
 def test_generate_for_a_holder_is_clean():
-    for _ in range(200):
+    for _attempt in range(200):
         password = generate_password_for(12, names=["Nguyễn Văn Tâm", "Hà Anh"], birth_date=BIRTH)
         assert password_problems(password, names=["Nguyễn Văn Tâm", "Hà Anh"], birth_date=BIRTH) == []
 
