@@ -244,20 +244,25 @@ def locked(path: str) -> Iterator[None]:
 # --- Reading the module's result ------------------------------------------------------------
 
 
-def _result_items(result: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    items = result.get("results")
+def _rows(result: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
+    items = result.get(key)
     if isinstance(items, Mapping):  # keyed by address
-        items = [{"address": key, **value} for key, value in items.items() if isinstance(value, Mapping)]
+        items = [{"address": name, **value} for name, value in items.items() if isinstance(value, Mapping)]
     if not isinstance(items, list):
         return []
     return [item for item in items if isinstance(item, Mapping)]
 
 
+def _result_items(result: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The module's per-address rows: ``plan`` (every change, also in check mode), else ``results``."""
+    return _rows(result, "plan") or _rows(result, "results")
+
+
 def issued_addresses(result: Mapping[str, Any]) -> dict[str, str]:
-    """Holder id -> address, from the per-address results (``holder_id`` and ``address`` per item)."""
+    """Holder id -> address, from the per-address rows (``holder_id`` and ``address`` per row)."""
     return {
         str(item["holder_id"]): str(item["address"])
-        for item in _result_items(result)
+        for item in _rows(result, "plan") + _rows(result, "results")
         if item.get("holder_id") and item.get("address")
     }
 
@@ -265,7 +270,8 @@ def issued_addresses(result: Mapping[str, Any]) -> dict[str, str]:
 def creates_persons(result: Mapping[str, Any]) -> list[str]:
     """The addresses (or holder ids) of persons the result creates or would create.
 
-    An item with ``action: create`` counts unless its ``kind`` says it is a shared mailbox.
+    A row with ``action: create`` counts unless its ``kind`` says it is a shared mailbox (a row
+    without ``kind`` counts: better refuse a run than lose a password).
     """
     found = [
         str(item.get("address") or item.get("holder_id") or "?")

@@ -452,6 +452,46 @@ def test_without_credentials_file_an_unexpected_issue_names_holders_to_reset():
     no_secret_in(result, DUNG)
 
 
+def plan_row(address: str, action: str = "create", **extra) -> dict:
+    return {"address": address, "action": action, "before": {}, "after": {}, **extra}
+
+
+def test_module_check_mode_plan_rows_without_kind_count_as_persons():
+    """The module's check-mode output has ``plan`` rows and no ``results``; a create row without
+    ``kind`` is taken for a person (refusing beats losing a password)."""
+    fake = FakeModule({"changed": True, "plan": [plan_row("stttt@danang.gov.vn")], "summary": {"create": 1}})
+    result = run({"backend": "obm"}, fake)
+    assert result["failed"] is True and "stttt@danang.gov.vn" in result["msg"]
+    assert len(fake.calls) == 1
+
+
+def test_addresses_come_from_plan_rows_with_holder_ids(credentials):
+    fake = FakeModule(
+        {
+            "changed": True,
+            "plan": [plan_row("dungnv@danang.gov.vn", holder_id="CB-1", kind="person")],
+            "results": [{"address": "dungnv@danang.gov.vn", "action": "create", "ok": True, "error": None}],
+            "_initial_credentials": {"CB-1": DUNG},
+        }
+    )
+    run({"credentials_file": str(credentials)}, fake)
+    assert read(credentials)["CB-1"]["address"] == "dungnv@danang.gov.vn"
+
+
+def test_password_recorded_even_without_an_address(credentials):
+    fake = FakeModule(
+        {"changed": True, "plan": [plan_row("dungnv@danang.gov.vn")], "_initial_credentials": {"CB-1": DUNG}}
+    )
+    result = run({"credentials_file": str(credentials)}, fake)
+    assert result["credentials_issued"] == ["CB-1"]
+    assert read(credentials)["CB-1"] == {
+        "address": None,
+        "password": DUNG,
+        "issued_at": "2026-03-02T09:15:02+07:00",
+        "systems": ["obm"],
+    }
+
+
 def test_write_failure_names_holders_to_reset(credentials, monkeypatch):
     def full_disk(*_args, **_kwargs):
         raise OSError(28, "No space left on device")
