@@ -55,6 +55,17 @@ options:
         system (R-45). A new person missing here gets a new random one.
     type: dict
     default: {}
+  credentials_file:
+    description:
+      - The run's ansible-vault encrypted credentials file, where the action plugin records the initial
+        passwords of the persons created (and reads those already issued into O(known_passwords)).
+        Handled by the action plugin; required when the run creates persons.
+    type: path
+  credentials_vault_id:
+    description:
+      - The vault id (label) to encrypt O(credentials_file) with; the run's first vault secret when
+        omitted. Handled by the action plugin.
+    type: str
 attributes:
   check_mode:
     description: Returns the plan and the diff and changes nothing.
@@ -89,6 +100,7 @@ EXAMPLES = r"""
     imap_port: "{{ obm_imap_port }}"
     imap_admin_password: "{{ obm_imap_admin_password }}"
     mailbox_server: "lmtp:{{ obm_imap_host }}:{{ obm_lmtp_port }}"
+    credentials_file: "{{ inventory_dir }}/credentials/{{ lookup('pipe', 'date +%Y%m%dT%H%M') }}.vault.yml"
   register: obm
 
 - name: What would change for two agencies (nothing is changed)
@@ -130,6 +142,14 @@ plan:
       description: V(create), V(update), V(enable), V(disable) or V(remove).
       type: str
       sample: create
+    kind:
+      description: V(person), V(agency) or V(department).
+      type: str
+      sample: person
+    holder_id:
+      description: The holder's id in the ledger.
+      type: str
+      sample: CB-2017-000101
     before:
       description: The differing managed attributes as they are (never a password).
       type: dict
@@ -148,13 +168,25 @@ results:
     action:
       description: The change attempted.
       type: str
+    kind:
+      description: V(person), V(agency) or V(department).
+      type: str
+    holder_id:
+      description: The holder's id in the ledger.
+      type: str
     ok:
       description: Whether it was carried out completely.
       type: bool
     error:
       description: Why it failed, and what was left (untouched, or finished by the next run).
       type: str
-  sample: [{address: dungnv@danang.gov.vn, action: create, ok: true, error: null}]
+  sample:
+    - address: dungnv@danang.gov.vn
+      action: create
+      kind: person
+      holder_id: CB-2017-000101
+      ok: true
+      error: null
 summary:
   description:
     - Counts per action planned, plus V(unchanged), V(unmanaged) (on the system, not in the desired
@@ -223,13 +255,23 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "scope": {"type": "list", "elements": "str", "default": []},
     "purge": {"type": "bool", "default": False},
     "known_passwords": {"type": "dict", "default": {}, "no_log": True},
+    # Taken out by the action plugin before the module runs; accepted here so the spec matches the docs.
+    "credentials_file": {"type": "path"},
+    "credentials_vault_id": {"type": "str"},
     **OBM_ARGUMENT_SPEC,
 }
 
 
 def plan_rows(plan: Any) -> list[dict[str, Any]]:
     return [
-        {"address": c.address, "action": c.action, "before": dict(c.before), "after": dict(c.after)}
+        {
+            "address": c.address,
+            "action": c.action,
+            "kind": c.account.kind,
+            "holder_id": c.account.holder_id,
+            "before": dict(c.before),
+            "after": dict(c.after),
+        }
         for c in plan.changes
     ]
 
@@ -303,8 +345,17 @@ def run(module: AnsibleModule) -> None:
     result["_initial_credentials"] = {
         holders[a]: passwords[holders[a]] for a in sorted(issued) if holders.get(a) in passwords
     }
+    kinds = {c.address: c.account.kind for c in plan.changes}
     result["results"] = [
-        {"address": r.address, "action": r.action, "ok": r.ok, "error": r.error} for r in results
+        {
+            "address": r.address,
+            "action": r.action,
+            "kind": kinds.get(r.address),
+            "holder_id": holders.get(r.address),
+            "ok": r.ok,
+            "error": r.error,
+        }
+        for r in results
     ]
     failed = [r.address for r in results if not r.ok]
     summary["ok"], summary["failed"] = len(results) - len(failed), len(failed)

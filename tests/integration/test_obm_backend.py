@@ -1,0 +1,563 @@
+"""The OBM backend and danang.mail.mailbox against the real lab (issue 3, sections 2, 3 and 5).
+
+Every test reconciles its own copy of the lab city into its own mail domain
+(``t<random>.danang.gov.vn``: its own ``dc=<domain>,dc=local`` subtree and Cyrus mailboxes), so the
+tests run in any order, again and again, against one lab, and never meet the real lab city. The
+ledger of the copy is allocated first with the collection's library (``allocation.allocate`` +
+``ledger.append_entries``), as ``playbooks/allocate.yml`` does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import imaplib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+import yaml
+
+if TYPE_CHECKING:
+    from conftest import ObmLab
+
+ldap3 = pytest.importorskip("ldap3")
+
+from ansible_collections.danang.mail.plugins.module_utils import (  # noqa: E402
+    accounts,
+    allocation,
+    desired_state,
+    ledger,
+    plan,
+)
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm import (  # noqa: E402
+    ObmBackend,
+    ObmConfig,
+)
+
+pytestmark = pytest.mark.integration
+
+REPO = Path(__file__).resolve().parents[2]
+ANSIBLE_PLAYBOOK = Path(sys.executable).with_name("ansible-playbook")
+FOLDERS = {"Trash", "Drafts", "SPAM", "Templates", "Sent"}
+
+
+def password_for(holder: str) -> str:
+    """A distinct R-42 password per holder, known to the test (the module draws random ones)."""
+    return f"Kt-{uuid.uuid5(uuid.NAMESPACE_URL, holder).hex[:10]}#A9"
+
+
+@dataclass
+class City:
+    lab: ObmLab
+    root: Path
+    domain: str
+
+    @property
+    def desired(self) -> Path:
+        return self.root / "desired_state"
+
+    @property
+    def ledger_path(self) -> Path:
+        return self.desired / "ledger.yml"
+
+    @property
+    def domain_dn(self) -> str:
+        return f"dc={self.domain},{self.lab.base_dn}"
+
+    def config(self, **extra: Any) -> ObmConfig:
+        lab = self.lab
+        return ObmConfig(
+            ldap_uri=f"ldap://{lab.ldap_host}:{lab.ldap_port}",
+            ldap_bind_dn=lab.admin_dn,
+            ldap_bind_password=lab.admin_password,
+            imap_admin_password=lab.imap_admin_password,
+            imap_host=lab.imap_host,
+            imap_port=lab.imap_port,
+            imap_admin=lab.imap_admin,
+            domain=self.domain,
+            mailbox_server=f"lmtp:{lab.imap_host}:{lab.lmtp_port}",
+            **extra,
+        )
+
+    def accounts(self) -> dict[str, accounts.Account]:
+        state = desired_state.load_desired_state(self.desired)
+        found, problems = accounts.desired_accounts(
+            state, ledger.load_ledger(str(self.ledger_path)).holders(), system="obm"
+        )
+        assert not problems
+        return found
+
+    def reconcile(self, purge: bool = False, **extra: Any) -> tuple[plan.Plan, list[Any], ObmBackend]:
+        desired = self.accounts()
+        with ObmBackend(self.config(**extra)) as backend:
+            observed = backend.read()
+            the_plan = plan.make_plan(desired, observed, backend.render, purge=purge)
+            passwords = {a.holder_id: password_for(a.holder_id) for a in desired.values() if not a.shared}
+            results = backend.apply(the_plan.changes, passwords)
+        return the_plan, results, backend
+
+    def set_state(self, agency: str, person_id: str, state: str) -> None:
+        path = self.desired / "agencies" / f"{agency}.yml"
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for person in data["people"]:
+            if person["id"] == person_id:
+                person["state"] = state
+        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+    def address(self, holder: str) -> str:
+        return ledger.load_ledger(str(self.ledger_path)).holders()[holder]
+
+
+def ldap_admin(lab: ObmLab):
+    server = ldap3.Server(lab.ldap_host, port=lab.ldap_port, get_info=ldap3.SCHEMA, connect_timeout=5)
+    return ldap3.Connection(server, lab.admin_dn, lab.admin_password, auto_bind=True)
+
+
+def cyrus_admin(lab: ObmLab) -> imaplib.IMAP4:
+    imap = imaplib.IMAP4(lab.imap_host, lab.imap_port)
+    imap.login(lab.imap_admin, lab.imap_admin_password)
+    return imap
+
+
+def mailboxes(lab: ObmLab, domain: str) -> set[str]:
+    imap = cyrus_admin(lab)
+    names: set[str] = set()
+    for pattern in (f"user/*@{domain}", f"%@{domain}"):
+        _typ, data = imap.list('""', f'"{pattern}"')
+        names |= {line.decode().rsplit(" ", 1)[-1].strip('"') for line in data if line}
+    imap.logout()
+    return names
+
+
+def entries(lab: ObmLab, domain: str) -> dict[str, dict[str, Any]]:
+    conn = ldap_admin(lab)
+    conn.search(
+        f"dc={domain},{lab.base_dn}",
+        "(|(objectClass=obmUser)(objectClass=obmMailShare))",
+        attributes=["*", "pwdReset"],
+    )
+    found = {e["attributes"]["mail"][0]: dict(e["attributes"], dn=e["dn"]) for e in conn.response}
+    conn.unbind()
+    return found
+
+
+def wait_lab_port(lab: ObmLab, port: int) -> None:
+    import socket
+
+    for _ in range(100):
+        with socket.socket() as sock:
+            sock.settimeout(0.5)
+            if sock.connect_ex((lab.imap_host, port)) == 0:
+                return
+        time.sleep(0.2)
+
+
+def obm_lab_ctl(lab: ObmLab, *args: str) -> None:
+    subprocess.run([str(lab.lab_dir / "bin" / "obm-lab"), *args], check=True, capture_output=True)
+
+
+@pytest.fixture
+def city(obm_lab: ObmLab, tmp_path: Path):
+    """A copy of the lab city, allocated into a fresh mail domain with its own LDAP subtree."""
+    domain = f"t{uuid.uuid4().hex[:8]}.{obm_lab.domain}"
+    root = tmp_path / "lab"
+    shutil.copytree(REPO / "inventories" / "lab", root)
+    (root / "desired_state" / "ledger.yml").unlink(missing_ok=True)
+    state = desired_state.load_desired_state(root / "desired_state")
+    book = ledger.load_ledger(str(root / "desired_state" / "ledger.yml"))
+    allocated = allocation.allocate(
+        state.address_requests(), book.entries, domain=domain, today=datetime.date(2026, 11, 29)
+    )
+    ledger.append_entries(book, allocated.entries)
+
+    conn = ldap_admin(obm_lab)
+    base = f"dc={domain},{obm_lab.base_dn}"
+    assert conn.add(base, ["dcObject", "organization"], {"dc": domain, "o": domain}), conn.result
+    for ou in ("users", "groups", "mailShare", "servicesConfiguration"):
+        assert conn.add(f"ou={ou},{base}", ["organizationalUnit"], {"ou": ou}), conn.result
+    assert conn.add(
+        f"cn=mailServer,ou=servicesConfiguration,{base}",
+        ["obmMailServer"],
+        {"cn": "mailServer", "myDestination": domain, "obmDomain": domain},
+    ), conn.result
+    conn.unbind()
+    yield City(obm_lab, root, domain)
+
+    # Clean up: mailboxes (delete_mode delayed keeps them under DELETED/ until cyr_expire), entries.
+    with contextlib.suppress(Exception):
+        obm_lab_ctl(obm_lab, "start")
+        imap = cyrus_admin(obm_lab)
+        for name in sorted(mailboxes(obm_lab, domain), key=len, reverse=True):
+            if name.count("/") <= 1:
+                imap.setacl(f'"{name}"', obm_lab.imap_admin, "x")
+                imap.delete(f'"{name}"')
+        imap.logout()
+    with contextlib.suppress(Exception):
+        conn = ldap_admin(obm_lab)
+        conn.search(base, "(objectClass=*)", attributes=["1.1"])
+        for dn in sorted((e["dn"] for e in conn.response), key=len, reverse=True):
+            conn.delete(dn)
+        conn.unbind()
+
+
+# --- the backend ---------------------------------------------------------------------------------
+def test_first_run_creates_like_obm_and_second_run_changes_nothing(city: City) -> None:
+    first, results, backend = city.reconcile()
+    assert all(r.ok for r in results), [r for r in results if not r.ok]
+    counts = first.count()
+    desired = city.accounts()
+    assert counts["create"] == sum(1 for a in desired.values() if a.state != "removed") > 50
+    assert counts["disable"] == counts["update"] == counts["remove"] == 0
+
+    found = entries(city.lab, city.domain)
+    dung = found[city.address("CB-2017-000101")]
+    assert dung["dn"] == f"uid={city.address('CB-2017-000101').split('@')[0]},ou=users,{city.domain_dn}"
+    assert {c.lower() for c in dung["objectClass"]} >= {
+        "posixaccount",
+        "shadowaccount",
+        "inetorgperson",
+        "obmuser",
+    }
+    assert (
+        dung["cn"] == ["Nguyễn Văn Dũng"] and dung["sn"] == ["Nguyễn Văn"] and dung["givenName"] == ["Dũng"]
+    )
+    assert dung["mailAccess"] == "PERMIT" and dung["hiddenUser"] is False
+    assert dung["gidNumber"] == 1000 and dung["uidNumber"] >= 1001
+    assert dung["pwdReset"] is True  # R-40
+    assert dung["userPassword"][0].startswith(b"{SSHA}")  # hashed by ppolicy, never stored in clear
+    uids = [e["uidNumber"] for e in found.values() if "uidNumber" in e]
+    assert len(uids) == len(set(uids))
+
+    agency = found[city.address("agency/stttt")]
+    assert agency["dn"] == f"cn=stttt,ou=mailShare,{city.domain_dn}"
+    assert agency["mailBox"] == [f"+stttt@{city.domain}"]
+    assert agency["description"] == ["Sở Thông tin và Truyền thông"]
+
+    names = mailboxes(city.lab, city.domain)
+    login = city.address("CB-2017-000101").split("@")[0]
+    assert f"user/{login}@{city.domain}" in names
+    assert {f"user/{login}/{f}@{city.domain}" for f in FOLDERS} <= names
+    assert f"stttt@{city.domain}" in names
+    imap = cyrus_admin(city.lab)
+    assert b"STORAGE 0 2097152" in imap.getquota(f'"user/{login}@{city.domain}"')[1][0]  # R-30, KB
+    acl = imap.getacl(f'"stttt@{city.domain}"')[1][0].decode()
+    imap.logout()
+    assert "anyone p" in acl and "lrs" not in acl.split("anyone", 1)[1]
+
+    disabled = found[city.address("CB-2019-000318")]
+    assert disabled["mailAccess"] == "REJECT"
+
+    second, results, _ = city.reconcile()
+    assert second.changes == () and results == []
+    assert backend.password_set  # the first run reported which entries hold an initial password
+
+
+def test_read_is_one_bulk_pass_and_fast(city: City) -> None:
+    city.reconcile()
+    with ObmBackend(city.config()) as backend:
+        started = time.perf_counter()
+        observed = backend.read()
+        elapsed = time.perf_counter() - started
+    print(f"\nread() of the lab city ({len(observed)} accounts): {elapsed * 1000:.0f} ms")
+    assert len(observed) >= 50
+    assert elapsed < 5
+
+
+def test_new_person_logs_in_with_the_initial_password_and_pwdreset(city: City) -> None:
+    city.reconcile()
+    address = city.address("CB-2017-000103")
+    password = password_for("CB-2017-000103")
+    # saslauthd only binds: the IMAP login succeeds while pwdReset is TRUE (documented, R-40).
+    imap = imaplib.IMAP4(city.lab.imap_host, city.lab.imap_port)
+    imap.login(address, password)
+    typ, folders = imap.list()
+    imap.logout()
+    assert typ == "OK" and {line.decode().rsplit(" ", 1)[-1].strip('"') for line in folders} >= FOLDERS
+
+    dn = entries(city.lab, city.domain)[address]["dn"]
+    server = ldap3.Server(city.lab.ldap_host, port=city.lab.ldap_port, get_info=ldap3.NONE)
+    user = ldap3.Connection(server, dn, password, auto_bind=True)
+    assert not user.search(dn, "(objectClass=*)", ldap3.BASE, attributes=["mail"])
+    assert user.result["description"] == "insufficientAccessRights"  # only a change is allowed
+    assert user.extend.standard.modify_password(dn, password, "Doi-moi#2026xyz")
+    user.unbind()
+    with ObmBackend(city.config()) as backend:
+        backend.read()
+        after_change = backend.facts[address]
+    assert after_change.must_change_password is False  # the change cleared pwdReset
+    # Measured: the binds made while pwdReset was TRUE did not stamp pwdLastSuccess (the session was
+    # restricted); the first login with the new password does (R-23 counts from there).
+    assert after_change.last_login is None
+    imap = imaplib.IMAP4(city.lab.imap_host, city.lab.imap_port)
+    imap.login(address, "Doi-moi#2026xyz")
+    imap.logout()
+    with ObmBackend(city.config()) as backend:
+        backend.read()
+        assert backend.facts[address].last_login  # pwdLastSuccess
+
+
+def test_disabled_account_cannot_log_in_and_keeps_its_mail(city: City) -> None:
+    city.reconcile()
+    address = city.address("CB-2017-000105")
+    password = password_for("CB-2017-000105")
+    imap = imaplib.IMAP4(city.lab.imap_host, city.lab.imap_port)
+    imap.login(address, password)
+    assert imap.append("INBOX", None, None, b"Subject: giu lai\r\n\r\nThu can giu.\r\n")[0] == "OK"
+    imap.logout()
+
+    city.set_state("stttt", "CB-2017-000105", "disabled")
+    the_plan, results, _ = city.reconcile()
+    assert [(c.action, c.address) for c in the_plan.changes] == [("disable", address)]
+    assert all(r.ok for r in results)
+    with pytest.raises(imaplib.IMAP4.error):
+        imaplib.IMAP4(city.lab.imap_host, city.lab.imap_port).login(address, password)
+
+    city.set_state("stttt", "CB-2017-000105", "active")
+    the_plan, results, _ = city.reconcile()
+    assert [c.action for c in the_plan.changes] == ["enable"]
+    imap = imaplib.IMAP4(city.lab.imap_host, city.lab.imap_port)
+    imap.login(address, password)
+    assert imap.select("INBOX")[1] == [b"1"]  # R-23: the mail was kept
+    imap.logout()
+
+
+def test_cyrus_refuses_an_append_over_quota(city: City) -> None:
+    city.reconcile()
+    address = city.address("CB-2018-000211")
+    with ObmBackend(city.config()) as backend:
+        backend.read()
+        assert all(r.ok for r in backend.set_quotas({address: 1}))  # 1 MB = 1024 KB
+    imap = imaplib.IMAP4(city.lab.imap_host, city.lab.imap_port)
+    imap.login(address, password_for("CB-2018-000211"))
+    big = b"Subject: qua han muc\r\n\r\n" + b"x" * (2 * 1024 * 1024) + b"\r\n"
+    typ, data = imap.append("INBOX", None, None, big)
+    imap.logout()
+    assert typ == "NO" and b"OVERQUOTA" in data[0].upper().replace(b" ", b"")
+    # the next reconcile puts R-30's 2 GB back
+    the_plan, _, _ = city.reconcile()
+    assert [(c.action, c.address, dict(c.after)) for c in the_plan.changes] == [
+        ("update", address, {"quota_mb": 2048})
+    ]
+
+
+def test_purge_removes_only_disabled_and_removed_accounts(city: City) -> None:
+    city.reconcile()
+    removed, disabled = city.address("CB-2017-000104"), city.address("CB-2019-000318")
+    city.set_state("stttt", "CB-2017-000104", "removed")
+    # removed while enabled: disabled first, even with purge (disable before delete)
+    the_plan, _, _ = city.reconcile(purge=True)
+    assert [(c.action, c.address) for c in the_plan.changes] == [("disable", removed)]
+    the_plan, _, _ = city.reconcile()  # without purge: kept disabled
+    assert the_plan.changes == ()
+    the_plan, results, _ = city.reconcile(purge=True)
+    assert [(c.action, c.address) for c in the_plan.changes] == [("remove", removed)]
+    assert all(r.ok for r in results), results
+    found = entries(city.lab, city.domain)
+    assert removed not in found and disabled in found
+    names = mailboxes(city.lab, city.domain)
+    assert f"user/{removed}" not in names and f"user/{disabled}" in names
+
+
+def test_one_refused_entry_leaves_the_others_done_and_a_rerun_finishes(city: City) -> None:
+    target = city.address("CB-2017-000102")
+    login = target.split("@")[0]
+    blocker = f"uid={login},ou=users,{city.domain_dn}"
+    conn = ldap_admin(city.lab)  # an entry in the way, without an address: the add is refused
+    assert conn.add(blocker, ["account"], {"uid": login}), conn.result
+    _plan, results, _ = city.reconcile()
+    failed = [r for r in results if not r.ok]
+    assert [r.address for r in failed] == [target]
+    assert "entryAlreadyExists" in failed[0].error
+    assert sum(r.ok for r in results) == len(results) - 1
+    assert f"user/{target}" not in mailboxes(city.lab, city.domain)  # untouched
+
+    assert conn.delete(blocker)
+    conn.unbind()
+    again, results, _ = city.reconcile()
+    assert [(c.action, c.address) for c in again.changes] == [("create", target)]
+    assert all(r.ok for r in results)
+    assert city.reconcile()[0].changes == ()
+
+
+def test_cyrus_stopping_mid_run_leaves_accounts_done_or_untouched(city: City) -> None:
+    """Cyrus dies after the first batch: later accounts are not half-made; a re-run finishes."""
+    original = ObmBackend._run_batch
+    calls = {"n": 0}
+
+    def run_batch(self: ObmBackend, batch: list, passwords: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            obm_lab_ctl(city.lab, "stop", "cyrus")
+        original(self, batch, passwords)
+
+    try:
+        ObmBackend._run_batch = run_batch  # type: ignore[method-assign]
+        _plan, results, _ = city.reconcile(batch_size=10)
+    finally:
+        ObmBackend._run_batch = original  # type: ignore[method-assign]
+        obm_lab_ctl(city.lab, "start", "cyrus")
+        wait_lab_port(city.lab, city.lab.imap_port)
+    done = [r for r in results if r.ok]
+    failed = [r for r in results if not r.ok]
+    assert len(done) == 10 and failed
+    found = entries(city.lab, city.domain)
+    names = mailboxes(city.lab, city.domain)
+    for r in failed:  # untouched: no entry, no mailbox made by this run
+        assert r.address not in found, r
+    for r in done:
+        assert r.address in found
+    print(f"\nfirst failure: {failed[0].error}\nlast failure: {failed[-1].error}")
+
+    again, results, _ = city.reconcile()
+    assert {c.address for c in again.changes} == {r.address for r in failed}
+    assert all(r.ok for r in results), [r for r in results if not r.ok]
+    assert city.reconcile()[0].changes == ()
+    found = entries(city.lab, city.domain)
+    uids = [e["uidNumber"] for e in found.values() if "uidNumber" in e]
+    assert len(uids) == len(set(uids))  # nothing created twice
+    assert len(mailboxes(city.lab, city.domain)) >= len(names)
+
+
+def test_hostile_names_arrive_as_literal_data(city: City) -> None:
+    city.reconcile()
+    address = city.address("CB-2018-000212")  # H'Maryam Niê
+    entry = entries(city.lab, city.domain)[address]
+    assert entry["cn"] == ["H'Maryam Niê"] and entry["givenName"] == ["H'Maryam"] and entry["sn"] == ["Niê"]
+    # the apostrophe survives a filter built with ldap3's escaping
+    from ldap3.utils.conv import escape_filter_chars
+
+    conn = ldap_admin(city.lab)
+    assert conn.search(city.domain_dn, f"(cn={escape_filter_chars(entry['cn'][0])})", attributes=["mail"])
+    assert [e["attributes"]["mail"][0] for e in conn.response] == [address]
+    conn.unbind()
+
+
+def test_unreachable_servers_are_reported_before_anything_changes(city: City) -> None:
+    from ansible_collections.danang.mail.plugins.module_utils.backends.base import BackendError
+
+    with pytest.raises(BackendError, match=r"LDAP ldap://127\.0\.0\.1:9: cannot connect"):
+        ObmBackend(ObmConfig(**{**city.config().__dict__, "ldap_uri": "ldap://127.0.0.1:9"})).read()
+    with pytest.raises(BackendError, match=r"IMAP 127\.0\.0\.1:9: cannot connect"):
+        ObmBackend(ObmConfig(**{**city.config().__dict__, "imap_port": 9})).read()
+    with pytest.raises(BackendError, match="refused: invalidCredentials"):
+        ObmBackend(ObmConfig(**{**city.config().__dict__, "ldap_bind_password": "wrong"})).read()
+    assert entries(city.lab, city.domain) == {}
+
+
+# --- the module, as Ansible runs it ------------------------------------------------------------------
+PLAYBOOK = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Reconcile
+      danang.mail.mailbox:
+        desired_state: "{{ ds }}"
+        ledger: "{{ ds }}/ledger.yml"
+        domain: "{{ domain }}"
+        purge: "{{ purge | default(false) }}"
+        ldap_uri: "{{ ldap_uri }}"
+        ldap_bind_password: "{{ ldap_pw }}"
+        imap_host: 127.0.0.1
+        imap_port: "{{ imap_port }}"
+        imap_admin_password: "{{ imap_pw }}"
+        mailbox_server: "{{ mailbox_server }}"
+        known_passwords: "{{ known }}"
+        credentials_file: "{{ credentials }}"
+      register: reconciled
+    - name: Keep the result for the test
+      ansible.builtin.copy:
+        content: "{{ reconciled | to_json }}"
+        dest: "{{ out }}"
+        mode: "0600"
+      check_mode: false
+      diff: false
+"""
+
+
+def run_module(city: City, tmp_path: Path, *extra: str) -> tuple[subprocess.CompletedProcess[str], dict]:
+    playbook = tmp_path / "reconcile.yml"
+    playbook.write_text(PLAYBOOK, encoding="utf-8")
+    out = tmp_path / "result.json"
+    out.unlink(missing_ok=True)
+    lab = city.lab
+    known = {a.holder_id: password_for(a.holder_id) for a in city.accounts().values() if not a.shared}
+    variables = {
+        "ds": str(city.desired),
+        "domain": city.domain,
+        "ldap_uri": f"ldap://{lab.ldap_host}:{lab.ldap_port}",
+        "ldap_pw": lab.admin_password,
+        "imap_port": lab.imap_port,
+        "imap_pw": lab.imap_admin_password,
+        "mailbox_server": f"lmtp:{lab.imap_host}:{lab.lmtp_port}",
+        "known": known,
+        "out": str(out),
+        "credentials": str(tmp_path / "credentials.vault.yml"),
+    }
+    vault_password = tmp_path / "vault-password"
+    vault_password.write_text("lab-only-vault-password\n", encoding="utf-8")
+    (tmp_path / "vars.json").write_text(json.dumps(variables), encoding="utf-8")
+    env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    proc = subprocess.run(
+        [
+            str(ANSIBLE_PLAYBOOK),
+            "-i",
+            "localhost,",
+            "-c",
+            "local",
+            str(playbook),
+            "-e",
+            f"@{tmp_path / 'vars.json'}",
+            "-e",
+            f"ansible_python_interpreter={sys.executable}",
+            "--vault-password-file",
+            str(vault_password),
+            *extra,
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-3000:]
+    return proc, json.loads(out.read_text(encoding="utf-8"))
+
+
+def test_module_check_mode_then_apply_then_nothing(city: City, tmp_path: Path) -> None:
+    proc, result = run_module(city, tmp_path, "--check", "--diff")
+    assert result["changed"] is True
+    assert result["summary"]["create"] > 50
+    assert {row["action"] for row in result["plan"]} == {"create"}
+    assert "results" not in result
+    assert entries(city.lab, city.domain) == {}  # check mode changed nothing
+    assert "Kt-" not in proc.stdout  # no password in the diff or the output
+
+    proc, result = run_module(city, tmp_path, "--diff")
+    assert result["changed"] is True
+    assert result["summary"]["failed"] == 0 and result["summary"]["ok"] == result["summary"]["create"]
+    assert all(r["ok"] for r in result["results"])
+    # the action plugin took the passwords out of the result and into the vault file (R-45)
+    assert "_initial_credentials" not in result
+    assert "Kt-" not in proc.stdout and "Kt-" not in json.dumps(result)
+    from ansible.parsing.vault import VaultLib, VaultSecret
+
+    vault = VaultLib([("default", VaultSecret(b"lab-only-vault-password"))])
+    issued = yaml.safe_load(vault.decrypt((tmp_path / "credentials.vault.yml").read_bytes()))
+    persons = [r for r in result["results"] if r["kind"] == "person" and r["action"] == "create"]
+    assert len(issued) == len(persons)
+    assert all(issued[h]["password"] == password_for(h) for h in issued)  # the known ones: one per person
+    assert len(entries(city.lab, city.domain)) == result["summary"]["create"]
+
+    proc, result = run_module(city, tmp_path)
+    assert result["changed"] is False and result["plan"] == []
+    reconcile_task = proc.stdout.split("TASK [Reconcile]", 1)[1].split("TASK [", 1)[0]
+    assert "ok: [localhost]" in reconcile_task and "changed: [localhost]" not in reconcile_task
