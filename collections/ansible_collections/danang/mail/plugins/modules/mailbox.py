@@ -11,7 +11,7 @@ module: mailbox
 short_description: Reconcile the city's mail accounts into one mail system, in bulk
 version_added: 0.1.0
 description:
-  - Makes one mail system hold exactly the accounts the desired state asks for (R-02): personal
+  - Makes one mail system hold exactly the accounts the desired state asks for (R-02) - personal
     mailboxes (R-12), agency and department mailboxes (R-10, R-11, shared mailboxes).
   - One call handles the whole city. It loads and validates the desired state, reads the ledger
     (never writes it), reads the system once in bulk, plans (create, update, enable, disable,

@@ -325,7 +325,7 @@ class ObmBackend(Backend):
         return observed
 
     def _mailbox_of_entry(self, address: str, entry: Entry) -> str:
-        local, _, domain = address.partition("@")
+        local, _at, domain = address.partition("@")
         return f"{local}@{domain}" if entry.is_share else f"user/{address}"
 
     # --- apply -----------------------------------------------------------------------------------
@@ -532,7 +532,7 @@ class ObmBackend(Backend):
         works = []
         for address, megabytes in quotas.items():
             facts = self.facts.get(address)
-            local, _, domain = address.partition("@")
+            local, _at, domain = address.partition("@")
             name = f"{local}@{domain}" if facts and facts.shared else f"user/{address}"
             account = Account(address, "agency" if facts and facts.shared else "person", "", "", "")
             work = _Work(Change("update", address, account, {}, {"quota_mb": megabytes}))

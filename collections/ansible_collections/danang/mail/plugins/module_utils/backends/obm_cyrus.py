@@ -189,7 +189,7 @@ class CyrusAdmin:
         replies: list[Reply] = []
         for start in range(0, len(commands), self.chunk):
             batch = commands[start : start + self.chunk]
-            tags = [self._next_tag() for _ in batch]
+            tags = [self._next_tag() for _command in batch]
             try:
                 self._imap.send(
                     b"".join(f"{tag} {cmd}\r\n".encode("ascii") for tag, cmd in zip(tags, batch, strict=True))
@@ -224,7 +224,7 @@ class CyrusAdmin:
         while True:
             line = self._line()
             if line.startswith(prefix):
-                status, _, text = line[len(prefix) :].decode("utf-8", "replace").strip().partition(" ")
+                status, _space, text = line[len(prefix) :].decode("utf-8", "replace").strip().partition(" ")
                 return Reply(status.upper(), text, untagged)
             if line.startswith(b"* BYE"):
                 raise imaplib.IMAP4.abort(line.decode("utf-8", "replace").strip())

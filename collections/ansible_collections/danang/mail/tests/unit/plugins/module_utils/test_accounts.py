@@ -62,7 +62,7 @@ def test_people_only_on_their_systems_and_removed_only_when_they_hold_an_address
 
 
 def test_a_holder_without_an_address_is_a_problem_naming_file_and_entry() -> None:
-    _, problems = desired_accounts(city(someone("CB-9", "Lê Lợi")), HOLDERS, system="obm")
+    _accounts, problems = desired_accounts(city(someone("CB-9", "Lê Lợi")), HOLDERS, system="obm")
     (problem,) = problems
     assert (problem.source, problem.entry, problem.field) == ("stttt.yml", "people[0] (id CB-9)", "address")
     assert "allocate first" in problem.message

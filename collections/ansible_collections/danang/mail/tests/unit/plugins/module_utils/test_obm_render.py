@@ -166,7 +166,7 @@ def test_the_plan_sees_a_half_made_account_and_a_wrong_quota(backend: ObmBackend
 def test_prepare_orders_cyrus_steps_like_obm(backend: ObmBackend) -> None:
     plan = make_plan({PERSON.address: PERSON}, {}, backend.render)
     work = backend._prepare(plan.changes[0], {PERSON.holder_id: "Secret-Passw0rd"})
-    verbs = [command.split(" ")[0] for command, _ in work.cyrus]
+    verbs = [command.split(" ")[0] for command, _tolerated in work.cyrus]
     assert verbs == ["CREATE"] * 6 + ["SETQUOTA", "SETACL"]
     assert work.cyrus[-2][0] == 'SETQUOTA "user/dungnv@danang.gov.vn" (STORAGE 2097152)'
     assert work.cyrus[-1][0] == 'SETACL "user/dungnv@danang.gov.vn" anyone p'
