@@ -281,6 +281,13 @@ def test_new_person_logs_in_with_the_initial_password_and_pwdreset(city: City) -
     imap.login(address, password)
     typ, folders = imap.list()
     imap.logout()
+    with ObmBackend(city.config()) as backend:
+        backend.read()
+        first_login = backend.facts[address]
+    assert first_login.must_change_password is True
+    # Measured: a bind while pwdReset is TRUE is a restricted session and slapd (2.5, olcLastBind)
+    # does not stamp pwdLastSuccess for it: logins with the initial password leave no last access.
+    assert first_login.last_login is None
     assert typ == "OK" and {line.decode().rsplit(" ", 1)[-1].strip('"') for line in folders} >= FOLDERS
 
     dn = entries(city.lab, city.domain)[address]["dn"]

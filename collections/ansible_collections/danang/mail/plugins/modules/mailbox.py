@@ -78,7 +78,8 @@ notes:
   - "What C(pwdReset) does (measured in the lab, see the obm_server role README): the LDAP bind with
     the initial password succeeds but the session may only change its password; saslauthd only
     binds, so the IMAP login succeeds unless the role's C(obm_server_imap_block_pwdreset) is on.
-    The flag is cleared when the user changes the password."
+    The flag is cleared when the user changes the password. Binds made while it is TRUE do not stamp
+    C(pwdLastSuccess) (the last-access signal of R-23)."
   - The return value C(_initial_credentials) holds the passwords given to new people in this run. It
     is removed by the action plugin before anything is displayed and written to the run's
     ansible-vault encrypted credentials file.

@@ -19,6 +19,11 @@ description:
   - C(password_changed) is C(pwdChangedTime); C(must_change_password) is C(pwdReset), set on new
     accounts until the first change (R-40, R-47); C(locked) is C(pwdAccountLockedTime) present (R-41).
   - Reads only; never changes anything.
+notes:
+  - Measured in the lab (slapd 2.5) - a bind made while C(pwdReset) is TRUE (the initial password
+    not yet changed) is a restricted session and does B(not) stamp C(pwdLastSuccess), although the
+    IMAP login through saslauthd succeeds. C(last_login) therefore starts with the first login after
+    the password change; until then C(must_change_password) is the signal (R-41, R-47).
 author:
   - Da Nang city IT infrastructure centre (@danang)
 extends_documentation_fragment:
