@@ -55,6 +55,19 @@ options:
         system (R-45). A new person missing here gets a new random one.
     type: dict
     default: {}
+  verify_quota:
+    description:
+      - Read every mailbox's quota from Cyrus (one pipelined C(GETQUOTA) per mailbox on one
+        connection), so a quota changed by hand is seen and set back.
+      - V(false) compares with the quota this project last applied, which every mailbox it makes or
+        changes carries in the Cyrus administrator's private C(/private/comment) annotation, read for
+        all mailboxes by one C(LIST ... RETURN (METADATA ...)); much faster for a large city, blind
+        to changes made outside this collection.
+      - Either way, a mailbox without that annotation (a create interrupted before its last step, or
+        a mailbox made by another tool) is finished by the run - the mailbox, OBM's default folders,
+        the quota and the C(anyone p) ACL are made again where missing (idempotent).
+    type: bool
+    default: true
   credentials_file:
     description:
       - The run's ansible-vault encrypted credentials file, where the action plugin records the initial
@@ -78,8 +91,8 @@ notes:
   - "What C(pwdReset) does (measured in the lab, see the obm_server role README): the LDAP bind with
     the initial password succeeds but the session may only change its password; saslauthd only
     binds, so the IMAP login succeeds unless the role's C(obm_server_imap_block_pwdreset) is on.
-    The flag is cleared when the user changes the password. Binds made while it is TRUE do not stamp
-    C(pwdLastSuccess) (the last-access signal of R-23)."
+    The flag is cleared when the user changes the password, which also removes C(pwdLastSuccess)
+    (see M(danang.mail.mailbox_info), C(last_access))."
   - The return value C(_initial_credentials) holds the passwords given to new people in this run. It
     is removed by the action plugin before anything is displayed and written to the run's
     ansible-vault encrypted credentials file.
@@ -256,6 +269,7 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "scope": {"type": "list", "elements": "str", "default": []},
     "purge": {"type": "bool", "default": False},
     "known_passwords": {"type": "dict", "default": {}, "no_log": True},
+    "verify_quota": {"type": "bool", "default": True},
     # Taken out by the action plugin before the module runs; accepted here so the spec matches the docs.
     "credentials_file": {"type": "path"},
     "credentials_vault_id": {"type": "str"},
@@ -315,7 +329,7 @@ def run(module: AnsibleModule) -> None:
         texts = [str(p) for p in problems]
         module.fail_json(msg=f"{len(texts)} problem(s), nothing changed: {texts[0]}", problems=texts)
 
-    with ObmBackend(config_from_params(params)) as backend:
+    with ObmBackend(config_from_params(params, verify_quota=params["verify_quota"])) as backend:
         try:
             observed = backend.read()
         except BackendError as exc:

@@ -16,14 +16,15 @@ description:
     facts the regulation needs.
   - C(last_login) is C(pwdLastSuccess), stamped by slapd (C(olcLastBind)) on every successful bind,
     IMAP logins included (they bind through saslauthd) - the last-access signal of R-23.
+  - C(last_access) is the later of C(last_login) and C(password_changed) (R-23).
   - C(password_changed) is C(pwdChangedTime); C(must_change_password) is C(pwdReset), set on new
     accounts until the first change (R-40, R-47); C(locked) is C(pwdAccountLockedTime) present (R-41).
   - Reads only; never changes anything.
 notes:
-  - Measured in the lab (slapd 2.5) - a bind made while C(pwdReset) is TRUE (the initial password
-    not yet changed) is a restricted session and does B(not) stamp C(pwdLastSuccess), although the
-    IMAP login through saslauthd succeeds. C(last_login) therefore starts with the first login after
-    the password change; until then C(must_change_password) is the signal (R-41, R-47).
+  - Measured in the lab (slapd 2.5 ppolicy with C(olcLastBind)) - a login with the initial password
+    (C(pwdReset) TRUE) succeeds over IMAP and stamps C(pwdLastSuccess); the user's password change
+    then removes C(pwdLastSuccess) and sets C(pwdChangedTime). C(last_access), the later of the two,
+    is the R-23 signal.
 author:
   - Da Nang city IT infrastructure centre (@danang)
 extends_documentation_fragment:
@@ -79,6 +80,7 @@ accounts:
       used_mb: 0.82
       uid_number: 1001
       last_login: "2026-11-29T04:59:13Z"
+      last_access: "2026-11-29T04:59:13Z"
       password_changed: "2026-11-29T04:58:01Z"
       must_change_password: true
       locked: false
@@ -118,7 +120,7 @@ def main() -> None:
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     if not HAS_LDAP3:
         module.fail_json(msg=missing_required_lib("ldap3"), exception=LDAP3_IMPORT_ERROR)
-    with ObmBackend(config_from_params(module.params)) as backend:
+    with ObmBackend(config_from_params(module.params, verify_quota=True)) as backend:
         try:
             backend.read()
         except BackendError as exc:

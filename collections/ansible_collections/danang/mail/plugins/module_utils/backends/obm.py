@@ -4,10 +4,11 @@
 
 - ``render`` — the managed attributes of an account (``obm_ldap``) plus two Cyrus facts the plan
   compares: ``quota_mb`` (R-30; Cyrus counts KB, MB x 1024) and ``cyrus_mailbox`` (``ready`` once
-  the mailbox, its default folders, its quota and the ``anyone p`` ACL were made — the ACL is
-  OBM's last step, so an account whose ACL is missing is finished by the next run).
+  the mailbox, its default folders, its quota and the ``anyone p`` ACL were made and the marker
+  written after them; a mailbox without the marker is finished by the next run).
 - ``read`` — ONE paged LDAP search over ``dc=<domain>,<base>`` (users and mailShare), then ONE
-  IMAP connection: two LISTs and a pipelined GETQUOTA + GETACL per mailbox (``obm_cyrus``).
+  IMAP connection: two LIST-METADATA commands (every mailbox and its completion marker, see
+  ``MARKER``) and, with ``verify_quota``, one pipelined GETQUOTA per mailbox (``obm_cyrus``).
 - ``apply`` — batches, each in OBM's order: LDAP entry → Cyrus mailbox with default folders →
   SETQUOTA (KB) → SETACL ``anyone p``. See :meth:`ObmBackend.apply` for what a failure leaves.
 """
@@ -69,6 +70,15 @@ __all__ = ["HAS_LDAP3", "LDAP3_IMPORT_ERROR", "ObmBackend", "ObmConfig"]
 # shareMailboxDefaultFolders = '' (a shared mailbox gets none).
 DEFAULT_FOLDERS = ("Trash", "Drafts", "SPAM", "Templates", "Sent")
 READY, INCOMPLETE, MISSING = "ready", "incomplete", "missing"
+# The last step of every mailbox this project makes or changes: the Cyrus administrator's own
+# (private, invisible to the mailbox's users) comment, "danang.mail quota_mb=<n>". OBM keeps its
+# last applied state in p_* tables; this is ours, read for every mailbox by ONE LIST-METADATA. Its
+# presence says the mailbox, folders, quota and ACL were all made (OBM's order, marker last).
+# Personal mailboxes only: Cyrus 3.6 (Debian 12) dies on any SETMETADATA to a top-level shared
+# mailbox of a virtual domain ("assertion failed: imap/mboxlist.c: 1088: user_isnamespacelocked"),
+# so shared mailboxes are checked with GETACL/GETQUOTA instead (they are few).
+MARKER = "/private/comment"
+MARKER_PREFIX = "danang.mail quota_mb="
 CYRUS_KEYS = frozenset({"quota_mb", "cyrus_mailbox"})
 _EXISTS = ("already exists", "alreadyexists")
 _GONE = ("does not exist", "nonexistent")
@@ -98,6 +108,9 @@ class ObmConfig:
     batch_size: int = 500
     page_size: int = 1000
     timeout: float = 30
+    # True: read() asks Cyrus for every quota (GETQUOTA, pipelined): exact, one command per mailbox.
+    # False: the quota last applied by this project, read from the marker annotation (see MARKER).
+    verify_quota: bool = True
 
     @property
     def mailbox_server_value(self) -> str:
@@ -121,8 +134,18 @@ class AccountFacts:
     must_change_password: bool
     locked: bool
 
+    @property
+    def last_access(self) -> Optional[str]:
+        """The later of the last login and the last password change (R-23).
+
+        Measured on slapd 2.5: a bind while ``pwdReset`` is TRUE stamps ``pwdLastSuccess``, but the
+        user's password change removes ``pwdLastSuccess``; the change is an access too.
+        """
+        times = [t for t in (self.last_login, self.password_changed) if t]
+        return max(times) if times else None
+
     def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return {**self.__dict__, "last_access": self.last_access}
 
 
 def mailbox_name(account: Account) -> str:
@@ -133,6 +156,20 @@ def mailbox_name(account: Account) -> str:
 
 def folder_name(account: Account, folder: str) -> str:
     return f"user/{account.local_part}/{folder}@{account.domain}"
+
+
+def marker_quota(value: Optional[str]) -> Optional[int]:
+    """The quota (MB) recorded in a marker, None when the marker is absent or not ours."""
+    if value and value.startswith(MARKER_PREFIX) and value[len(MARKER_PREFIX) :].isdigit():
+        return int(value[len(MARKER_PREFIX) :])
+    return None
+
+
+def _marker(account_or_name: str, megabytes: int) -> tuple[str, tuple[str, ...]]:
+    return (
+        f"SETMETADATA {quote(account_or_name)} ({MARKER} {quote(MARKER_PREFIX + str(int(megabytes)))})",
+        (),
+    )
 
 
 def _mb(kb: Optional[int]) -> Optional[float]:
@@ -257,22 +294,27 @@ class ObmBackend(Backend):
             )
         return found
 
-    def _cyrus_facts(self, names: Mapping[str, str]) -> tuple[set[str], dict[str, Any], dict[str, Any]]:
-        """Existing mailboxes, and for those of ``names`` (address -> mailbox) quota and ACL."""
+    def _cyrus_facts(
+        self, names: Mapping[str, str]
+    ) -> tuple[dict[str, Optional[str]], dict[str, Any], dict[str, dict[str, str]]]:
+        """Existing mailboxes with their marker; quotas (``verify_quota``, and always for shared
+        mailboxes) and the ACLs of shared mailboxes, for the mailboxes of ``names``."""
         domain = self.config.domain
         try:
             if not self._cyrus.connected:
                 self._cyrus.connect()
-            existing = self._cyrus.list_mailboxes(f"user/%@{domain}", f"%@{domain}")
+            existing = self._cyrus.list_annotated(MARKER, f"user/%@{domain}", f"%@{domain}")
             wanted = [(address, name) for address, name in names.items() if name in existing]
-            commands = [
-                c for _a, name in wanted for c in (f"GETQUOTA {quote(name)}", f"GETACL {quote(name)}")
+            quota_of = [(a, n) for a, n in wanted if self.config.verify_quota or not n.startswith("user/")]
+            acl_of = [(a, n) for a, n in wanted if not n.startswith("user/")]
+            commands = [f"GETQUOTA {quote(n)}" for _a, n in quota_of] + [
+                f"GETACL {quote(n)}" for _a, n in acl_of
             ]
             replies = self._cyrus.pipeline(commands)
         except CyrusError as exc:
             raise BackendError(str(exc)) from None
-        quotas = {a: parse_quota(replies[2 * i]) for i, (a, _n) in enumerate(wanted)}
-        acls = {a: parse_acl(replies[2 * i + 1]) for i, (a, _n) in enumerate(wanted)}
+        quotas = {a: parse_quota(r) for (a, _n), r in zip(quota_of, replies[: len(quota_of)], strict=True)}
+        acls = {a: parse_acl(r) for (a, _n), r in zip(acl_of, replies[len(quota_of) :], strict=True)}
         return existing, quotas, acls
 
     def read(self) -> dict[str, Observed]:
@@ -300,11 +342,17 @@ class ObmBackend(Backend):
         self.facts = {}
         for address, entry in self._entries.items():
             quota = quotas.get(address)
-            acl = acls.get(address, {})
             exists = names[address] in existing
-            state = MISSING if not exists else READY if "p" in acl.get("anyone", "") else INCOMPLETE
+            applied = marker_quota(existing.get(names[address]))
+            # No marker on shared mailboxes (see MARKER): their last step, the ACL, says it.
+            shared_done = "p" in acls.get(address, {}).get("anyone", "")
+            done = shared_done if entry.is_share else applied is not None
+            state = MISSING if not exists else READY if done else INCOMPLETE
             attributes: dict[str, Any] = {name: entry.comparable(name) for name in MANAGED_LDAP}
-            attributes["quota_mb"] = _mb(quota[1]) if quota else None
+            if self.config.verify_quota or entry.is_share:
+                attributes["quota_mb"] = _mb(quota[1]) if quota else None
+            else:
+                attributes["quota_mb"] = applied
             attributes["cyrus_mailbox"] = state
             observed[address] = Observed(address, entry.enabled, attributes)
             uid_number = entry.first("uidNumber")
@@ -314,7 +362,7 @@ class ObmBackend(Backend):
                 shared=entry.is_share,
                 enabled=entry.enabled,
                 mailbox=exists,
-                quota_mb=_mb(quota[1]) if quota else None,
+                quota_mb=_mb(quota[1]) if quota else attributes["quota_mb"],
                 used_mb=round(quota[0] / 1024, 3) if quota else None,
                 uid_number=int(uid_number) if uid_number and uid_number.isdigit() else None,
                 last_login=generalized_time(entry.first("pwdLastSuccess")),
@@ -386,6 +434,8 @@ class ObmBackend(Backend):
             work.cyrus = self._ensure_mailbox(account)
         elif "quota_mb" in after:
             work.cyrus = [self._setquota(account)]
+            if not account.shared:
+                work.cyrus.append(_marker(mailbox, account.quota_mb))
         return work
 
     def _setquota(self, account: Account) -> tuple[str, tuple[str, ...]]:
@@ -401,6 +451,8 @@ class ObmBackend(Backend):
             ]
         steps.append(self._setquota(account))
         steps.append((f"SETACL {quote(mailbox)} anyone p", ()))
+        if not account.shared:
+            steps.append(_marker(mailbox, account.quota_mb))
         return steps
 
     def _run_batch(self, batch: list[_Work], passwords: Mapping[str, str]) -> None:
@@ -540,6 +592,8 @@ class ObmBackend(Backend):
                 work.error = "no such mailbox"
             else:
                 work.cyrus = [(f"SETQUOTA {quote(name)} (STORAGE {int(megabytes) * 1024})", ())]
+                if not account.shared:
+                    work.cyrus.append(_marker(name, megabytes))
             works.append(work)
         self._cyrus_steps([w for w in works if w.error is None])
         return [Result(w.change.address, "quota", w.error is None, w.error) for w in works]
@@ -575,6 +629,7 @@ ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
 }
 
 
-def config_from_params(params: Mapping[str, Any]) -> ObmConfig:
-    """An ``ObmConfig`` from a module's parameters (the keys of ``ARGUMENT_SPEC``)."""
-    return ObmConfig(**{key: params[key] for key in ARGUMENT_SPEC if params.get(key) is not None})
+def config_from_params(params: Mapping[str, Any], **overrides: Any) -> ObmConfig:
+    """An ``ObmConfig`` from a module's parameters (the keys of ``ARGUMENT_SPEC``) and ``overrides``."""
+    values = {key: params[key] for key in ARGUMENT_SPEC if params.get(key) is not None}
+    return ObmConfig(**{**values, **overrides})

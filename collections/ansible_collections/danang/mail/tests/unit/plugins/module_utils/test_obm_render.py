@@ -18,6 +18,7 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.obm import (
     ObmConfig,
     folder_name,
     mailbox_name,
+    marker_quota,
 )
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm_cyrus import (
     Reply,
@@ -167,10 +168,21 @@ def test_prepare_orders_cyrus_steps_like_obm(backend: ObmBackend) -> None:
     plan = make_plan({PERSON.address: PERSON}, {}, backend.render)
     work = backend._prepare(plan.changes[0], {PERSON.holder_id: "Secret-Passw0rd"})
     verbs = [command.split(" ")[0] for command, _tolerated in work.cyrus]
-    assert verbs == ["CREATE"] * 6 + ["SETQUOTA", "SETACL"]
-    assert work.cyrus[-2][0] == 'SETQUOTA "user/dungnv@danang.gov.vn" (STORAGE 2097152)'
-    assert work.cyrus[-1][0] == 'SETACL "user/dungnv@danang.gov.vn" anyone p'
+    assert verbs == ["CREATE"] * 6 + ["SETQUOTA", "SETACL", "SETMETADATA"]
+    assert work.cyrus[-3][0] == 'SETQUOTA "user/dungnv@danang.gov.vn" (STORAGE 2097152)'
+    assert work.cyrus[-2][0] == 'SETACL "user/dungnv@danang.gov.vn" anyone p'
+    # the marker comes last: its presence says every step before it was done
+    assert (
+        work.cyrus[-1][0]
+        == 'SETMETADATA "user/dungnv@danang.gov.vn" (/private/comment "danang.mail quota_mb=2048")'
+    )
     assert work.ldap["mailAccess"] == "PERMIT"
     missing = backend._prepare(plan.changes[0], {})
     assert missing.error and "password" in missing.error
     assert "Secret" not in repr(work)
+
+
+def test_the_marker_holds_the_quota_last_applied() -> None:
+    assert marker_quota("danang.mail quota_mb=2048") == 2048
+    assert marker_quota(None) is None
+    assert marker_quota("someone else's comment") is None
