@@ -1,5 +1,6 @@
 # danang.mail — the two commands a new operator needs:
-#   make lab    validate the lab's desired state and allocate its addresses (the main job)
+#   make lab    the main job on the local lab: bring the lab up (installing its Debian packages),
+#               validate the desired state, allocate addresses, reconcile OBM, print the summary
 #   make test   every linter and test suite, as CI runs it (.ci/run)
 # Both install what they need and are safe to run again.
 
@@ -13,11 +14,12 @@ ENV ?= lab
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help lab plan test lint yamllint ansible-lint ruff sanity unit integration schema clean
+.PHONY: help lab plan lab-up lab-down test lint yamllint ansible-lint ruff sanity unit integration schema clean
 
 help:
-	@echo "make lab      validate and allocate the lab's desired state (ENV=lab)"
+	@echo "make lab      the main job on the local lab: validate, allocate, reconcile OBM"
 	@echo "make plan     the same in check mode with diff: what would change"
+	@echo "make lab-up / lab-down   start or stop the local lab (OpenLDAP, Cyrus, Postfix)"
 	@echo "make test     all linters and tests (what CI runs)"
 
 $(BIN)/.installed: requirements.txt
@@ -28,11 +30,27 @@ $(BIN)/.installed: requirements.txt
 
 venv: $(BIN)/.installed
 
-lab: venv
-	$(BIN)/ansible-playbook -i inventories/$(ENV)/hosts.yml playbooks/allocate.yml
+# The lab's credentials files are encrypted with a lab-only vault password, made once.
+LAB_VAULT_PASSWORD := .lab/vault-password
+$(LAB_VAULT_PASSWORD):
+	@mkdir -p $(@D) && umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(32))' > $@
 
-plan: venv
-	$(BIN)/ansible-playbook -i inventories/$(ENV)/hosts.yml playbooks/allocate.yml --check --diff
+ifeq ($(ENV),lab)
+export ANSIBLE_VAULT_PASSWORD_FILE := $(CURDIR)/$(LAB_VAULT_PASSWORD)
+SITE_DEPS := lab-up $(LAB_VAULT_PASSWORD)
+endif
+
+lab: venv $(SITE_DEPS)
+	$(BIN)/ansible-playbook -i inventories/$(ENV)/hosts.yml playbooks/site.yml
+
+plan: venv $(SITE_DEPS)
+	$(BIN)/ansible-playbook -i inventories/$(ENV)/hosts.yml playbooks/site.yml --check --diff
+
+lab-up: venv
+	$(BIN)/ansible-playbook -i inventories/lab/hosts.yml playbooks/lab_up.yml
+
+lab-down: venv
+	$(BIN)/ansible-playbook -i inventories/lab/hosts.yml playbooks/lab_down.yml
 
 test: lint unit sanity integration
 
