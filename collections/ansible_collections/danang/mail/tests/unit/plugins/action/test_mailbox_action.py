@@ -251,7 +251,7 @@ def test_lock_excludes_a_second_holder(credentials):
             order.append("first")
             first_in.set()
             release.wait(5)
-        order.append("first out")
+            order.append("first out")  # still holding the lock: "second" must come after
 
     def second():
         first_in.wait(5)
