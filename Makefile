@@ -14,7 +14,7 @@ ENV ?= lab
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help lab plan lab-up lab-down test lint yamllint ansible-lint ruff sanity unit integration schema clean
+.PHONY: help lab plan lab-up lab-down test lint yamllint ansible-lint ruff sanity unit integration molecule schema clean
 
 help:
 	@echo "make lab      the main job on the local lab: validate, allocate, reconcile OBM"
@@ -52,7 +52,7 @@ lab-up: venv
 lab-down: venv
 	$(BIN)/ansible-playbook -i inventories/lab/hosts.yml playbooks/lab_down.yml
 
-test: lint unit sanity integration
+test: lint unit sanity integration molecule
 
 lint: yamllint ruff ansible-lint schema
 
@@ -81,6 +81,11 @@ integration: venv
 # The JSON Schemas for editors are exports of desired_state_schema.py: fail when they drift.
 schema: venv
 	PYTHONPATH=collections $(BIN)/python -m ansible_collections.danang.mail.plugins.module_utils.desired_state_schema --check
+
+# molecule/obm: the OBM role and a reconcile of the example city on this machine, in its own lab
+# (.lab/molecule-obm, ports 23389/21143/22424/22525), with idempotence and verify. Root, Debian 12.
+molecule: venv
+	$(BIN)/molecule test -s obm
 
 clean:
 	rm -rf $(VENV) $(COLLECTION)/tests/output .pytest_cache .ruff_cache .hypothesis
