@@ -55,6 +55,15 @@ options:
         system (R-45). A new person missing here gets a new random one.
     type: dict
     default: {}
+  addresses:
+    description:
+      - Provisional addresses by holder id, added to the ledger's for planning - the C(addresses) that
+        M(danang.mail.address_alloc) returns in check mode, where the ledger is not written. The
+        ledger wins for a holder it knows.
+      - Check mode only: outside it every address must come from the ledger, so that no address is
+        ever used before it is recorded (R-13, R-03).
+    type: dict
+    default: {}
   verify_quota:
     description:
       - Read every mailbox's quota from Cyrus (one pipelined C(GETQUOTA) per mailbox on one
@@ -269,6 +278,7 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "scope": {"type": "list", "elements": "str", "default": []},
     "purge": {"type": "bool", "default": False},
     "known_passwords": {"type": "dict", "default": {}, "no_log": True},
+    "addresses": {"type": "dict", "default": {}},
     "verify_quota": {"type": "bool", "default": True},
     # Taken out by the action plugin before the module runs; accepted here so the spec matches the docs.
     "credentials_file": {"type": "path"},
@@ -322,8 +332,13 @@ def run(module: AnsibleModule) -> None:
     except ValidationFailed as exc:
         problems = [str(p) for p in exc.problems]
         module.fail_json(msg=f"{len(problems)} problem(s), nothing changed: {problems[0]}", problems=problems)
+    if params["addresses"] and not module.check_mode:
+        module.fail_json(
+            msg="addresses (provisional) are for check mode only: allocate first, then reconcile"
+        )
+    holders = {**params["addresses"], **ledger.holders()}
     desired, problems = desired_accounts(
-        state, ledger.holders(), system=params["backend"], agencies=params["scope"] or None
+        state, holders, system=params["backend"], agencies=params["scope"] or None
     )
     if problems:
         texts = [str(p) for p in problems]
