@@ -37,7 +37,7 @@ $(LAB_VAULT_PASSWORD):
 
 ifeq ($(ENV),lab)
 export ANSIBLE_VAULT_PASSWORD_FILE := $(CURDIR)/$(LAB_VAULT_PASSWORD)
-SITE_DEPS := lab-up $(LAB_VAULT_PASSWORD)
+SITE_DEPS := lab-up
 endif
 
 lab: venv $(SITE_DEPS)
@@ -46,10 +46,10 @@ lab: venv $(SITE_DEPS)
 plan: venv $(SITE_DEPS)
 	$(BIN)/ansible-playbook -i inventories/$(ENV)/hosts.yml playbooks/site.yml --check --diff
 
-lab-up: venv
+lab-up: venv $(LAB_VAULT_PASSWORD)
 	$(BIN)/ansible-playbook -i inventories/lab/hosts.yml playbooks/lab_up.yml
 
-lab-down: venv
+lab-down: venv $(LAB_VAULT_PASSWORD)
 	$(BIN)/ansible-playbook -i inventories/lab/hosts.yml playbooks/lab_down.yml
 
 test: lint unit sanity integration molecule

@@ -9,7 +9,7 @@ persons it created. This plugin, on the control node:
 1. takes its own options out of the module's arguments (``credentials_file``,
    ``credentials_vault_id``) and picks the vault secret to encrypt with (the run's first, or the one
    labelled ``credentials_vault_id``); no secret means no run, before anything changes;
-2. holds ``<credentials_file>.lock`` for the whole task, so two tasks writing one file (OBM and
+2. holds the credentials directory's ``.lock`` for the whole task, so two tasks writing one file (OBM and
    Exchange in parallel) never give one person two passwords;
 3. decrypts the file in memory and passes its passwords to the module as ``known_passwords``: a
    person created on OBM and later on Exchange gets one password (R-45, R-46);
@@ -230,10 +230,12 @@ def write_credentials(path: str, entries: Mapping[str, Mapping[str, Any]], secre
 
 @contextmanager
 def locked(path: str) -> Iterator[None]:
-    """Hold ``<path>.lock`` exclusively (waits for another run on this control node)."""
+    """Hold the credentials directory's ``.lock`` exclusively (waits for another run on this control
+    node). One lock per directory, not per file: every run names a new file, and a lock file per run
+    would pile up."""
     directory = os.path.dirname(path) or "."
     os.makedirs(directory, mode=DIR_MODE, exist_ok=True)
-    fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, FILE_MODE)
+    fd = os.open(os.path.join(directory, ".lock"), os.O_RDWR | os.O_CREAT, FILE_MODE)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
