@@ -568,3 +568,60 @@ def test_module_check_mode_then_apply_then_nothing(city: City, tmp_path: Path) -
     assert result["changed"] is False and result["plan"] == []
     reconcile_task = proc.stdout.split("TASK [Reconcile]", 1)[1].split("TASK [", 1)[0]
     assert "ok: [localhost]" in reconcile_task and "changed: [localhost]" not in reconcile_task
+
+
+def run_adhoc(city: City, module: str, args: dict[str, Any], *extra: str) -> dict[str, Any]:
+    """``ansible localhost -m danang.mail.<module>`` with the lab connection; its JSON result."""
+    lab = city.lab
+    connection = {
+        "ldap_uri": f"ldap://{lab.ldap_host}:{lab.ldap_port}",
+        "ldap_bind_password": lab.admin_password,
+        "imap_port": lab.imap_port,
+        "imap_admin_password": lab.imap_admin_password,
+        "domain": city.domain,
+    }
+    env = dict(
+        os.environ,
+        ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
+        ANSIBLE_CALLBACK_RESULT_FORMAT="json",
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+    )
+    proc = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("ansible")),
+            "localhost",
+            "-c",
+            "local",
+            "-m",
+            f"danang.mail.{module}",
+            "-a",
+            json.dumps({**connection, **args}),
+            *extra,
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    # "localhost | SUCCESS => {...}" (CHANGED / FAILED! alike)
+    return json.loads(proc.stdout.split("=>", 1)[1])
+
+
+def test_quota_and_mailbox_info_modules(city: City) -> None:
+    city.reconcile()
+    address = city.address("CB-2017-000101")
+    preview = run_adhoc(city, "quota", {"addresses": [address], "quota_mb": 512}, "--check")
+    assert preview["changed"] is True and preview["accounts"][0]["changed"] is True
+    assert run_adhoc(city, "mailbox_info", {"addresses": [address]})["accounts"][address]["quota_mb"] == 2048
+    done = run_adhoc(city, "quota", {"addresses": [address], "quota_mb": 512})
+    assert done["changed"] is True and done["accounts"][0]["quota_mb"] == 512
+    assert run_adhoc(city, "quota", {"addresses": [address], "quota_mb": 512})["changed"] is False
+    every = run_adhoc(city, "quota", {"account_class": "all"})  # back to R-30's 2 GB
+    assert every["changed"] is True and [r["address"] for r in every["accounts"] if r["changed"]] == [address]
+    facts = run_adhoc(city, "mailbox_info", {})
+    assert facts["summary"]["accounts"] == len(entries(city.lab, city.domain))
+    assert facts["accounts"][address]["quota_mb"] == 2048 and facts["accounts"][address]["exists"] is True
+    disabled = facts["accounts"][city.address("CB-2019-000318")]
+    assert disabled["enabled"] is False and disabled["mailbox"] is True
