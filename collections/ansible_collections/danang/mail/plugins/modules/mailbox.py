@@ -60,7 +60,7 @@ options:
       - Provisional addresses by holder id, added to the ledger's for planning - the C(addresses) that
         M(danang.mail.address_alloc) returns in check mode, where the ledger is not written. The
         ledger wins for a holder it knows.
-      - Check mode only: outside it every address must come from the ledger, so that no address is
+      - Check mode only - outside it every address must come from the ledger, so that no address is
         ever used before it is recorded (R-13, R-03).
     type: dict
     default: {}
