@@ -36,20 +36,20 @@ $(LAB_VAULT_PASSWORD):
 	@mkdir -p $(@D) && umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(32))' > $@
 
 ifeq ($(ENV),lab)
-export ANSIBLE_VAULT_PASSWORD_FILE := $(CURDIR)/$(LAB_VAULT_PASSWORD)
-SITE_DEPS := lab-up
+SITE_DEPS := lab-up $(LAB_VAULT_PASSWORD)
+VAULT_ARGS := --vault-password-file $(LAB_VAULT_PASSWORD)
 endif
 
 lab: venv $(SITE_DEPS)
-	$(BIN)/ansible-playbook -i inventories/$(ENV)/hosts.yml playbooks/site.yml
+	$(BIN)/ansible-playbook -i inventories/$(ENV)/hosts.yml playbooks/site.yml $(VAULT_ARGS)
 
 plan: venv $(SITE_DEPS)
-	$(BIN)/ansible-playbook -i inventories/$(ENV)/hosts.yml playbooks/site.yml --check --diff
+	$(BIN)/ansible-playbook -i inventories/$(ENV)/hosts.yml playbooks/site.yml --check --diff $(VAULT_ARGS)
 
-lab-up: venv $(LAB_VAULT_PASSWORD)
+lab-up: venv
 	$(BIN)/ansible-playbook -i inventories/lab/hosts.yml playbooks/lab_up.yml
 
-lab-down: venv $(LAB_VAULT_PASSWORD)
+lab-down: venv
 	$(BIN)/ansible-playbook -i inventories/lab/hosts.yml playbooks/lab_down.yml
 
 test: lint unit sanity integration molecule
