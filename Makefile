@@ -52,7 +52,7 @@ lab-up: venv
 lab-down: venv
 	$(BIN)/ansible-playbook -i inventories/lab/hosts.yml playbooks/lab_down.yml
 
-test: lint unit sanity integration molecule
+test: lint unit sanity molecule integration
 
 lint: yamllint ruff ansible-lint schema
 
