@@ -14,7 +14,7 @@ ENV ?= lab
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help lab plan lab-up lab-down test lint yamllint ansible-lint ruff sanity unit integration molecule schema clean
+.PHONY: help lab plan lab-up lab-down test lint yamllint ansible-lint ruff sanity unit integration molecule bench schema clean
 
 help:
 	@echo "make lab      the main job on the local lab: validate, allocate, reconcile OBM"
@@ -86,6 +86,11 @@ schema: venv
 # (.lab/molecule-obm, ports 23389/21143/22424/22525), with idempotence and verify. Root, Debian 12.
 molecule: venv
 	$(BIN)/molecule test -s obm
+
+# Speed and memory of the OBM reconcile against its baselines (not part of make test; hours at the
+# default 20,000 people: see tests/benchmarks/README.md). Extra options: make bench BENCH_ARGS='--people 2000'
+bench: venv
+	$(BIN)/python tests/benchmarks/bench_obm.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(COLLECTION)/tests/output .pytest_cache .ruff_cache .hypothesis
