@@ -35,212 +35,35 @@ credentials file, is then a warning (a plan is for looking; the real run fails o
 
 from __future__ import annotations
 
-import datetime
-import fcntl
 import os
-import tempfile
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager, nullcontext
+from collections.abc import Mapping
+from contextlib import nullcontext
 from typing import Any, Optional
 
 import yaml
-from ansible.parsing.vault import AnsibleVaultError, VaultLib, is_encrypted
+from ansible.parsing.vault import AnsibleVaultError, VaultLib
 from ansible.plugins.action import ActionBase
-from ansible_collections.danang.mail.plugins.module_utils.model import CITY_TIMEZONE, KIND_PERSON
+from ansible_collections.danang.mail.plugins.module_utils.model import KIND_PERSON
+from ansible_collections.danang.mail.plugins.plugin_utils.credentials import (
+    MASK,
+    VAULT_HELP,
+    CredentialsError,
+    known_passwords,
+    load_credentials,
+    locked,
+    merge_credentials,
+    scrub,
+    select_secret,
+    write_credentials,
+)
+from ansible_collections.danang.mail.plugins.plugin_utils.credentials import city_now as _now
 
 MODULE = "danang.mail.mailbox"
 CREDENTIALS_KEY = "_initial_credentials"
 KNOWN_KEY = "known_passwords"
 OWN_OPTIONS = ("credentials_file", "credentials_vault_id")
 DEFAULT_BACKEND = "obm"  # the module's default for ``backend``
-FILE_MODE = 0o600
-DIR_MODE = 0o700
-MASK = "********"
 NO_LOG_MASK = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"  # what AnsibleModule puts for a no_log value
-_MIN_SCRUB = 6  # shorter secrets are masked only where a whole string equals them
-
-VAULT_HELP = (
-    "give the run a vault secret: ansible-playbook --vault-password-file <file> (or --vault-id "
-    "<label>@<file>, --ask-vault-pass), or set ANSIBLE_VAULT_PASSWORD_FILE"
-)
-HEADER = (
-    "# Initial passwords issued by danang.mail.mailbox (R-40, R-45). Hand each line over to its\n"
-    "# agency, then delete this file (README: credentials hand-over). Holders must change the\n"
-    "# password at first login; it is locked after 3 working days unchanged (R-41).\n"
-)
-
-
-class CredentialsError(Exception):
-    """The credentials file cannot be used; the message holds no secret."""
-
-
-def _now() -> datetime.datetime:
-    """The issue time on the city's clock (tests replace this)."""
-    return datetime.datetime.now(CITY_TIMEZONE).replace(microsecond=0)
-
-
-# --- The credentials file -------------------------------------------------------------------
-
-
-def select_secret(secrets: list[tuple[str, Any]], vault_id: Optional[str]) -> tuple[str, Any]:
-    """The (vault id, secret) to encrypt with: the one labelled ``vault_id``, else the first."""
-    if not secrets:
-        raise CredentialsError(f"this run has no vault secret to encrypt the credentials file: {VAULT_HELP}")
-    if vault_id is None:
-        return secrets[0]
-    for label, secret in secrets:
-        if label == vault_id:
-            return label, secret
-    labels = ", ".join(sorted({pair[0] for pair in secrets}))
-    raise CredentialsError(f"credentials_vault_id {vault_id!r} is not among this run's vault ids ({labels})")
-
-
-def load_credentials(path: str, vault: VaultLib) -> dict[str, dict[str, Any]]:
-    """The entries of the credentials file at ``path``, decrypted in memory; ``{}`` when missing."""
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except FileNotFoundError:
-        return {}
-    except OSError as exc:
-        raise CredentialsError(f"cannot read the credentials file {path}: {exc.strerror}") from None
-    if not data.strip():
-        return {}
-    if not is_encrypted(data):
-        raise CredentialsError(
-            f"the credentials file {path} exists but is not ansible-vault encrypted: refusing to read or "
-            "overwrite a plain-text credentials file; encrypt it (ansible-vault encrypt) or move it away"
-        )
-    try:
-        text = vault.decrypt(data).decode("utf-8")
-    except (AnsibleVaultError, UnicodeDecodeError):
-        labels = ", ".join(pair[0] for pair in vault.secrets or []) or "none"
-        raise CredentialsError(
-            f"cannot decrypt the credentials file {path} with this run's vault secrets (vault ids: {labels})"
-        ) from None
-    try:
-        entries = yaml.safe_load(text)
-    except yaml.YAMLError:
-        raise CredentialsError(f"the credentials file {path} does not hold valid YAML") from None
-    if entries is None:
-        return {}
-    if not isinstance(entries, dict) or not all(
-        isinstance(key, str) and isinstance(value, dict) for key, value in entries.items()
-    ):
-        raise CredentialsError(
-            f"the credentials file {path} must map holder ids to entries (address, password, issued_at, "
-            "systems)"
-        )
-    return entries
-
-
-def known_passwords(entries: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
-    """Holder id -> password, for every entry that has one."""
-    return {
-        holder: entry["password"]
-        for holder, entry in entries.items()
-        if isinstance(entry.get("password"), str) and entry["password"]
-    }
-
-
-def dump_credentials(entries: Mapping[str, Mapping[str, Any]]) -> str:
-    body = yaml.safe_dump(
-        {holder: dict(entries[holder]) for holder in sorted(entries)},
-        default_flow_style=False,
-        allow_unicode=True,
-        sort_keys=False,
-        width=1000,
-    )
-    return HEADER + body
-
-
-def merge_credentials(
-    entries: Mapping[str, Mapping[str, Any]],
-    issued: Mapping[str, str],
-    *,
-    addresses: Mapping[str, str],
-    system: str,
-    now: datetime.datetime,
-) -> tuple[dict[str, dict[str, Any]], list[str]]:
-    """``entries`` with the passwords ``issued`` on ``system`` merged in, and warnings (no secrets).
-
-    The same password again (the module reused a known one) adds ``system`` to the entry; a different
-    one replaces the entry, and the warning says which accounts still hold the old password.
-    """
-    merged = {holder: dict(entry) for holder, entry in entries.items()}
-    warnings: list[str] = []
-    for holder in sorted(issued):
-        password = issued[holder]
-        old = merged.get(holder)
-        address = addresses.get(holder) or (old or {}).get("address")
-        if old is not None and old.get("password") == password:
-            systems = {str(s) for s in old.get("systems") or []} | {system}
-            old["systems"] = sorted(systems)
-            if address:
-                old["address"] = address
-            continue
-        if old is not None:
-            before = ", ".join(old.get("systems") or []) or "unknown systems"
-            warnings.append(
-                f"holder {holder}: a new initial password replaced the one issued at "
-                f"{old.get('issued_at', 'an unknown time')} on {before}; those accounts keep the old one "
-                "and need a reset (danang.mail.password_policy)"
-            )
-        merged[holder] = {
-            "address": address,
-            "password": password,
-            "issued_at": now.isoformat(timespec="seconds"),
-            "systems": [system],
-        }
-    return merged, warnings
-
-
-def write_credentials(path: str, entries: Mapping[str, Mapping[str, Any]], secret: tuple[str, Any]) -> None:
-    """Encrypt ``entries`` in memory and replace ``path`` atomically (mode 0600).
-
-    Only ciphertext touches the disk: the temporary file beside ``path`` is created 0600 by
-    ``mkstemp``, receives the vault text, is synced and renamed over ``path``.
-    """
-    vault_id, vault_secret = secret
-    vault = VaultLib([secret])
-    plain = dump_credentials(entries)
-    cipher = vault.encrypt(plain, secret=vault_secret, vault_id=vault_id)
-    if vault.decrypt(cipher).decode("utf-8") != plain:  # never write what cannot be read back
-        raise CredentialsError("the encrypted credentials do not decrypt back to what was written")
-    directory = os.path.dirname(path) or "."
-    os.makedirs(directory, mode=DIR_MODE, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, FILE_MODE)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(cipher)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
-    dir_fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-
-
-@contextmanager
-def locked(path: str) -> Iterator[None]:
-    """Hold the credentials directory's ``.lock`` exclusively (waits for another run on this control
-    node). One lock per directory, not per file: every run names a new file, and a lock file per run
-    would pile up."""
-    directory = os.path.dirname(path) or "."
-    os.makedirs(directory, mode=DIR_MODE, exist_ok=True)
-    fd = os.open(os.path.join(directory, ".lock"), os.O_RDWR | os.O_CREAT, FILE_MODE)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # closing releases the lock
 
 
 # --- Reading the module's result ------------------------------------------------------------
@@ -300,44 +123,6 @@ def resolve_issued(issued: Mapping[str, Any], known: Mapping[str, str]) -> tuple
         else:
             unresolved.append(holder)
     return resolved, sorted(unresolved)
-
-
-def scrub(value: Any, secrets: Iterable[str]) -> Any:
-    """``value`` with every occurrence of a secret masked, in strings, keys and nested containers."""
-    wanted = {s for s in secrets if isinstance(s, str) and s}
-    if not wanted:
-        return value
-    long_secrets = [s for s in wanted if len(s) >= _MIN_SCRUB]
-    width = min((len(s) for s in long_secrets), default=0)
-    prefixes: dict[str, list[str]] = {}
-    for secret in long_secrets:
-        prefixes.setdefault(secret[:width], []).append(secret)
-
-    def text(string: str) -> str:
-        if string in wanted:
-            return MASK
-        if not width or len(string) < width:
-            return string
-        hits = [
-            secret
-            for start in range(len(string) - width + 1)
-            for secret in prefixes.get(string[start : start + width], ())
-            if string.startswith(secret, start)
-        ]
-        for secret in sorted(set(hits), key=len, reverse=True):
-            string = string.replace(secret, MASK)
-        return string
-
-    def walk(item: Any) -> Any:
-        if isinstance(item, str):
-            return text(item)
-        if isinstance(item, Mapping):
-            return {walk(key) if isinstance(key, str) else key: walk(val) for key, val in item.items()}
-        if isinstance(item, (list, tuple, set, frozenset)):
-            return [walk(element) for element in item]
-        return item
-
-    return walk(value)
 
 
 # --- The action -----------------------------------------------------------------------------

@@ -1,0 +1,178 @@
+# Copyright: (c) 2026, Da Nang city IT infrastructure centre
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Passwords on OBM: the ppolicy facts of every person in one paged search, locks and resets.
+
+Measured on the lab (slapd 2.5 ppolicy, ``tests/integration/test_password_policy.py``):
+
+- ``pwdChangedTime`` is stamped by the server whenever ``userPassword`` is set: by the add (the
+  mailbox module adds with ``pwdReset: TRUE``), by an administrator's reset, by the holder's own
+  change. While ``pwdReset`` is TRUE it is therefore the time the initial or reset password was
+  issued; the holder's change removes ``pwdReset``.
+- ``pwdAccountLockedTime: 000001010000Z`` refuses every bind (so every IMAP login, which saslauthd
+  checks by binding) until an administrator removes it; ppolicy honours it only with
+  ``pwdLockout: TRUE`` in the policy (the obm_server role sets it). Any other value is the
+  server's own timed lockout after failed logins: not a policy lock (``locked`` stays False).
+- The administrator's modify ``userPassword`` + ``pwdReset: TRUE`` + ``pwdAccountLockedTime``
+  removed, in one operation, is the reset: the holder binds with the new password, may only change
+  it, and ``pwdChangedTime`` is the new issue time.
+
+LDAP has no bulk modify: a lock or a reset is one modify per entry, all on one connection.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+from collections.abc import Mapping, Sequence
+from typing import Any, Optional
+
+from ansible_collections.danang.mail.plugins.module_utils.backends.base import BackendError, Result
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm import ObmConfig
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm_ldap import (
+    HAS_LDAP3,
+    PASSWORD_FACTS,
+    PERMIT,
+    Entry,
+    LDAPException,
+    domain_dn,
+    entry_from_response,
+    open_connection,
+)
+from ansible_collections.danang.mail.plugins.module_utils.backends.password_base import (
+    LOCK_ACTION,
+    RESET_ACTION,
+    PasswordBackend,
+)
+from ansible_collections.danang.mail.plugins.module_utils.model import SYSTEM_OBM
+from ansible_collections.danang.mail.plugins.module_utils.password_policy import PasswordFacts
+
+if HAS_LDAP3:
+    import ldap3
+
+PERMANENT_LOCK = "000001010000Z"  # slapo-ppolicy(5): locked until an administrator unlocks
+PERSON_FILTER = "(objectClass=obmUser)"
+READ = ("mail", "mailAccess", *PASSWORD_FACTS)
+
+
+def parse_generalized_time(value: Optional[str]) -> Optional[datetime.datetime]:
+    """``20261129073248Z`` (or with a fraction) -> an aware UTC datetime; None when absent or odd."""
+    if not value or len(value) < 15 or not value[:14].isdigit() or not value.endswith("Z"):
+        return None
+    try:
+        return datetime.datetime.strptime(value[:14], "%Y%m%d%H%M%S").replace(tzinfo=datetime.UTC)
+    except ValueError:  # 000001010000Z and other sentinels
+        return None
+
+
+def facts_from_entry(entry: Entry) -> PasswordFacts:
+    """The backend-neutral facts of one OBM person entry."""
+    must_change = (entry.first("pwdReset") or "").upper() == "TRUE"
+    changed = parse_generalized_time(entry.first("pwdChangedTime"))
+    return PasswordFacts(
+        address=(entry.first("mail") or "").lower(),
+        system=SYSTEM_OBM,
+        enabled=(entry.first("mailAccess") or "").upper() == PERMIT,
+        must_change=must_change,
+        issued_at=changed if must_change else None,
+        changed_at=changed,
+        locked=entry.first("pwdAccountLockedTime") == PERMANENT_LOCK,
+        last_login=parse_generalized_time(entry.first("pwdLastSuccess")),
+    )
+
+
+class ObmPasswords(PasswordBackend):
+    system = SYSTEM_OBM
+
+    def __init__(self, config: ObmConfig) -> None:
+        if not HAS_LDAP3:
+            raise BackendError("the Python library ldap3 is needed for the OBM backend")
+        self.config = config
+        self._ldap: Any = None
+        self._dns: dict[str, str] = {}  # address -> DN, from the last read
+
+    def _connect(self) -> Any:
+        if self._ldap is None or self._ldap.closed:
+            cfg = self.config
+            try:
+                self._ldap = open_connection(
+                    cfg.ldap_uri,
+                    cfg.ldap_bind_dn,
+                    cfg.ldap_bind_password,
+                    starttls=cfg.ldap_starttls,
+                    validate_certs=cfg.validate_certs,
+                    ca_file=cfg.ca_file,
+                    timeout=cfg.timeout,
+                )
+            except ConnectionError as exc:
+                raise BackendError(str(exc)) from None
+        return self._ldap
+
+    def read_password_facts(self) -> dict[str, PasswordFacts]:
+        conn = self._connect()
+        base = domain_dn(self.config.domain, self.config.ldap_base_dn)
+        try:
+            entries = [
+                entry_from_response(item)
+                for item in conn.extend.standard.paged_search(
+                    base,
+                    PERSON_FILTER,
+                    search_scope=ldap3.SUBTREE,
+                    attributes=list(READ),
+                    paged_size=self.config.page_size,
+                    generator=True,
+                )
+                if item.get("type") == "searchResEntry"
+            ]
+        except LDAPException as exc:
+            raise BackendError(f"LDAP {self.config.ldap_uri}: search of {base} failed: {exc}") from None
+        result = conn.result or {}
+        if result.get("result", 0) != 0:
+            raise BackendError(
+                f"LDAP {self.config.ldap_uri}: search of {base} failed: "
+                f"{result.get('description')} {result.get('message') or ''}".rstrip()
+            )
+        facts: dict[str, PasswordFacts] = {}
+        self._dns = {}
+        for entry in entries:
+            item = facts_from_entry(entry)
+            if item.address:
+                facts[item.address] = item
+                self._dns[item.address] = entry.dn
+        return facts
+
+    def _modify(self, address: str, action: str, changes: Mapping[str, list[str]]) -> Result:
+        dn = self._dns.get(address)
+        if dn is None:
+            return Result(address, action, False, "no such person account (read it first)")
+        mods = {name: [(ldap3.MODIFY_REPLACE, values)] for name, values in changes.items()}
+        try:
+            conn = self._connect()
+            if conn.modify(dn, mods):
+                return Result(address, action, True)
+            result = conn.result or {}
+            reason = f"{result.get('description')} {result.get('message') or ''}".rstrip()
+            return Result(address, action, False, f"LDAP modify refused: {reason}")
+        except (LDAPException, BackendError) as exc:
+            self._ldap = None  # reconnect for the next one
+            return Result(address, action, False, f"LDAP modify failed: {exc}")
+
+    def lock(self, addresses: Sequence[str]) -> list[Result]:
+        return [self._modify(a, LOCK_ACTION, {"pwdAccountLockedTime": [PERMANENT_LOCK]}) for a in addresses]
+
+    def reset(self, passwords: Mapping[str, str]) -> list[Result]:
+        # Cleartext over the administrator's connection; ppolicy hashes it (olcPPolicyHashCleartext).
+        # Replacing with no value removes a lock without failing when there is none.
+        return [
+            self._modify(
+                address,
+                RESET_ACTION,
+                {"userPassword": [password], "pwdReset": ["TRUE"], "pwdAccountLockedTime": []},
+            )
+            for address, password in passwords.items()
+        ]
+
+    def close(self) -> None:
+        if self._ldap is not None:
+            with contextlib.suppress(LDAPException):
+                self._ldap.unbind()
+            self._ldap = None
