@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import calendar as _months
 import datetime
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Optional, Protocol
 
@@ -207,19 +207,53 @@ def evaluate(
     return findings
 
 
-def report_rows(findings: list[Finding]) -> list[dict[str, Any]]:
-    """The list of R-47 after this run: accounts that kept an initial password past 3 working days
-    or a password for 6 months and are not being reset; mailbox, agency, reason, since when."""
-    return [
-        finding.as_dict()
-        for finding in findings
-        if finding.reason in LOCK_REASONS and finding.action in (LOCK, LOCKED, REPORT)
-    ]
+def in_report(action: str, reason: Optional[str]) -> bool:
+    """Whether an account is on the list of R-47 after this run: it kept an initial password past
+    its 3 working days, or a password for 6 months, and is not being reset."""
+    return reason in LOCK_REASONS and action in (LOCK, LOCKED, REPORT)
+
+
+def report_rows(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The R-47 list (mailbox, agency, reason, since when) from result rows (``Finding.as_dict``)."""
+    return [dict(row) for row in rows if in_report(row["action"], row["reason"])]
 
 
 def summary(findings: list[Finding], checked: int) -> dict[str, int]:
     counts = {"checked": checked, LOCK: 0, LOCKED: 0, WARN: 0, RESET: 0, REPORT: 0}
     for finding in findings:
         counts[finding.action] += 1
-    counts["reported"] = len(report_rows(findings))
+    counts["reported"] = sum(1 for finding in findings if in_report(finding.action, finding.reason))
     return counts
+
+
+def holders_of(accounts: Mapping[str, Any], agency_names: Mapping[str, str]) -> dict[str, Holder]:
+    """The person accounts of the desired state (``accounts.desired_accounts``) as ``Holder`` values."""
+    return {
+        address: Holder(
+            account.holder_id,
+            account.agency,
+            agency_names.get(account.agency, account.agency),
+            tuple(
+                n
+                for n in (account.display_name, account.first_name, account.last_name, account.local_part)
+                if n
+            ),
+        )
+        for address, account in accounts.items()
+        if not account.shared
+    }
+
+
+def resolve_resets(requests: Collection[str], holders: Mapping[str, Holder]) -> tuple[list[str], list[str]]:
+    """The addresses to reset, from holder ids or addresses; and one problem per request not found."""
+    by_holder = {holder.holder_id: address for address, holder in holders.items()}
+    addresses: list[str] = []
+    problems: list[str] = []
+    for request in requests:
+        text = str(request).strip()
+        address = text.lower() if "@" in text else by_holder.get(text)
+        if address is None or address not in holders:
+            problems.append(f"resets: {text!r} is not a person of the desired state (holder id or address)")
+        elif address not in addresses:
+            addresses.append(address)
+    return addresses, problems

@@ -12,9 +12,10 @@ Measured on the lab (slapd 2.5 ppolicy, ``tests/integration/test_password_policy
   checks by binding) until an administrator removes it; ppolicy honours it only with
   ``pwdLockout: TRUE`` in the policy (the obm_server role sets it). Any other value is the
   server's own timed lockout after failed logins: not a policy lock (``locked`` stays False).
-- The administrator's modify ``userPassword`` + ``pwdReset: TRUE`` + ``pwdAccountLockedTime``
-  removed, in one operation, is the reset: the holder binds with the new password, may only change
-  it, and ``pwdChangedTime`` is the new issue time.
+- The administrator's modify of ``userPassword`` + ``pwdReset: TRUE`` is the reset: ppolicy removes
+  ``pwdAccountLockedTime`` itself when an administrator sets the password (a modify that also
+  removes it is refused, ``noSuchAttribute``); the holder binds with the new password, may only
+  change it, and ``pwdChangedTime`` is the new issue time.
 
 LDAP has no bulk modify: a lock or a reset is one modify per entry, all on one connection.
 """
@@ -160,14 +161,10 @@ class ObmPasswords(PasswordBackend):
         return [self._modify(a, LOCK_ACTION, {"pwdAccountLockedTime": [PERMANENT_LOCK]}) for a in addresses]
 
     def reset(self, passwords: Mapping[str, str]) -> list[Result]:
-        # Cleartext over the administrator's connection; ppolicy hashes it (olcPPolicyHashCleartext).
-        # Replacing with no value removes a lock without failing when there is none.
+        # Cleartext over the administrator's connection; ppolicy hashes it (olcPPolicyHashCleartext)
+        # and, the password being set by an administrator, removes the lock itself (see above).
         return [
-            self._modify(
-                address,
-                RESET_ACTION,
-                {"userPassword": [password], "pwdReset": ["TRUE"], "pwdAccountLockedTime": []},
-            )
+            self._modify(address, RESET_ACTION, {"userPassword": [password], "pwdReset": ["TRUE"]})
             for address, password in passwords.items()
         ]
 

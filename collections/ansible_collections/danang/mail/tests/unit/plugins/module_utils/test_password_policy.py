@@ -165,7 +165,7 @@ def test_actions(calendar):
     assert found["initial@x"].due == D(2025, 7, 5)
     assert found["old@x"].due == D(2025, 7, 1) and found["old@x"].counted_from == at(2025, 1, 1)
 
-    rows = report_rows(list(found.values()))
+    rows = report_rows(f.as_dict() for f in found.values())
     assert [r["address"] for r in rows] == ["initial@x", "locked@x", "old@x", "stranger@x"]
     row = rows[0]
     assert row["agency"] == "stttt" and row["holder_id"] == "CB-1" and row["managed"] is True

@@ -1,0 +1,445 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, Da Nang city IT infrastructure centre
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: password_policy
+short_description: Enforce the city's password rules every day - locks, warnings, resets, the R-47 list
+version_added: 0.1.0
+description:
+  - Reads every person account's password facts from the mail system in one bulk call, decides per
+    account what the regulation asks, and in O(mode=enforce) applies it in batches.
+  - R-41 - an initial or reset password still unchanged after the 3 working days following the day
+    it was issued (Vietnamese civil-service calendar, Tết and decreed swaps included), or a password
+    unchanged for 6 months, gets the account locked; only an administrator's reset unlocks it.
+  - R-44 - a password unchanged for 3 months gets a warning (never a lock).
+  - R-47 - returns the list the centre sends to the Department (mailbox, agency, reason, since
+    when) as O(ignore:report); the playbook C(playbooks/password_policy.yml) renders it to Markdown
+    and CSV.
+  - O(resets) issues a new generated password (R-42, R-45, free of the holder's name, R-43) to each
+    person listed, set by the administrator so that it must be changed at the next login (R-40),
+    and unlocks the account. The passwords go only into the ansible-vault encrypted credentials file
+    written by the action plugin (as for M(danang.mail.mailbox)); one password per person, on every
+    system of O(backend).
+  - With O(backend=obm) - facts come from one paged LDAP search (C(pwdChangedTime), C(pwdReset),
+    C(pwdAccountLockedTime), C(pwdLastSuccess)); a lock is C(pwdAccountLockedTime=000001010000Z), a
+    reset replaces C(userPassword), sets C(pwdReset=TRUE) and removes the lock. While C(pwdReset) is
+    TRUE, C(pwdChangedTime) is the time the password was issued.
+author:
+  - Da Nang city IT infrastructure centre (@danang)
+extends_documentation_fragment:
+  - danang.mail.obm
+  - danang.mail.obm.desired_state
+options:
+  backend:
+    description:
+      - The mail systems to check. V(obm) now; V(exchange) joins when its backend is ready, and a
+        reset then gives the person the same new password on both.
+    type: list
+    elements: str
+    choices: [obm]
+    default: [obm]
+  mode:
+    description:
+      - V(audit) reads, decides and reports; it changes nothing (resets are only planned).
+      - V(enforce) also locks the accounts due for a lock and carries out O(resets).
+    type: str
+    choices: [audit, enforce]
+    default: audit
+  resets:
+    description:
+      - Persons to give a new password, by holder id (the ledger's C(id)) or address. They must be
+        persons of the desired state holding an account on the system.
+      - Needs O(credentials_file) and a vault secret, checked before anything changes.
+    type: list
+    elements: str
+    default: []
+  calendar_overrides:
+    description:
+      - The environment's decreed days off and working days, on top of those shipped with the
+        collection, for a decree newer than the collection. A YAML file with C(reviewed_through) (a
+        year) and C(days), a list of C(date), C(day) (V(off) or V(working)) and C(decree).
+      - A deadline in a year past the latest C(reviewed_through) is computed with a warning.
+    type: path
+  now:
+    description:
+      - TESTING ONLY. The moment the rules are judged at, ISO 8601 with a time zone
+        (V(2027-06-01T09:00:00+07:00)). Tests set it in the future to make passwords old, since
+        C(pwdChangedTime) cannot be written. Never set it in production - it would lock accounts
+        whose passwords are not yet due.
+    type: str
+  credentials_file:
+    description:
+      - The ansible-vault encrypted credentials file the action plugin writes the reset passwords
+        to (the same format as M(danang.mail.mailbox)'s). Required with O(resets) in O(mode=enforce).
+    type: path
+  credentials_vault_id:
+    description:
+      - The vault id (label) to encrypt O(credentials_file) with; the run's first vault secret when
+        omitted. Handled by the action plugin.
+    type: str
+attributes:
+  check_mode:
+    description: Decides and returns the findings and the diff; changes nothing.
+    support: full
+  diff_mode:
+    description: Per address, C(locked) and C(must_change) before and after; never a password.
+    support: full
+notes:
+  - Run it daily, after M(danang.mail.mailbox), with C(playbooks/password_policy.yml) - cron
+    C(15 6 * * * cd /srv/danang.mail && .venv/bin/ansible-playbook -i inventories/production/hosts.yml
+    playbooks/password_policy.yml --vault-id dept@/etc/danang-mail/vault-password), or an AWX job
+    template with a daily schedule at 06:15 Asia/Ho_Chi_Minh. A lock becomes due at midnight
+    city time; a run in the morning locks before people log in.
+  - Accounts not in the desired state are reported with O(ignore:report) but never changed, as
+    M(danang.mail.mailbox) leaves them alone. Disabled accounts are skipped. Shared mailboxes have
+    no password of their own.
+  - The server keeps its own backstop - the obm_server role's ppolicy lets a password expire after
+    184 days (the longest 6 calendar months) and warns from 92 days; this module locks at exactly 6
+    calendar months.
+  - User-chosen passwords are checked only for length by OpenLDAP (no quality module on Debian) and
+    for 3 of 4 classes by AD; the full R-42/R-43 rules hold where this project sets a password.
+  - The return value C(_reset_credentials) is popped by the action plugin before anything is shown
+    and written to the encrypted credentials file.
+seealso:
+  - module: danang.mail.mailbox
+  - module: danang.mail.mailbox_info
+"""
+
+EXAMPLES = r"""
+- name: The daily run - lock what is due, warn, list for the Department
+  danang.mail.password_policy:
+    mode: enforce
+    desired_state: "{{ danang_mail_desired_state }}"
+    ledger: "{{ danang_mail_ledger }}"
+    ldap_uri: "{{ obm_ldap_uri }}"
+    ldap_bind_password: "{{ obm_ldap_admin_password }}"
+    imap_admin_password: "{{ obm_imap_admin_password }}"
+  register: policy
+
+- name: Reset two people's passwords (unlocks them; they must change it at the next login)
+  danang.mail.password_policy:
+    mode: enforce
+    resets: [CB-2017-000101, hattt@danang.gov.vn]
+    credentials_file: "{{ danang_mail_credentials_dir }}/reset-{{ now(fmt='%Y%m%dT%H%M%S') }}.vault.yml"
+    desired_state: "{{ danang_mail_desired_state }}"
+    ledger: "{{ danang_mail_ledger }}"
+    ldap_uri: "{{ obm_ldap_uri }}"
+    ldap_bind_password: "{{ obm_ldap_admin_password }}"
+    imap_admin_password: "{{ obm_imap_admin_password }}"
+
+- name: What the rules say today, nothing changed
+  danang.mail.password_policy:
+    mode: audit
+    desired_state: "{{ danang_mail_desired_state }}"
+    ledger: "{{ danang_mail_ledger }}"
+    ldap_uri: "{{ obm_ldap_uri }}"
+    ldap_bind_password: "{{ obm_ldap_admin_password }}"
+    imap_admin_password: "{{ obm_imap_admin_password }}"
+"""
+
+RETURN = r"""
+accounts:
+  description: One row per account and system that breaks a rule, is locked, or is reset.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    address:
+      description: The account's address.
+      type: str
+    system:
+      description: V(obm) (later also V(exchange)).
+      type: str
+    action:
+      description:
+        - V(lock) (due, locked by this run in O(mode=enforce)), V(locked) (already locked),
+          V(warn) (R-44), V(reset), V(report) (due, not in the desired state, never changed).
+      type: str
+    reason:
+      description:
+        - V(initial_password_unchanged), V(unchanged_6_months) (R-41), V(unchanged_3_months)
+          (R-44), V(no_change_time) (the system keeps none), or null (locked by hand).
+      type: str
+    reason_text:
+      description: The reason in words.
+      type: str
+    due:
+      description: The city day the rule became due (ISO date).
+      type: str
+    counted_from:
+      description: The issue or change time the rule counts from (ISO 8601, UTC+7).
+      type: str
+    holder_id:
+      description: The holder's id in the ledger (null when not in the desired state).
+      type: str
+    agency:
+      description: The agency's abbreviation.
+      type: str
+    agency_name:
+      description: The agency's name.
+      type: str
+    managed:
+      description: Whether the account is in the desired state (only those are changed).
+      type: bool
+    must_change:
+      description: The current password was issued by an administrator and not changed yet.
+      type: bool
+    locked:
+      description: Locked (administrator-only unlock) when read.
+      type: bool
+    last_login:
+      description: The last successful login (ISO 8601), when the system records it.
+      type: str
+    ok:
+      description: Whether the lock or reset was carried out (O(mode=enforce), not check mode).
+      type: bool
+    error:
+      description: Why it failed.
+      type: str
+  sample:
+    - address: dungnv@danang.gov.vn
+      system: obm
+      action: lock
+      reason: initial_password_unchanged
+      due: "2025-05-08"
+      counted_from: "2025-04-29T10:12:00+07:00"
+      holder_id: CB-2017-000101
+      agency: stttt
+      managed: true
+      ok: true
+report:
+  description:
+    - The R-47 list after this run - accounts that kept an initial or reset password past its 3
+      working days, or a password for 6 months, and are not being reset. Rows as in RV(accounts).
+  returned: success
+  type: list
+  elements: dict
+summary:
+  description: Counts - V(checked) accounts and per action; V(reported) rows in RV(report).
+  returned: success
+  type: dict
+  sample: {checked: 1840, lock: 3, locked: 12, warn: 140, reset: 1, report: 0, reported: 15, failed: 0}
+now:
+  description: The moment the rules were judged at (ISO 8601, UTC+7).
+  returned: success
+  type: str
+resets:
+  description: Holder ids whose password was reset by this run (never the passwords).
+  returned: success
+  type: list
+  elements: str
+_reset_credentials:
+  description: Holder id to the new password, address and systems. Popped by the action plugin.
+  returned: when passwords were reset
+  type: dict
+"""
+
+import datetime
+from typing import Any
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.danang.mail.plugins.module_utils.accounts import desired_accounts
+from ansible_collections.danang.mail.plugins.module_utils.backends.base import BackendError
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm import (
+    ARGUMENT_SPEC as OBM_ARGUMENT_SPEC,
+)
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm import config_from_params
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm_ldap import (
+    HAS_LDAP3,
+    LDAP3_IMPORT_ERROR,
+)
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm_passwords import ObmPasswords
+from ansible_collections.danang.mail.plugins.module_utils.desired_state import (
+    MissingLibrary,
+    load_desired_state,
+)
+from ansible_collections.danang.mail.plugins.module_utils.ledger import load_ledger
+from ansible_collections.danang.mail.plugins.module_utils.model import (
+    CITY_TIMEZONE,
+    SYSTEM_OBM,
+    ValidationFailed,
+)
+from ansible_collections.danang.mail.plugins.module_utils.password_policy import (
+    LOCK,
+    MODES,
+    RESET,
+    evaluate,
+    holders_of,
+    iso,
+    report_rows,
+    resolve_resets,
+    summary,
+)
+from ansible_collections.danang.mail.plugins.module_utils.passwords import generate_password_for
+from ansible_collections.danang.mail.plugins.module_utils.workdays import (
+    HAS_HOLIDAYS,
+    HOLIDAYS_IMPORT_ERROR,
+    WorkingCalendar,
+    load_overrides,
+)
+
+# One entry per system: how to make its password backend from the module's parameters.
+BACKENDS = {SYSTEM_OBM: lambda params: ObmPasswords(config_from_params(params))}
+
+ARGUMENT_SPEC: dict[str, Any] = {
+    "backend": {"type": "list", "elements": "str", "choices": sorted(BACKENDS), "default": [SYSTEM_OBM]},
+    "mode": {"type": "str", "choices": list(MODES), "default": "audit"},
+    "resets": {"type": "list", "elements": "str", "default": []},
+    "calendar_overrides": {"type": "path"},
+    "now": {"type": "str"},
+    "desired_state": {"type": "path", "required": True},
+    "ledger": {"type": "path", "required": True},
+    "scope": {"type": "list", "elements": "str", "default": []},
+    # Taken out by the action plugin before the module runs; accepted here so the spec matches the docs.
+    "credentials_file": {"type": "path"},
+    "credentials_vault_id": {"type": "str"},
+    **OBM_ARGUMENT_SPEC,
+}
+
+
+def parse_now(text: str) -> datetime.datetime:
+    moment = datetime.datetime.fromisoformat(text.strip())
+    if moment.tzinfo is None:
+        raise ValueError("now must carry a time zone, e.g. 2027-06-01T09:00:00+07:00")
+    return moment
+
+
+def run(module: AnsibleModule) -> None:
+    params = module.params
+    try:
+        now = parse_now(params["now"]) if params["now"] else datetime.datetime.now(CITY_TIMEZONE)
+    except ValueError as exc:
+        module.fail_json(msg=f"now: {exc}")
+    try:
+        state = load_desired_state(params["desired_state"])
+        ledger = load_ledger(params["ledger"])
+        overrides = load_overrides(params["calendar_overrides"]) if params["calendar_overrides"] else None
+    except MissingLibrary as exc:
+        module.fail_json(msg=missing_required_lib(exc.name), exception=exc.import_traceback)
+    except ValidationFailed as exc:
+        problems = [str(p) for p in exc.problems]
+        module.fail_json(msg=f"{len(problems)} problem(s), nothing changed: {problems[0]}", problems=problems)
+    calendar = WorkingCalendar(overrides)
+    agency_names = {agency.abbreviation: agency.name for agency in state.agencies}
+    enforce = params["mode"] == "enforce"
+    apply = enforce and not module.check_mode
+
+    findings, checked, holders_by_system, backends = [], 0, {}, {}
+    problems: list[str] = []
+    try:
+        for system in params["backend"]:
+            accounts, found = desired_accounts(
+                state, ledger.holders(), system=system, agencies=params["scope"] or None
+            )
+            problems += [str(p) for p in found]
+            holders = holders_of(accounts, agency_names)
+            resets, unknown = resolve_resets(params["resets"], holders)
+            problems += unknown
+            backend = backends[system] = BACKENDS[system](params)
+            facts = backend.read_password_facts()
+            problems += [f"resets: {a} has no account on {system}" for a in resets if a not in facts]
+            checked += len(facts)
+            holders_by_system[system] = holders
+            findings += evaluate(facts, now=now, calendar=calendar, holders=holders, resets=set(resets))
+        if problems:
+            module.fail_json(
+                msg=f"{len(problems)} problem(s), nothing changed: {problems[0]}", problems=problems
+            )
+
+        # One new password per person, the same on every system (R-45, R-46).
+        passwords: dict[str, str] = {}
+        outcome: dict[tuple[str, str], Any] = {}
+        if apply:
+            for finding in findings:
+                if finding.action == RESET and finding.holder and finding.holder.holder_id not in passwords:
+                    passwords[finding.holder.holder_id] = generate_password_for(names=finding.holder.names)
+            for system, backend in backends.items():
+                mine = [f for f in findings if f.system == system]
+                resets = {
+                    f.address: passwords[f.holder.holder_id] for f in mine if f.action == RESET and f.holder
+                }
+                locks = [f.address for f in mine if f.action == LOCK]
+                for result in backend.reset(resets) + backend.lock(locks):
+                    outcome[(system, result.address)] = result
+    except BackendError as exc:
+        module.fail_json(msg=f"cannot use the mail system, nothing more changed: {exc}")
+    finally:
+        for backend in backends.values():
+            backend.close()
+
+    for warning in calendar.warnings:
+        module.warn(warning)
+    rows = []
+    for finding in findings:
+        row = finding.as_dict()
+        done = outcome.get((finding.system, finding.address))
+        if done is not None:
+            row.update(ok=done.ok, error=done.error)
+        rows.append(row)
+    changes = [f for f in findings if f.action in (LOCK, RESET)]
+    counts = summary(findings, checked)
+    counts["failed"] = sum(1 for r in outcome.values() if not r.ok)
+    succeeded = [r for r in outcome.values() if r.ok]
+    credentials: dict[str, dict[str, Any]] = {}
+    for finding in findings:
+        done = outcome.get((finding.system, finding.address))
+        if finding.action == RESET and done is not None and done.ok and finding.holder:
+            entry = credentials.setdefault(
+                finding.holder.holder_id,
+                {"address": finding.address, "password": passwords[finding.holder.holder_id], "systems": []},
+            )
+            entry["systems"].append(finding.system)
+    result: dict[str, Any] = {
+        "changed": bool(succeeded) if apply else bool(changes) and enforce,
+        "accounts": rows,
+        "report": report_rows(rows),
+        "summary": counts,
+        "now": iso(now),
+        "resets": sorted(credentials),
+    }
+    if module._diff:
+        result["diff"] = {
+            "before": {
+                f"{f.system}:{f.address}": {"locked": f.facts.locked, "must_change": f.facts.must_change}
+                for f in changes
+            },
+            "after": {
+                f"{f.system}:{f.address}": {
+                    "locked": f.action == LOCK,
+                    "must_change": f.action == RESET or f.facts.must_change,
+                }
+                for f in changes
+            },
+        }
+    if credentials:
+        # Deliberately NOT in no_log_values: the action plugin pops it before anything is shown
+        # and writes it to the encrypted credentials file (as danang.mail.mailbox does).
+        result["_reset_credentials"] = credentials
+    if params["resets"] and not enforce:
+        module.warn("mode is audit: the resets were planned, not carried out")
+    if counts["failed"]:
+        first = next(r for r in outcome.values() if not r.ok)
+        module.fail_json(
+            msg=f"{counts['failed']} lock(s) or reset(s) failed (the others were applied; a re-run "
+            f"finishes the job), first: {first.address}: {first.error}",
+            **result,
+        )
+    module.exit_json(**result)
+
+
+def main() -> None:
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    if not HAS_LDAP3:
+        module.fail_json(msg=missing_required_lib("ldap3"), exception=LDAP3_IMPORT_ERROR)
+    if not HAS_HOLIDAYS:
+        module.fail_json(msg=missing_required_lib("holidays"), exception=HOLIDAYS_IMPORT_ERROR)
+    run(module)
+
+
+if __name__ == "__main__":
+    main()
