@@ -207,3 +207,23 @@ def test_a_fresh_reset_is_within_its_days(calendar):
         f.action
         for f in evaluate({"a@x": reset}, now=at(2025, 8, 7), calendar=calendar, holders={"a@x": HOLDER})
     ] == [LOCK]
+
+
+def test_resets_by_holder_id_or_address():
+    from ansible_collections.danang.mail.plugins.module_utils.accounts import Account
+    from ansible_collections.danang.mail.plugins.module_utils.password_policy import (
+        holders_of,
+        resolve_resets,
+    )
+
+    accounts = {
+        "dungnv@x": Account("dungnv@x", "person", "CB-1", "Nguyễn Văn Dũng", "stttt", first_name="Dũng"),
+        "stttt@x": Account("stttt@x", "agency", "agency/stttt", "Sở TTTT", "stttt"),
+    }
+    holders = holders_of(accounts, {"stttt": "Sở Thông tin và Truyền thông"})
+    assert list(holders) == ["dungnv@x"]  # shared mailboxes have no password of their own
+    assert holders["dungnv@x"].agency_name == "Sở Thông tin và Truyền thông"
+    assert "Nguyễn Văn Dũng" in holders["dungnv@x"].names  # the new password avoids them
+    assert resolve_resets(["CB-1", "DungNV@x", "CB-1"], holders) == (["dungnv@x"], [])
+    addresses, problems = resolve_resets(["CB-9", "stttt@x"], holders)
+    assert addresses == [] and len(problems) == 2 and "'CB-9'" in problems[0]
