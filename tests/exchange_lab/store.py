@@ -106,6 +106,14 @@ class MailboxStore:
                 ).fetchall()
         return [dict(r) for r in rows]
 
+    def connected_counts(self) -> dict[str, int]:
+        """Connected mailboxes per database (where New-Mailbox puts the next one)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT database, COUNT(*) FROM mailboxes WHERE disconnect_date IS NULL GROUP BY database"
+            ).fetchall()
+        return {row[0]: row[1] for row in rows}
+
     def disconnected(self) -> list[dict[str, Any]]:
         with self._lock:
             rows = self._db.execute("SELECT * FROM mailboxes WHERE disconnect_date IS NOT NULL").fetchall()

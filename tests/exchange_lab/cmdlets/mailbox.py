@@ -88,10 +88,8 @@ def _mailbox(ctx: Any, entry: dict[str, Any]) -> Any:
 def _pick_database(ctx: Any, b: Bound) -> dict[str, Any]:
     if b.get("Database"):
         return find_database(b.get("Database"), ctx.task_class)
-    counts = {name: 0 for name in DATABASES}
-    for row in ctx.lab.store.by_database():
-        if row["disconnect_date"] is None and row["database"] in counts:
-            counts[row["database"]] += 1
+    stored = ctx.lab.store.connected_counts()
+    counts = {name: stored.get(name, 0) for name in DATABASES}
     return DATABASES[min(counts, key=lambda n: (counts[n], n))]
 
 
