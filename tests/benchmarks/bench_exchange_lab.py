@@ -33,9 +33,8 @@ def timed(label: str, func):
     return result
 
 
-def restart() -> None:
-    subprocess.run([str(LAB / "bin" / "exchange-lab"), "stop"], check=True, capture_output=True)
-    subprocess.run([str(LAB / "bin" / "exchange-lab"), "start"], check=True, capture_output=True)
+def control(action: str) -> None:
+    subprocess.run([str(LAB / "bin" / "exchange-lab"), action], check=True, capture_output=True)
 
 
 def main() -> None:
@@ -45,7 +44,8 @@ def main() -> None:
     parser.add_argument("--mailboxes", type=int, default=20_000)
     parser.add_argument("--batch", type=int, default=200)
     args = parser.parse_args()
-    timed("lab start (slapd + server, ready to serve)", restart)
+    timed("lab stop", lambda: control("stop"))
+    timed("lab start (slapd + server, ready to serve)", lambda: control("start"))
     password = (LAB / "secrets" / "administrator").read_text(encoding="utf-8").split()[0]
     wsman = WSMan(
         "127.0.0.1",
@@ -87,7 +87,8 @@ def main() -> None:
             ps = PowerShell(pool).add_cmdlet(cmdlet).add_parameters(params)
             output = timed(label, ps.invoke)
             print(f"  {len(output)} objects", flush=True)
-    timed("lab restart with those entries", restart)
+    timed("lab stop with those entries", lambda: control("stop"))
+    timed("lab start with those entries", lambda: control("start"))
 
 
 if __name__ == "__main__":
