@@ -62,6 +62,7 @@ ACTIONS = (
     "MarkImportance", "MarkAsRead", "MoveToFolder", "PermanentDelete", "RedirectToRecipients",
     "SendSMSAlertToRecipients", "ServerReplyWithMessage", "StopProcessingRules",
 )  # fmt: skip
+OPERATIONS = ("CreateRuleOperation", "SetRuleOperation", "DeleteRuleOperation")
 ADDRESS_FIELDS = ("Name", "EmailAddress", "RoutingType", "MailboxType", "ItemId", "OriginalDisplayName")
 
 # EWS element -> (rule dict key, kind) for the fields the lab keeps, conditions then actions.
@@ -125,50 +126,37 @@ def update_inbox_rules(session: Any, request: etree._Element) -> etree._Element:
     require(found, "UpdateInboxRules", "Operations")
     if "RemoveOutlookRuleBlob" in found:
         boolean(found["RemoveOutlookRuleBlob"])
+    # The whole request is read (schema errors first, as Exchange deserialises before acting),
+    # then checked against the mailbox's rules, then applied only when no operation failed.
+    operations = [_parse_operation(op) for op in found["Operations"] if isinstance(op.tag, str)]
     address = text(found["MailboxSmtpAddress"]).strip() if "MailboxSmtpAddress" in found else None
     mailbox = session.open_mailbox(address)
     store = session.lab.rules
     existing = {rule["id"] for rule in store.list(mailbox.exchange_guid)}
-    plan: list[tuple[str, Any]] = []
     errors: list[tuple[int, list[Error]]] = []
     seen_ids: set[str] = set()
     seen_priorities: set[int] = set()
-    for index, operation in enumerate(op for op in found["Operations"] if isinstance(op.tag, str)):
-        kind = etree.QName(operation).localname
-        if etree.QName(operation).namespace != TNS or kind not in (
-            "CreateRuleOperation",
-            "SetRuleOperation",
-            "DeleteRuleOperation",
-        ):
-            raise invalid_child("Operations", operation)
-        problems: list[Error] = []
+    for index, (kind, payload, problems) in enumerate(operations):
         if kind == "DeleteRuleOperation":
-            rule_id = text(children(operation, ("RuleId",)).get("RuleId"))
-            problems += _check_rule_id(rule_id, existing, seen_ids)
-            plan.append((kind, rule_id))
+            problems += _check_rule_id(payload, existing, seen_ids)
         else:
-            found_rule = children(operation, ("Rule",))
-            require(found_rule, kind, "Rule")
-            rule, problems = _parse_rule(found_rule["Rule"])
-            if kind == "CreateRuleOperation":
-                if rule.get("id"):
-                    problems.append(("RuleId", "CreateWithRuleId", rule["id"]))
-            else:
-                problems += _check_rule_id(rule.get("id") or "", existing, seen_ids)
-            if rule["priority"] in seen_priorities:
-                problems.append(("Priority", "DuplicatedPriority", str(rule["priority"])))
-            seen_priorities.add(rule["priority"])
+            if kind == "SetRuleOperation":
+                problems += _check_rule_id(payload.get("id") or "", existing, seen_ids)
+            elif payload.get("id"):
+                problems.append(("RuleId", "CreateWithRuleId", payload["id"]))
+            if payload["priority"] in seen_priorities:
+                problems.append(("Priority", "DuplicatedPriority", str(payload["priority"])))
+            seen_priorities.add(payload["priority"])
             if not problems:
                 try:
-                    validate(rule)
+                    validate(payload)
                 except RuleError as e:
                     problems += [_store_error(*error) for error in e.errors]
-            plan.append((kind, rule))
         if problems:
             errors.append((index, problems))
     if errors:
         return _validation_error(errors)
-    for kind, payload in plan:
+    for kind, payload, _ in operations:
         if kind == "CreateRuleOperation":
             store.add(mailbox.exchange_guid, payload)
         elif kind == "SetRuleOperation":
@@ -177,6 +165,19 @@ def update_inbox_rules(session: Any, request: etree._Element) -> etree._Element:
             with contextlib.suppress(RuleNotFound):  # removed meanwhile by a cmdlet: same outcome
                 store.remove(mailbox.exchange_guid, payload)
     return response_message("UpdateInboxRulesResponse")
+
+
+def _parse_operation(operation: etree._Element) -> tuple[str, Any, list[Error]]:
+    """(kind, rule dict or rule id to delete, validation problems found while reading it)."""
+    kind = etree.QName(operation).localname
+    if etree.QName(operation).namespace != TNS or kind not in OPERATIONS:
+        raise invalid_child("Operations", operation)
+    if kind == "DeleteRuleOperation":
+        return kind, text(children(operation, ("RuleId",)).get("RuleId")).strip(), []
+    found = children(operation, ("Rule",))
+    require(found, kind, "Rule")
+    rule, problems = _parse_rule(found["Rule"])
+    return kind, rule, problems
 
 
 def _check_rule_id(rule_id: str, existing: set[str], seen: set[str]) -> list[Error]:
