@@ -133,11 +133,10 @@ def _session(header: etree._Element | None, user: str, lab: Any) -> Session:
     version = None if header is None else header.find(t("RequestServerVersion"))
     if version is not None and version.get("Version") not in REQUEST_VERSIONS:
         raise SchemaError(f"The RequestServerVersion '{version.get('Version')}' is invalid.")
-    own = lab.directory.resolve_mailbox(user)
     privileged = user.lower() == SERVICE_ACCOUNT
     impersonation = None if header is None else header.find(t("ExchangeImpersonation"))
     if impersonation is None:
-        return Session(lab, user, own, privileged)
+        return Session(lab, user, lab.directory.resolve_mailbox(user), privileged)
     sid = impersonation.find(t("ConnectingSID"))
     ids = [] if sid is None else [child for child in sid if isinstance(child.tag, str)]
     if len(ids) != 1:
