@@ -434,6 +434,32 @@ def test_cyrus_stopping_mid_run_leaves_accounts_done_or_untouched(city: City) ->
     assert len(mailboxes(city.lab, city.domain)) >= len(names)
 
 
+def test_half_made_mailboxes_are_seen_and_finished(city: City) -> None:
+    """No completion marker: the read itself sees a missing folder, a missing ACL or a missing quota
+    (what a failure between apply's steps leaves behind) and the next run finishes the mailbox."""
+    city.reconcile()
+    person, other = city.address("CB-2017-000101"), city.address("CB-2017-000102")
+    login, other_login = person.split("@")[0], other.split("@")[0]
+    imap = cyrus_admin(city.lab)
+    assert imap.delete(f'"user/{login}/Templates@{city.domain}"')[0] == "OK"
+    assert imap.deleteacl(f'"user/{other_login}@{city.domain}"', "anyone")[0] == "OK"
+    assert imap.deleteacl(f'"stttt@{city.domain}"', "anyone")[0] == "OK"
+    imap.logout()
+
+    again, results, _ = city.reconcile()
+    assert {(c.action, c.address, tuple(c.after)) for c in again.changes} == {
+        ("update", person, ("cyrus_mailbox",)),
+        ("update", other, ("cyrus_mailbox",)),
+        ("update", city.address("agency/stttt"), ("cyrus_mailbox",)),
+    }
+    assert all(r.ok for r in results), results
+    assert f"user/{login}/Templates@{city.domain}" in mailboxes(city.lab, city.domain)
+    imap = cyrus_admin(city.lab)
+    assert "anyone p" in imap.getacl(f'"user/{other_login}@{city.domain}"')[1][0].decode()
+    imap.logout()
+    assert city.reconcile()[0].changes == ()
+
+
 def test_hostile_names_arrive_as_literal_data(city: City) -> None:
     city.reconcile()
     address = city.address("CB-2018-000212")  # H'Maryam Niê

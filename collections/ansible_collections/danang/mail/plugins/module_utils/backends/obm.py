@@ -3,12 +3,11 @@
 """The OBM backend (R-02): OpenLDAP entries and Cyrus IMAP mailboxes, laid out as real OBM does.
 
 - ``render`` — the managed attributes of an account (``obm_ldap``) plus two Cyrus facts the plan
-  compares: ``quota_mb`` (R-30; Cyrus counts KB, MB x 1024) and ``cyrus_mailbox`` (``ready`` once
-  the mailbox, its default folders, its quota and the ``anyone p`` ACL were made and the marker
-  written after them; a mailbox without the marker is finished by the next run).
+  compares: ``quota_mb`` (R-30; Cyrus counts KB, MB x 1024) and ``cyrus_mailbox`` (``ready`` when
+  the mailbox, its default folders and the ``anyone p`` ACL are there; see ``READY``).
 - ``read`` — ONE paged LDAP search over ``dc=<domain>,<base>`` (users and mailShare), then ONE
-  IMAP connection: two LIST-METADATA commands (every mailbox and its completion marker, see
-  ``MARKER``) and, with ``verify_quota``, one pipelined GETQUOTA per mailbox (``obm_cyrus``).
+  IMAP connection: one ``LIST "" "*@<domain>"`` (every mailbox and folder) and, pipelined, one
+  GETQUOTA and one GETACL per mailbox (``obm_cyrus``).
 - ``apply`` — batches, each in OBM's order: LDAP entry → Cyrus mailbox with default folders →
   SETQUOTA (KB) → SETACL ``anyone p``. See :meth:`ObmBackend.apply` for what a failure leaves.
 """
@@ -69,16 +68,13 @@ __all__ = ["HAS_LDAP3", "LDAP3_IMPORT_ERROR", "ObmBackend", "ObmConfig"]
 # OBM's obm_conf.ini default: userMailboxDefaultFolders = 'Trash,Drafts,SPAM,Templates,Sent';
 # shareMailboxDefaultFolders = '' (a shared mailbox gets none).
 DEFAULT_FOLDERS = ("Trash", "Drafts", "SPAM", "Templates", "Sent")
+# A mailbox is "ready" when the read sees it, its default folders, and "anyone p" in its ACL. The
+# ACL is OBM's last step and apply() sends it only in a second wave, once every earlier step of that
+# mailbox was answered OK: so "anyone p" also proves the steps before it, and a mailbox left
+# half-made by a failure is "incomplete" and finished by the next run. The quota is compared on its
+# own (``quota_mb``), read from Cyrus for every mailbox.
 READY, INCOMPLETE, MISSING = "ready", "incomplete", "missing"
-# The last step of every mailbox this project makes or changes: the Cyrus administrator's own
-# (private, invisible to the mailbox's users) comment, "danang.mail quota_mb=<n>". OBM keeps its
-# last applied state in p_* tables; this is ours, read for every mailbox by ONE LIST-METADATA. Its
-# presence says the mailbox, folders, quota and ACL were all made (OBM's order, marker last).
-# Personal mailboxes only: Cyrus 3.6 (Debian 12) dies on any SETMETADATA to a top-level shared
-# mailbox of a virtual domain ("assertion failed: imap/mboxlist.c: 1088: user_isnamespacelocked"),
-# so shared mailboxes are checked with GETACL/GETQUOTA instead (they are few).
-MARKER = "/private/comment"
-MARKER_PREFIX = "danang.mail quota_mb="
+Step = tuple[str, tuple[str, ...]]  # an IMAP command and the NO texts it tolerates
 CYRUS_KEYS = frozenset({"quota_mb", "cyrus_mailbox"})
 _EXISTS = ("already exists", "alreadyexists")
 _GONE = ("does not exist", "nonexistent")
@@ -108,9 +104,6 @@ class ObmConfig:
     batch_size: int = 500
     page_size: int = 1000
     timeout: float = 30
-    # True: read() asks Cyrus for every quota (GETQUOTA, pipelined): exact, one command per mailbox.
-    # False: the quota last applied by this project, read from the marker annotation (see MARKER).
-    verify_quota: bool = True
 
     @property
     def mailbox_server_value(self) -> str:
@@ -158,18 +151,8 @@ def folder_name(account: Account, folder: str) -> str:
     return f"user/{account.local_part}/{folder}@{account.domain}"
 
 
-def marker_quota(value: Optional[str]) -> Optional[int]:
-    """The quota (MB) recorded in a marker, None when the marker is absent or not ours."""
-    if value and value.startswith(MARKER_PREFIX) and value[len(MARKER_PREFIX) :].isdigit():
-        return int(value[len(MARKER_PREFIX) :])
-    return None
-
-
-def _marker(account_or_name: str, megabytes: int) -> tuple[str, tuple[str, ...]]:
-    return (
-        f"SETMETADATA {quote(account_or_name)} ({MARKER} {quote(MARKER_PREFIX + str(int(megabytes)))})",
-        (),
-    )
+def _setquota(mailbox: str, megabytes: int) -> Step:
+    return (f"SETQUOTA {quote(mailbox)} (STORAGE {int(megabytes) * 1024})", ())
 
 
 def _mb(kb: Optional[int]) -> Optional[float]:
@@ -184,7 +167,8 @@ class _Work:
 
     change: Change
     ldap: dict[str, Any] = field(default_factory=dict)  # attribute -> value (None deletes)
-    cyrus: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)  # (command, tolerated NO texts)
+    cyrus: list[Step] = field(default_factory=list)
+    final: Optional[Step] = None  # sent in a second wave, only once every step of ``cyrus`` was OK
     error: Optional[str] = None
     entry_added: bool = False
 
@@ -296,25 +280,20 @@ class ObmBackend(Backend):
 
     def _cyrus_facts(
         self, names: Mapping[str, str]
-    ) -> tuple[dict[str, Optional[str]], dict[str, Any], dict[str, dict[str, str]]]:
-        """Existing mailboxes with their marker; quotas (``verify_quota``, and always for shared
-        mailboxes) and the ACLs of shared mailboxes, for the mailboxes of ``names``."""
-        domain = self.config.domain
+    ) -> tuple[set[str], dict[str, Optional[tuple[int, int]]], dict[str, dict[str, str]]]:
+        """Every mailbox and folder of the domain (one LIST), and the quota and the ACL of each
+        mailbox of ``names`` that exists (GETQUOTA + GETACL, pipelined on the same connection)."""
         try:
             if not self._cyrus.connected:
                 self._cyrus.connect()
-            existing = self._cyrus.list_annotated(MARKER, f"user/%@{domain}", f"%@{domain}")
+            existing = self._cyrus.list_mailboxes(f"*@{self.config.domain}")
             wanted = [(address, name) for address, name in names.items() if name in existing]
-            quota_of = [(a, n) for a, n in wanted if self.config.verify_quota or not n.startswith("user/")]
-            acl_of = [(a, n) for a, n in wanted if not n.startswith("user/")]
-            commands = [f"GETQUOTA {quote(n)}" for _a, n in quota_of] + [
-                f"GETACL {quote(n)}" for _a, n in acl_of
-            ]
+            commands = [f"{verb} {quote(n)}" for _a, n in wanted for verb in ("GETQUOTA", "GETACL")]
             replies = self._cyrus.pipeline(commands)
         except CyrusError as exc:
             raise BackendError(str(exc)) from None
-        quotas = {a: parse_quota(r) for (a, _n), r in zip(quota_of, replies[: len(quota_of)], strict=True)}
-        acls = {a: parse_acl(r) for (a, _n), r in zip(acl_of, replies[len(quota_of) :], strict=True)}
+        quotas = {a: parse_quota(r) for (a, _n), r in zip(wanted, replies[0::2], strict=True)}
+        acls = {a: parse_acl(r) for (a, _n), r in zip(wanted, replies[1::2], strict=True)}
         return existing, quotas, acls
 
     def read(self) -> dict[str, Observed]:
@@ -343,16 +322,14 @@ class ObmBackend(Backend):
         for address, entry in self._entries.items():
             quota = quotas.get(address)
             exists = names[address] in existing
-            applied = marker_quota(existing.get(names[address]))
-            # No marker on shared mailboxes (see MARKER): their last step, the ACL, says it.
-            shared_done = "p" in acls.get(address, {}).get("anyone", "")
-            done = shared_done if entry.is_share else applied is not None
-            state = MISSING if not exists else READY if done else INCOMPLETE
+            state = MISSING if not exists else INCOMPLETE
+            if exists and "p" in acls.get(address, {}).get("anyone", ""):
+                local, _at, domain = address.partition("@")
+                folders = () if entry.is_share else self.config.default_folders
+                if all(f"user/{local}/{f}@{domain}" in existing for f in folders):
+                    state = READY
             attributes: dict[str, Any] = {name: entry.comparable(name) for name in MANAGED_LDAP}
-            if self.config.verify_quota or entry.is_share:
-                attributes["quota_mb"] = _mb(quota[1]) if quota else None
-            else:
-                attributes["quota_mb"] = applied
+            attributes["quota_mb"] = _mb(quota[1]) if quota else None
             attributes["cyrus_mailbox"] = state
             observed[address] = Observed(address, entry.enabled, attributes)
             uid_number = entry.first("uidNumber")
@@ -362,7 +339,7 @@ class ObmBackend(Backend):
                 shared=entry.is_share,
                 enabled=entry.enabled,
                 mailbox=exists,
-                quota_mb=_mb(quota[1]) if quota else attributes["quota_mb"],
+                quota_mb=attributes["quota_mb"],
                 used_mb=round(quota[0] / 1024, 3) if quota else None,
                 uid_number=int(uid_number) if uid_number and uid_number.isdigit() else None,
                 last_login=generalized_time(entry.first("pwdLastSuccess")),
@@ -431,29 +408,22 @@ class ObmBackend(Backend):
             elif key not in CYRUS_KEYS:
                 work.ldap[key] = value
         if change.action == CREATE or "cyrus_mailbox" in after:
-            work.cyrus = self._ensure_mailbox(account)
+            self._ensure_mailbox(work)
         elif "quota_mb" in after:
-            work.cyrus = [self._setquota(account)]
-            if not account.shared:
-                work.cyrus.append(_marker(mailbox, account.quota_mb))
+            work.cyrus = [_setquota(mailbox, account.quota_mb)]
         return work
 
-    def _setquota(self, account: Account) -> tuple[str, tuple[str, ...]]:
-        return (f"SETQUOTA {quote(mailbox_name(account))} (STORAGE {int(account.quota_mb) * 1024})", ())
-
-    def _ensure_mailbox(self, account: Account) -> list[tuple[str, tuple[str, ...]]]:
-        """OBM's order: mailbox, default folders (persons), quota in KB, ``anyone p`` last."""
+    def _ensure_mailbox(self, work: _Work) -> None:
+        """OBM's order: mailbox, default folders (persons), quota in KB; then ``anyone p`` (see READY)."""
+        account = work.account
         mailbox = mailbox_name(account)
-        steps = [(f"CREATE {quote(mailbox)}", _EXISTS)]
+        work.cyrus = [(f"CREATE {quote(mailbox)}", _EXISTS)]
         if not account.shared:
-            steps += [
+            work.cyrus += [
                 (f"CREATE {quote(folder_name(account, f))}", _EXISTS) for f in self.config.default_folders
             ]
-        steps.append(self._setquota(account))
-        steps.append((f"SETACL {quote(mailbox)} anyone p", ()))
-        if not account.shared:
-            steps.append(_marker(mailbox, account.quota_mb))
-        return steps
+        work.cyrus.append(_setquota(mailbox, account.quota_mb))
+        work.final = (f"SETACL {quote(mailbox)} anyone p", ())
 
     def _run_batch(self, batch: list[_Work], passwords: Mapping[str, str]) -> None:
         cyrus_down: Optional[str] = None
@@ -555,7 +525,13 @@ class ObmBackend(Backend):
             )
 
     def _cyrus_steps(self, works: list[_Work]) -> None:
-        commands = [cmd for w in works for cmd, _t in w.cyrus]
+        """Each work's ``cyrus`` steps, pipelined on one connection; then, in a second pipelined
+        wave, the ``final`` step of every work whose steps were all answered OK."""
+        self._cyrus_wave(works, lambda w: w.cyrus)
+        self._cyrus_wave([w for w in works if w.error is None and w.final], lambda w: [w.final])
+
+    def _cyrus_wave(self, works: list[_Work], steps_of: Any) -> None:
+        commands = [cmd for w in works for cmd, _t in steps_of(w)]
         if not commands:
             return
         try:
@@ -567,7 +543,7 @@ class ObmBackend(Backend):
             replies, lost = [], str(exc)
         position = 0
         for work in works:
-            for command, tolerated in work.cyrus:
+            for command, tolerated in steps_of(work):
                 reply = replies[position] if position < len(replies) else None
                 position += 1
                 if work.error is not None:
@@ -591,9 +567,7 @@ class ObmBackend(Backend):
             if facts is None or not facts.mailbox:
                 work.error = "no such mailbox"
             else:
-                work.cyrus = [(f"SETQUOTA {quote(name)} (STORAGE {int(megabytes) * 1024})", ())]
-                if not account.shared:
-                    work.cyrus.append(_marker(name, megabytes))
+                work.cyrus = [_setquota(name, megabytes)]
             works.append(work)
         self._cyrus_steps([w for w in works if w.error is None])
         return [Result(w.change.address, "quota", w.error is None, w.error) for w in works]
