@@ -6,8 +6,8 @@
   compares: ``quota_mb`` (R-30; Cyrus counts KB, MB x 1024) and ``cyrus_mailbox`` (``ready`` when
   the mailbox, its default folders and the ``anyone p`` ACL are there; see ``READY``).
 - ``read`` — ONE paged LDAP search over ``dc=<domain>,<base>`` (users and mailShare) and, beside
-  it on ONE IMAP connection, one ``LIST "" "*@<domain>"`` (every mailbox and folder) and, pipelined,
-  one GETQUOTA and one GETACL per mailbox (``obm_read``, ``obm_cyrus``).
+  it on ONE IMAP connection, two LIST commands (every mailbox and folder) and, pipelined, one
+  GETQUOTA and one GETACL per mailbox (``obm_read``, ``obm_cyrus``).
 - ``apply`` — batches, each in OBM's order: LDAP entry → Cyrus mailbox with default folders →
   SETQUOTA (KB) → SETACL ``anyone p`` (``obm_apply``, where ``apply`` says what a failure leaves).
 

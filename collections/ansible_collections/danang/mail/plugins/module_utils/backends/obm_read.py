@@ -3,12 +3,13 @@
 """The OBM backend's bulk read: ONE paged LDAP search and ONE Cyrus pass, turned into what the plan
 compares (``Observed``) and what ``mailbox_info`` reports (``AccountFacts``). No writes here.
 
-Cyrus: one ``LIST "" "*@<domain>"`` (every mailbox and folder), then one GETQUOTA and one GETACL
-per top mailbox, pipelined (``obm_cyrus``). A mailbox is ``ready`` when the read sees it, its
-default folders, and ``anyone p`` in its ACL. The ACL is OBM's last step and apply sends it only in
-a second wave, once every earlier step of that mailbox was answered OK: so ``anyone p`` also proves
-the steps before it, and a mailbox left half-made by a failure is ``incomplete`` and finished by
-the next run. The quota is compared on its own (``quota_mb``), read from Cyrus for every mailbox.
+Cyrus: ``LIST "" "user/*@<domain>"`` and ``LIST "" "%@<domain>"`` (every mailbox and folder),
+then one GETQUOTA and one GETACL per top mailbox, pipelined (``obm_cyrus``). A mailbox is
+``ready`` when the read sees it, its default folders, and ``anyone p`` in its ACL. The ACL is OBM's
+last step and apply sends it only in a second wave, once every earlier step of that mailbox was
+answered OK: so ``anyone p`` also proves the steps before it, and a mailbox left half-made by a
+failure is ``incomplete`` and finished by the next run. The quota is compared on its own
+(``quota_mb``), read from Cyrus for every mailbox.
 """
 
 from __future__ import annotations
@@ -136,7 +137,8 @@ def read_cyrus(cyrus: CyrusAdmin, domain: str) -> CyrusFacts:
     try:
         if not cyrus.connected:
             cyrus.connect()
-        names = cyrus.list_mailboxes(f"*@{domain}")
+        # Not "*@<domain>": that also lists every deleted mailbox Cyrus keeps (delete_mode: delayed).
+        names = cyrus.list_mailboxes(f"user/*@{domain}", f"%@{domain}")
         tops = sorted(n for n in names if n.count("/") == (1 if n.startswith("user/") else 0))
         replies = cyrus.pipeline([f"{verb} {quote(n)}" for n in tops for verb in ("GETQUOTA", "GETACL")])
     except CyrusError as exc:
