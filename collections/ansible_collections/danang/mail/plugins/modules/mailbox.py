@@ -64,19 +64,6 @@ options:
         ever used before it is recorded (R-13, R-03).
     type: dict
     default: {}
-  verify_quota:
-    description:
-      - Read every mailbox's quota from Cyrus (one pipelined C(GETQUOTA) per mailbox on one
-        connection), so a quota changed by hand is seen and set back.
-      - V(false) compares with the quota this project last applied, which every mailbox it makes or
-        changes carries in the Cyrus administrator's private C(/private/comment) annotation, read for
-        all mailboxes by one C(LIST ... RETURN (METADATA ...)); much faster for a large city, blind
-        to changes made outside this collection.
-      - Either way, a mailbox without that annotation (a create interrupted before its last step, or
-        a mailbox made by another tool) is finished by the run - the mailbox, OBM's default folders,
-        the quota and the C(anyone p) ACL are made again where missing (idempotent).
-    type: bool
-    default: true
   credentials_file:
     description:
       - The run's ansible-vault encrypted credentials file, where the action plugin records the initial
@@ -279,7 +266,6 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "purge": {"type": "bool", "default": False},
     "known_passwords": {"type": "dict", "default": {}, "no_log": True},
     "addresses": {"type": "dict", "default": {}},
-    "verify_quota": {"type": "bool", "default": True},
     # Taken out by the action plugin before the module runs; accepted here so the spec matches the docs.
     "credentials_file": {"type": "path"},
     "credentials_vault_id": {"type": "str"},
@@ -344,7 +330,7 @@ def run(module: AnsibleModule) -> None:
         texts = [str(p) for p in problems]
         module.fail_json(msg=f"{len(texts)} problem(s), nothing changed: {texts[0]}", problems=texts)
 
-    with ObmBackend(config_from_params(params, verify_quota=params["verify_quota"])) as backend:
+    with ObmBackend(config_from_params(params)) as backend:
         try:
             observed = backend.read()
         except BackendError as exc:

@@ -120,7 +120,7 @@ def main() -> None:
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     if not HAS_LDAP3:
         module.fail_json(msg=missing_required_lib("ldap3"), exception=LDAP3_IMPORT_ERROR)
-    with ObmBackend(config_from_params(module.params, verify_quota=True)) as backend:
+    with ObmBackend(config_from_params(module.params)) as backend:
         try:
             backend.read()
         except BackendError as exc:

@@ -127,7 +127,7 @@ def main() -> None:
     params = module.params
     if params["quota_mb"] <= 0:
         module.fail_json(msg="quota_mb must be a positive number of MB")
-    with ObmBackend(config_from_params(params, verify_quota=True)) as backend:
+    with ObmBackend(config_from_params(params)) as backend:
         try:
             backend.read()
         except BackendError as exc:

@@ -3,197 +3,81 @@
 """The OBM backend (R-02): OpenLDAP entries and Cyrus IMAP mailboxes, laid out as real OBM does.
 
 - ``render`` — the managed attributes of an account (``obm_ldap``) plus two Cyrus facts the plan
-  compares: ``quota_mb`` (R-30; Cyrus counts KB, MB x 1024) and ``cyrus_mailbox`` (``ready`` once
-  the mailbox, its default folders, its quota and the ``anyone p`` ACL were made and the marker
-  written after them; a mailbox without the marker is finished by the next run).
-- ``read`` — ONE paged LDAP search over ``dc=<domain>,<base>`` (users and mailShare), then ONE
-  IMAP connection: two LIST-METADATA commands (every mailbox and its completion marker, see
-  ``MARKER``) and, with ``verify_quota``, one pipelined GETQUOTA per mailbox (``obm_cyrus``).
+  compares: ``quota_mb`` (R-30; Cyrus counts KB, MB x 1024) and ``cyrus_mailbox`` (``ready`` when
+  the mailbox, its default folders and the ``anyone p`` ACL are there; see ``READY``).
+- ``read`` — ONE paged LDAP search over ``dc=<domain>,<base>`` (users and mailShare) and, beside
+  it on ONE IMAP connection, two LIST commands (every mailbox and folder) and, pipelined, one
+  GETQUOTA and one GETACL per mailbox (``obm_read``, ``obm_cyrus``).
 - ``apply`` — batches, each in OBM's order: LDAP entry → Cyrus mailbox with default folders →
-  SETQUOTA (KB) → SETACL ``anyone p``. See :meth:`ObmBackend.apply` for what a failure leaves.
+  SETQUOTA (KB) → SETACL ``anyone p`` (``obm_apply``, where ``apply`` says what a failure leaves).
+
+Connection options: ``obm_config``; the directory layout: ``obm_ldap``. This module keeps the names
+the modules import (``__all__``).
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Optional
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from ansible_collections.danang.mail.plugins.module_utils.accounts import Account
-from ansible_collections.danang.mail.plugins.module_utils.backends.base import Backend, BackendError, Result
-from ansible_collections.danang.mail.plugins.module_utils.backends.obm_cyrus import (
-    CyrusAdmin,
-    CyrusConnectionLost,
-    CyrusError,
-    parse_acl,
-    parse_quota,
-    quote,
+from ansible_collections.danang.mail.plugins.module_utils.backends.base import Backend, BackendError
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm_apply import (
+    CYRUS_KEYS,
+    ObmApply,
+    folder_name,
+    mailbox_name,
 )
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm_config import (
+    ARGUMENT_SPEC,
+    DEFAULT_FOLDERS,
+    ObmConfig,
+    config_from_params,
+)
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm_cyrus import CyrusAdmin
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm_ldap import (
-    DEFAULT_GID,
-    ENTRY_FILTER,
     FIRST_UID,
     HAS_LDAP3,
     LDAP3_IMPORT_ERROR,
-    MANAGED_LDAP,
-    PERMIT,
-    PERSON_CLASSES,
-    READ_ATTRIBUTES,
-    REJECT,
-    SHARE_CLASSES,
     Entry,
     LDAPException,
-    domain_dn,
-    entry_from_response,
-    generalized_time,
     nfc,
     open_connection,
-    person_dn,
-    share_dn,
 )
-from ansible_collections.danang.mail.plugins.module_utils.model import DEFAULT_DOMAIN, SYSTEM_OBM
-from ansible_collections.danang.mail.plugins.module_utils.plan import (
-    CREATE,
-    REMOVE,
-    Attributes,
-    Change,
-    Observed,
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm_read import (
+    INCOMPLETE,
+    MISSING,
+    READY,
+    AccountFacts,
+    index_entries,
+    observe,
+    read_cyrus,
+    search_entries,
 )
+from ansible_collections.danang.mail.plugins.module_utils.model import SYSTEM_OBM
+from ansible_collections.danang.mail.plugins.module_utils.plan import Attributes, Observed
 
-if HAS_LDAP3:
-    import ldap3
-
-__all__ = ["HAS_LDAP3", "LDAP3_IMPORT_ERROR", "ObmBackend", "ObmConfig"]
-
-# OBM's obm_conf.ini default: userMailboxDefaultFolders = 'Trash,Drafts,SPAM,Templates,Sent';
-# shareMailboxDefaultFolders = '' (a shared mailbox gets none).
-DEFAULT_FOLDERS = ("Trash", "Drafts", "SPAM", "Templates", "Sent")
-READY, INCOMPLETE, MISSING = "ready", "incomplete", "missing"
-# The last step of every mailbox this project makes or changes: the Cyrus administrator's own
-# (private, invisible to the mailbox's users) comment, "danang.mail quota_mb=<n>". OBM keeps its
-# last applied state in p_* tables; this is ours, read for every mailbox by ONE LIST-METADATA. Its
-# presence says the mailbox, folders, quota and ACL were all made (OBM's order, marker last).
-# Personal mailboxes only: Cyrus 3.6 (Debian 12) dies on any SETMETADATA to a top-level shared
-# mailbox of a virtual domain ("assertion failed: imap/mboxlist.c: 1088: user_isnamespacelocked"),
-# so shared mailboxes are checked with GETACL/GETQUOTA instead (they are few).
-MARKER = "/private/comment"
-MARKER_PREFIX = "danang.mail quota_mb="
-CYRUS_KEYS = frozenset({"quota_mb", "cyrus_mailbox"})
-_EXISTS = ("already exists", "alreadyexists")
-_GONE = ("does not exist", "nonexistent")
+# The names the modules, the tests and the benchmark import from here.
+__all__ = [
+    "ARGUMENT_SPEC",
+    "CYRUS_KEYS",
+    "DEFAULT_FOLDERS",
+    "HAS_LDAP3",
+    "INCOMPLETE",
+    "LDAP3_IMPORT_ERROR",
+    "MISSING",
+    "READY",
+    "AccountFacts",
+    "ObmBackend",
+    "ObmConfig",
+    "config_from_params",
+    "folder_name",
+    "mailbox_name",
+]
 
 
-@dataclass(frozen=True)
-class ObmConfig:
-    """How to reach one OBM installation (the modules' connection options)."""
-
-    ldap_uri: str
-    ldap_bind_dn: str
-    ldap_bind_password: str = field(repr=False)
-    imap_admin_password: str = field(repr=False)
-    ldap_base_dn: str = "dc=local"
-    ldap_starttls: bool = False
-    imap_host: str = "127.0.0.1"
-    imap_port: int = 143
-    imap_admin: str = "cyrus"
-    imap_ssl: bool = False
-    imap_starttls: bool = False
-    validate_certs: bool = True
-    ca_file: Optional[str] = None
-    domain: str = DEFAULT_DOMAIN
-    mailbox_server: Optional[str] = None  # mailBoxServer; default lmtp:<imap host>:24 as OBM writes it
-    home_base: str = "/home"
-    default_folders: tuple[str, ...] = DEFAULT_FOLDERS
-    batch_size: int = 500
-    page_size: int = 1000
-    timeout: float = 30
-    # True: read() asks Cyrus for every quota (GETQUOTA, pipelined): exact, one command per mailbox.
-    # False: the quota last applied by this project, read from the marker annotation (see MARKER).
-    verify_quota: bool = True
-
-    @property
-    def mailbox_server_value(self) -> str:
-        return self.mailbox_server or f"lmtp:{self.imap_host}:24"
-
-
-@dataclass
-class AccountFacts:
-    """What one read saw of an account (``mailbox_info``); times are ISO 8601 UTC strings."""
-
-    address: str
-    dn: str
-    shared: bool
-    enabled: bool
-    mailbox: bool
-    quota_mb: Optional[float]
-    used_mb: Optional[float]
-    uid_number: Optional[int]
-    last_login: Optional[str]
-    password_changed: Optional[str]
-    must_change_password: bool
-    locked: bool
-
-    @property
-    def last_access(self) -> Optional[str]:
-        """The later of the last login and the last password change (R-23).
-
-        Measured on slapd 2.5: a bind while ``pwdReset`` is TRUE stamps ``pwdLastSuccess``, but the
-        user's password change removes ``pwdLastSuccess``; the change is an access too.
-        """
-        times = [t for t in (self.last_login, self.password_changed) if t]
-        return max(times) if times else None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {**self.__dict__, "last_access": self.last_access}
-
-
-def mailbox_name(account: Account) -> str:
-    """Cyrus name (``virtdomains: userid``, ``unixhierarchysep``): ``user/<login>@<domain>`` for a
-    person; a shared mailbox is the top-level ``<name>@<domain>``, as OBM creates mailshares."""
-    return f"{account.local_part}@{account.domain}" if account.shared else f"user/{account.address}"
-
-
-def folder_name(account: Account, folder: str) -> str:
-    return f"user/{account.local_part}/{folder}@{account.domain}"
-
-
-def marker_quota(value: Optional[str]) -> Optional[int]:
-    """The quota (MB) recorded in a marker, None when the marker is absent or not ours."""
-    if value and value.startswith(MARKER_PREFIX) and value[len(MARKER_PREFIX) :].isdigit():
-        return int(value[len(MARKER_PREFIX) :])
-    return None
-
-
-def _marker(account_or_name: str, megabytes: int) -> tuple[str, tuple[str, ...]]:
-    return (
-        f"SETMETADATA {quote(account_or_name)} ({MARKER} {quote(MARKER_PREFIX + str(int(megabytes)))})",
-        (),
-    )
-
-
-def _mb(kb: Optional[int]) -> Optional[float]:
-    if kb is None:
-        return None
-    return kb // 1024 if kb % 1024 == 0 else round(kb / 1024, 3)
-
-
-@dataclass
-class _Work:
-    """One change on its way through a batch."""
-
-    change: Change
-    ldap: dict[str, Any] = field(default_factory=dict)  # attribute -> value (None deletes)
-    cyrus: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)  # (command, tolerated NO texts)
-    error: Optional[str] = None
-    entry_added: bool = False
-
-    @property
-    def account(self) -> Account:
-        return self.change.account
-
-
-class ObmBackend(Backend):
+class ObmBackend(ObmApply, Backend):
     system = SYSTEM_OBM
 
     def __init__(self, config: ObmConfig) -> None:
@@ -268,335 +152,20 @@ class ObmBackend(Backend):
                 raise BackendError(str(exc)) from None
         return self._ldap
 
-    def _search_entries(self) -> list[Entry]:
-        conn = self._connect_ldap()
-        base = domain_dn(self.config.domain, self.config.ldap_base_dn)
-        try:
-            found = [
-                entry_from_response(item)
-                for item in conn.extend.standard.paged_search(
-                    base,
-                    ENTRY_FILTER,
-                    search_scope=ldap3.SUBTREE,
-                    attributes=list(READ_ATTRIBUTES),
-                    paged_size=self.config.page_size,
-                    generator=True,
-                )
-                if item.get("type") == "searchResEntry"
-            ]
-        except LDAPException as exc:
-            raise BackendError(f"LDAP {self.config.ldap_uri}: search of {base} failed: {exc}") from None
-        result = conn.result or {}
-        if result.get("result", 0) != 0:
-            raise BackendError(
-                f"LDAP {self.config.ldap_uri}: search of {base} failed: "
-                f"{result.get('description')} {result.get('message') or ''}".rstrip()
-            )
-        return found
-
-    def _cyrus_facts(
-        self, names: Mapping[str, str]
-    ) -> tuple[dict[str, Optional[str]], dict[str, Any], dict[str, dict[str, str]]]:
-        """Existing mailboxes with their marker; quotas (``verify_quota``, and always for shared
-        mailboxes) and the ACLs of shared mailboxes, for the mailboxes of ``names``."""
-        domain = self.config.domain
-        try:
-            if not self._cyrus.connected:
-                self._cyrus.connect()
-            existing = self._cyrus.list_annotated(MARKER, f"user/%@{domain}", f"%@{domain}")
-            wanted = [(address, name) for address, name in names.items() if name in existing]
-            quota_of = [(a, n) for a, n in wanted if self.config.verify_quota or not n.startswith("user/")]
-            acl_of = [(a, n) for a, n in wanted if not n.startswith("user/")]
-            commands = [f"GETQUOTA {quote(n)}" for _a, n in quota_of] + [
-                f"GETACL {quote(n)}" for _a, n in acl_of
-            ]
-            replies = self._cyrus.pipeline(commands)
-        except CyrusError as exc:
-            raise BackendError(str(exc)) from None
-        quotas = {a: parse_quota(r) for (a, _n), r in zip(quota_of, replies[: len(quota_of)], strict=True)}
-        acls = {a: parse_acl(r) for (a, _n), r in zip(acl_of, replies[len(quota_of) :], strict=True)}
-        return existing, quotas, acls
-
     def read(self) -> dict[str, Observed]:
         """Every OBM account of the domain (users and mailshares), keyed by main address.
 
+        The LDAP search and the Cyrus read run side by side (each mostly waits for its server).
         Raises ``BackendError`` (nothing changed) when LDAP or Cyrus cannot be used.
         """
-        entries = self._search_entries()
-        self._entries, self._in_use = {}, {}
-        highest = FIRST_UID - 1
-        for entry in entries:
-            uid_number = entry.first("uidNumber")
-            if uid_number and uid_number.isdigit():
-                highest = max(highest, int(uid_number))
-            for address in entry.addresses():
-                self._in_use.setdefault(address, entry.dn)
-            if entry.address:
-                self._entries[entry.address] = entry
-        self._next_uid = highest + 1
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            cyrus = pool.submit(read_cyrus, self._cyrus, self.config.domain)
+            entries = search_entries(self._connect_ldap(), self.config)
+            seen = cyrus.result()
+        self._entries, self._in_use, self._next_uid = index_entries(entries)
         self._read_done = True
-        names = {a: self._mailbox_of_entry(a, e) for a, e in self._entries.items()}
-        existing, quotas, acls = self._cyrus_facts(names)
-
-        observed: dict[str, Observed] = {}
-        self.facts = {}
-        for address, entry in self._entries.items():
-            quota = quotas.get(address)
-            exists = names[address] in existing
-            applied = marker_quota(existing.get(names[address]))
-            # No marker on shared mailboxes (see MARKER): their last step, the ACL, says it.
-            shared_done = "p" in acls.get(address, {}).get("anyone", "")
-            done = shared_done if entry.is_share else applied is not None
-            state = MISSING if not exists else READY if done else INCOMPLETE
-            attributes: dict[str, Any] = {name: entry.comparable(name) for name in MANAGED_LDAP}
-            if self.config.verify_quota or entry.is_share:
-                attributes["quota_mb"] = _mb(quota[1]) if quota else None
-            else:
-                attributes["quota_mb"] = applied
-            attributes["cyrus_mailbox"] = state
-            observed[address] = Observed(address, entry.enabled, attributes)
-            uid_number = entry.first("uidNumber")
-            self.facts[address] = AccountFacts(
-                address=address,
-                dn=entry.dn,
-                shared=entry.is_share,
-                enabled=entry.enabled,
-                mailbox=exists,
-                quota_mb=_mb(quota[1]) if quota else attributes["quota_mb"],
-                used_mb=round(quota[0] / 1024, 3) if quota else None,
-                uid_number=int(uid_number) if uid_number and uid_number.isdigit() else None,
-                last_login=generalized_time(entry.first("pwdLastSuccess")),
-                password_changed=generalized_time(entry.first("pwdChangedTime")),
-                must_change_password=(entry.first("pwdReset") or "").upper() == "TRUE",
-                locked=bool(entry.first("pwdAccountLockedTime")),
-            )
+        observed, self.facts = observe(self._entries, seen, self.config)
         return observed
-
-    def _mailbox_of_entry(self, address: str, entry: Entry) -> str:
-        local, _at, domain = address.partition("@")
-        return f"{local}@{domain}" if entry.is_share else f"user/{address}"
-
-    # --- apply -----------------------------------------------------------------------------------
-    def apply(self, changes: Sequence[Change], passwords: Mapping[str, str]) -> list[Result]:
-        """Carry out ``changes`` in batches of ``batch_size``; one ``Result`` per change, in order.
-
-        Per batch: (1) the LDAP step of every change (add, modify); (2) the Cyrus steps of the
-        changes whose LDAP step succeeded, pipelined on one connection; (3) what depends on Cyrus:
-        a removed account's entry is deleted only once its mailbox is gone, and a new account whose
-        mailbox could not be made has its new entry deleted again. So a failed account is either
-        untouched, or (when even that clean-up fails) left in a state the next run's plan sees as
-        unfinished (``cyrus_mailbox`` not ready) and completes. Nothing is created twice: Cyrus
-        CREATE of an existing mailbox is accepted, an LDAP entry is only added when read() did not
-        see it. When Cyrus cannot be reached, the changes that need it are not attempted at all.
-        """
-        if not self._read_done:
-            self.read()  # the uidNumber to start from and the addresses in use
-        results: list[Optional[Result]] = [None] * len(changes)
-        size = max(1, self.config.batch_size)
-        for start in range(0, len(changes), size):
-            batch = [self._prepare(change, passwords) for change in changes[start : start + size]]
-            self._run_batch(batch, passwords)
-            for offset, work in enumerate(batch):
-                change = work.change
-                results[start + offset] = Result(
-                    change.address, change.action, work.error is None, work.error
-                )
-        return [r for r in results if r is not None]
-
-    def _prepare(self, change: Change, passwords: Mapping[str, str]) -> _Work:
-        work = _Work(change)
-        account = change.account
-        mailbox = mailbox_name(account)
-        if change.action == REMOVE:
-            admin = self.config.imap_admin
-            # Cyrus admins may not delete a mailbox without the "x" right on it.
-            work.cyrus = [
-                (f"SETACL {quote(mailbox)} {quote(admin)} x", _GONE),
-                (f"DELETE {quote(mailbox)}", _GONE),
-            ]
-            return work
-        after = dict(change.after)
-        if change.action == CREATE:
-            holder = account.holder_id
-            if not account.shared and not passwords.get(holder):
-                work.error = "no initial password for this person: nothing done"
-                return work
-            user = self._in_use.get(account.address.lower())
-            if user:
-                work.error = f"the address is already used by {user}: nothing done"
-                return work
-        for key, value in after.items():
-            if key == "enabled":
-                work.ldap["mailAccess"] = PERMIT if value else REJECT
-            elif key not in CYRUS_KEYS:
-                work.ldap[key] = value
-        if change.action == CREATE or "cyrus_mailbox" in after:
-            work.cyrus = self._ensure_mailbox(account)
-        elif "quota_mb" in after:
-            work.cyrus = [self._setquota(account)]
-            if not account.shared:
-                work.cyrus.append(_marker(mailbox, account.quota_mb))
-        return work
-
-    def _setquota(self, account: Account) -> tuple[str, tuple[str, ...]]:
-        return (f"SETQUOTA {quote(mailbox_name(account))} (STORAGE {int(account.quota_mb) * 1024})", ())
-
-    def _ensure_mailbox(self, account: Account) -> list[tuple[str, tuple[str, ...]]]:
-        """OBM's order: mailbox, default folders (persons), quota in KB, ``anyone p`` last."""
-        mailbox = mailbox_name(account)
-        steps = [(f"CREATE {quote(mailbox)}", _EXISTS)]
-        if not account.shared:
-            steps += [
-                (f"CREATE {quote(folder_name(account, f))}", _EXISTS) for f in self.config.default_folders
-            ]
-        steps.append(self._setquota(account))
-        steps.append((f"SETACL {quote(mailbox)} anyone p", ()))
-        if not account.shared:
-            steps.append(_marker(mailbox, account.quota_mb))
-        return steps
-
-    def _run_batch(self, batch: list[_Work], passwords: Mapping[str, str]) -> None:
-        cyrus_down: Optional[str] = None
-        if any(w.cyrus and w.error is None for w in batch) and not self._cyrus.connected:
-            try:
-                self._cyrus.connect()
-            except CyrusError as exc:
-                cyrus_down = str(exc)
-        for work in batch:
-            if work.error is not None:
-                continue
-            if work.cyrus and cyrus_down:
-                work.error = f"not attempted: {cyrus_down}"
-                continue
-            if work.change.action == CREATE:
-                self._ldap_add(work, passwords)
-            elif work.ldap:
-                self._ldap_modify(work)
-        self._cyrus_steps([w for w in batch if w.error is None and w.cyrus])
-        for work in batch:
-            if work.change.action == REMOVE and work.error is None:
-                self._ldap_delete(work)
-            elif work.entry_added and work.error is not None:
-                self._undo_add(work)
-
-    def _dn(self, account: Account) -> str:
-        entry = self._entries.get(account.address)
-        if entry is not None:
-            return entry.dn
-        make = share_dn if account.shared else person_dn
-        return make(account.local_part, account.domain, self.config.ldap_base_dn)
-
-    def _ldap_call(self, work: _Work, what: str, call: Any) -> bool:
-        try:
-            if self._ldap is None or self._ldap.closed:
-                self._connect_ldap()
-            if call(self._ldap):
-                return True
-            result = self._ldap.result or {}
-            work.error = (
-                f"LDAP {what} refused: {result.get('description')} {result.get('message') or ''}".rstrip()
-            )
-        except (LDAPException, BackendError) as exc:
-            self._ldap = None
-            work.error = f"LDAP {what} failed: {exc}"
-        return False
-
-    def _ldap_add(self, work: _Work, passwords: Mapping[str, str]) -> None:
-        account = work.account
-        attributes = {k: v for k, v in work.ldap.items() if v is not None and k in MANAGED_LDAP}
-        attributes["mailAccess"] = work.ldap.get("mailAccess", PERMIT if account.enabled else REJECT)
-        if account.shared:
-            classes = list(SHARE_CLASSES)
-        else:
-            classes = list(PERSON_CLASSES)
-            attributes.update(
-                uid=account.local_part,
-                uidNumber=str(self._next_uid),
-                gidNumber=str(DEFAULT_GID),
-                webAccess=PERMIT,
-                # Sent in clear over the admin connection; ppolicy hashes it (olcPPolicyHashCleartext).
-                userPassword=passwords[account.holder_id],
-                # R-40: must change at first use. Set by the administrator in the add itself.
-                pwdReset="TRUE",
-            )
-        dn = self._dn(account)
-        if self._ldap_call(work, "add", lambda conn: conn.add(dn, classes, attributes)):
-            work.entry_added = True
-            if not account.shared:
-                self._next_uid += 1
-                self.password_set.add(account.address)
-            self._in_use[account.address] = dn
-
-    def _ldap_modify(self, work: _Work) -> None:
-        dn = self._dn(work.account)
-        mods = {
-            name: [(ldap3.MODIFY_REPLACE, [] if value is None else [value])]
-            for name, value in work.ldap.items()
-        }
-        self._ldap_call(work, "modify", lambda conn: conn.modify(dn, mods))
-
-    def _ldap_delete(self, work: _Work) -> None:
-        dn = self._dn(work.account)
-        if self._ldap_call(work, "delete", lambda conn: conn.delete(dn)):
-            self._entries.pop(work.account.address, None)
-
-    def _undo_add(self, work: _Work) -> None:
-        """A new account whose mailbox could not be made: take its new entry away again."""
-        dn = self._dn(work.account)
-        first_error = work.error
-        if self._ldap_call(work, "delete", lambda conn: conn.delete(dn)):
-            work.error = f"{first_error}; its new directory entry was removed again: nothing is left"
-            self.password_set.discard(work.account.address)
-            self._in_use.pop(work.account.address, None)
-        else:
-            work.error = (
-                f"{first_error}; the directory entry stays without a finished mailbox "
-                f"({work.error}): the next run finishes it"
-            )
-
-    def _cyrus_steps(self, works: list[_Work]) -> None:
-        commands = [cmd for w in works for cmd, _t in w.cyrus]
-        if not commands:
-            return
-        try:
-            replies = self._cyrus.pipeline(commands)
-            lost = None
-        except CyrusConnectionLost as exc:
-            replies, lost = list(getattr(exc, "partial", [])), str(exc)
-        except CyrusError as exc:
-            replies, lost = [], str(exc)
-        position = 0
-        for work in works:
-            for command, tolerated in work.cyrus:
-                reply = replies[position] if position < len(replies) else None
-                position += 1
-                if work.error is not None:
-                    continue
-                if reply is None:
-                    work.error = f"Cyrus: {lost}"
-                elif not reply.ok and not (reply.status == "NO" and reply.says(*tolerated)):
-                    verb = command.split(" ", 1)[0]
-                    work.error = f"Cyrus {verb} refused: {reply.status} {reply.text}"
-
-    # --- quota only (danang.mail.quota) ---------------------------------------------------------
-    def set_quotas(self, quotas: Mapping[str, int]) -> list[Result]:
-        """SETQUOTA (MB x 1024 KB) for each address seen by ``read()``, pipelined on one connection."""
-        works = []
-        for address, megabytes in quotas.items():
-            facts = self.facts.get(address)
-            local, _at, domain = address.partition("@")
-            name = f"{local}@{domain}" if facts and facts.shared else f"user/{address}"
-            account = Account(address, "agency" if facts and facts.shared else "person", "", "", "")
-            work = _Work(Change("update", address, account, {}, {"quota_mb": megabytes}))
-            if facts is None or not facts.mailbox:
-                work.error = "no such mailbox"
-            else:
-                work.cyrus = [(f"SETQUOTA {quote(name)} (STORAGE {int(megabytes) * 1024})", ())]
-                if not account.shared:
-                    work.cyrus.append(_marker(name, megabytes))
-            works.append(work)
-        self._cyrus_steps([w for w in works if w.error is None])
-        return [Result(w.change.address, "quota", w.error is None, w.error) for w in works]
 
     def close(self) -> None:
         self._cyrus.close()
@@ -604,32 +173,3 @@ class ObmBackend(Backend):
             with contextlib.suppress(LDAPException):
                 self._ldap.unbind()
             self._ldap = None
-
-
-# --- module glue: the connection options of the doc fragment danang.mail.obm ----------------------
-ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
-    "ldap_uri": {"type": "str", "required": True},
-    "ldap_bind_dn": {"type": "str", "default": "uid=ldapadmin,ou=sysusers,dc=local"},
-    "ldap_bind_password": {"type": "str", "required": True, "no_log": True},
-    "ldap_base_dn": {"type": "str", "default": "dc=local"},
-    "ldap_starttls": {"type": "bool", "default": False},
-    "imap_host": {"type": "str", "default": "127.0.0.1"},
-    "imap_port": {"type": "int", "default": 143},
-    "imap_admin": {"type": "str", "default": "cyrus"},
-    "imap_admin_password": {"type": "str", "required": True, "no_log": True},
-    "imap_ssl": {"type": "bool", "default": False},
-    "imap_starttls": {"type": "bool", "default": False},
-    "validate_certs": {"type": "bool", "default": True},
-    "ca_file": {"type": "path"},
-    "domain": {"type": "str", "default": DEFAULT_DOMAIN},
-    "mailbox_server": {"type": "str"},
-    "batch_size": {"type": "int", "default": 500},
-    "page_size": {"type": "int", "default": 1000},
-    "timeout": {"type": "int", "default": 30},
-}
-
-
-def config_from_params(params: Mapping[str, Any], **overrides: Any) -> ObmConfig:
-    """An ``ObmConfig`` from a module's parameters (the keys of ``ARGUMENT_SPEC``) and ``overrides``."""
-    values = {key: params[key] for key in ARGUMENT_SPEC if params.get(key) is not None}
-    return ObmConfig(**{**values, **overrides})

@@ -2,12 +2,15 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Cyrus IMAP administration in bulk: one connection, commands pipelined (RFC 3501 section 5.5).
 
-What Cyrus 3.6 offers for a bulk read (measured against the lab): ``LIST "" "user/%@<domain>"``
-lists every user's top mailbox in one command, ``LIST "" "%@<domain>"`` the shared ones; there is no
-command that returns every quota root or every ACL at once, but ``GETQUOTA`` and ``GETACL`` can be
-pipelined: many tagged commands are written before their answers are read, so 20,000 mailboxes
-cost a few dozen round trips instead of 40,000. Commands are sent in chunks so that neither side's
-socket buffer fills while the other is writing.
+What Cyrus 3.6 offers for a bulk read (measured against the lab): ``LIST "" "user/*@<domain>"``
+lists every user's mailbox and folders in one command (12,000 names in about 0.3 s), and
+``LIST "" "%@<domain>"`` the shared mailboxes (``*@<domain>`` would add every deleted mailbox).
+There is no command that returns every quota root or every ACL at once, so ``GETQUOTA`` and
+``GETACL`` are pipelined: many tagged commands are written before their answers are read, so
+20,000 mailboxes cost a few hundred round trips instead of 40,000. Cyrus still spends about 0.5 ms
+of its own on every command (it rewrites its ``proc/`` file twice for each one; 0.15 ms with
+``proc_path`` on a tmpfs), which is what a read of a large city costs on the IMAP side. Commands
+are sent in chunks so that neither side's socket buffer fills while the other is writing.
 
 Only ``imaplib`` (standard library) is used: it opens the connection (TLS, STARTTLS) and logs in;
 the pipelined commands then go through its ``send``/``readline``. Mailbox names here are ASCII
@@ -232,40 +235,35 @@ class CyrusAdmin:
                 untagged.append(line[2:].rstrip(b"\r\n"))
 
     # --- the commands the backend uses -----------------------------------------------------------
-    def list_annotated(self, annotation: str, *patterns: str) -> dict[str, Optional[str]]:
-        """Mailboxes matching the patterns, each with the value of ``annotation`` (None when unset).
-
-        One command per pattern: ``LIST "" <pattern> RETURN (METADATA (<annotation>))`` (LIST-EXTENDED
-        with LIST-METADATA, which Cyrus 3.6 advertises) answers for every mailbox at once.
-        """
-        found: dict[str, Optional[str]] = {}
-        commands = [f'LIST "" {quote(p)} RETURN (METADATA ({quote(annotation)}))' for p in patterns]
-        for reply in self.pipeline(commands):
-            if not reply.ok:
-                raise CyrusError(f"{self.where}: LIST refused: {reply.status} {reply.text}")
-            for line in reply.untagged:
-                tokens = tokenize(line)
-                kind = tokens[0].upper() if tokens and isinstance(tokens[0], bytes) else b""
-                if kind == b"LIST" and len(tokens) >= 4:
-                    found.setdefault(tokens[3].decode("utf-8", "replace"), None)
-                elif kind == b"METADATA" and len(tokens) >= 3 and isinstance(tokens[2], list):
-                    pairs = tokens[2]
-                    value = pairs[1] if len(pairs) >= 2 else None
-                    if isinstance(value, bytes) and value.upper() != b"NIL":
-                        found[tokens[1].decode("utf-8", "replace")] = value.decode("utf-8", "replace")
-        return found
-
     def list_mailboxes(self, *patterns: str) -> set[str]:
-        """Names matching the LIST patterns (``%`` stops at the hierarchy separator ``/``)."""
+        """Names matching the LIST patterns (``*`` crosses the hierarchy separator ``/``, ``%`` stops)."""
         names: set[str] = set()
         for reply in self.pipeline([f'LIST "" {quote(p)}' for p in patterns]):
             if not reply.ok:
                 raise CyrusError(f"{self.where}: LIST refused: {reply.status} {reply.text}")
             for line in reply.untagged:
-                tokens = tokenize(line)
-                if len(tokens) >= 4 and tokens[0].upper() == b"LIST":
-                    names.add(tokens[3].decode("utf-8", "replace"))
+                name = list_name(line)
+                if name is not None:
+                    names.add(name)
         return names
+
+
+# Fast paths for the three answers a bulk read parses by the ten thousand (tokenize() is the fallback
+# for anything quoted or unusual): "LIST (flags) "/" name", "QUOTA root (STORAGE used limit ...)",
+# "ACL mailbox id rights id rights ...".
+_LIST_LINE = re.compile(rb"^LIST \([^)]*\) (?:\"[^\"]*\"|NIL) ([^\"\s]+)$", re.IGNORECASE)
+_QUOTA_LINE = re.compile(rb"^QUOTA [^\"\s]+ \(.*?\bSTORAGE (\d+) (\d+)", re.IGNORECASE)
+
+
+def list_name(line: bytes) -> Optional[str]:
+    """The mailbox name of an untagged LIST line, None for any other line."""
+    match = _LIST_LINE.match(line)
+    if match:
+        return match.group(1).decode("utf-8", "replace")
+    tokens = tokenize(line)
+    if len(tokens) >= 4 and isinstance(tokens[0], bytes) and tokens[0].upper() == b"LIST":
+        return tokens[3].decode("utf-8", "replace") if isinstance(tokens[3], bytes) else None
+    return None
 
 
 def parse_quota(reply: Reply) -> Optional[tuple[int, int]]:
@@ -273,6 +271,9 @@ def parse_quota(reply: Reply) -> Optional[tuple[int, int]]:
     if not reply.ok:
         return None
     for line in reply.untagged:
+        match = _QUOTA_LINE.match(line)
+        if match:
+            return int(match.group(1)), int(match.group(2))
         tokens = tokenize(line)
         if len(tokens) >= 3 and tokens[0].upper() == b"QUOTA" and isinstance(tokens[2], list):
             resources = tokens[2]
@@ -288,7 +289,7 @@ def parse_acl(reply: Reply) -> dict[str, str]:
     if not reply.ok:
         return acl
     for line in reply.untagged:
-        tokens = tokenize(line)
+        tokens: list[Token] = line.split(b" ") if b'"' not in line and b"{" not in line else tokenize(line)
         if len(tokens) >= 2 and tokens[0].upper() == b"ACL":
             pairs = tokens[2:]
             for i in range(0, len(pairs) - 1, 2):

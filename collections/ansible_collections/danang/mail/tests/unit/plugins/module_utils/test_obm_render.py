@@ -18,10 +18,10 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.obm import (
     ObmConfig,
     folder_name,
     mailbox_name,
-    marker_quota,
 )
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm_cyrus import (
     Reply,
+    list_name,
     parse_acl,
     parse_quota,
     quote,
@@ -168,21 +168,21 @@ def test_prepare_orders_cyrus_steps_like_obm(backend: ObmBackend) -> None:
     plan = make_plan({PERSON.address: PERSON}, {}, backend.render)
     work = backend._prepare(plan.changes[0], {PERSON.holder_id: "Secret-Passw0rd"})
     verbs = [command.split(" ")[0] for command, _tolerated in work.cyrus]
-    assert verbs == ["CREATE"] * 6 + ["SETQUOTA", "SETACL", "SETMETADATA"]
-    assert work.cyrus[-3][0] == 'SETQUOTA "user/dungnv@danang.gov.vn" (STORAGE 2097152)'
-    assert work.cyrus[-2][0] == 'SETACL "user/dungnv@danang.gov.vn" anyone p'
-    # the marker comes last: its presence says every step before it was done
-    assert (
-        work.cyrus[-1][0]
-        == 'SETMETADATA "user/dungnv@danang.gov.vn" (/private/comment "danang.mail quota_mb=2048")'
-    )
+    assert verbs == ["CREATE"] * 6 + ["SETQUOTA"]
+    assert work.cyrus[-1][0] == 'SETQUOTA "user/dungnv@danang.gov.vn" (STORAGE 2097152)'
+    # the ACL comes last, in a wave of its own: its presence says every step before it was done
+    assert work.final == ('SETACL "user/dungnv@danang.gov.vn" anyone p', ())
     assert work.ldap["mailAccess"] == "PERMIT"
     missing = backend._prepare(plan.changes[0], {})
     assert missing.error and "password" in missing.error
     assert "Secret" not in repr(work)
 
 
-def test_the_marker_holds_the_quota_last_applied() -> None:
-    assert marker_quota("danang.mail quota_mb=2048") == 2048
-    assert marker_quota(None) is None
-    assert marker_quota("someone else's comment") is None
+def test_bulk_answers_are_parsed_fast_and_exactly() -> None:
+    assert list_name(b'LIST (\\HasNoChildren) "/" user/x/Sent@d') == "user/x/Sent@d"
+    assert list_name(b'LIST () "/" "odd name@d"') == "odd name@d"  # quoted: the tokenizer's way
+    assert list_name(b"FLAGS (\\Seen)") is None
+    reply = Reply("OK", "", [b"QUOTA user/x@d (MESSAGE 3 100 STORAGE 5 2048)"])
+    assert parse_quota(reply) == (5, 2048)
+    assert parse_quota(Reply("OK", "", [b"QUOTA user/x@d (MESSAGE 3 100)"])) is None
+    assert parse_acl(Reply("OK", "", [b'ACL "a b@d" anyone p'])) == {"anyone": "p"}

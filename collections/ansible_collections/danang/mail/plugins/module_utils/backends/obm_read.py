@@ -1,0 +1,212 @@
+# Copyright: (c) 2026, Da Nang city IT infrastructure centre
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The OBM backend's bulk read: ONE paged LDAP search and ONE Cyrus pass, turned into what the plan
+compares (``Observed``) and what ``mailbox_info`` reports (``AccountFacts``). No writes here.
+
+Cyrus: ``LIST "" "user/*@<domain>"`` and ``LIST "" "%@<domain>"`` (every mailbox and folder),
+then one GETQUOTA and one GETACL per top mailbox, pipelined (``obm_cyrus``). A mailbox is
+``ready`` when the read sees it, its default folders, and ``anyone p`` in its ACL. The ACL is OBM's
+last step and apply sends it only in a second wave, once every earlier step of that mailbox was
+answered OK: so ``anyone p`` also proves the steps before it, and a mailbox left half-made by a
+failure is ``incomplete`` and finished by the next run. The quota is compared on its own
+(``quota_mb``), read from Cyrus for every mailbox.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from ansible_collections.danang.mail.plugins.module_utils.accounts import Account
+from ansible_collections.danang.mail.plugins.module_utils.backends.base import BackendError
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm_config import ObmConfig
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm_cyrus import (
+    CyrusAdmin,
+    CyrusError,
+    parse_acl,
+    parse_quota,
+    quote,
+)
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm_ldap import (
+    ENTRY_FILTER,
+    FIRST_UID,
+    HAS_LDAP3,
+    MANAGED_LDAP,
+    READ_ATTRIBUTES,
+    Entry,
+    LDAPException,
+    domain_dn,
+    entry_from_response,
+    generalized_time,
+)
+from ansible_collections.danang.mail.plugins.module_utils.plan import Observed
+
+if HAS_LDAP3:
+    import ldap3
+
+READY, INCOMPLETE, MISSING = "ready", "incomplete", "missing"
+Quota = Optional[tuple[int, int]]  # (used KB, limit KB) of a quota root, None without one
+
+
+@dataclass
+class AccountFacts:
+    """What one read saw of an account (``mailbox_info``); times are ISO 8601 UTC strings."""
+
+    address: str
+    dn: str
+    shared: bool
+    enabled: bool
+    mailbox: bool
+    quota_mb: Optional[float]
+    used_mb: Optional[float]
+    uid_number: Optional[int]
+    last_login: Optional[str]
+    password_changed: Optional[str]
+    must_change_password: bool
+    locked: bool
+
+    @property
+    def last_access(self) -> Optional[str]:
+        """The later of the last login and the last password change (R-23).
+
+        Measured on slapd 2.5: a bind while ``pwdReset`` is TRUE stamps ``pwdLastSuccess``, but the
+        user's password change removes ``pwdLastSuccess``; the change is an access too.
+        """
+        times = [t for t in (self.last_login, self.password_changed) if t]
+        return max(times) if times else None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "last_access": self.last_access}
+
+
+def mailbox_name(account: Account) -> str:
+    """Cyrus name (``virtdomains: userid``, ``unixhierarchysep``): ``user/<login>@<domain>`` for a
+    person; a shared mailbox is the top-level ``<name>@<domain>``, as OBM creates mailshares."""
+    return f"{account.local_part}@{account.domain}" if account.shared else f"user/{account.address}"
+
+
+def folder_name(account: Account, folder: str) -> str:
+    return f"user/{account.local_part}/{folder}@{account.domain}"
+
+
+def _mb(kb: Optional[int]) -> Optional[float]:
+    if kb is None:
+        return None
+    return kb // 1024 if kb % 1024 == 0 else round(kb / 1024, 3)
+
+
+def search_entries(conn: Any, config: ObmConfig) -> list[Entry]:
+    """Every OBM entry (users and mailShare) under ``dc=<domain>,<base>``: one paged search."""
+    base = domain_dn(config.domain, config.ldap_base_dn)
+    try:
+        found = [
+            entry_from_response(item)
+            for item in conn.extend.standard.paged_search(
+                base,
+                ENTRY_FILTER,
+                search_scope=ldap3.SUBTREE,
+                attributes=list(READ_ATTRIBUTES),
+                paged_size=config.page_size,
+                generator=True,
+            )
+            if item.get("type") == "searchResEntry"
+        ]
+    except LDAPException as exc:
+        raise BackendError(f"LDAP {config.ldap_uri}: search of {base} failed: {exc}") from None
+    result = conn.result or {}
+    if result.get("result", 0) != 0:
+        raise BackendError(
+            f"LDAP {config.ldap_uri}: search of {base} failed: "
+            f"{result.get('description')} {result.get('message') or ''}".rstrip()
+        )
+    return found
+
+
+@dataclass
+class CyrusFacts:
+    """One Cyrus pass: every mailbox and folder name, and the quota and ACL of each top mailbox."""
+
+    names: set[str]
+    quotas: dict[str, Quota]
+    acls: dict[str, dict[str, str]]
+
+
+def read_cyrus(cyrus: CyrusAdmin, domain: str) -> CyrusFacts:
+    """Needs nothing from LDAP, so it runs beside the LDAP search. Tops: a person's
+    ``user/<login>@<domain>``, a shared ``<name>@<domain>``."""
+    try:
+        if not cyrus.connected:
+            cyrus.connect()
+        # Not "*@<domain>": that also lists every deleted mailbox Cyrus keeps (delete_mode: delayed).
+        names = cyrus.list_mailboxes(f"user/*@{domain}", f"%@{domain}")
+        tops = sorted(n for n in names if n.count("/") == (1 if n.startswith("user/") else 0))
+        replies = cyrus.pipeline([f"{verb} {quote(n)}" for n in tops for verb in ("GETQUOTA", "GETACL")])
+    except CyrusError as exc:
+        raise BackendError(str(exc)) from None
+    quotas = {n: parse_quota(r) for n, r in zip(tops, replies[0::2], strict=True)}
+    acls = {n: parse_acl(r) for n, r in zip(tops, replies[1::2], strict=True)}
+    return CyrusFacts(names, quotas, acls)
+
+
+def entry_mailbox(address: str, entry: Entry) -> str:
+    """The Cyrus mailbox of an entry read from LDAP (see ``mailbox_name``)."""
+    local, _at, domain = address.partition("@")
+    return f"{local}@{domain}" if entry.is_share else f"user/{address}"
+
+
+def mailbox_state(address: str, entry: Entry, cyrus: CyrusFacts, folders: tuple[str, ...]) -> str:
+    name = entry_mailbox(address, entry)
+    if name not in cyrus.names:
+        return MISSING
+    if "p" not in cyrus.acls.get(name, {}).get("anyone", ""):
+        return INCOMPLETE
+    local, _at, domain = address.partition("@")
+    wanted = () if entry.is_share else folders
+    return READY if all(f"user/{local}/{f}@{domain}" in cyrus.names for f in wanted) else INCOMPLETE
+
+
+def observe(
+    entries: dict[str, Entry], cyrus: CyrusFacts, config: ObmConfig
+) -> tuple[dict[str, Observed], dict[str, AccountFacts]]:
+    """What the plan compares, and the facts ``mailbox_info`` reports, per main address."""
+    observed: dict[str, Observed] = {}
+    facts: dict[str, AccountFacts] = {}
+    for address, entry in entries.items():
+        name = entry_mailbox(address, entry)
+        quota = cyrus.quotas.get(name)
+        attributes: dict[str, Any] = {key: entry.comparable(key) for key in MANAGED_LDAP}
+        attributes["quota_mb"] = _mb(quota[1]) if quota else None
+        attributes["cyrus_mailbox"] = mailbox_state(address, entry, cyrus, config.default_folders)
+        observed[address] = Observed(address, entry.enabled, attributes)
+        uid_number = entry.first("uidNumber")
+        facts[address] = AccountFacts(
+            address=address,
+            dn=entry.dn,
+            shared=entry.is_share,
+            enabled=entry.enabled,
+            mailbox=name in cyrus.names,
+            quota_mb=attributes["quota_mb"],
+            used_mb=round(quota[0] / 1024, 3) if quota else None,
+            uid_number=int(uid_number) if uid_number and uid_number.isdigit() else None,
+            last_login=generalized_time(entry.first("pwdLastSuccess")),
+            password_changed=generalized_time(entry.first("pwdChangedTime")),
+            must_change_password=(entry.first("pwdReset") or "").upper() == "TRUE",
+            locked=bool(entry.first("pwdAccountLockedTime")),
+        )
+    return observed, facts
+
+
+def index_entries(entries: list[Entry]) -> tuple[dict[str, Entry], dict[str, str], int]:
+    """Entries by main address, the DN behind every address any entry answers to, next uidNumber."""
+    by_address: dict[str, Entry] = {}
+    in_use: dict[str, str] = {}
+    highest = FIRST_UID - 1
+    for entry in entries:
+        uid_number = entry.first("uidNumber")
+        if uid_number and uid_number.isdigit():
+            highest = max(highest, int(uid_number))
+        for address in entry.addresses():
+            in_use.setdefault(address, entry.dn)
+        if entry.address:
+            by_address[entry.address] = entry
+    return by_address, in_use, highest + 1
