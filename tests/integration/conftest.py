@@ -88,7 +88,7 @@ def _secret(name: str) -> str:
 def obm_lab() -> ObmLab:
     if os.geteuid() != 0:
         pytest.skip("the OBM lab installs Debian packages and runs daemons as their users: run as root")
-    first = run_lab_playbook("lab_up.yml")
+    first = run_lab_playbook("lab_up.yml", "--tags", "obm")
     facts = yaml.safe_load(LAB_VARS.read_text(encoding="utf-8"))
     defaults = yaml.safe_load(
         (REPO / "collections/ansible_collections/danang/mail/roles/obm_server/defaults/main.yml").read_text(

@@ -338,7 +338,7 @@ def port_open(host: str, port: int) -> bool:
 def test_imap_can_be_made_to_refuse_pwd_reset(obm_lab: ObmLab) -> None:
     """obm_server_imap_block_pwdreset: IMAP refuses the initial password until the user has
     changed it (R-40); the user's own change (Password Modify) clears pwdReset."""
-    obm_lab.run_playbook("lab_up.yml", "-e", "obm_server_imap_block_pwdreset=true")
+    obm_lab.run_playbook("lab_up.yml", "--tags", "obm", "-e", "obm_server_imap_block_pwdreset=true")
     try:
         login = obm_lab.unique_login()
         dn = add_user(obm_lab, login, password="Khoi-tao#2026abc")
@@ -356,14 +356,14 @@ def test_imap_can_be_made_to_refuse_pwd_reset(obm_lab: ObmLab) -> None:
         assert not read(obm_lab, dn, "pwdReset").get("pwdReset")
         imap_login(obm_lab, address, "Moi-doi#2026qwe").logout()
     finally:
-        obm_lab.run_playbook("lab_up.yml")
+        obm_lab.run_playbook("lab_up.yml", "--tags", "obm")
 
 
 def test_lab_up_again_and_in_check_mode_changes_nothing(obm_lab: ObmLab) -> None:
-    second = obm_lab.run_playbook("lab_up.yml")
+    second = obm_lab.run_playbook("lab_up.yml", "--tags", "obm")
     assert second.recap.get("changed") == 0, second.proc.stdout[-4000:]
     assert second.recap.get("failed") == 0
-    checked = obm_lab.run_playbook("lab_up.yml", "--check", "--diff")
+    checked = obm_lab.run_playbook("lab_up.yml", "--tags", "obm", "--check", "--diff")
     assert checked.recap.get("changed") == 0, checked.proc.stdout[-4000:]
 
 
@@ -384,7 +384,7 @@ def test_lab_up_after_a_crash(obm_lab: ObmLab) -> None:
             os.kill(pid, signal.SIGKILL)
     time.sleep(1)
     assert lab_pids(obm_lab), "the Cyrus services should outlive their master"
-    obm_lab.run_playbook("lab_up.yml")
+    obm_lab.run_playbook("lab_up.yml", "--tags", "obm")
     imap_admin(obm_lab).logout()
     assert admin(obm_lab).bound
     for name in MASTER_PID_FILES:
@@ -393,9 +393,9 @@ def test_lab_up_after_a_crash(obm_lab: ObmLab) -> None:
 
 
 def test_lab_down_leaves_no_process_and_lab_up_restarts(obm_lab: ObmLab) -> None:
-    obm_lab.run_playbook("lab_down.yml")
+    obm_lab.run_playbook("lab_down.yml", "--tags", "obm")
     assert lab_pids(obm_lab) == []
     for port in (obm_lab.ldap_port, obm_lab.imap_port, obm_lab.lmtp_port, obm_lab.smtp_port):
         assert not port_open("127.0.0.1", port), port
-    obm_lab.run_playbook("lab_up.yml")
+    obm_lab.run_playbook("lab_up.yml", "--tags", "obm")
     imap_admin(obm_lab).logout()
