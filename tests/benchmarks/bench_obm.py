@@ -201,6 +201,8 @@ class Lab:
                 "-i",
                 str(REPO / "inventories/lab/hosts.yml"),
                 str(REPO / "playbooks/lab_up.yml"),
+                "--tags",
+                "obm",
             ]
             if self.mode == "bench":
                 for key, value in BENCH_LAB.items():
