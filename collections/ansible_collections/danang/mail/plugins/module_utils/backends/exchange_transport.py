@@ -242,7 +242,8 @@ def _match(error: PsError, invocations: Sequence[Invocation]) -> Optional[int]:
         if error.command:
             same = [i for i in candidates if invocations[i].cmdlet.lower() == error.command.lower()]
             candidates = same or candidates
-        return candidates[0] if len(candidates) == 1 else None
+        # Several statements about one account (New-Mailbox, then Set-Mailbox): it is that account's.
+        return candidates[0] if len({invocations[i].key for i in candidates}) == 1 else None
 
     names = set(error.bound) | ({error.target.lower()} if error.target else set())
     if names:
