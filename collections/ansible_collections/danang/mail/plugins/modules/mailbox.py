@@ -35,7 +35,7 @@ description:
     C(UseDatabaseQuotaDefaults $false) with the quota of R-30 (warning at 90 %) and 28 MB message
     limits (R-31). Disabling sets C(ACCOUNTDISABLE) on the AD account; the mailbox stays (R-23);
     O(purge) runs C(Remove-Mailbox). The time each initial password was issued is kept in the
-    mailbox's C(CustomAttribute15) (AD C(extensionAttribute15)) for the 3-working-day rule (R-41).
+    mailbox's C(CustomAttribute1) (AD C(extensionAttribute1)) for the 3-working-day rule (R-41).
   - A failure of one account does not stop the others; the module fails at the end listing them. A
     failed account is left untouched, or in a state the next run finishes; nothing is created twice.
 author:

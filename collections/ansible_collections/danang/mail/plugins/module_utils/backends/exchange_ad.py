@@ -9,7 +9,7 @@
 - ``sAMAccountName`` (pre-Windows 2000 logon name, at most 20 characters, unique in the domain) is
   derived from the address, see :func:`sam_account_name`.
 - The time an initial password was issued (R-41) is lost by AD once ``pwdLastSet`` is 0, so the
-  backend records it itself in the mailbox's ``CustomAttribute15`` (AD ``extensionAttribute15``),
+  backend records it itself in the mailbox's ``CustomAttribute1`` (AD ``extensionAttribute1``),
   as ``danang.mail initial-password-issued 2026-03-02T02:15:02Z`` (UTC), see :func:`issue_record`.
 
 Filter values and DNs are escaped by ldap3 (``escape_filter_chars``), never quoted by hand.
@@ -48,8 +48,8 @@ SAM_MAX = 20
 # sAMAccountName may not hold these (besides control characters); local parts only hold . _ - but
 # the rule is applied defensively.
 _SAM_FORBIDDEN = frozenset('"/\\[]:;|=,+*?<>@ ')
-ISSUE_ATTRIBUTE = "CustomAttribute15"  # Exchange's name; AD stores it as extensionAttribute15
-ISSUE_AD_ATTRIBUTE = "extensionAttribute15"
+ISSUE_ATTRIBUTE = "CustomAttribute1"  # Exchange's name; AD stores it as extensionAttribute1
+ISSUE_AD_ATTRIBUTE = "extensionAttribute1"
 ISSUE_PREFIX = "danang.mail initial-password-issued "
 USER_FILTER = "(&(objectClass=user)(!(objectClass=computer)))"
 READ_ATTRIBUTES = (

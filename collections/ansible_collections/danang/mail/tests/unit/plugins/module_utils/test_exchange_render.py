@@ -99,7 +99,7 @@ def record(account: Account, **overrides: Any) -> dict[str, Any]:
         "ProhibitSendReceiveQuota": f"2 GB ({quota * 1048576:,} bytes)",
         "MaxSendSize": f"28 MB ({MESSAGE_SIZE_MB * 1048576:,} bytes)",
         "MaxReceiveSize": f"28 MB ({MESSAGE_SIZE_MB * 1048576:,} bytes)",
-        "CustomAttribute15": issue_record(NOW),
+        "CustomAttribute1": issue_record(NOW),
         "DistinguishedName": f"CN={want['name']},{OU}",
     }
     return {**base, **overrides}
@@ -205,7 +205,7 @@ def test_plan_is_empty_when_exchange_holds_the_rendering() -> None:
 
 def test_plan_updates_database_quota_defaults_and_missing_issue_record() -> None:
     drifted = record(
-        DUNG, UseDatabaseQuotaDefaults=True, ProhibitSendReceiveQuota="Unlimited", CustomAttribute15=None
+        DUNG, UseDatabaseQuotaDefaults=True, ProhibitSendReceiveQuota="Unlimited", CustomAttribute1=None
     )
     observed = {
         DUNG.address: Observed(DUNG.address, True, observed_attributes(drifted, ad_user(DUNG), False))
@@ -224,13 +224,13 @@ def test_plan_updates_database_quota_defaults_and_missing_issue_record() -> None
         "ProhibitSendReceiveQuota": "2048MB",
         "IssueWarningQuota": "1843MB",
         "ProhibitSendQuota": "2048MB",
-        "CustomAttribute15": issue_record(NOW),
+        "CustomAttribute1": issue_record(NOW),
     }
 
 
 def test_password_changed_by_holder_needs_no_issue_record() -> None:
     changed = ad_user(DUNG, pwdLastSet=[str(datetime_to_filetime(NOW))])
-    attributes = observed_attributes(record(DUNG, CustomAttribute15=None), changed, False)
+    attributes = observed_attributes(record(DUNG, CustomAttribute1=None), changed, False)
     assert attributes["password_issue_recorded"] is True
 
 
@@ -340,3 +340,34 @@ def test_invocation_matches_exchange_signature(invocation: Invocation) -> None:
         assert isinstance(value, expected), f"{invocation.cmdlet} -{name}: {types[name]} given {value!r}"
         if types[name] == "Unlimited":
             assert value == "Unlimited" or size_mb(value) is not None
+
+
+def _lab_binder() -> Any:
+    """The Exchange lab's own cmdlet binder (tests/exchange_lab), when this checkout has the lab."""
+    roots = [
+        p / "tests"
+        for p in Path(__file__).resolve().parents
+        if (p / "tests" / "exchange_lab" / "cmdlets").is_dir()
+    ]
+    if not roots:
+        pytest.skip("the Exchange lab (tests/exchange_lab) is not in this checkout")
+    pytest.importorskip("psrpcore")
+    import sys
+
+    sys.path.insert(0, str(roots[0]))
+    from exchange_lab.cmdlets.binder import bind
+    from exchange_lab.cmdlets.definitions import DEFINITIONS
+
+    return bind, DEFINITIONS
+
+
+@pytest.mark.parametrize("invocation", every_invocation(), ids=lambda inv: str(inv))
+def test_invocation_binds_in_the_exchange_lab(invocation: Invocation) -> None:
+    bind, definitions = _lab_binder()
+    from psrpcore.types import PSSecureString
+
+    values = [
+        (name, None if isinstance(v, Switch) else PSSecureString(v.value) if isinstance(v, Secret) else v)
+        for name, v in invocation.parameters
+    ]
+    bind(definitions[invocation.cmdlet], values)  # raises the lab's binding error when refused
