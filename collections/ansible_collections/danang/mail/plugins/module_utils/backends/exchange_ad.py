@@ -94,7 +94,7 @@ def generalized_time(value: Any) -> Optional[datetime.datetime]:
         return None
     if isinstance(value, datetime.datetime):
         return value.astimezone(datetime.UTC)
-    text = str(value).rstrip("Z").split(".")[0]
+    text = str(value).rstrip("Z").split(".", maxsplit=1)[0]
     return datetime.datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=datetime.UTC)
 
 
