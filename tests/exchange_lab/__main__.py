@@ -1,0 +1,85 @@
+# Copyright: (c) 2026, Da Nang city IT infrastructure centre
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Run the lab server: ``python -m exchange_lab --lab-dir=.lab/exchange`` (tests/ on PYTHONPATH).
+
+The Administrator password is read from <lab-dir>/secrets/administrator; the pid file is written
+once the port listens (the control script waits for it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+from ldap3.core.exceptions import LDAPException
+
+from exchange_lab.clock import LabClock
+from exchange_lab.directory import Directory
+from exchange_lab.server import Lab, make_server
+from exchange_lab.store import MailboxStore
+
+
+def _directory(args: argparse.Namespace, password: str, clock: LabClock) -> Directory:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            return Directory(args.ldap_uri, args.base_dn, args.domain, password, clock)
+        except LDAPException:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="exchange_lab", description=__doc__)
+    parser.add_argument("--lab-dir", type=Path, required=True)
+    parser.add_argument("--listen", default="127.0.0.1:15985")
+    parser.add_argument("--ldap-uri", default="ldap://127.0.0.1:3390")
+    parser.add_argument("--base-dn", default="DC=danang,DC=gov,DC=vn")
+    parser.add_argument("--domain", default="danang.gov.vn")
+    parser.add_argument("--pid-file", type=Path)
+    parser.add_argument("--debug", action="store_true")
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.INFO,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+    )
+    started = time.monotonic()
+    state_dir = args.lab_dir / "state"
+    state_dir.mkdir(parents=True, exist_ok=True)
+    password = (args.lab_dir / "secrets" / "administrator").read_text(encoding="utf-8").split()[0]
+    clock = LabClock(state_dir / "clock.json")
+    store = MailboxStore(state_dir / "store.sqlite3")
+    directory = _directory(args, password, clock)
+    directory.store = store
+    lab = Lab(state_dir, directory, store, clock)
+    host, _, port = args.listen.rpartition(":")
+    server = make_server((host, int(port)), lab)
+
+    def stop(*_: object) -> None:
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    if args.pid_file:
+        args.pid_file.write_text(f"{os.getpid()}\n", encoding="utf-8")
+    logging.getLogger("exchange_lab").info(
+        "listening on %s (AD %s) after %.2fs", args.listen, args.ldap_uri, time.monotonic() - started
+    )
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+        if args.pid_file:
+            args.pid_file.unlink(missing_ok=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

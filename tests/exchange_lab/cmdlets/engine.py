@@ -1,0 +1,200 @@
+# Copyright: (c) 2026, Da Nang city IT infrastructure centre
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Run a PSRP pipeline the way Exchange's no-language runspace does.
+
+- Script text (a command with IsScript) is refused before anything runs: the pipeline fails with
+  the error Exchange gives ("The syntax is not supported by this runspace...").
+- An unknown command fails the pipeline (CommandNotFoundException), as do binding errors.
+- Commands of one statement are piped: each object the previous command wrote is bound to the
+  next command's pipeline parameter (Identity). Statements run one after another.
+- A cmdlet's non-terminating errors go to the error stream and the pipeline goes on; a
+  terminating one (or any error under -ErrorAction Stop) fails it; -ErrorAction SilentlyContinue
+  and Ignore drop them.
+- Cmdlets run one at a time (the directory lock): uniqueness checks and writes never interleave.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from psrpcore import ServerPipeline
+from psrpcore.types import (
+    ErrorCategory,
+    ErrorCategoryInfo,
+    ErrorRecord,
+    NETException,
+    PSInvocationState,
+)
+
+from exchange_lab.cmdlets import inbox, mailbox, organization, users
+from exchange_lab.cmdlets.binder import bind
+from exchange_lab.cmdlets.definitions import DEFINITIONS
+from exchange_lab.cmdlets.errors import CmdletError
+
+log = logging.getLogger("exchange_lab.cmdlets")
+
+IMPLEMENTATIONS = {**mailbox.CMDLETS, **users.CMDLETS, **organization.CMDLETS, **inbox.CMDLETS}
+_BY_LOWER = {name.lower(): name for name in DEFINITIONS}
+
+
+@dataclass
+class Context:
+    """What a cmdlet implementation gets besides its bound parameters."""
+
+    lab: Any
+    user: str
+    cmdlet: str
+    task_class: str
+    pipeline: ServerPipeline
+
+    def warn(self, message: str) -> None:
+        self.pipeline.write_warning(message)
+
+
+def _record(error: CmdletError, activity: str) -> ErrorRecord:
+    exception = NETException(Message=error.message)
+    names = [error.exception_type]
+    if error.exception_type != "System.Exception":
+        names.append("System.Exception")
+    exception.PSObject.type_names = [*names, "System.Object"]
+    return ErrorRecord(
+        Exception=exception,
+        CategoryInfo=ErrorCategoryInfo(
+            Category=error.category,
+            Activity=activity,
+            Reason=error.exception_type.rsplit(".", 1)[-1],
+            TargetName=error.target or "",
+        ),
+        TargetObject=error.target,
+        FullyQualifiedErrorId=error.error_id,
+    )
+
+
+def _fail(pipeline: ServerPipeline, error: CmdletError, activity: str) -> None:
+    # psrpcore's ServerPipeline has no public "failed" transition; its state change sends PipelineState.
+    pipeline._change_state(PSInvocationState.Failed, _record(error, activity))
+
+
+def _write(pipeline: ServerPipeline, error: CmdletError, activity: str) -> None:
+    record = _record(error, activity)
+    pipeline.write_error(
+        record.Exception,
+        record.CategoryInfo,
+        record.TargetObject,
+        record.FullyQualifiedErrorId,
+    )
+
+
+class _Stop(Exception):
+    def __init__(self, error: CmdletError, activity: str) -> None:
+        self.error = error
+        self.activity = activity
+
+
+def _no_language(pipeline: ServerPipeline) -> CmdletError | None:
+    for command in pipeline.metadata.commands:
+        if command.is_script:
+            return CmdletError(
+                "The syntax is not supported by this runspace. This can occur if the runspace is in no-language mode.",
+                ErrorCategory.ParserError,
+                "System.Management.Automation.ParseException",
+                "ScriptsNotAllowed",
+                command.command_text,
+                terminating=True,
+            )
+    return None
+
+
+def _run_command(pipeline: ServerPipeline, lab: Any, user: str, command: Any, inputs: list[Any] | None) -> list[Any]:
+    name = _BY_LOWER.get(command.command_text.strip().lower())
+    if name is None or name not in IMPLEMENTATIONS:
+        raise _Stop(
+            CmdletError(
+                f"The term '{command.command_text}' is not recognized as the name of a cmdlet, function, script file, "
+                "or operable program. Check the spelling of the name, or if a path was included, verify that the path "
+                "is correct and try again.",
+                ErrorCategory.ObjectNotFound,
+                "System.Management.Automation.CommandNotFoundException",
+                "CommandNotFoundException",
+                command.command_text,
+                terminating=True,
+            ),
+            command.command_text,
+        )
+    definition = DEFINITIONS[name]
+    ctx = Context(lab, user, name, definition.task_class, pipeline)
+    output: list[Any] = []
+    for item in [None] if inputs is None else inputs:
+        piped = None if item is None else {"Identity": item}
+        try:
+            bound = bind(definition, command.parameters, piped)
+        except CmdletError as error:
+            raise _Stop(error, name) from None
+        action = bound.common.get("ErrorAction", "Continue")
+        try:
+            fault = lab.faults.cmdlet_fault(user, name)
+            if fault:
+                raise CmdletError(
+                    fault,
+                    ErrorCategory.ResourceUnavailable,
+                    "Microsoft.Exchange.Data.Storage.StorageTransientException",
+                    f"[Server=EXLAB01] [FailureCategory=Cmdlet-StorageTransientException] 3F1B6A2C,{definition.task_class}",
+                    terminating="budget" in fault,
+                )
+            if definition.confirm_impact_high and bound.get("Confirm") is not False and not bound.get("WhatIf"):
+                raise CmdletError(
+                    "A command that prompts the user failed because the host program or the command type does not "
+                    "support user interaction. The host was attempting to request confirmation with the following "
+                    f"message: Are you sure you want to perform this action?\n{name} -Identity "
+                    f"\"{bound.get('Identity')}\"",
+                    ErrorCategory.NotSpecified,
+                    "System.Management.Automation.Host.HostException",
+                    "HostException",
+                    terminating=True,
+                )
+            if bound.get("WhatIf"):
+                continue
+            result: Iterable[Any] | None = IMPLEMENTATIONS[name](ctx, bound)
+            output.extend(result or [])
+        except CmdletError as error:
+            log.info("%s: %s", name, error.message)
+            if error.terminating or action == "Stop":
+                raise _Stop(error, name) from None
+            if action not in ("SilentlyContinue", "Ignore"):
+                _write(pipeline, error, name)
+    return output
+
+
+def run_pipeline(lab: Any, shell: Any, pipeline: ServerPipeline, inputs: list[Any]) -> None:
+    refused = _no_language(pipeline)
+    if refused is not None:
+        _fail(pipeline, refused, refused.target or "")
+        return
+    statements: list[list[Any]] = [[]]
+    for command in pipeline.metadata.commands:
+        statements[-1].append(command)
+        if command.end_of_statement:
+            statements.append([])
+    try:
+        with lab.directory.lock:
+            for index, statement in enumerate(s for s in statements if s):
+                objects: list[Any] | None = inputs if index == 0 and inputs else None
+                for command in statement:
+                    objects = _run_command(pipeline, lab, shell.user, command, objects)
+                for obj in objects or []:
+                    pipeline.write_output(obj)
+    except _Stop as stop:
+        _fail(pipeline, stop.error, stop.activity)
+        return
+    except Exception:  # a lab bug must not kill the server: report it as PowerShell would
+        log.exception("pipeline failed")
+        _fail(
+            pipeline,
+            CmdletError("An internal error occurred in the Exchange lab (see its log).", terminating=True),
+            "",
+        )
+        return
+    pipeline.complete()

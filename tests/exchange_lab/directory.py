@@ -1,0 +1,295 @@
+# Copyright: (c) 2026, Da Nang city IT infrastructure centre
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The AD stand-in over ldap3: the single store of users and mailboxes' AD attributes.
+
+The lab binds as the built-in Administrator (the database's rootdn). It keeps an in-memory index
+of the identity keys (name, alias, UPN, sAMAccountName, SMTP addresses, GUIDs) for -Identity
+resolution and uniqueness checks; entries themselves are always read fresh from LDAP, so what the
+backend writes over LDAP (userAccountControl, pwdLastSet...) is what the cmdlets see.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import re
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from ldap3 import BASE, MODIFY_REPLACE, NONE, SUBTREE, Connection, Server
+from ldap3.core.exceptions import LDAPException, LDAPNoSuchObjectResult
+
+from exchange_lab.clock import LabClock, to_filetime
+
+BINARY_ATTRIBUTES = frozenset({"objectguid", "msexchmailboxguid", "ntsecuritydescriptor", "objectsid"})
+INDEX_ATTRIBUTES = ["cn", "sAMAccountName", "userPrincipalName", "mailNickname", "proxyAddresses"]
+INDEX_BINARY = ["objectGUID", "msExchMailboxGuid"]
+
+# userAccountControl bits (MS-ADTS 2.2.16).
+UF_ACCOUNTDISABLE = 0x2
+UF_NORMAL_ACCOUNT = 0x200
+UF_DONT_EXPIRE_PASSWD = 0x10000
+
+
+@dataclass(frozen=True)
+class MailboxRef:
+    dn: str
+    alias: str
+    primary_smtp_address: str
+    exchange_guid: str
+
+
+def ssha(password: str) -> str:
+    salt = os.urandom(8)
+    return "{SSHA}" + base64.b64encode(hashlib.sha1(password.encode("utf-8") + salt).digest() + salt).decode()
+
+
+def guid_from_bytes(value: bytes | None) -> str | None:
+    return str(uuid.UUID(bytes_le=value)) if value and len(value) == 16 else None
+
+
+def ad_dn(dn: str) -> str:
+    """slapd spells RDN types as its schema does (cn=, ou=, dc=); AD writes CN=, OU=, DC=."""
+    return re.sub(r"(^|,)\s*([A-Za-z]+)=", lambda m: f"{m.group(1)}{m.group(2).upper()}=", dn)
+
+
+def ldap_value(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, uuid.UUID):
+        return value.bytes_le
+    return value
+
+
+class Directory:
+    def __init__(self, uri: str, base_dn: str, domain: str, password: str, clock: LabClock) -> None:
+        self.base_dn = base_dn
+        self.domain = domain
+        self.netbios = domain.split(".")[0].upper()
+        self.admin_dn = f"CN=Administrator,CN=Users,{base_dn}"
+        self.users_dn = f"CN=Users,{base_dn}"
+        self.managed_ou = f"OU=DanangMail,{base_dn}"
+        self.clock = clock
+        self.store: Any = None  # MailboxStore, set by the server (record_logon stamps it too)
+        self._server = Server(uri, get_info=NONE)
+        self._conn = Connection(self._server, self.admin_dn, password, auto_bind=True, raise_exceptions=True)
+        self.lock = threading.RLock()
+        self._keys: dict[str, set[str]] = {}
+        self._entry_keys: dict[str, set[str]] = {}
+        self._auth_cache: dict[tuple[str, str], float] = {}
+        self._load_index()
+
+    # -- LDAP primitives ---------------------------------------------------------------------------
+    @staticmethod
+    def _decode(raw: dict[str, list[bytes]]) -> dict[str, Any]:
+        entry: dict[str, Any] = {}
+        for name, values in raw.items():
+            key = name.lower()
+            if key in BINARY_ATTRIBUTES:
+                entry[key] = list(values)
+            else:
+                entry[key] = [v.decode("utf-8", "replace") for v in values]
+        return entry
+
+    def read(self, dn: str, attributes: list[str] | None = None) -> dict[str, Any] | None:
+        """The entry's attributes (lower-case names, lists; binary ones as bytes) and 'dn'; None when gone."""
+        with self.lock:
+            try:
+                self._conn.search(dn, "(objectClass=*)", BASE, attributes=attributes or ["*"])
+            except LDAPNoSuchObjectResult:
+                self._unindex(dn)
+                return None
+            if not self._conn.response:
+                return None
+            item = self._conn.response[0]
+        entry = self._decode(item["raw_attributes"])
+        entry["dn"] = ad_dn(item["dn"])
+        return entry
+
+    def search(self, base: str, ldap_filter: str, attributes: list[str]) -> list[dict[str, Any]]:
+        with self.lock:
+            items = self._conn.extend.standard.paged_search(
+                base, ldap_filter, SUBTREE, attributes=attributes, paged_size=1000, generator=False
+            )
+        result = []
+        for item in items:
+            if item.get("type") != "searchResEntry":
+                continue
+            entry = self._decode(item["raw_attributes"])
+            entry["dn"] = ad_dn(item["dn"])
+            result.append(entry)
+        return result
+
+    def add(self, dn: str, attributes: dict[str, Any]) -> None:
+        values = {
+            k: [ldap_value(x) for x in v] if isinstance(v, list) else ldap_value(v)
+            for k, v in attributes.items()
+            if v is not None and v != []
+        }
+        with self.lock:
+            self._conn.add(dn, attributes=values)
+            self._index_entry(dn, {k.lower(): v if isinstance(v, list) else [v] for k, v in values.items()})
+
+    def modify(self, dn: str, changes: dict[str, Any]) -> None:
+        """Replace each attribute (None or [] clears it)."""
+        ldap_changes = {}
+        for name, value in changes.items():
+            if value is None or value == []:
+                ldap_changes[name] = [(MODIFY_REPLACE, [])]
+            elif isinstance(value, list):
+                ldap_changes[name] = [(MODIFY_REPLACE, [ldap_value(v) for v in value])]
+            else:
+                ldap_changes[name] = [(MODIFY_REPLACE, [ldap_value(value)])]
+        with self.lock:
+            self._conn.modify(dn, ldap_changes)
+            if any(n.lower() in {a.lower() for a in INDEX_ATTRIBUTES + INDEX_BINARY} for n in changes):
+                self.reindex(dn)
+
+    def delete(self, dn: str) -> None:
+        with self.lock:
+            self._conn.delete(dn)
+            self._unindex(dn)
+
+    # -- identity index ------------------------------------------------------------------------------
+    def _load_index(self) -> None:
+        for entry in self.search(self.base_dn, "(objectClass=user)", INDEX_ATTRIBUTES + INDEX_BINARY):
+            self._index_entry(entry["dn"], {k: v for k, v in entry.items() if k != "dn"})
+
+    def reindex(self, dn: str) -> None:
+        entry = self.read(dn, INDEX_ATTRIBUTES + INDEX_BINARY)
+        self._unindex(dn)
+        if entry is not None:
+            self._index_entry(entry["dn"], {k: v for k, v in entry.items() if k != "dn"})
+
+    @staticmethod
+    def _first(values: list[Any] | None) -> Any:
+        return values[0] if values else None
+
+    def _index_entry(self, dn: str, attrs: dict[str, list[Any]]) -> None:
+        keys = {f"dn:{dn.lower()}"}
+
+        def text(name: str) -> str | None:
+            value = self._first(attrs.get(name.lower()))
+            return value.decode("utf-8") if isinstance(value, bytes) else value
+
+        for kind, name in (("name", "cn"), ("sam", "samaccountname"), ("upn", "userprincipalname")):
+            value = text(name)
+            if value:
+                keys.add(f"{kind}:{value.lower()}")
+        alias = text("mailnickname")
+        if alias:
+            keys.add(f"alias:{alias.lower()}")
+        for proxy in attrs.get("proxyaddresses", []):
+            proxy = proxy.decode("utf-8") if isinstance(proxy, bytes) else proxy
+            prefix, _, address = proxy.partition(":")
+            if prefix.lower() == "smtp":
+                keys.add(f"addr:{address.lower()}")
+        for kind, name in (("guid", "objectguid"), ("xguid", "msexchmailboxguid")):
+            value = self._first(attrs.get(name))
+            guid = guid_from_bytes(value) if isinstance(value, bytes) else None
+            if guid:
+                keys.add(f"{kind}:{guid}")
+        self._entry_keys[dn.lower()] = keys
+        for key in keys:
+            self._keys.setdefault(key, set()).add(dn)
+
+    def _unindex(self, dn: str) -> None:
+        for key in self._entry_keys.pop(dn.lower(), set()):
+            holders = self._keys.get(key)
+            if holders is not None:
+                holders.discard(next((d for d in holders if d.lower() == dn.lower()), dn))
+                if not holders:
+                    del self._keys[key]
+
+    def holders(self, kind: str, value: str) -> set[str]:
+        """DNs whose ``kind`` key (name, alias, sam, upn, addr, guid, xguid) equals ``value``."""
+        return set(self._keys.get(f"{kind}:{value.lower()}", set()))
+
+    def resolve(self, identity: str) -> list[str]:
+        """DNs an -Identity value names: GUID, DN, DOMAIN\\user, UPN, address, alias, sAMAccountName, name."""
+        identity = identity.strip()
+        try:
+            guid = str(uuid.UUID(identity))
+        except ValueError:
+            guid = None
+        if guid:
+            return sorted(self.holders("guid", guid) | self.holders("xguid", guid))
+        if "=" in identity and "," in identity:
+            return sorted(self.holders("dn", identity))
+        if "\\" in identity:
+            domain, _, sam = identity.partition("\\")
+            return sorted(self.holders("sam", sam)) if domain.upper() in (self.netbios, self.domain.upper()) else []
+        if "@" in identity:
+            found = self.holders("upn", identity) | self.holders("addr", identity)
+            if found:
+                return sorted(found)
+        for kind in ("alias", "sam", "name"):
+            found = self.holders(kind, identity)
+            if found:
+                return sorted(found)
+        return []
+
+    # -- what EWS and the server use -----------------------------------------------------------------
+    def authenticate(self, user: str, password: str) -> bool:
+        """Basic-auth check as AD does it: a simple bind, refused for disabled or must-change accounts."""
+        if not password:
+            return False
+        cache_key = (user.lower(), hashlib.sha256(password.encode("utf-8")).hexdigest())
+        if self._auth_cache.get(cache_key, 0) > time.monotonic():
+            return True
+        with self.lock:
+            dns = [d for d in self.resolve(user) if "@" not in user or d in self.holders("upn", user) | self.holders("addr", user)]
+        if len(dns) != 1:
+            return False
+        entry = self.read(dns[0], ["userAccountControl", "pwdLastSet"])
+        if entry is None:
+            return False
+        uac = int(self._first(entry.get("useraccountcontrol")) or 0)
+        if uac & UF_ACCOUNTDISABLE or self._first(entry.get("pwdlastset")) == "0":
+            return False
+        try:
+            Connection(self._server, entry["dn"], password, auto_bind=True, raise_exceptions=True).unbind()
+        except LDAPException:
+            return False
+        self._auth_cache[cache_key] = time.monotonic() + 60
+        return True
+
+    def forget_credentials(self) -> None:
+        self._auth_cache.clear()
+
+    def resolve_mailbox(self, identity: str) -> MailboxRef | None:
+        with self.lock:
+            dns = self.resolve(identity)
+        if len(dns) != 1:
+            return None
+        entry = self.read(dns[0], ["mailNickname", "proxyAddresses", "msExchMailboxGuid"])
+        guid = guid_from_bytes(self._first(entry.get("msexchmailboxguid"))) if entry else None
+        if entry is None or guid is None:
+            return None
+        primary = next((p[5:] for p in entry.get("proxyaddresses", []) if p.startswith("SMTP:")), "")
+        return MailboxRef(entry["dn"], self._first(entry.get("mailnickname")) or "", primary, guid)
+
+    def record_logon(self, dn: str, when: Any = None) -> None:
+        """A mailbox logon: AD lastLogon/lastLogonTimestamp and the store's LastLogonTime."""
+        when = when or self.clock.now()
+        stamp = to_filetime(when)
+        self.modify(dn, {"lastLogon": stamp, "lastLogonTimestamp": stamp})
+        entry = self.read(dn, ["msExchMailboxGuid"])
+        guid = guid_from_bytes(self._first(entry.get("msexchmailboxguid"))) if entry else None
+        if guid and self.store is not None:
+            self.store.update(guid, last_logon_time=when.isoformat())
+
+    def rename(self, dn: str, new_rdn: str) -> str:
+        """Rename an entry in place (Name changes); returns the new DN."""
+        with self.lock:
+            self._conn.modify_dn(dn, new_rdn)
+            new_dn = f"{new_rdn},{dn.split(',', 1)[1]}"
+            self._unindex(dn)
+            self.reindex(new_dn)
+        return new_dn
