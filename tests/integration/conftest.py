@@ -116,3 +116,88 @@ def obm_lab() -> ObmLab:
         lab_dir=LAB_DIR,
         first_run=first,
     )
+
+
+# -- The Exchange lab (issue 4): AD stand-in + PSRP/EWS server, tests/exchange_lab/README.md ----------
+EXCHANGE_VARS = REPO / "inventories" / "lab" / "group_vars" / "all" / "exchange.yml"
+EXCHANGE_DIR = REPO / ".lab" / "exchange"
+# The Exchange lab's ports belong to one worktree at a time (the shared-machine rule).
+EXCHANGE_LOCK = Path("/tmp/danang-exlab.lock")
+
+
+@dataclass(frozen=True)
+class ExchangeLab:
+    host: str
+    port: int
+    path: str
+    configuration: str
+    admin_upn: str
+    admin_password: str
+    domain: str
+    ad_uri: str
+    base_dn: str
+    admin_dn: str
+    managed_ou: str
+    lab_dir: Path
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def wsman(self, username: str | None = None, password: str | None = None, **kwargs):
+        from pypsrp.wsman import WSMan
+
+        return WSMan(
+            self.host,
+            port=self.port,
+            path=self.path,
+            ssl=False,
+            auth="basic",
+            encryption="never",
+            username=username or self.admin_upn,
+            password=password or self.admin_password,
+            **kwargs,
+        )
+
+    def control(self):
+        from exchange_lab.control import LabControl
+
+        return LabControl(self.base_url)
+
+    def unique(self, prefix: str = "t") -> str:
+        return f"{prefix}{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture(scope="session")
+def exchange_lab():
+    """The Exchange lab, brought up by playbooks/lab_up.yml --tags exchange and stopped afterwards."""
+    import fcntl
+
+    if os.geteuid() != 0:
+        pytest.skip("the Exchange lab runs slapd as its user and may install Debian packages: run as root")
+    with EXCHANGE_LOCK.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            run_lab_playbook("lab_up.yml", "--tags", "exchange")
+            facts = yaml.safe_load(EXCHANGE_VARS.read_text(encoding="utf-8"))
+            base_dn = facts["exchange_ad_base_dn"]
+            yield ExchangeLab(
+                host=facts["exchange_host"],
+                port=int(facts["exchange_port"]),
+                path=facts["exchange_psrp_path"],
+                configuration=facts["exchange_psrp_configuration"],
+                admin_upn=f"administrator@{facts['exchange_domain']}",
+                admin_password=(EXCHANGE_DIR / "secrets" / "administrator")
+                .read_text(encoding="utf-8")
+                .split()[0],
+                domain=facts["exchange_domain"],
+                ad_uri=f"ldap://{facts['exchange_ad_host']}:{facts['exchange_ad_port']}",
+                base_dn=base_dn,
+                admin_dn=f"CN=Administrator,CN=Users,{base_dn}",
+                managed_ou=f"OU=DanangMail,{base_dn}",
+                lab_dir=EXCHANGE_DIR,
+            )
+        finally:
+            subprocess.run(
+                [str(EXCHANGE_DIR / "bin" / "exchange-lab"), "stop"], check=False, capture_output=True
+            )

@@ -43,6 +43,7 @@ except ImportError:  # the modules report it with missing_required_lib('ldap3')
 
 
 ACCOUNTDISABLE = 0x2
+NO_SUCH_OBJECT = 32  # LDAP result code
 NORMAL_ACCOUNT = 0x200
 SAM_MAX = 20
 # sAMAccountName may not hold these (besides control characters); local parts only hold . _ - but
@@ -322,6 +323,46 @@ class Directory:
             if _first(attrs, "sAMAccountName")
         }
 
+    def entry(self, dn: str, attributes: Iterable[str]) -> Optional[dict[str, Any]]:
+        """One entry's attributes (ranged values such as a large ``member`` read whole by ldap3's
+        ``auto_range``), or None when it does not exist."""
+        conn = self.conn()
+        try:
+            conn.search(dn, "(objectClass=*)", search_scope=ldap3.BASE, attributes=list(attributes))
+        except LDAPException as exc:
+            self._conn = None
+            raise ADError(f"AD {self.connection.uri}: read of {dn} failed: {exc}") from None
+        result = conn.result or {}
+        if result.get("result") == NO_SUCH_OBJECT:
+            return None
+        if result.get("result", 0) != 0:
+            raise ADError(f"AD {self.connection.uri}: read of {dn} failed: {result.get('description')}")
+        found = [item for item in conn.response or [] if item.get("type") == "searchResEntry"]
+        return dict(found[0].get("attributes") or {}) if found else None
+
+    def dns(self, base: str, search_filter: str) -> list[str]:
+        """The DNs below ``base`` matching ``search_filter``: one paged search."""
+        return [dn for dn, _attributes in self._search(base, search_filter, ("1.1",))]
+
+    def write(self, operation: str, dn: str, changes: Mapping[str, Any]) -> Optional[str]:
+        """``add`` an entry (``changes`` are its attributes) or ``modify`` one (``changes`` as ldap3
+        takes them); the error text, or None when done."""
+        try:
+            conn = self.conn()
+            done = (
+                conn.add(dn, attributes=dict(changes))
+                if operation == "add"
+                else conn.modify(dn, dict(changes))
+            )
+            if done:
+                return None
+            result = conn.result or {}
+            reason = f"{result.get('description')} {result.get('message') or ''}".rstrip()
+            return f"AD {operation} of {dn} refused: {reason}"
+        except (LDAPException, ADError) as exc:
+            self._conn = None
+            return f"AD {operation} of {dn} failed: {exc}"
+
     def set_enabled(self, user: ADUser, enabled: bool) -> Optional[str]:
         """Clear or set ACCOUNTDISABLE on ``user``; the error text, or None when done."""
         uac = (
@@ -329,16 +370,7 @@ class Directory:
             if enabled
             else user.user_account_control | ACCOUNTDISABLE
         )
-        try:
-            conn = self.conn()
-            if conn.modify(user.dn, {"userAccountControl": [(ldap3.MODIFY_REPLACE, [str(uac)])]}):
-                return None
-            result = conn.result or {}
-            reason = f"{result.get('description')} {result.get('message') or ''}".rstrip()
-            return f"AD modify of userAccountControl refused: {reason}"
-        except (LDAPException, ADError) as exc:
-            self._conn = None
-            return f"AD modify of userAccountControl failed: {exc}"
+        return self.write("modify", user.dn, {"userAccountControl": [(ldap3.MODIFY_REPLACE, [str(uac)])]})
 
     def close(self) -> None:
         conn, self._conn = self._conn, None
