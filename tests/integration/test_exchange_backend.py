@@ -13,6 +13,7 @@ import contextlib
 import datetime
 import shutil
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,6 +44,7 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_ad i
     parse_issue_record,
 )
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_transport import (  # noqa: E402
+    SWITCH,
     ExchangeConnection,
     ExchangeTransport,
     Invocation,
@@ -115,24 +117,32 @@ class City:
             batch_size=connection_extra.get("batch_size", 50),
         )
 
-    def accounts(self) -> dict[str, accounts.Account]:
+    def accounts(self, scope: tuple[str, ...] | None = None) -> dict[str, accounts.Account]:
         state = desired_state.load_desired_state(self.desired)
         found, problems = accounts.desired_accounts(
-            state, ledger.load_ledger(str(self.ledger_path)).holders(), system="exchange"
+            state, ledger.load_ledger(str(self.ledger_path)).holders(), system="exchange", agencies=scope
         )
         assert not problems
         return found
 
     def reconcile(
-        self, *, purge: bool = False, check: bool = False, **connection_extra: Any
+        self,
+        *,
+        purge: bool = False,
+        check: bool = False,
+        scope: tuple[str, ...] | None = None,
+        before_apply: Callable[[], None] | None = None,
+        **connection_extra: Any,
     ) -> tuple[plan.Plan, list[Any], ExchangeBackend]:
-        desired = self.accounts()
+        desired = self.accounts(scope)
         with ExchangeBackend(self.config(**connection_extra)) as backend:
             observed = backend.read()
             the_plan = plan.make_plan(desired, observed, backend.render, purge=purge)
             results: list[Any] = []
             if not check:
                 passwords = {a.holder_id: password_for(a.holder_id) for a in desired.values() if not a.shared}
+                if before_apply is not None:
+                    before_apply()
                 results = backend.apply(the_plan.changes, passwords)
         return the_plan, results, backend
 
@@ -267,3 +277,118 @@ def test_check_mode_shows_the_plan_and_changes_nothing(city: City) -> None:
     assert [(c.address, c.action) for c in planned.changes] == [(city.address("CB-2017-000101"), "disable")]
     user = city.ad_users()[city.address("CB-2017-000101")]
     assert not int(user["userAccountControl"]) & ACCOUNTDISABLE
+
+
+# --- names are data ---------------------------------------------------------------------------------
+def test_apostrophes_in_names_arrive_literally(city: City) -> None:
+    """Names that pass validation yet carry apostrophes (U+0027, U+2019) travel as typed values."""
+    city.edit_person("stttt", "CB-2017-000101", full_name="Nguyễn Văn Y\u2019Dũng")
+    _plan, results, _ = city.reconcile(scope=("stttt",))
+    assert all(r.ok for r in results), [r for r in results if not r.ok]
+    dung = city.address("CB-2017-000101")
+    maryam = city.address("CB-2018-000212")
+    boxes, users = city.mailboxes(), city.ad_users()
+    assert boxes[dung]["DisplayName"] == "Nguyễn Văn Y\u2019Dũng"
+    assert (
+        users[dung]["displayName"] == "Nguyễn Văn Y\u2019Dũng" and users[dung]["givenName"] == "Y\u2019Dũng"
+    )
+    assert boxes[maryam]["DisplayName"] == "H'Maryam Niê" and users[maryam]["givenName"] == "H'Maryam"
+    second, _results, _ = city.reconcile(scope=("stttt",))
+    assert second.changes == ()
+
+
+NASTY = "Tên \"x\"; $(Remove-Mailbox -Identity *) `whoami` \u2018q\u2019 'a' @{b=1}"
+
+
+def test_quotes_and_powershell_syntax_in_raw_cmdlet_calls_are_data(city: City) -> None:
+    alias = f"nasty{uuid.uuid4().hex[:6]}"
+    address = f"{alias}@{city.domain}"
+    display = NASTY + "\nsecond line"
+    transport = ExchangeTransport(connection(city.lab))
+    try:
+        outcomes = transport.run(
+            [
+                Invocation.of(
+                    "New-Mailbox",
+                    {
+                        "Shared": SWITCH,
+                        "Name": NASTY[:64],
+                        "Alias": alias,
+                        "DisplayName": display,
+                        "PrimarySmtpAddress": address,
+                        "OrganizationalUnit": city.ou,
+                    },
+                    address,
+                ),
+                Invocation.of("Set-Mailbox", {"Identity": address, "CustomAttribute1": NASTY}, address),
+            ]
+        )
+        assert [o.status for o in outcomes] == ["ok", "ok"], outcomes
+        [box] = transport.query(Invocation.of("Get-Mailbox", {"Identity": address}))
+    finally:
+        transport.close()
+    assert box["Name"] == NASTY[:64] and box["DisplayName"] == display and box["CustomAttribute1"] == NASTY
+    user = next(u for u in city.ad_users().values() if u.get("mailNickname") == alias)
+    assert user["displayName"] == display and user["cn"] == NASTY[:64]
+    assert len(city.mailboxes()) == 1  # nothing else was created or removed
+
+
+# --- disable, enable, purge -------------------------------------------------------------------------
+def test_disable_keeps_the_mailbox_enable_reverses_purge_removes_only_disabled(city: City) -> None:
+    scope = ("stttt",)
+    city.reconcile(scope=scope)
+    dung, nam = city.address("CB-2017-000101"), city.address("CB-2017-000103")
+
+    city.edit_person("stttt", "CB-2017-000101", state="disabled")
+    changes, results, _ = city.reconcile(scope=scope)
+    assert [(c.address, c.action) for c in changes.changes] == [(dung, "disable")] and results[0].ok
+    assert int(city.ad_users()[dung]["userAccountControl"]) & ACCOUNTDISABLE
+    assert dung in city.mailboxes()  # R-23: the mailbox and its mail stay
+
+    city.edit_person("stttt", "CB-2017-000101", state="active")
+    changes, results, _ = city.reconcile(scope=scope)
+    assert [(c.address, c.action) for c in changes.changes] == [(dung, "enable")] and results[0].ok
+    assert not int(city.ad_users()[dung]["userAccountControl"]) & ACCOUNTDISABLE
+
+    city.edit_person("stttt", "CB-2017-000103", state="removed")
+    changes, results, _ = city.reconcile(scope=scope, purge=True)
+    assert [(c.address, c.action) for c in changes.changes] == [(nam, "disable")]  # never deleted at once
+    assert nam in city.mailboxes()
+    changes, results, _ = city.reconcile(scope=scope, purge=True)
+    assert [(c.address, c.action) for c in changes.changes] == [(nam, "remove")] and results[0].ok
+    assert nam not in city.mailboxes() and nam not in city.ad_users()
+    assert dung in city.mailboxes()
+    last, _results, _ = city.reconcile(scope=scope, purge=True)
+    assert last.changes == ()
+
+
+# --- faults -----------------------------------------------------------------------------------------
+FAULTS = {
+    "connection dropped mid-batch": {"drop_next_pipeline": True},
+    "5th New-Mailbox fails": {"fail_nth_cmdlet": 5, "fail_cmdlet": "New-Mailbox"},
+    "7th Set-Mailbox fails": {"fail_nth_cmdlet": 7, "fail_cmdlet": "Set-Mailbox"},
+    "throttled": {"max_cmdlets": 12, "period_seconds": 2},
+}
+
+
+@pytest.mark.parametrize("fault", FAULTS, ids=list(FAULTS))
+def test_fault_leaves_a_state_a_rerun_completes(city: City, fault: str) -> None:
+    scope = ("stttt", "stc")
+    control = city.lab.control()
+    first, results, backend = city.reconcile(
+        scope=scope, batch_size=10, before_apply=lambda: control.inject_fault(**FAULTS[fault])
+    )
+    control.clear_faults()
+    desired = city.accounts(scope)
+    boxes = city.mailboxes()
+    # Consistent: nothing outside the plan, every person made holds a recorded password.
+    assert set(boxes) <= set(desired)
+    persons = {a for a, acc in desired.items() if not acc.shared}
+    assert persons & set(boxes) <= backend.password_set
+    failed = [r for r in results if not r.ok]
+    second, results, _ = city.reconcile(scope=scope)
+    assert all(r.ok for r in results), [r for r in results if not r.ok]
+    assert len(second.changes) <= len(failed) + (len(first.changes) if fault == "throttled" else 0)
+    third, _results, _ = city.reconcile(scope=scope)
+    assert third.changes == ()
+    assert set(city.mailboxes()) == {a for a, acc in desired.items() if acc.state != "removed"}
