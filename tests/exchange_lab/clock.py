@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-EPOCH_1601 = datetime(1601, 1, 1, tzinfo=timezone.utc)
+EPOCH_1601 = datetime(1601, 1, 1, tzinfo=UTC)
 
 
 def to_filetime(when: datetime) -> int:
     """AD FILETIME: 100 ns intervals since 1601-01-01 UTC."""
-    delta = when.astimezone(timezone.utc) - EPOCH_1601
+    delta = when.astimezone(UTC) - EPOCH_1601
     return (delta.days * 86_400 + delta.seconds) * 10_000_000 + delta.microseconds * 10
 
 
@@ -27,7 +27,7 @@ def from_filetime(value: int) -> datetime:
 
 
 def to_generalized_time(when: datetime) -> str:
-    return when.astimezone(timezone.utc).strftime("%Y%m%d%H%M%S.0Z")
+    return when.astimezone(UTC).strftime("%Y%m%d%H%M%S.0Z")
 
 
 class LabClock:
@@ -39,12 +39,12 @@ class LabClock:
             self._offset = timedelta(seconds=json.loads(path.read_text(encoding="utf-8"))["offset_seconds"])
 
     def now(self) -> datetime:
-        return datetime.now(timezone.utc) + self._offset
+        return datetime.now(UTC) + self._offset
 
     def set(self, when: datetime) -> None:
         """Make now() return ``when`` (then run on from there)."""
         with self._lock:
-            self._offset = when.astimezone(timezone.utc) - datetime.now(timezone.utc)
+            self._offset = when.astimezone(UTC) - datetime.now(UTC)
             self._save()
 
     def reset(self) -> None:

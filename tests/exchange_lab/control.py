@@ -81,8 +81,10 @@ class Faults:
         if open_shells >= self.max_concurrency:
             raise WSManFault(
                 ERROR_MAX_SHELLS,
-                "Fail to create a runspace because you have exceeded the maximum number of connections allowed : "
-                f"{self.max_concurrency} for the policy party : MaxConcurrency. Please close existing runspace and "
+                "Fail to create a runspace because you have exceeded the maximum number of "
+                "connections allowed : "
+                f"{self.max_concurrency} for the policy party : MaxConcurrency. Please close "
+                "existing runspace and "
                 "try again.",
             )
 
@@ -101,11 +103,13 @@ class Faults:
                     )
                 times.append(now)
                 self._cmdlet_times[user.lower()] = times
-            if self.fail_nth_cmdlet and (self.fail_cmdlet is None or self.fail_cmdlet.lower() == cmdlet.lower()):
+            if self.fail_nth_cmdlet and (
+                self.fail_cmdlet is None or self.fail_cmdlet.lower() == cmdlet.lower()
+            ):
                 self._counted += 1
                 if self._counted == self.fail_nth_cmdlet:
                     self.fail_nth_cmdlet = 0
-                    return "The Microsoft Exchange Information Store service is temporarily unavailable (lab fault)."
+                    return "The Microsoft Exchange Information Store service is temporarily unavailable."
         return None
 
     def maybe_drop(self, lab: Any, shell: Any, pipeline_id: Any) -> None:
@@ -160,7 +164,11 @@ def handle(lab: Any, method: str, path: str, body: bytes) -> tuple[int, bytes]:
             ref = lab.directory.resolve_mailbox(data["identity"])
             if ref is None:
                 raise LookupError(f"{data['identity']!r} is not a mailbox")
-            lab.store.update(ref.exchange_guid, total_item_size=int(data["total_item_size"]), item_count=int(data.get("item_count", 0)))
+            lab.store.update(
+                ref.exchange_guid,
+                total_item_size=int(data["total_item_size"]),
+                item_count=int(data.get("item_count", 0)),
+            )
             result = {}
         elif route == "/lab/faults":
             lab.faults.configure(data)
@@ -183,7 +191,9 @@ class LabControl:
 
     def _call(self, route: str, payload: dict[str, Any] | None = None) -> Any:
         data = None if payload is None else json.dumps(payload).encode()
-        request = urllib.request.Request(f"{self.base_url}/lab/{route}", data=data, method="GET" if data is None else "POST")
+        request = urllib.request.Request(
+            f"{self.base_url}/lab/{route}", data=data, method="GET" if data is None else "POST"
+        )
         request.add_header("Content-Type", "application/json")
         try:
             with urllib.request.urlopen(request, timeout=30) as answer:
@@ -203,11 +213,19 @@ class LabControl:
     def simulate_logon(self, identity: str, when: datetime | None = None) -> None:
         self._call("logon", {"identity": identity, "when": when.isoformat() if when else None})
 
-    def simulate_password_change(self, identity: str, password: str | None = None, when: datetime | None = None) -> None:
-        self._call("password", {"identity": identity, "password": password, "when": when.isoformat() if when else None})
+    def simulate_password_change(
+        self, identity: str, password: str | None = None, when: datetime | None = None
+    ) -> None:
+        self._call(
+            "password",
+            {"identity": identity, "password": password, "when": when.isoformat() if when else None},
+        )
 
     def set_mailbox_usage(self, identity: str, total_item_size: int, item_count: int = 0) -> None:
-        self._call("mailbox-usage", {"identity": identity, "total_item_size": total_item_size, "item_count": item_count})
+        self._call(
+            "mailbox-usage",
+            {"identity": identity, "total_item_size": total_item_size, "item_count": item_count},
+        )
 
     def inject_fault(self, **settings: Any) -> None:
         self._call("faults", settings)

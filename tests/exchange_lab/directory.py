@@ -224,7 +224,11 @@ class Directory:
             return sorted(self.holders("dn", identity))
         if "\\" in identity:
             domain, _, sam = identity.partition("\\")
-            return sorted(self.holders("sam", sam)) if domain.upper() in (self.netbios, self.domain.upper()) else []
+            return (
+                sorted(self.holders("sam", sam))
+                if domain.upper() in (self.netbios, self.domain.upper())
+                else []
+            )
         if "@" in identity:
             found = self.holders("upn", identity) | self.holders("addr", identity)
             if found:
@@ -244,7 +248,11 @@ class Directory:
         if self._auth_cache.get(cache_key, 0) > time.monotonic():
             return True
         with self.lock:
-            dns = [d for d in self.resolve(user) if "@" not in user or d in self.holders("upn", user) | self.holders("addr", user)]
+            dns = [
+                d
+                for d in self.resolve(user)
+                if "@" not in user or d in self.holders("upn", user) | self.holders("addr", user)
+            ]
         if len(dns) != 1:
             return False
         entry = self.read(dns[0], ["userAccountControl", "pwdLastSet"])

@@ -104,7 +104,9 @@ class Shell:
         self.cond.notify_all()
 
     # -- outgoing ------------------------------------------------------------------------------
-    def receive(self, pipeline_id: uuid.UUID | None, timeout: float, max_bytes: int) -> tuple[list[bytes], bool]:
+    def receive(
+        self, pipeline_id: uuid.UUID | None, timeout: float, max_bytes: int
+    ) -> tuple[list[bytes], bool]:
         """Queued blobs for the pool or one pipeline and whether that pipeline is done.
 
         Waits up to ``timeout`` for something to send; nothing at all is the timeout fault.
@@ -123,7 +125,8 @@ class Shell:
                 if left <= 0:
                     raise WSManFault(
                         ERROR_OPERATION_TIMEOUT,
-                        "The WS-Management service cannot complete the operation within the time specified in "
+                        "The WS-Management service cannot complete the operation within the time "
+                        "specified in "
                         "OperationTimeout.",
                         "w:TimedOut",
                     )

@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from exchange_lab import control, wsman
-from exchange_lab.cmdlets import engine
 from exchange_lab.clock import LabClock
+from exchange_lab.cmdlets import engine
 from exchange_lab.directory import Directory
 from exchange_lab.psrp import Shell
 from exchange_lab.store import MailboxStore
@@ -69,9 +69,12 @@ class Lab:
         if shell is None or shell.user.lower() != user.lower():
             raise WSManFault(
                 wsman.ERROR_SHELL_NOT_FOUND,
-                f"The request for the Windows Remote Shell with ShellId {shell_id} failed because the shell was not "
-                "found on the server. Possible causes are: the specified ShellId is incorrect or the shell no longer "
-                "exists on the server. Provide the correct ShellId or create a new shell and retry the operation.",
+                f"The request for the Windows Remote Shell with ShellId {shell_id} failed because "
+                "the shell was not "
+                "found on the server. Possible causes are: the specified ShellId is incorrect or "
+                "the shell no longer "
+                "exists on the server. Provide the correct ShellId or create a new shell and retry "
+                "the operation.",
             )
         return shell
 
@@ -81,7 +84,7 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     lab: Lab  # set on the subclass made by make_server
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 -- BaseHTTPRequestHandler's signature
+    def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s %s", self.address_string(), format % args)
 
     # -- plumbing --------------------------------------------------------------------------------
@@ -113,14 +116,14 @@ class Handler(BaseHTTPRequestHandler):
         self._send(401, "text/plain", b"", {"WWW-Authenticate": 'Basic realm="EXLAB01"'})
 
     # -- routing ---------------------------------------------------------------------------------
-    def do_GET(self) -> None:  # noqa: N802 -- BaseHTTPRequestHandler's naming
+    def do_GET(self) -> None:
         if self.path.startswith("/lab/"):
             status, body = control.handle(self.lab, "GET", self.path, b"")
             self._send(status, "application/json", body)
         else:
             self._send(405, "text/plain", b"")
 
-    def do_POST(self) -> None:  # noqa: N802 -- BaseHTTPRequestHandler's naming
+    def do_POST(self) -> None:
         path = self.path.split("?", 1)[0].rstrip("/").lower()
         body = self._body()
         if path.startswith("/lab/"):
@@ -201,7 +204,9 @@ class Handler(BaseHTTPRequestHandler):
             if command_id:
                 shell.signal(uuid.UUID(command_id), code)
             return wsman.response(request, rsp("SignalResponse"))
-        raise WSManFault(wsman.ERROR_UNSUPPORTED, f"The WS-Management service does not support the action {action}.")
+        raise WSManFault(
+            wsman.ERROR_UNSUPPORTED, f"The WS-Management service does not support the action {action}."
+        )
 
     def _create(self, request: wsman.WSManRequest, user: str) -> bytes:
         if request.resource_uri.lower() != EXCHANGE_RESOURCE_URI.lower():

@@ -4,7 +4,8 @@
 
 - ``mailboxes``: one row per mailbox ever created, keyed by ExchangeGuid: the database it lives in,
   the AD user it was last connected to, the disconnect date once disabled or removed (a
-  disconnected mailbox that Connect-Mailbox can attach again), size, item count and last logon (Get-MailboxStatistics).
+  disconnected mailbox that Connect-Mailbox can attach again), size, item count and last logon
+  (Get-MailboxStatistics).
 - ``config``: organisation objects as JSON (transport config, remote and accepted domains,
   transport rules), each under a key.
 
@@ -70,7 +71,8 @@ class MailboxStore:
         names = [c for c in _COLUMNS if c in row]
         with self._lock:
             self._db.execute(
-                f"INSERT OR REPLACE INTO mailboxes ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+                f"INSERT OR REPLACE INTO mailboxes ({', '.join(names)}) "
+                f"VALUES ({', '.join('?' * len(names))})",
                 [row[n] for n in names],
             )
 
@@ -78,7 +80,8 @@ class MailboxStore:
         assignments = ", ".join(f"{name} = ?" for name in values if name in _COLUMNS)
         with self._lock:
             self._db.execute(
-                f"UPDATE mailboxes SET {assignments} WHERE exchange_guid = ?", [*values.values(), exchange_guid]
+                f"UPDATE mailboxes SET {assignments} WHERE exchange_guid = ?",
+                [*values.values(), exchange_guid],
             )
 
     def delete(self, exchange_guid: str) -> None:
@@ -87,7 +90,9 @@ class MailboxStore:
 
     def get(self, exchange_guid: str) -> dict[str, Any] | None:
         with self._lock:
-            row = self._db.execute("SELECT * FROM mailboxes WHERE exchange_guid = ?", [exchange_guid]).fetchone()
+            row = self._db.execute(
+                "SELECT * FROM mailboxes WHERE exchange_guid = ?", [exchange_guid]
+            ).fetchone()
         return dict(row) if row else None
 
     def by_database(self, database: str | None = None) -> list[dict[str, Any]]:
@@ -96,9 +101,18 @@ class MailboxStore:
                 rows = self._db.execute("SELECT * FROM mailboxes ORDER BY display_name").fetchall()
             else:
                 rows = self._db.execute(
-                    "SELECT * FROM mailboxes WHERE database = ? COLLATE NOCASE ORDER BY display_name", [database]
+                    "SELECT * FROM mailboxes WHERE database = ? COLLATE NOCASE ORDER BY display_name",
+                    [database],
                 ).fetchall()
         return [dict(r) for r in rows]
+
+    def connected_counts(self) -> dict[str, int]:
+        """Connected mailboxes per database (where New-Mailbox puts the next one)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT database, COUNT(*) FROM mailboxes WHERE disconnect_date IS NULL GROUP BY database"
+            ).fetchall()
+        return {row[0]: row[1] for row in rows}
 
     def disconnected(self) -> list[dict[str, Any]]:
         with self._lock:
@@ -113,4 +127,6 @@ class MailboxStore:
 
     def set_config(self, key: str, value: Any) -> None:
         with self._lock:
-            self._db.execute("INSERT OR REPLACE INTO config (key, value) VALUES (?, ?)", [key, json.dumps(value)])
+            self._db.execute(
+                "INSERT OR REPLACE INTO config (key, value) VALUES (?, ?)", [key, json.dumps(value)]
+            )

@@ -92,7 +92,9 @@ def parse_request(data: bytes) -> WSManRequest:
     header = root.find("s:Header", NS)
     body = root.find("s:Body", NS)
     if header is None or body is None:
-        raise WSManFault(2150858817, "The WS-Management service cannot process the request: no SOAP header or body.")
+        raise WSManFault(
+            2150858817, "The WS-Management service cannot process the request: no SOAP header or body."
+        )
 
     def text(path: str) -> str:
         element = header.find(path, NS)
@@ -118,13 +120,17 @@ def _envelope(action: str, relates_to: str) -> tuple[ET.Element, ET.Element]:
     header = ET.SubElement(envelope, f"{{{NS['s']}}}Header")
     ET.SubElement(header, f"{{{NS['wsa']}}}Action").text = action
     ET.SubElement(header, f"{{{NS['wsa']}}}MessageID").text = f"uuid:{str(uuid.uuid4()).upper()}"
-    ET.SubElement(header, f"{{{NS['wsa']}}}To").text = "http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous"
+    ET.SubElement(
+        header, f"{{{NS['wsa']}}}To"
+    ).text = "http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous"
     ET.SubElement(header, f"{{{NS['wsa']}}}RelatesTo").text = relates_to
     return envelope, ET.SubElement(envelope, f"{{{NS['s']}}}Body")
 
 
 def response(request: WSManRequest, *content: ET.Element) -> bytes:
-    envelope, body = _envelope(RESPONSE_ACTION.get(request.action, request.action + "Response"), request.message_id)
+    envelope, body = _envelope(
+        RESPONSE_ACTION.get(request.action, request.action + "Response"), request.message_id
+    )
     body.extend(content)
     return ET.tostring(envelope, encoding="utf-8", xml_declaration=False)
 

@@ -118,10 +118,18 @@ def define(
                 pipeline=pname in pipeline,
             )
         parsed[set_name] = params
-    return CmdletDef(name, task_class, parsed, default or (next(iter(sets)) if len(sets) == 1 else None), confirm_impact_high)
+    return CmdletDef(
+        name,
+        task_class,
+        parsed,
+        default or (next(iter(sets)) if len(sets) == 1 else None),
+        confirm_impact_high,
+    )
 
 
-def _error(message: str, error_id: str, cmdlet: str, category: ErrorCategory = ErrorCategory.InvalidArgument) -> CmdletError:
+def _error(
+    message: str, error_id: str, cmdlet: str, category: ErrorCategory = ErrorCategory.InvalidArgument
+) -> CmdletError:
     return binding_error(message, error_id, cmdlet, BINDING_EXCEPTION, category)
 
 
@@ -148,7 +156,9 @@ def _canonical(cmdlet: CmdletDef, given: str) -> str:
             cmdlet.name,
         )
     raise _error(
-        f"A parameter cannot be found that matches parameter name '{given}'.", "NamedParameterNotFound", cmdlet.name
+        f"A parameter cannot be found that matches parameter name '{given}'.",
+        "NamedParameterNotFound",
+        cmdlet.name,
     )
 
 
@@ -167,8 +177,11 @@ def _choose_set(cmdlet: CmdletDef, names: set[str], positional: int) -> str:
     complete = [
         s
         for s in candidates
-        if all(p.name in names or (p.position is not None and p.position <= positional)
-               for p in cmdlet.sets[s].values() if p.mandatory or p.selector)
+        if all(
+            p.name in names or (p.position is not None and p.position <= positional)
+            for p in cmdlet.sets[s].values()
+            if p.mandatory or p.selector
+        )
     ]
     for group in (complete, candidates):
         if len(group) == 1:
@@ -188,7 +201,9 @@ def _choose_set(cmdlet: CmdletDef, names: set[str], positional: int) -> str:
     raise AssertionError("unreachable")
 
 
-def bind(cmdlet: CmdletDef, parameters: list[tuple[str | None, Any]], piped: dict[str, Any] | None = None) -> Bound:
+def bind(
+    cmdlet: CmdletDef, parameters: list[tuple[str | None, Any]], piped: dict[str, Any] | None = None
+) -> Bound:
     named: dict[str, Any] = {}
     common: dict[str, Any] = {}
     positional: list[Any] = []
@@ -199,7 +214,8 @@ def bind(cmdlet: CmdletDef, parameters: list[tuple[str | None, Any]], piped: dic
         name = _canonical(cmdlet, given)
         if name in named or name in common:
             raise _error(
-                f"Cannot bind parameter because parameter '{name}' is specified more than once. To provide multiple "
+                f"Cannot bind parameter because parameter '{name}' is specified more than once. To "
+                "provide multiple "
                 "values to parameters that can accept multiple values, use the array syntax.",
                 "ParameterAlreadyBound",
                 cmdlet.name,
@@ -211,8 +227,10 @@ def bind(cmdlet: CmdletDef, parameters: list[tuple[str | None, Any]], piped: dic
     # WhatIf/Confirm are ordinary parameters of the sets that list them.
     set_name = _choose_set(cmdlet, set(named), len(positional))
     params = cmdlet.sets[set_name]
-    by_position = sorted((p for p in params.values() if p.position is not None), key=lambda p: p.position or 0)
-    for param, value in zip(by_position, positional):
+    by_position = sorted(
+        (p for p in params.values() if p.position is not None), key=lambda p: p.position or 0
+    )
+    for param, value in zip(by_position, positional, strict=False):
         if param.name in named:
             raise _error(
                 f"A positional parameter cannot be found that accepts argument '{value}'.",
@@ -224,7 +242,8 @@ def bind(cmdlet: CmdletDef, parameters: list[tuple[str | None, Any]], piped: dic
     missing = [p.name for p in params.values() if p.mandatory and p.name not in named]
     if missing:
         raise _error(
-            f"Cannot process command because of one or more missing mandatory parameters: {' '.join(missing)}.",
+            "Cannot process command because of one or more missing mandatory parameters: "
+            f"{' '.join(missing)}.",
             "MissingMandatoryParameter",
             cmdlet.name,
         )

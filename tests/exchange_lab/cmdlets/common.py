@@ -22,13 +22,19 @@ RECIPIENT_TASK = "Microsoft.Exchange.Configuration.Tasks.RecipientTaskException"
 DC = "EXLAB-DC01.danang.gov.vn"
 
 # Exchange's alias rule: ASCII letters, digits, these symbols, inner periods; U+00A1-U+00FF too.
-_ALIAS_CHARS = re.compile(r"^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~\u00a1-\u00ff]+(?:\.[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~\u00a1-\u00ff]+)*$")
+_ALIAS_CHARS = re.compile(
+    r"^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~\u00a1-\u00ff]+(?:\.[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~\u00a1-\u00ff]+)*$"
+)
 _ALIAS_MESSAGE = (
     'Property expression "{0}" isn\'t valid. Valid values are: Strings formed with characters from A to Z '
-    "(uppercase or lowercase), digits from 0 to 9, !, #, $, %, &, ', *, +, -, /, =, ?, ^, _, `, {{, |, }} or ~. "
-    "One or more periods may be embedded in an alias, but each period should be preceded and followed by at least "
-    "one of the other characters. Unicode characters from U+00A1 to U+00FF are also valid in an alias, but they "
-    "will be mapped to a best-fit US-ASCII string in the email address, which is generated from such an alias."
+    "(uppercase or lowercase), digits from 0 to 9, !, #, $, %, &, ', *, +, -, /, =, ?, ^, _, `, {{, "
+    "|, }} or ~. "
+    "One or more periods may be embedded in an alias, but each period should be preceded and "
+    "followed by at least "
+    "one of the other characters. Unicode characters from U+00A1 to U+00FF are also valid in an "
+    "alias, but they "
+    "will be mapped to a best-fit US-ASCII string in the email address, which is generated from "
+    "such an alias."
 )
 _SAM_FORBIDDEN = set('"/\\[]:;|=,+*?<>@')
 
@@ -69,7 +75,9 @@ def fold_ascii(text: str) -> str:
 
 def check_alias(ctx: Any, alias: str) -> None:
     if not alias or len(alias) > 64 or not _ALIAS_CHARS.match(alias):
-        raise task_error(_ALIAS_MESSAGE.format(alias), VALIDATION, ctx.task_class, ErrorCategory.InvalidData, alias)
+        raise task_error(
+            _ALIAS_MESSAGE.format(alias), VALIDATION, ctx.task_class, ErrorCategory.InvalidData, alias
+        )
 
 
 def derive_alias(text: str) -> str:
@@ -80,10 +88,16 @@ def derive_alias(text: str) -> str:
 
 def check_name(ctx: Any, name: str | None, field: str = "Name") -> str:
     if not name or not name.strip():
-        raise task_error(f"The value of property '{field}' can't be empty.", VALIDATION, ctx.task_class, ErrorCategory.InvalidData)
+        raise task_error(
+            f"The value of property '{field}' can't be empty.",
+            VALIDATION,
+            ctx.task_class,
+            ErrorCategory.InvalidData,
+        )
     if len(name) > 64:
         raise task_error(
-            f"The length of the property is too long. The maximum length is 64 and the length of the value provided "
+            f"The length of the property is too long. The maximum length is 64 and the length of "
+            "the value provided "
             f"is {len(name)}.",
             VALIDATION,
             ctx.task_class,
@@ -96,7 +110,8 @@ def check_name(ctx: Any, name: str | None, field: str = "Name") -> str:
 def check_sam(ctx: Any, sam: str) -> None:
     if len(sam) > 20:
         raise task_error(
-            f"The length of the property is too long. The maximum length is 20 and the length of the value provided "
+            f"The length of the property is too long. The maximum length is 20 and the length of "
+            "the value provided "
             f"is {len(sam)}.",
             VALIDATION,
             ctx.task_class,
@@ -105,8 +120,11 @@ def check_sam(ctx: Any, sam: str) -> None:
         )
     if not sam or set(sam) & _SAM_FORBIDDEN or sam.endswith("."):
         raise task_error(
-            f'The SamAccountName "{sam}" contains characters that aren\'t valid.', VALIDATION, ctx.task_class,
-            ErrorCategory.InvalidData, sam
+            f'The SamAccountName "{sam}" contains characters that aren\'t valid.',
+            VALIDATION,
+            ctx.task_class,
+            ErrorCategory.InvalidData,
+            sam,
         )
 
 
@@ -122,7 +140,8 @@ def check_password(ctx: Any, password: str, sam: str) -> None:
     )
     if len(password) < 7 or classes < 3 or (len(sam) >= 3 and sam.lower() in password.lower()):
         raise task_error(
-            f"Active Directory operation failed on {DC}. This error is not retriable. Additional information: The "
+            f"Active Directory operation failed on {DC}. This error is not retriable. Additional "
+            "information: The "
             "password does not meet the length, complexity, or history requirement of the domain.",
             "Microsoft.Exchange.Data.Directory.ADOperationException",
             ctx.task_class,
@@ -132,17 +151,31 @@ def check_password(ctx: Any, password: str, sam: str) -> None:
 
 def check_unique(ctx: Any, kind: str, value: str, own_dn: str | None = None) -> None:
     """Refuse a Name (in the same OU), alias, UPN, sAMAccountName or SMTP address someone else holds."""
-    holders = {dn for dn in ctx.lab.directory.holders(kind, value) if own_dn is None or dn.lower() != own_dn.lower()}
+    holders = {
+        dn for dn in ctx.lab.directory.holders(kind, value) if own_dn is None or dn.lower() != own_dn.lower()
+    }
     if not holders:
         return
     other = sorted(holders)[0]
     messages = {
-        "alias": (f'The alias "{value}" is already being used by "{other}". Please choose another alias.', EXISTS),
-        "upn": (f'The UserPrincipalName "{value}" is already being used by "{other}". Please choose another '
-                "user principal name.", EXISTS),
-        "sam": (f'The SamAccountName "{value}" is already being used by "{other}". Please choose another.', EXISTS),
-        "addr": (f'The proxy address "SMTP:{value}" is already being used by the proxy addresses or '
-                 f'LegacyExchangeDN of "{other}". Please choose another proxy address.', PROXY_EXISTS),
+        "alias": (
+            f'The alias "{value}" is already being used by "{other}". Please choose another alias.',
+            EXISTS,
+        ),
+        "upn": (
+            f'The UserPrincipalName "{value}" is already being used by "{other}". Please choose another '
+            "user principal name.",
+            EXISTS,
+        ),
+        "sam": (
+            f'The SamAccountName "{value}" is already being used by "{other}". Please choose another.',
+            EXISTS,
+        ),
+        "addr": (
+            f'The proxy address "SMTP:{value}" is already being used by the proxy addresses or '
+            f'LegacyExchangeDN of "{other}". Please choose another proxy address.',
+            PROXY_EXISTS,
+        ),
     }
     message, exception = messages[kind]
     raise task_error(message, exception, ctx.task_class, ErrorCategory.NotSpecified, value)

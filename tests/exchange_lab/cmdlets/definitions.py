@@ -23,8 +23,13 @@ _ID_TYPES = {
     "WhatIf": "SwitchParameter",
     "Force": "SwitchParameter",
 }
-_NEW_MAILBOX_COMMON = "Alias DisplayName FirstName LastName Initials OrganizationalUnit Database PrimarySmtpAddress " "DomainController Force Confirm WhatIf"
-_GET_MAILBOX_COMMON = "OrganizationalUnit RecipientTypeDetails ResultSize Filter DomainController ReadFromDomainController"
+_NEW_MAILBOX_COMMON = (
+    "Alias DisplayName FirstName LastName Initials OrganizationalUnit Database PrimarySmtpAddress "
+    "DomainController Force Confirm WhatIf"
+)
+_GET_MAILBOX_COMMON = (
+    "OrganizationalUnit RecipientTypeDetails ResultSize Filter DomainController ReadFromDomainController"
+)
 _SET_MAILBOX = (
     "Identity! Alias DisplayName Name PrimarySmtpAddress EmailAddresses EmailAddressPolicyEnabled "
     "UseDatabaseQuotaDefaults IssueWarningQuota ProhibitSendQuota ProhibitSendReceiveQuota "
@@ -34,17 +39,17 @@ _SET_MAILBOX = (
 )
 
 _RULE_TYPES = {
-                "Name": "String",
-                "FromScope": "FromUserScope",
-                "SentToScope": "ToUserScope",
-                "MessageTypeMatches": "MessageType",
-                "AttachmentSizeOver": "ByteQuantifiedSize",
-                "RejectMessageEnhancedStatusCode": "RejectEnhancedStatus",
-                "RejectMessageReasonText": "RejectText",
-                "Enabled": "Boolean",
-                "Priority": "Int32",
-                "Comments": "String",
-                "Mode": "RuleMode",
+    "Name": "String",
+    "FromScope": "FromUserScope",
+    "SentToScope": "ToUserScope",
+    "MessageTypeMatches": "MessageType",
+    "AttachmentSizeOver": "ByteQuantifiedSize",
+    "RejectMessageEnhancedStatusCode": "RejectEnhancedStatus",
+    "RejectMessageReasonText": "RejectText",
+    "Enabled": "Boolean",
+    "Priority": "Int32",
+    "Comments": "String",
+    "Mode": "RuleMode",
 }
 
 DEFINITIONS: dict[str, CmdletDef] = {
@@ -71,8 +76,10 @@ DEFINITIONS: dict[str, CmdletDef] = {
                 "Shared": "SwitchParameter",
             },
             {
-                "User": f"Name! Password! UserPrincipalName! SamAccountName ResetPasswordOnNextLogon {_NEW_MAILBOX_COMMON}",
-                "Shared": f"Shared* Name! SamAccountName UserPrincipalName ResetPasswordOnNextLogon Password {_NEW_MAILBOX_COMMON}",
+                "User": f"Name! Password! UserPrincipalName! SamAccountName "
+                f"ResetPasswordOnNextLogon {_NEW_MAILBOX_COMMON}",
+                "Shared": f"Shared* Name! SamAccountName UserPrincipalName ResetPasswordOnNextLogon "
+                f"Password {_NEW_MAILBOX_COMMON}",
             },
             default="User",
             positions={"Name": 1},
@@ -90,8 +97,10 @@ DEFINITIONS: dict[str, CmdletDef] = {
                 "Shared": "SwitchParameter",
             },
             {
-                "User": "Identity! Alias DisplayName Database PrimarySmtpAddress DomainController Force Confirm WhatIf",
-                "Shared": "Identity! Shared* Alias DisplayName Database PrimarySmtpAddress DomainController Force Confirm WhatIf",
+                "User": "Identity! Alias DisplayName Database PrimarySmtpAddress DomainController "
+                "Force Confirm WhatIf",
+                "Shared": "Identity! Shared* Alias DisplayName Database PrimarySmtpAddress "
+                "DomainController Force Confirm WhatIf",
             },
             default="User",
             positions=ID,
@@ -213,7 +222,8 @@ DEFINITIONS: dict[str, CmdletDef] = {
                 "Anr": "String",
             },
             {
-                "Identity": "Identity OrganizationalUnit RecipientTypeDetails ResultSize Filter DomainController",
+                "Identity": "Identity OrganizationalUnit RecipientTypeDetails ResultSize Filter "
+                "DomainController",
                 "AnrSet": "Anr OrganizationalUnit RecipientTypeDetails ResultSize Filter DomainController",
             },
             default="Identity",
@@ -243,7 +253,8 @@ DEFINITIONS: dict[str, CmdletDef] = {
             },
             {
                 "__AllParameterSets": (
-                    "Identity! FirstName LastName Initials DisplayName Name ResetPasswordOnNextLogon SamAccountName "
+                    "Identity! FirstName LastName Initials DisplayName Name "
+                    "ResetPasswordOnNextLogon SamAccountName "
                     "UserPrincipalName WindowsEmailAddress Department Title Office Phone MobilePhone Company "
                     "DomainController Confirm WhatIf"
                 )
@@ -253,7 +264,12 @@ DEFINITIONS: dict[str, CmdletDef] = {
         define(
             "Get-MailboxDatabase",
             f"{SYSTEM_CONFIGURATION}.GetMailboxDatabase",
-            {**_ID_TYPES, "Identity": "DatabaseIdParameter", "Server": "ServerIdParameter", "Status": "SwitchParameter"},
+            {
+                **_ID_TYPES,
+                "Identity": "DatabaseIdParameter",
+                "Server": "ServerIdParameter",
+                "Status": "SwitchParameter",
+            },
             {"Identity": "Identity Status DomainController", "Server": "Server! Status DomainController"},
             default="Identity",
             positions=ID,
@@ -302,7 +318,10 @@ DEFINITIONS: dict[str, CmdletDef] = {
                 "MaxReceiveSize": "Unlimited",
                 "MaxRecipientEnvelopeLimit": "Unlimited",
             },
-            {"__AllParameterSets": "Identity MaxSendSize MaxReceiveSize MaxRecipientEnvelopeLimit DomainController Force Confirm WhatIf"},
+            {
+                "__AllParameterSets": "Identity MaxSendSize MaxReceiveSize "
+                "MaxRecipientEnvelopeLimit DomainController Force Confirm WhatIf"
+            },
             positions=ID,
         ),
         define(
@@ -333,7 +352,8 @@ DEFINITIONS: dict[str, CmdletDef] = {
             },
             {
                 "__AllParameterSets": (
-                    "Identity! AutoForwardEnabled AutoReplyEnabled DeliveryReportEnabled NDREnabled IsInternal "
+                    "Identity! AutoForwardEnabled AutoReplyEnabled DeliveryReportEnabled NDREnabled "
+                    "IsInternal "
                     "DomainController Confirm WhatIf"
                 )
             },
@@ -349,7 +369,12 @@ DEFINITIONS: dict[str, CmdletDef] = {
         define(
             "New-AcceptedDomain",
             f"{SYSTEM_CONFIGURATION}.NewAcceptedDomain",
-            {**_ID_TYPES, "Name": "String", "DomainName": "SmtpDomainWithSubdomains", "DomainType": "AcceptedDomainType"},
+            {
+                **_ID_TYPES,
+                "Name": "String",
+                "DomainName": "SmtpDomainWithSubdomains",
+                "DomainType": "AcceptedDomainType",
+            },
             {"__AllParameterSets": "Name! DomainName! DomainType DomainController Confirm WhatIf"},
             positions={"Name": 1},
         ),
@@ -366,7 +391,8 @@ DEFINITIONS: dict[str, CmdletDef] = {
             {**_ID_TYPES, **_RULE_TYPES},
             {
                 "__AllParameterSets": (
-                    "Name! FromScope SentToScope MessageTypeMatches AttachmentSizeOver RejectMessageEnhancedStatusCode "
+                    "Name! FromScope SentToScope MessageTypeMatches AttachmentSizeOver "
+                    "RejectMessageEnhancedStatusCode "
                     "RejectMessageReasonText Enabled Priority Comments Mode DomainController Confirm WhatIf"
                 )
             },

@@ -98,7 +98,8 @@ def _no_language(pipeline: ServerPipeline) -> CmdletError | None:
     for command in pipeline.metadata.commands:
         if command.is_script:
             return CmdletError(
-                "The syntax is not supported by this runspace. This can occur if the runspace is in no-language mode.",
+                "The syntax is not supported by this runspace. This can occur if the runspace is in "
+                "no-language mode.",
                 ErrorCategory.ParserError,
                 "System.Management.Automation.ParseException",
                 "ScriptsNotAllowed",
@@ -108,13 +109,17 @@ def _no_language(pipeline: ServerPipeline) -> CmdletError | None:
     return None
 
 
-def _run_command(pipeline: ServerPipeline, lab: Any, user: str, command: Any, inputs: list[Any] | None) -> list[Any]:
+def _run_command(
+    pipeline: ServerPipeline, lab: Any, user: str, command: Any, inputs: list[Any] | None
+) -> list[Any]:
     name = _BY_LOWER.get(command.command_text.strip().lower())
     if name is None or name not in IMPLEMENTATIONS:
         raise _Stop(
             CmdletError(
-                f"The term '{command.command_text}' is not recognized as the name of a cmdlet, function, script file, "
-                "or operable program. Check the spelling of the name, or if a path was included, verify that the path "
+                f"The term '{command.command_text}' is not recognized as the name of a cmdlet, "
+                "function, script file, "
+                "or operable program. Check the spelling of the name, or if a path was included, "
+                "verify that the path "
                 "is correct and try again.",
                 ErrorCategory.ObjectNotFound,
                 "System.Management.Automation.CommandNotFoundException",
@@ -141,15 +146,22 @@ def _run_command(pipeline: ServerPipeline, lab: Any, user: str, command: Any, in
                     fault,
                     ErrorCategory.ResourceUnavailable,
                     "Microsoft.Exchange.Data.Storage.StorageTransientException",
-                    f"[Server=EXLAB01] [FailureCategory=Cmdlet-StorageTransientException] 3F1B6A2C,{definition.task_class}",
+                    f"[Server=EXLAB01] [FailureCategory=Cmdlet-StorageTransientException] "
+                    f"3F1B6A2C,{definition.task_class}",
                     terminating="budget" in fault,
                 )
-            if definition.confirm_impact_high and bound.get("Confirm") is not False and not bound.get("WhatIf"):
+            if (
+                definition.confirm_impact_high
+                and bound.get("Confirm") is not False
+                and not bound.get("WhatIf")
+            ):
                 raise CmdletError(
-                    "A command that prompts the user failed because the host program or the command type does not "
-                    "support user interaction. The host was attempting to request confirmation with the following "
+                    "A command that prompts the user failed because the host program or the command "
+                    "type does not "
+                    "support user interaction. The host was attempting to request confirmation with "
+                    "the following "
                     f"message: Are you sure you want to perform this action?\n{name} -Identity "
-                    f"\"{bound.get('Identity')}\"",
+                    f'"{bound.get("Identity")}"',
                     ErrorCategory.NotSpecified,
                     "System.Management.Automation.Host.HostException",
                     "HostException",

@@ -30,7 +30,9 @@ class CmdletError(Exception):
         return self.message
 
 
-def binding_error(message: str, error_id: str, cmdlet: str, exception_type: str, category: ErrorCategory) -> CmdletError:
+def binding_error(
+    message: str, error_id: str, cmdlet: str, exception_type: str, category: ErrorCategory
+) -> CmdletError:
     """A parameter-binding error (always terminating): FullyQualifiedErrorId '<id>,<Cmdlet>'."""
     return CmdletError(message, category, exception_type, f"{error_id},{cmdlet}", terminating=True)
 

@@ -53,7 +53,8 @@ def _rule_object(ctx: Any, mailbox: dict[str, Any], rule: dict[str, Any]) -> Any
         "Priority": int(rule["priority"]),
         "ForwardTo": [_recipient(ctx, a) for a in rule.get("forward_to") or []] or None,
         "RedirectTo": [_recipient(ctx, a) for a in rule.get("redirect_to") or []] or None,
-        "ForwardAsAttachmentTo": [_recipient(ctx, a) for a in rule.get("forward_as_attachment_to") or []] or None,
+        "ForwardAsAttachmentTo": [_recipient(ctx, a) for a in rule.get("forward_as_attachment_to") or []]
+        or None,
     }
     return ps_object(["Microsoft.Exchange.Management.Common.InboxRule"], props, rule["name"])
 
@@ -65,8 +66,12 @@ def _matching(ctx: Any, guid: str, wanted: str | None) -> list[dict[str, Any]]:
     found = [r for r in rules if str(r["id"]) == wanted or r["name"].lower() == wanted.lower()]
     if not found:
         raise task_error(
-            f"The operation couldn't be performed because object '{wanted}' couldn't be found on '{common.DC}'.",
-            common.NOT_FOUND, ctx.task_class, ErrorCategory.NotSpecified, wanted,
+            f"The operation couldn't be performed because object '{wanted}' couldn't be found on "
+            f"'{common.DC}'.",
+            common.NOT_FOUND,
+            ctx.task_class,
+            ErrorCategory.NotSpecified,
+            wanted,
         )
     return found
 

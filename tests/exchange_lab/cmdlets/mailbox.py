@@ -36,22 +36,44 @@ NEVER_EXPIRES = 9223372036854775807
 # msExchRecipientDisplayType of user and shared mailboxes.
 DISPLAY_TYPE = {1: 1073741824, 4: -2147483642}
 EXCHANGE_ATTRIBUTES = (
-    "mailNickname", "proxyAddresses", "mail", "homeMDB", "mDBUseDefaults", "mDBStorageQuota", "mDBOverQuotaLimit",
-    "mDBOverHardQuotaLimit", "submissionContLength", "delivContLength", "msExchRecipientTypeDetails",
-    "msExchRecipientDisplayType", "msExchMailboxGuid", "msExchHideFromAddressLists", "msExchGenericForwardingAddress",
-    "altRecipient", "deliverAndRedirect", "msExchPoliciesExcluded", "msExchWhenMailboxCreated",
-    "msExchUserAccountControl", "protocolSettings", "msExchVersion", "legacyExchangeDN", "extensionAttribute1",
+    "mailNickname",
+    "proxyAddresses",
+    "mail",
+    "homeMDB",
+    "mDBUseDefaults",
+    "mDBStorageQuota",
+    "mDBOverQuotaLimit",
+    "mDBOverHardQuotaLimit",
+    "submissionContLength",
+    "delivContLength",
+    "msExchRecipientTypeDetails",
+    "msExchRecipientDisplayType",
+    "msExchMailboxGuid",
+    "msExchHideFromAddressLists",
+    "msExchGenericForwardingAddress",
+    "altRecipient",
+    "deliverAndRedirect",
+    "msExchPoliciesExcluded",
+    "msExchWhenMailboxCreated",
+    "msExchUserAccountControl",
+    "protocolSettings",
+    "msExchVersion",
+    "legacyExchangeDN",
+    "extensionAttribute1",
 )
 POLICY_EXCLUDED = "{26491cfc-9e50-4857-861b-0cb8df22b5d7}"
-QUOTAS = (("IssueWarningQuota", "mDBStorageQuota"), ("ProhibitSendQuota", "mDBOverQuotaLimit"),
-          ("ProhibitSendReceiveQuota", "mDBOverHardQuotaLimit"))
+QUOTAS = (
+    ("IssueWarningQuota", "mDBStorageQuota"),
+    ("ProhibitSendQuota", "mDBOverQuotaLimit"),
+    ("ProhibitSendReceiveQuota", "mDBOverHardQuotaLimit"),
+)
 SIZES = (*QUOTAS, ("MaxSendSize", "submissionContLength"), ("MaxReceiveSize", "delivContLength"))
 LIMIT_EXCEEDED = (
-    "By default, only the first 1000 items are returned. Use the ResultSize parameter to specify the number of items "
-    'returned. To return all items, specify "-ResultSize Unlimited". Be aware that, depending upon the actual number '
-    "of items, returning all items can take a long time and consume a large amount of memory. Also, we don't "
-    "recommend storing the results in a variable. Instead, pipe the results to another task or script to perform "
-    "batch changes."
+    "By default, only the first 1000 items are returned. Use the ResultSize parameter to specify the "
+    'number of items returned. To return all items, specify "-ResultSize Unlimited". Be aware that, '
+    "depending upon the actual number of items, returning all items can take a long time and consume a "
+    "large amount of memory. Also, we don't recommend storing the results in a variable. Instead, pipe "
+    "the results to another task or script to perform batch changes."
 )
 
 
@@ -67,10 +89,8 @@ def _mailbox(ctx: Any, entry: dict[str, Any]) -> Any:
 def _pick_database(ctx: Any, b: Bound) -> dict[str, Any]:
     if b.get("Database"):
         return find_database(b.get("Database"), ctx.task_class)
-    counts = {name: 0 for name in DATABASES}
-    for row in ctx.lab.store.by_database():
-        if row["disconnect_date"] is None and row["database"] in counts:
-            counts[row["database"]] += 1
+    stored = ctx.lab.store.connected_counts()
+    counts = {name: stored.get(name, 0) for name in DATABASES}
     return DATABASES[min(counts, key=lambda n: (counts[n], n))]
 
 
@@ -99,8 +119,15 @@ def _legacy_dn(alias: str, guid: str) -> str:
     )
 
 
-def _exchange_attributes(ctx: Any, alias: str, primary: str, db: dict[str, Any], type_details: int,
-                         policy: bool, exchange_guid: str) -> dict[str, Any]:
+def _exchange_attributes(
+    ctx: Any,
+    alias: str,
+    primary: str,
+    db: dict[str, Any],
+    type_details: int,
+    policy: bool,
+    exchange_guid: str,
+) -> dict[str, Any]:
     return {
         "mailNickname": alias,
         "proxyAddresses": [f"SMTP:{primary}"],
@@ -118,11 +145,20 @@ def _exchange_attributes(ctx: Any, alias: str, primary: str, db: dict[str, Any],
     }
 
 
-def _store_row(ctx: Any, entry_dn: str, guid: str, db: dict[str, Any], display: str, alias: str, type_details: int) -> None:
+def _store_row(
+    ctx: Any, entry_dn: str, guid: str, db: dict[str, Any], display: str, alias: str, type_details: int
+) -> None:
     ctx.lab.store.add(
-        exchange_guid=guid, database=db["Name"], user_dn=entry_dn, display_name=display, alias=alias,
-        legacy_dn=_legacy_dn(alias, guid), type_details=type_details, created=ctx.lab.clock.now().isoformat(),
-        disconnect_date=None, disconnect_reason=None,
+        exchange_guid=guid,
+        database=db["Name"],
+        user_dn=entry_dn,
+        display_name=display,
+        alias=alias,
+        legacy_dn=_legacy_dn(alias, guid),
+        type_details=type_details,
+        created=ctx.lab.clock.now().isoformat(),
+        disconnect_date=None,
+        disconnect_reason=None,
     )
 
 
@@ -161,8 +197,15 @@ def new_mailbox(ctx: Any, b: Bound) -> list[Any]:
     disabled = shared or password is None
     guid = str(uuid.uuid4())
     attributes = {
-        "objectClass": ["top", "person", "organizationalPerson", "user", "securityPrincipal", "msLabUserExtras",
-                        "msExchMailRecipient"],
+        "objectClass": [
+            "top",
+            "person",
+            "organizationalPerson",
+            "user",
+            "securityPrincipal",
+            "msLabUserExtras",
+            "msExchMailRecipient",
+        ],
         "cn": name,
         "sn": b.get("LastName") or name,
         "givenName": b.get("FirstName") or None,
@@ -200,8 +243,11 @@ def enable_mailbox(ctx: Any, b: Bound) -> list[Any]:
     entry = resolve(ctx, b.get("Identity"))
     if entry.get("msexchmailboxguid"):
         raise task_error(
-            f"The user \"{common.display(entry)}\" is already mailbox-enabled.",
-            common.RECIPIENT_TASK, ctx.task_class, ErrorCategory.InvalidArgument, b.get("Identity"),
+            f'The user "{common.display(entry)}" is already mailbox-enabled.',
+            common.RECIPIENT_TASK,
+            ctx.task_class,
+            ErrorCategory.InvalidArgument,
+            b.get("Identity"),
         )
     shared = b.set_name == "Shared"
     alias = b.get("Alias") or common.derive_alias(common.fold_ascii(first(entry, "sAMAccountName")))
@@ -216,29 +262,54 @@ def enable_mailbox(ctx: Any, b: Bound) -> list[Any]:
     if b.get("DisplayName"):
         changes["displayName"] = b.get("DisplayName")
     if shared:
-        changes["userAccountControl"] = int(first(entry, "userAccountControl", UF_NORMAL_ACCOUNT)) | UF_ACCOUNTDISABLE
+        changes["userAccountControl"] = (
+            int(first(entry, "userAccountControl", UF_NORMAL_ACCOUNT)) | UF_ACCOUNTDISABLE
+        )
     ctx.lab.directory.modify(entry["dn"], changes)
-    _store_row(ctx, entry["dn"], guid, db, changes.get("displayName") or common.display(entry), alias, 4 if shared else 1)
+    _store_row(
+        ctx,
+        entry["dn"],
+        guid,
+        db,
+        changes.get("displayName") or common.display(entry),
+        alias,
+        4 if shared else 1,
+    )
     return [_mailbox(ctx, ctx.lab.directory.read(entry["dn"]))]
 
 
 def get_mailbox(ctx: Any, b: Bound) -> list[Any]:
     directory = ctx.lab.directory
     if b.get("Filter"):
-        raise CmdletError("The Exchange lab does not evaluate OPATH filters (-Filter).", ErrorCategory.NotImplemented,
-                          "System.NotImplementedException", f"NotImplemented,{ctx.task_class}", terminating=True)
+        raise CmdletError(
+            "The Exchange lab does not evaluate OPATH filters (-Filter).",
+            ErrorCategory.NotImplemented,
+            "System.NotImplementedException",
+            f"NotImplemented,{ctx.task_class}",
+            terminating=True,
+        )
     if b.get("Identity"):
         entries = [resolve(ctx, b.get("Identity"), mailbox=True)]
     else:
-        base = _organizational_unit(ctx, b.get("OrganizationalUnit")) if b.get("OrganizationalUnit") else directory.base_dn
+        base = (
+            _organizational_unit(ctx, b.get("OrganizationalUnit"))
+            if b.get("OrganizationalUnit")
+            else directory.base_dn
+        )
         entries = directory.search(base, "(&(objectClass=user)(msExchMailboxGuid=*))", ["*"])
         if b.get("Database"):
             db = find_database(b.get("Database"), ctx.task_class)
             entries = [e for e in entries if _database_of(e).lower() == db["Name"].lower()]
         if b.get("Anr"):
             needle = b.get("Anr").lower()
-            entries = [e for e in entries if any(
-                str(first(e, a, "")).lower().startswith(needle) for a in ("cn", "displayName", "mailNickname", "sAMAccountName"))]
+            entries = [
+                e
+                for e in entries
+                if any(
+                    str(first(e, a, "")).lower().startswith(needle)
+                    for a in ("cn", "displayName", "mailNickname", "sAMAccountName")
+                )
+            ]
         entries.sort(key=lambda e: first(e, "cn", "").lower())
     wanted = b.get("RecipientTypeDetails")
     if wanted:
@@ -252,7 +323,9 @@ def get_mailbox(ctx: Any, b: Bound) -> list[Any]:
 
 
 def _mailbox_type(entry: dict[str, Any]) -> str:
-    return {1: "UserMailbox", 4: "SharedMailbox"}.get(int(first(entry, "msExchRecipientTypeDetails", 1)), "UserMailbox")
+    return {1: "UserMailbox", 4: "SharedMailbox"}.get(
+        int(first(entry, "msExchRecipientTypeDetails", 1)), "UserMailbox"
+    )
 
 
 def _kb(value: Any) -> int | None:
@@ -263,8 +336,12 @@ def _merge_addresses(ctx: Any, entry: dict[str, Any], b: Bound, alias: str, poli
     """The new proxyAddresses, or None when unchanged."""
     current = list(entry.get("proxyaddresses", []))
     if "EmailAddresses" in b and "PrimarySmtpAddress" in b:
-        raise task_error("The EmailAddresses and PrimarySmtpAddress parameters can't be used together.",
-                         common.RECIPIENT_TASK, ctx.task_class, ErrorCategory.InvalidArgument)
+        raise task_error(
+            "The EmailAddresses and PrimarySmtpAddress parameters can't be used together.",
+            common.RECIPIENT_TASK,
+            ctx.task_class,
+            ErrorCategory.InvalidArgument,
+        )
     addresses = current
     change = b.get("EmailAddresses")
     if isinstance(change, MultiValuedChange):
@@ -289,25 +366,35 @@ def _merge_addresses(ctx: Any, entry: dict[str, Any], b: Bound, alias: str, poli
         addresses = [a for a in addresses if a.split(":", 1)[1].lower() != primary.lower()]
         addresses.insert(0, f"SMTP:{primary}")
     if sum(1 for a in addresses if a.startswith("SMTP:")) != 1:
-        raise task_error("The e-mail address list must contain exactly one primary SMTP address.",
-                         common.VALIDATION, ctx.task_class, ErrorCategory.InvalidData)
+        raise task_error(
+            "The e-mail address list must contain exactly one primary SMTP address.",
+            common.VALIDATION,
+            ctx.task_class,
+            ErrorCategory.InvalidData,
+        )
     return None if addresses == current else addresses
 
 
 def _check_quota_order(ctx: Any, values: dict[str, Any]) -> None:
     """IssueWarningQuota <= ProhibitSendQuota <= ProhibitSendReceiveQuota (Unlimited is largest)."""
+
     def size(name: str) -> float:
         value = values[name]
         return float("inf") if value is None else value * 1024
 
-    for low, high in (("IssueWarningQuota", "ProhibitSendQuota"), ("ProhibitSendQuota", "ProhibitSendReceiveQuota"),
-                      ("IssueWarningQuota", "ProhibitSendReceiveQuota")):
+    for low, high in (
+        ("IssueWarningQuota", "ProhibitSendQuota"),
+        ("ProhibitSendQuota", "ProhibitSendReceiveQuota"),
+        ("IssueWarningQuota", "ProhibitSendReceiveQuota"),
+    ):
         if size(low) > size(high):
             raise task_error(
                 f"The value of property '{low}' must be less than or equal to that of property '{high}'. "
                 f"{low}: '{format_size(values[low] * 1024)}', {high}: "
                 f"'{format_size(values[high] * 1024) if values[high] is not None else UNLIMITED}'.",
-                common.VALIDATION, ctx.task_class, ErrorCategory.InvalidData,
+                common.VALIDATION,
+                ctx.task_class,
+                ErrorCategory.InvalidData,
             )
 
 
@@ -361,23 +448,35 @@ def set_mailbox(ctx: Any, b: Bound) -> None:
         changes["altRecipient"] = resolve(ctx, target)["dn"] if target else None
     if "CustomAttribute1" in b:
         changes["extensionAttribute1"] = b.get("CustomAttribute1") or None
-    for param, attribute in (("DeliverToMailboxAndForward", "deliverAndRedirect"),
-                             ("HiddenFromAddressListsEnabled", "msExchHideFromAddressLists")):
+    for param, attribute in (
+        ("DeliverToMailboxAndForward", "deliverAndRedirect"),
+        ("HiddenFromAddressListsEnabled", "msExchHideFromAddressLists"),
+    ):
         if param in b:
             changes[attribute] = b.get(param)
     if "AccountDisabled" in b:
         uac = int(first(entry, "userAccountControl", UF_NORMAL_ACCOUNT))
-        changes["userAccountControl"] = uac | UF_ACCOUNTDISABLE if b.get("AccountDisabled") else uac & ~UF_ACCOUNTDISABLE
+        changes["userAccountControl"] = (
+            uac | UF_ACCOUNTDISABLE if b.get("AccountDisabled") else uac & ~UF_ACCOUNTDISABLE
+        )
     if "Type" in b:
         if b.get("Type") not in ("Regular", "Shared"):
-            raise task_error(f"The lab only converts between Regular and Shared mailboxes, not {b.get('Type')}.",
-                             common.RECIPIENT_TASK, ctx.task_class, ErrorCategory.InvalidArgument)
+            raise task_error(
+                f"The lab only converts between Regular and Shared mailboxes, not {b.get('Type')}.",
+                common.RECIPIENT_TASK,
+                ctx.task_class,
+                ErrorCategory.InvalidArgument,
+            )
         details = TYPE_DETAILS_VALUE["SharedMailbox" if b.get("Type") == "Shared" else "UserMailbox"]
         changes["msExchRecipientTypeDetails"] = details
         changes["msExchRecipientDisplayType"] = DISPLAY_TYPE[details]
     if "Database" in b:
-        raise task_error("The mailbox database can't be changed with Set-Mailbox. Use New-MoveRequest.",
-                         common.RECIPIENT_TASK, ctx.task_class, ErrorCategory.InvalidArgument)
+        raise task_error(
+            "The mailbox database can't be changed with Set-Mailbox. Use New-MoveRequest.",
+            common.RECIPIENT_TASK,
+            ctx.task_class,
+            ErrorCategory.InvalidArgument,
+        )
     current = {k.lower(): entry.get(k.lower()) for k in changes}
     effective = {k: v for k, v in changes.items() if _ldap_form(v) != current[k.lower()]}
     if "Name" in b and b.get("Name") != first(entry, "cn"):
@@ -387,21 +486,29 @@ def set_mailbox(ctx: Any, b: Bound) -> None:
         dn = directory.rename(dn, f"CN={escape_rdn(name)}")
         effective["cn"] = name
     if not effective:
-        ctx.warn(f"The command completed successfully but no settings of '{canonical_name(dn)}' have been modified.")
+        ctx.warn(
+            f"The command completed successfully but no settings of '{canonical_name(dn)}' have "
+            "been modified."
+        )
         return
     effective.pop("cn", None)
     if effective:
         directory.modify(dn, effective)
     guid = guid_from_bytes(first(entry, "msExchMailboxGuid"))
     if guid and ("displayName" in effective or "mailNickname" in effective):
-        ctx.lab.store.update(guid, display_name=effective.get("displayName", common.display(entry)), alias=alias)
+        ctx.lab.store.update(
+            guid, display_name=effective.get("displayName", common.display(entry)), alias=alias
+        )
 
 
 def _ldap_form(value: Any) -> list[Any] | None:
     if value is None or value == []:
         return None
     values = value if isinstance(value, list) else [value]
-    return [("TRUE" if v else "FALSE") if isinstance(v, bool) else str(v) if isinstance(v, int) else v for v in values]
+    return [
+        ("TRUE" if v else "FALSE") if isinstance(v, bool) else str(v) if isinstance(v, int) else v
+        for v in values
+    ]
 
 
 def disable_mailbox(ctx: Any, b: Bound) -> None:
@@ -420,26 +527,39 @@ def remove_mailbox(ctx: Any, b: Bound) -> None:
     if b.get("Permanent"):
         ctx.lab.store.delete(guid)
     else:
-        ctx.lab.store.update(guid, user_dn=None, disconnect_date=ctx.lab.clock.now().isoformat(),
-                             disconnect_reason="SoftDeleted")
+        ctx.lab.store.update(
+            guid,
+            user_dn=None,
+            disconnect_date=ctx.lab.clock.now().isoformat(),
+            disconnect_reason="SoftDeleted",
+        )
 
 
 def _disconnected(ctx: Any, identity: str, db: dict[str, Any]) -> dict[str, Any]:
     rows = [
-        r for r in ctx.lab.store.disconnected()
-        if identity.lower() in (r["exchange_guid"], r["display_name"].lower(), r["legacy_dn"].lower(), r["alias"].lower())
+        r
+        for r in ctx.lab.store.disconnected()
+        if identity.lower()
+        in (r["exchange_guid"], r["display_name"].lower(), r["legacy_dn"].lower(), r["alias"].lower())
     ]
     in_db = [r for r in rows if r["database"] == db["Name"]]
     if not in_db:
         raise task_error(
-            f"The mailbox \"{identity}\" doesn't exist on database \"{db['Name']}\". Make sure that you typed the "
+            f'The mailbox "{identity}" doesn\'t exist on database "{db["Name"]}". '
+            "Make sure that you typed the "
             "mailbox identity correctly and the mailbox is disconnected.",
-            "Microsoft.Exchange.Configuration.Tasks.MdbAdminTaskException", ctx.task_class,
-            ErrorCategory.InvalidArgument, identity,
+            "Microsoft.Exchange.Configuration.Tasks.MdbAdminTaskException",
+            ctx.task_class,
+            ErrorCategory.InvalidArgument,
+            identity,
         )
     if len(in_db) > 1:
-        raise task_error(f"The operation couldn't be performed because '{identity}' matches multiple entries.",
-                         common.AMBIGUOUS, ctx.task_class, target=identity)
+        raise task_error(
+            f"The operation couldn't be performed because '{identity}' matches multiple entries.",
+            common.AMBIGUOUS,
+            ctx.task_class,
+            target=identity,
+        )
     return in_db[0]
 
 
@@ -448,12 +568,21 @@ def connect_mailbox(ctx: Any, b: Bound) -> None:
     row = _disconnected(ctx, b.get("Identity"), db)
     user_identity = b.get("User") or row["user_dn"]
     if not user_identity:
-        raise task_error("The mailbox's user was deleted: specify -User.", common.RECIPIENT_TASK, ctx.task_class,
-                         ErrorCategory.InvalidArgument)
+        raise task_error(
+            "The mailbox's user was deleted: specify -User.",
+            common.RECIPIENT_TASK,
+            ctx.task_class,
+            ErrorCategory.InvalidArgument,
+        )
     entry = resolve(ctx, user_identity, mailbox=False)
     if entry.get("msexchmailboxguid"):
-        raise task_error(f"The user \"{common.display(entry)}\" is already mailbox-enabled.", common.RECIPIENT_TASK,
-                         ctx.task_class, ErrorCategory.InvalidArgument, user_identity)
+        raise task_error(
+            f'The user "{common.display(entry)}" is already mailbox-enabled.',
+            common.RECIPIENT_TASK,
+            ctx.task_class,
+            ErrorCategory.InvalidArgument,
+            user_identity,
+        )
     alias = b.get("Alias") or common.derive_alias(common.fold_ascii(first(entry, "sAMAccountName")))
     common.check_alias(ctx, alias)
     primary, _ = _primary_address(ctx, alias, None)
@@ -463,8 +592,14 @@ def connect_mailbox(ctx: Any, b: Bound) -> None:
     changes = _exchange_attributes(ctx, alias, primary, db, 4 if shared else 1, True, row["exchange_guid"])
     changes["objectClass"] = [*entry["objectclass"], "msExchMailRecipient"]
     ctx.lab.directory.modify(entry["dn"], changes)
-    ctx.lab.store.update(row["exchange_guid"], user_dn=entry["dn"], disconnect_date=None, disconnect_reason=None,
-                         alias=alias, display_name=common.display(entry))
+    ctx.lab.store.update(
+        row["exchange_guid"],
+        user_dn=entry["dn"],
+        disconnect_date=None,
+        disconnect_reason=None,
+        alias=alias,
+        display_name=common.display(entry),
+    )
 
 
 def _statistics(ctx: Any, row: dict[str, Any], entry: dict[str, Any] | None) -> Any:
@@ -513,8 +648,14 @@ def _statistics(ctx: Any, row: dict[str, Any], entry: dict[str, Any] | None) -> 
         "LegacyDN": row["legacy_dn"],
         "Identity": row["exchange_guid"],
     }
-    return ps_object(["Microsoft.Exchange.Management.MapiTasks.Presentation.MailboxStatistics",
-                      "Microsoft.Exchange.Data.Mapi.MailboxStatistics"], props, row["display_name"])
+    return ps_object(
+        [
+            "Microsoft.Exchange.Management.MapiTasks.Presentation.MailboxStatistics",
+            "Microsoft.Exchange.Data.Mapi.MailboxStatistics",
+        ],
+        props,
+        row["display_name"],
+    )
 
 
 def get_mailbox_statistics(ctx: Any, b: Bound) -> list[Any]:
@@ -531,7 +672,9 @@ def get_mailbox_statistics(ctx: Any, b: Bound) -> list[Any]:
             rows = [r for r in rows if r["exchange_guid"] == b.get("StoreMailboxIdentity").lower()]
     result = []
     for row in rows:
-        entry = ctx.lab.directory.read(row["user_dn"]) if row["user_dn"] and not row["disconnect_date"] else None
+        entry = (
+            ctx.lab.directory.read(row["user_dn"]) if row["user_dn"] and not row["disconnect_date"] else None
+        )
         result.append(_statistics(ctx, row, entry))
     return result
 

@@ -11,7 +11,7 @@ booleans keep their CLIXML types, address lists are lists of strings.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from psrpcore.types import PSNoteProperty, PSObject
@@ -46,7 +46,7 @@ def flag(entry: dict[str, Any], name: str, default: bool = False) -> bool:
 def generalized(value: str | None) -> datetime | None:
     if not value:
         return None
-    return datetime.strptime(value[:14], "%Y%m%d%H%M%S").replace(tzinfo=timezone.utc)
+    return datetime.strptime(value[:14], "%Y%m%d%H%M%S").replace(tzinfo=UTC)
 
 
 def canonical_name(dn: str) -> str:
@@ -102,7 +102,9 @@ def mailbox_object(entry: dict[str, Any], database: str) -> PSObject:
         "SamAccountName": first(entry, "sAMAccountName"),
         "Database": database,
         "RecipientType": "UserMailbox",
-        "RecipientTypeDetails": TYPE_DETAILS.get(int(first(entry, "msExchRecipientTypeDetails", 1)), "UserMailbox"),
+        "RecipientTypeDetails": TYPE_DETAILS.get(
+            int(first(entry, "msExchRecipientTypeDetails", 1)), "UserMailbox"
+        ),
         "UseDatabaseQuotaDefaults": flag(entry, "mDBUseDefaults", True),
         "IssueWarningQuota": size_from_kb(entry, "mDBStorageQuota"),
         "ProhibitSendQuota": size_from_kb(entry, "mDBOverQuotaLimit"),
@@ -175,7 +177,9 @@ def user_object(entry: dict[str, Any]) -> PSObject:
         "Phone": first(entry, "telephoneNumber", ""),
         "MobilePhone": first(entry, "mobile", ""),
         "Company": first(entry, "company", ""),
-        "UserAccountControl": "AccountDisabled, NormalAccount" if uac & UF_ACCOUNTDISABLE else "NormalAccount",
+        "UserAccountControl": "AccountDisabled, NormalAccount"
+        if uac & UF_ACCOUNTDISABLE
+        else "NormalAccount",
         "ResetPasswordOnNextLogon": first(entry, "pwdLastSet") == "0",
         "Guid": uuid.UUID(guid_from_bytes(first(entry, "objectGUID"))),
         "DistinguishedName": dn,

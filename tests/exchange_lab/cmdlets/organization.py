@@ -49,8 +49,14 @@ def find_database(identity: str, task_class: str) -> dict[str, Any]:
 
 def get_mailbox_database(ctx: Any, b: Bound) -> list[Any]:
     if b.set_name == "Server" and b.get("Server").split(".")[0].upper() != "EXLAB01":
-        raise task_error(f"The operation couldn't be performed because object '{b.get('Server')}' couldn't be found.", NOT_FOUND, ctx.task_class)
-    dbs = [find_database(b.get("Identity"), ctx.task_class)] if b.get("Identity") else list(DATABASES.values())
+        raise task_error(
+            f"The operation couldn't be performed because object '{b.get('Server')}' couldn't be found.",
+            NOT_FOUND,
+            ctx.task_class,
+        )
+    dbs = (
+        [find_database(b.get("Identity"), ctx.task_class)] if b.get("Identity") else list(DATABASES.values())
+    )
     base = ctx.lab.directory.base_dn
     return [
         ps_object(
@@ -75,8 +81,11 @@ def get_mailbox_database(ctx: Any, b: Bound) -> list[Any]:
 
 
 # -- transport config --------------------------------------------------------------------------------
-_TRANSPORT_DEFAULTS = {"MaxSendSize": 10_485_760, "MaxReceiveSize": 10_485_760, "MaxRecipientEnvelopeLimit": 500}
-
+_TRANSPORT_DEFAULTS = {
+    "MaxSendSize": 10_485_760,
+    "MaxReceiveSize": 10_485_760,
+    "MaxRecipientEnvelopeLimit": 500,
+}
 
 
 def get_transport_config(ctx: Any, b: Bound) -> list[Any]:
@@ -103,8 +112,14 @@ def set_transport_config(ctx: Any, b: Bound) -> None:
 
 # -- remote and accepted domains ---------------------------------------------------------------------
 _REMOTE_DEFAULT = {
-    "Default": {"DomainName": "*", "AutoForwardEnabled": False, "AutoReplyEnabled": False,
-                "DeliveryReportEnabled": True, "NDREnabled": True, "IsInternal": False},
+    "Default": {
+        "DomainName": "*",
+        "AutoForwardEnabled": False,
+        "AutoReplyEnabled": False,
+        "DeliveryReportEnabled": True,
+        "NDREnabled": True,
+        "IsInternal": False,
+    },
 }
 
 
@@ -120,13 +135,21 @@ def _find_named(items: dict[str, Any], identity: str, kind: str, task_class: str
     for name, values in items.items():
         if identity.lower() in (name.lower(), str(values.get("DomainName", "")).lower()):
             return name
-    raise task_error(f"The operation couldn't be performed because object '{identity}' couldn't be found on "
-                     f"'EXLAB-DC01.danang.gov.vn'.", NOT_FOUND, task_class)
+    raise task_error(
+        f"The operation couldn't be performed because object '{identity}' couldn't be found on "
+        f"'EXLAB-DC01.danang.gov.vn'.",
+        NOT_FOUND,
+        task_class,
+    )
 
 
 def get_remote_domain(ctx: Any, b: Bound) -> list[Any]:
     domains = _remote_domains(ctx)
-    names = [_find_named(domains, b.get("Identity"), "remote domain", ctx.task_class)] if b.get("Identity") else list(domains)
+    names = (
+        [_find_named(domains, b.get("Identity"), "remote domain", ctx.task_class)]
+        if b.get("Identity")
+        else list(domains)
+    )
     return [_remote_object(n, domains[n]) for n in names]
 
 
@@ -136,8 +159,14 @@ def new_remote_domain(ctx: Any, b: Bound) -> list[Any]:
         if name.lower() == b.get("Name").lower() or values["DomainName"] == b.get("DomainName"):
             raise task_error(f"The remote domain '{b.get('Name')}' already exists.", EXISTS, ctx.task_class)
     # New remote domains allow automatic forwarding, unlike the built-in Default.
-    domains[b.get("Name")] = {"DomainName": b.get("DomainName"), "AutoForwardEnabled": True, "AutoReplyEnabled": True,
-                              "DeliveryReportEnabled": True, "NDREnabled": True, "IsInternal": False}
+    domains[b.get("Name")] = {
+        "DomainName": b.get("DomainName"),
+        "AutoForwardEnabled": True,
+        "AutoReplyEnabled": True,
+        "DeliveryReportEnabled": True,
+        "NDREnabled": True,
+        "IsInternal": False,
+    }
     ctx.lab.store.set_config("remote_domains", domains)
     return [_remote_object(b.get("Name"), domains[b.get("Name")])]
 
@@ -145,7 +174,13 @@ def new_remote_domain(ctx: Any, b: Bound) -> list[Any]:
 def set_remote_domain(ctx: Any, b: Bound) -> None:
     domains = dict(_remote_domains(ctx))
     name = _find_named(domains, b.get("Identity"), "remote domain", ctx.task_class)
-    for key in ("AutoForwardEnabled", "AutoReplyEnabled", "DeliveryReportEnabled", "NDREnabled", "IsInternal"):
+    for key in (
+        "AutoForwardEnabled",
+        "AutoReplyEnabled",
+        "DeliveryReportEnabled",
+        "NDREnabled",
+        "IsInternal",
+    ):
         if key in b:
             domains[name][key] = b.get(key)
     ctx.lab.store.set_config("remote_domains", domains)
@@ -160,8 +195,14 @@ def accepted_domains(ctx: Any) -> dict[str, dict[str, Any]]:
 
 def get_accepted_domain(ctx: Any, b: Bound) -> list[Any]:
     domains = accepted_domains(ctx)
-    names = [_find_named(domains, b.get("Identity"), "accepted domain", ctx.task_class)] if b.get("Identity") else list(domains)
-    return [ps_object([f"{SYSTEM}.AcceptedDomain"], {"Name": n, "Identity": n, **domains[n]}, n) for n in names]
+    names = (
+        [_find_named(domains, b.get("Identity"), "accepted domain", ctx.task_class)]
+        if b.get("Identity")
+        else list(domains)
+    )
+    return [
+        ps_object([f"{SYSTEM}.AcceptedDomain"], {"Name": n, "Identity": n, **domains[n]}, n) for n in names
+    ]
 
 
 def new_accepted_domain(ctx: Any, b: Bound) -> list[Any]:
@@ -169,9 +210,19 @@ def new_accepted_domain(ctx: Any, b: Bound) -> list[Any]:
     for name, values in domains.items():
         if name.lower() == b.get("Name").lower() or values["DomainName"] == b.get("DomainName"):
             raise task_error(f"The accepted domain '{b.get('Name')}' already exists.", EXISTS, ctx.task_class)
-    domains[b.get("Name")] = {"DomainName": b.get("DomainName"), "DomainType": b.get("DomainType", "Authoritative"), "Default": False}
+    domains[b.get("Name")] = {
+        "DomainName": b.get("DomainName"),
+        "DomainType": b.get("DomainType", "Authoritative"),
+        "Default": False,
+    }
     ctx.lab.store.set_config("accepted_domains", domains)
-    return [ps_object([f"{SYSTEM}.AcceptedDomain"], {"Name": b.get("Name"), "Identity": b.get("Name"), **domains[b.get("Name")]}, b.get("Name"))]
+    return [
+        ps_object(
+            [f"{SYSTEM}.AcceptedDomain"],
+            {"Name": b.get("Name"), "Identity": b.get("Name"), **domains[b.get("Name")]},
+            b.get("Name"),
+        )
+    ]
 
 
 def is_internal(ctx: Any, address: str) -> bool:
@@ -181,8 +232,16 @@ def is_internal(ctx: Any, address: str) -> bool:
 
 
 # -- transport rules ---------------------------------------------------------------------------------
-_RULE_FIELDS = ("FromScope", "SentToScope", "MessageTypeMatches", "AttachmentSizeOver", "RejectMessageEnhancedStatusCode",
-                "RejectMessageReasonText", "Comments", "Mode")
+_RULE_FIELDS = (
+    "FromScope",
+    "SentToScope",
+    "MessageTypeMatches",
+    "AttachmentSizeOver",
+    "RejectMessageEnhancedStatusCode",
+    "RejectMessageReasonText",
+    "Comments",
+    "Mode",
+)
 
 
 def _rules(ctx: Any) -> list[dict[str, Any]]:
@@ -200,8 +259,12 @@ def _rule_index(rules: list[dict[str, Any]], identity: str, task_class: str) -> 
     for index, rule in enumerate(rules):
         if rule["Name"].lower() == identity.lower() or rule["Guid"] == identity.lower():
             return index
-    raise task_error(f"The operation couldn't be performed because object '{identity}' couldn't be found on "
-                     f"'EXLAB-DC01.danang.gov.vn'.", NOT_FOUND, task_class)
+    raise task_error(
+        f"The operation couldn't be performed because object '{identity}' couldn't be found on "
+        f"'EXLAB-DC01.danang.gov.vn'.",
+        NOT_FOUND,
+        task_class,
+    )
 
 
 def get_transport_rule(ctx: Any, b: Bound) -> list[Any]:
@@ -216,15 +279,25 @@ def get_transport_rule(ctx: Any, b: Bound) -> list[Any]:
 def new_transport_rule(ctx: Any, b: Bound) -> list[Any]:
     rules = list(_rules(ctx))
     if any(r["Name"].lower() == b.get("Name").lower() for r in rules):
-        raise task_error(f"A transport rule with the name '{b.get('Name')}' already exists.", EXISTS, ctx.task_class)
-    rule = {"Name": b.get("Name"), "Guid": str(uuid.uuid4()), "State": "Enabled" if b.get("Enabled", True) else "Disabled",
-            "Priority": len(rules), **{f: b.get(f) for f in _RULE_FIELDS}}
+        raise task_error(
+            f"A transport rule with the name '{b.get('Name')}' already exists.", EXISTS, ctx.task_class
+        )
+    rule = {
+        "Name": b.get("Name"),
+        "Guid": str(uuid.uuid4()),
+        "State": "Enabled" if b.get("Enabled", True) else "Disabled",
+        "Priority": len(rules),
+        **{f: b.get(f) for f in _RULE_FIELDS},
+    }
     if rule["Mode"] is None:
         rule["Mode"] = "Enforce"
     priority = b.get("Priority", len(rules))
     if not 0 <= priority <= len(rules):
-        raise CmdletError(f"The priority must be between 0 and {len(rules)}.", exception_type="System.ArgumentOutOfRangeException",
-                          error_id=f"ArgumentOutOfRange,{ctx.task_class}")
+        raise CmdletError(
+            f"The priority must be between 0 and {len(rules)}.",
+            exception_type="System.ArgumentOutOfRangeException",
+            error_id=f"ArgumentOutOfRange,{ctx.task_class}",
+        )
     rules.insert(priority, rule)
     for index, r in enumerate(rules):
         r["Priority"] = index

@@ -18,8 +18,12 @@ from psrpcore.types import PSObject, PSSecureString
 
 UNLIMITED = "Unlimited"
 _UNITS = {"B": 1, "KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30, "TB": 1 << 40}
-_SIZE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(B|KB|MB|GB|TB)?\s*(?:\(([0-9,]+) bytes\))?\s*$", re.IGNORECASE)
-_SMTP = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
+_SIZE = re.compile(
+    r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(B|KB|MB|GB|TB)?\s*(?:\(([0-9,]+) bytes\))?\s*$", re.IGNORECASE
+)
+_SMTP = re.compile(
+    r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$"
+)
 _DOMAIN = re.compile(r"^(?:\*\.)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
 _NET_TYPE = {
     "String": "System.String",
@@ -103,7 +107,8 @@ def to_boolean(value: Any) -> bool:
     if isinstance(value, int):
         return value != 0
     raise ConversionFailed(
-        f'Cannot convert value "{_type_of(value)}" to type "System.Boolean". Boolean parameters accept only Boolean '
+        f'Cannot convert value "{_type_of(value)}" to type "System.Boolean". '
+        "Boolean parameters accept only Boolean "
         "values and numbers, such as $True, $False, 1 or 0."
     )
 
@@ -145,7 +150,9 @@ def to_byte_quantified_size(value: Any) -> int:
             return parse_size(value)
         except ValueError:
             pass
-    raise _cannot_convert(value, "ByteQuantifiedSize", f'Error: "The value \'{value}\' isn\'t a valid byte quantified size."')
+    raise _cannot_convert(
+        value, "ByteQuantifiedSize", f"Error: \"The value '{value}' isn't a valid byte quantified size.\""
+    )
 
 
 def to_unlimited_size(value: Any) -> int | str:
@@ -164,14 +171,16 @@ def to_smtp_address(value: Any) -> str | None:
     if text.lower().startswith("smtp:"):
         text = text[5:]
     if not _SMTP.match(text):
-        raise _cannot_convert(value, "SmtpAddress", f"Error: \"The email address \"{text}\" isn't correct.\"")
+        raise _cannot_convert(value, "SmtpAddress", f'Error: "The email address "{text}" isn\'t correct."')
     return text
 
 
 def to_domain(value: Any) -> str:
     text = to_string(value)
     if not text or not _DOMAIN.match(text):
-        raise ConversionFailed(f'Cannot convert value "{value}" to type "Microsoft.Exchange.Data.SmtpDomain".')
+        raise ConversionFailed(
+            f'Cannot convert value "{value}" to type "Microsoft.Exchange.Data.SmtpDomain".'
+        )
     return text.lower()
 
 
@@ -189,7 +198,8 @@ def multi_valued(convert_one: Callable[[Any], Any]) -> Callable[[Any], Any]:
             keys = {str(k).lower(): v for k, v in value.items()}
             if not keys or set(keys) - {"add", "remove"}:
                 raise ConversionFailed(
-                    f'Cannot convert the "{value}" value of type "System.Collections.Hashtable" to a multi-valued '
+                    f'Cannot convert the "{value}" value of type "System.Collections.Hashtable" '
+                    "to a multi-valued "
                     "property: only the keys Add and Remove are allowed."
                 )
             add = tuple(convert_one(v) for v in _values(keys.get("add", [])))
@@ -219,8 +229,9 @@ def enum(*names: str) -> Callable[[Any], str]:
             if text and text.lower() == name.lower():
                 return name
         raise ConversionFailed(
-            f'Cannot convert value "{value}" to type the enumeration. Specify one of the following enumerator names '
-            f'and try again: {", ".join(names)}'
+            f'Cannot convert value "{value}" to type the enumeration. '
+            "Specify one of the following enumerator names "
+            f"and try again: {', '.join(names)}"
         )
 
     return convert
@@ -237,7 +248,14 @@ def format_size(size: int | str | None) -> str:
     return f"{size / _UNITS[unit]:.4g} {unit} ({size:,} bytes)"
 
 
-RECIPIENT_TYPE_DETAILS = ("UserMailbox", "SharedMailbox", "RoomMailbox", "EquipmentMailbox", "User", "DisabledUser")
+RECIPIENT_TYPE_DETAILS = (
+    "UserMailbox",
+    "SharedMailbox",
+    "RoomMailbox",
+    "EquipmentMailbox",
+    "User",
+    "DisabledUser",
+)
 
 CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "String": to_string,
@@ -262,8 +280,15 @@ CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "FromUserScope": enum("InOrganization", "NotInOrganization"),
     "ToUserScope": enum("InOrganization", "NotInOrganization", "ExternalPartner", "ExternalNonPartner"),
     "MessageType": enum(
-        "OOF", "AutoForward", "Encrypted", "Calendaring", "PermissionControlled", "Voicemail", "Signed",
-        "ApprovalRequest", "ReadReceipt",
+        "OOF",
+        "AutoForward",
+        "Encrypted",
+        "Calendaring",
+        "PermissionControlled",
+        "Voicemail",
+        "Signed",
+        "ApprovalRequest",
+        "ReadReceipt",
     ),
     "RuleMode": enum("Audit", "AuditAndNotify", "Enforce"),
     "RejectEnhancedStatus": lambda v: _enhanced_status(v),
@@ -275,8 +300,10 @@ CONVERTERS: dict[str, Callable[[Any], Any]] = {
 def _enhanced_status(value: Any) -> str:
     text = to_string(value) or ""
     if not re.fullmatch(r"5\.7\.(?:[1-9]|[1-9][0-9]{1,2})", text):
-        raise ConversionFailed(f'Cannot convert value "{value}" to type "Microsoft.Exchange.Data.RejectEnhancedStatus". '
-                               "The enhanced status code must be of the form 5.7.x (x from 1 to 999).")
+        raise ConversionFailed(
+            f'Cannot convert value "{value}" to type "Microsoft.Exchange.Data.RejectEnhancedStatus". '
+            "The enhanced status code must be of the form 5.7.x (x from 1 to 999)."
+        )
     return text
 
 

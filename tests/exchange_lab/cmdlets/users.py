@@ -27,8 +27,14 @@ _USER_ATTRIBUTES = {
     "Company": "company",
 }
 # protocolSettings values Exchange writes for a disabled protocol; absent means enabled.
-_PROTOCOLS = {"OWAEnabled": "HTTP", "ImapEnabled": "IMAP4", "PopEnabled": "POP3", "ActiveSyncEnabled": "MobileSync",
-              "MAPIEnabled": "MAPI", "EwsEnabled": "EWS"}
+_PROTOCOLS = {
+    "OWAEnabled": "HTTP",
+    "ImapEnabled": "IMAP4",
+    "PopEnabled": "POP3",
+    "ActiveSyncEnabled": "MobileSync",
+    "MAPIEnabled": "MAPI",
+    "EwsEnabled": "EWS",
+}
 
 
 def get_user(ctx: Any, b: Bound) -> list[Any]:
@@ -41,11 +47,19 @@ def get_user(ctx: Any, b: Bound) -> list[Any]:
             from exchange_lab.cmdlets.mailbox import _organizational_unit
 
             base = _organizational_unit(ctx, b.get("OrganizationalUnit"))
-        entries = sorted(directory.search(base, "(objectClass=user)", ["*"]), key=lambda e: first(e, "cn", "").lower())
+        entries = sorted(
+            directory.search(base, "(objectClass=user)", ["*"]), key=lambda e: first(e, "cn", "").lower()
+        )
         if b.get("Anr"):
             needle = b.get("Anr").lower()
-            entries = [e for e in entries if any(
-                str(first(e, a, "")).lower().startswith(needle) for a in ("cn", "displayName", "sAMAccountName"))]
+            entries = [
+                e
+                for e in entries
+                if any(
+                    str(first(e, a, "")).lower().startswith(needle)
+                    for a in ("cn", "displayName", "sAMAccountName")
+                )
+            ]
     objects = [user_object(e) for e in entries]
     wanted = b.get("RecipientTypeDetails")
     if wanted:
@@ -89,7 +103,10 @@ def set_user(ctx: Any, b: Bound) -> None:
     if changes:
         directory.modify(dn, changes)
     elif "Name" not in b:
-        ctx.warn(f"The command completed successfully but no settings of '{canonical_name(dn)}' have been modified.")
+        ctx.warn(
+            f"The command completed successfully but no settings of '{canonical_name(dn)}' have "
+            "been modified."
+        )
 
 
 def _cas_object(entry: dict[str, Any]) -> Any:
@@ -98,7 +115,9 @@ def _cas_object(entry: dict[str, Any]) -> Any:
     props = {
         "Name": first(entry, "cn"),
         "Identity": identity,
-        "PrimarySmtpAddress": next((a[5:] for a in entry.get("proxyaddresses", []) if a.startswith("SMTP:")), ""),
+        "PrimarySmtpAddress": next(
+            (a[5:] for a in entry.get("proxyaddresses", []) if a.startswith("SMTP:")), ""
+        ),
         **{param: protocol not in disabled for param, protocol in _PROTOCOLS.items()},
     }
     return ps_object([f"{MANAGEMENT}.CASMailbox", f"{MANAGEMENT}.ADPresentationObject"], props, identity)
@@ -107,7 +126,9 @@ def _cas_object(entry: dict[str, Any]) -> Any:
 def get_cas_mailbox(ctx: Any, b: Bound) -> list[Any]:
     if b.get("Identity"):
         return [_cas_object(common.resolve(ctx, b.get("Identity"), mailbox=True))]
-    entries = ctx.lab.directory.search(ctx.lab.directory.base_dn, "(&(objectClass=user)(msExchMailboxGuid=*))", ["*"])
+    entries = ctx.lab.directory.search(
+        ctx.lab.directory.base_dn, "(&(objectClass=user)(msExchMailboxGuid=*))", ["*"]
+    )
     return [_cas_object(e) for e in entries]
 
 
