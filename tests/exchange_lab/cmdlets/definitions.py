@@ -34,7 +34,7 @@ _SET_MAILBOX = (
     "Identity! Alias DisplayName Name PrimarySmtpAddress EmailAddresses EmailAddressPolicyEnabled "
     "UseDatabaseQuotaDefaults IssueWarningQuota ProhibitSendQuota ProhibitSendReceiveQuota "
     "MaxSendSize MaxReceiveSize ForwardingSmtpAddress ForwardingAddress DeliverToMailboxAndForward "
-    "HiddenFromAddressListsEnabled Type Database UserPrincipalName SamAccountName AccountDisabled "
+    "HiddenFromAddressListsEnabled Type Database UserPrincipalName SamAccountName AccountDisabled CustomAttribute1 "
     "DomainController Force Confirm WhatIf"
 )
 
@@ -152,6 +152,7 @@ DEFINITIONS: dict[str, CmdletDef] = {
                 "UserPrincipalName": "String",
                 "SamAccountName": "String",
                 "AccountDisabled": "Boolean",
+                "CustomAttribute1": "String",
             },
             {"Identity": _SET_MAILBOX},
             positions=ID,

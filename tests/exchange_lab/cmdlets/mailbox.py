@@ -59,6 +59,7 @@ EXCHANGE_ATTRIBUTES = (
     "protocolSettings",
     "msExchVersion",
     "legacyExchangeDN",
+    "extensionAttribute1",
 )
 POLICY_EXCLUDED = "{26491cfc-9e50-4857-861b-0cb8df22b5d7}"
 QUOTAS = (
@@ -445,6 +446,8 @@ def set_mailbox(ctx: Any, b: Bound) -> None:
     if "ForwardingAddress" in b:
         target = b.get("ForwardingAddress")
         changes["altRecipient"] = resolve(ctx, target)["dn"] if target else None
+    if "CustomAttribute1" in b:
+        changes["extensionAttribute1"] = b.get("CustomAttribute1") or None
     for param, attribute in (
         ("DeliverToMailboxAndForward", "deliverAndRedirect"),
         ("HiddenFromAddressListsEnabled", "msExchHideFromAddressLists"),
