@@ -34,8 +34,8 @@ _SET_MAILBOX = (
     "Identity! Alias DisplayName Name PrimarySmtpAddress EmailAddresses EmailAddressPolicyEnabled "
     "UseDatabaseQuotaDefaults IssueWarningQuota ProhibitSendQuota ProhibitSendReceiveQuota "
     "MaxSendSize MaxReceiveSize ForwardingSmtpAddress ForwardingAddress DeliverToMailboxAndForward "
-    "HiddenFromAddressListsEnabled Type Database UserPrincipalName SamAccountName AccountDisabled CustomAttribute1 "
-    "DomainController Force Confirm WhatIf"
+    "HiddenFromAddressListsEnabled Type Database UserPrincipalName SamAccountName AccountDisabled "
+    "CustomAttribute1 Password ResetPasswordOnNextLogon DomainController Force Confirm WhatIf"
 )
 
 _RULE_TYPES = {
@@ -153,6 +153,8 @@ DEFINITIONS: dict[str, CmdletDef] = {
                 "SamAccountName": "String",
                 "AccountDisabled": "Boolean",
                 "CustomAttribute1": "String",
+                "Password": "SecureString",
+                "ResetPasswordOnNextLogon": "Boolean",
             },
             {"Identity": _SET_MAILBOX},
             positions=ID,
