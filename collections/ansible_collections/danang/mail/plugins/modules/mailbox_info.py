@@ -24,7 +24,8 @@ description:
     background assistants), C(last_logon_ad) AD's C(lastLogonTimestamp) (replicated, up to about 14 days
     late); C(last_access) is the later of the two (R-23). C(must_change_password) is C(pwdLastSet) 0,
     C(password_issued) the initial password's issue time the backend recorded (R-41), C(locked) the AD
-    account disabled.
+    account disabled by M(danang.mail.password_policy) (R-41; such an account counts as C(enabled), as
+    on OBM).
   - Reads only; never changes anything.
 notes:
   - Measured in the lab (slapd 2.5 ppolicy with C(olcLastBind)) - a login with the initial password

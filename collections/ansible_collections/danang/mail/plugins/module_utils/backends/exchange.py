@@ -133,8 +133,9 @@ class ExchangeBackend(Backend):
             self._in_use[address] = address
             user = self._users.get(str(record.get("DistinguishedName") or "").lower())
             shared = str(record.get("RecipientTypeDetails")) == SHARED
-            # A shared mailbox's AD account is disabled by design (nobody logs on to it).
-            enabled = shared or user is None or user.enabled
+            # A shared mailbox's AD account is disabled by design (nobody logs on to it). A password
+            # policy lock is not the desired state's disable: the plan must not lift it.
+            enabled = shared or user is None or user.enabled or user.policy_locked
             observed[address] = Observed(address, enabled, observed_attributes(record, user, shared))
             self.facts[address] = self._facts(record, user, shared, enabled, statistics)
         self._read_done = True
@@ -185,7 +186,7 @@ class ExchangeBackend(Backend):
             "password_changed": iso(user.password_changed) if user else None,
             "password_issued": iso(user.password_issued) if user else None,
             "must_change_password": bool(user and user.must_change_password and not shared),
-            "locked": not enabled,
+            "locked": bool(user and user.policy_locked),
         }
 
     # --- apply -----------------------------------------------------------------------------------
@@ -320,7 +321,9 @@ class ExchangeBackend(Backend):
                 if enabled
                 else user.user_account_control | ACCOUNTDISABLE
             )
-            self._users[user.dn.lower()] = dataclasses.replace(user, user_account_control=uac)
+            self._users[user.dn.lower()] = dataclasses.replace(
+                user, user_account_control=uac, policy_lock=None
+            )
         return error
 
     def _finish_disabled_creates(self, steps: list[Step]) -> None:

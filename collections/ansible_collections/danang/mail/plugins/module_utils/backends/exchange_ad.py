@@ -11,6 +11,11 @@
 - The time an initial password was issued (R-41) is lost by AD once ``pwdLastSet`` is 0, so the
   backend records it itself in the mailbox's ``CustomAttribute1`` (AD ``extensionAttribute1``),
   as ``danang.mail initial-password-issued 2026-03-02T02:15:02Z`` (UTC), see :func:`issue_record`.
+- The password policy's lock (R-41) is a disable marked as such in ``extensionAttribute2``
+  (Exchange ``CustomAttribute2``), written in the same modify: ``danang.mail password-policy-lock
+  <UTC>``. A marked, disabled account counts as enabled for the desired state (the mailbox plan does
+  not re-enable it; only a reset unlocks it, ``exchange_passwords.py``); an enable or disable made
+  for the desired state removes the mark (the flag is the desired state's again).
 
 Filter values and DNs are escaped by ldap3 (``escape_filter_chars``), never quoted by hand.
 """
@@ -52,6 +57,9 @@ _SAM_FORBIDDEN = frozenset('"/\\[]:;|=,+*?<>@ ')
 ISSUE_ATTRIBUTE = "CustomAttribute1"  # Exchange's name; AD stores it as extensionAttribute1
 ISSUE_AD_ATTRIBUTE = "extensionAttribute1"
 ISSUE_PREFIX = "danang.mail initial-password-issued "
+POLICY_LOCK_AD_ATTRIBUTE = "extensionAttribute2"  # Exchange CustomAttribute2
+POLICY_LOCK_PREFIX = "danang.mail password-policy-lock "
+USER_MAILBOX = 1  # msExchRecipientTypeDetails of a person's mailbox (4: shared)
 USER_FILTER = "(&(objectClass=user)(!(objectClass=computer)))"
 READ_ATTRIBUTES = (
     "sAMAccountName",
@@ -66,6 +74,8 @@ READ_ATTRIBUTES = (
     "mail",
     "proxyAddresses",
     ISSUE_AD_ATTRIBUTE,
+    POLICY_LOCK_AD_ATTRIBUTE,
+    "msExchRecipientTypeDetails",
 )
 _EPOCH_1601 = datetime.datetime(1601, 1, 1, tzinfo=datetime.UTC)
 _NEVER = 0x7FFFFFFFFFFFFFFF
@@ -163,10 +173,17 @@ class ADUser:
     surname: Optional[str]
     mail: Optional[str]
     issue_record: Optional[str]
+    policy_lock: Optional[str] = None  # the password policy's mark, see the module docstring
+    recipient_type: Optional[int] = None  # msExchRecipientTypeDetails
 
     @property
     def enabled(self) -> bool:
         return not self.user_account_control & ACCOUNTDISABLE
+
+    @property
+    def policy_locked(self) -> bool:
+        """Disabled by the password policy (R-41): only a reset lifts it."""
+        return not self.enabled and bool(self.policy_lock and self.policy_lock.startswith(POLICY_LOCK_PREFIX))
 
     @property
     def must_change_password(self) -> bool:
@@ -196,6 +213,7 @@ def user_from_entry(dn: str, attributes: Mapping[str, Any]) -> ADUser:
         return None if value is None else str(value)
 
     uac = _first(attributes, "userAccountControl")
+    recipient_type = _first(attributes, "msExchRecipientTypeDetails")
     pwd = _first(attributes, "pwdLastSet")
     if isinstance(pwd, datetime.datetime):
         pwd = 0 if pwd <= _EPOCH_1601 else datetime_to_filetime(pwd)
@@ -211,6 +229,8 @@ def user_from_entry(dn: str, attributes: Mapping[str, Any]) -> ADUser:
         surname=text("sn"),
         mail=text("mail"),
         issue_record=text(ISSUE_AD_ATTRIBUTE),
+        policy_lock=text(POLICY_LOCK_AD_ATTRIBUTE),
+        recipient_type=int(recipient_type) if recipient_type not in (None, "") else None,
     )
 
 
@@ -364,13 +384,17 @@ class Directory:
             return f"AD {operation} of {dn} failed: {exc}"
 
     def set_enabled(self, user: ADUser, enabled: bool) -> Optional[str]:
-        """Clear or set ACCOUNTDISABLE on ``user``; the error text, or None when done."""
+        """Clear or set ACCOUNTDISABLE on ``user`` for the desired state, removing any policy lock
+        mark in the same modify; the error text, or None when done."""
         uac = (
             user.user_account_control & ~ACCOUNTDISABLE
             if enabled
             else user.user_account_control | ACCOUNTDISABLE
         )
-        return self.write("modify", user.dn, {"userAccountControl": [(ldap3.MODIFY_REPLACE, [str(uac)])]})
+        changes = {"userAccountControl": [(ldap3.MODIFY_REPLACE, [str(uac)])]}
+        if user.policy_lock is not None:
+            changes[POLICY_LOCK_AD_ATTRIBUTE] = [(ldap3.MODIFY_REPLACE, [])]
+        return self.write("modify", user.dn, changes)
 
     def close(self) -> None:
         conn, self._conn = self._conn, None
