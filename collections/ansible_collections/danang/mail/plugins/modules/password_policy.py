@@ -116,6 +116,14 @@ notes:
     calendar months.
   - User-chosen passwords are checked only for length by OpenLDAP (no quality module on Debian) and
     for 3 of 4 classes by AD; the full R-42/R-43 rules hold where this project sets a password.
+  - On Exchange the AD account of O(ad_bind_user) writes C(userAccountControl) and
+    C(extensionAttribute2) in O(ad_managed_ou); the Exchange service account resets passwords
+    (RBAC C(User Options), in C(Organization Management) and C(Help Desk), or C(Reset Password)).
+    The fine-grained password policy of M(danang.mail.exchange_org) should let passwords expire no
+    earlier than 184 days (the longest 6 calendar months), as a backstop behind this module's lock.
+  - An Exchange account locked here and then disabled for the desired state (a person leaving) loses
+    the policy's mark; enabled again later, it holds its old password until the next daily run
+    judges it again.
   - The return value C(_reset_credentials) is popped by the action plugin before anything is shown
     and written to the encrypted credentials file.
 seealso:
