@@ -117,6 +117,25 @@ def into_exchange(lab: ExchangeLab, desired: Path, domain: str) -> str:
 
 
 def remove_ou(lab: ExchangeLab, ou: str) -> None:
+    """Remove-Mailbox for the OU's mailboxes (the organisation-wide aliases are free again), then
+    the OU."""
+    with contextlib.suppress(Exception):
+        transport = ExchangeTransport(connection(lab))
+        try:
+            boxes = transport.query(
+                Invocation.of("Get-Mailbox", {"ResultSize": "Unlimited", "OrganizationalUnit": ou})
+            )
+            transport.run(
+                [
+                    Invocation.of(
+                        "Remove-Mailbox",
+                        {"Identity": str(b["PrimarySmtpAddress"]), "Permanent": True, "Confirm": False},
+                    )
+                    for b in boxes
+                ]
+            )
+        finally:
+            transport.close()
     with contextlib.suppress(Exception):
         conn = ad_admin(lab)
         delete_subtree(conn, ou)
