@@ -139,7 +139,7 @@ def test_playbook_reconciles_with_the_shared_credentials_file(city: City) -> Non
     )
     pso = next(e for e in conn.response if e["dn"].lower().startswith("cn=danangmail-users,"))
     conn.unbind()
-    assert pso["attributes"]["msDS-MinimumPasswordLength"] == 12
+    assert pso["attributes"]["msDS-MinimumPasswordLength"] == ["12"]
     assert [d.lower() for d in pso["attributes"]["msDS-PSOAppliesTo"]] == [group["dn"].lower()]
 
     _again, recap = run(city)

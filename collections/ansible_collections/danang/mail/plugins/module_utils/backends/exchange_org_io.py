@@ -56,7 +56,7 @@ def read_org(transport: ExchangeTransport, directory: Directory, settings: OrgSe
     pso = group = None
     members: frozenset[str] = frozenset()
     if settings.password_policy is not None:
-        found = directory.entry(settings.pso_dn, ["msDS-*", "cn"])
+        found = directory.entry(settings.pso_dn, list(settings.password_policy.attributes("")))
         pso = _single(found) if found is not None else None
         group = directory.entry(settings.group_dn, ["member"])
         members = frozenset(directory.dns(settings.managed_ou, PERSON_FILTER))
