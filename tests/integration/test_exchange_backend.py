@@ -9,7 +9,6 @@ and again, against one lab.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import shutil
 import uuid
@@ -81,10 +80,27 @@ def ad_admin(lab: ExchangeLab):
     return ldap3.Connection(server, lab.admin_dn, lab.admin_password, auto_bind=True)
 
 
-def delete_subtree(conn: Any, base: str) -> None:
-    conn.search(base, "(objectClass=*)", attributes=["1.1"])
+def remove_ou(lab: ExchangeLab, ou: str) -> None:
+    """Remove-Mailbox for every mailbox of ``ou`` (the alias and addresses are free again at once, as
+    in Exchange), then delete whatever else is left in it over LDAP, and the OU itself."""
+    transport = ExchangeTransport(connection(lab))
+    try:
+        boxes = transport.query(
+            Invocation.of("Get-Mailbox", {"ResultSize": "Unlimited", "OrganizationalUnit": ou})
+        )
+        transport.run(
+            [
+                Invocation.of("Remove-Mailbox", {"Identity": str(b["DistinguishedName"]), "Confirm": False})
+                for b in boxes
+            ]
+        )
+    finally:
+        transport.close()
+    conn = ad_admin(lab)
+    conn.search(ou, "(objectClass=*)", attributes=["1.1"])
     for dn in sorted((e["dn"] for e in conn.response or []), key=len, reverse=True):
         conn.delete(dn)
+    conn.unbind()
 
 
 @dataclass
@@ -169,15 +185,15 @@ class City:
         return {str(r["PrimarySmtpAddress"]).lower(): r for r in records}
 
     def ad_users(self) -> dict[str, dict[str, Any]]:
-        """The AD users of the city's OU, by userPrincipalName, read over LDAP."""
+        """The AD users of the city's OU, by userPrincipalName (or DN), read over LDAP."""
         conn = ad_admin(self.lab)
         conn.search(self.ou, "(objectClass=user)", attributes=["*"])
-        found = {
-            str(e["attributes"].get("userPrincipalName") or e["dn"]).lower(): dict(
-                e["attributes"], dn=e["dn"]
-            )
-            for e in conn.response
-        }
+        found = {}
+        for entry in conn.response:
+            values = {
+                k: v[0] if isinstance(v, list) and len(v) == 1 else v for k, v in entry["attributes"].items()
+            }
+            found[str(values.get("userPrincipalName") or entry["dn"]).lower()] = {**values, "dn": entry["dn"]}
         conn.unbind()
         return found
 
@@ -200,8 +216,9 @@ def city(exchange_lab: ExchangeLab, tmp_path: Path):
     conn = ad_admin(exchange_lab)
     # Accounts left by an interrupted earlier session would hold the city's aliases (org-wide unique).
     conn.search(exchange_lab.managed_ou, f"(ou={TEST_OU_PREFIX}*)", ldap3.LEVEL, attributes=["1.1"])
-    for entry in list(conn.response or []):
-        delete_subtree(conn, entry["dn"])
+    stale = [entry["dn"] for entry in conn.response or []]
+    for dn in stale:
+        remove_ou(exchange_lab, dn)
     ou = f"OU={TEST_OU_PREFIX}{tag},{exchange_lab.managed_ou}"
     assert conn.add(ou, ["organizationalUnit"], {"ou": f"{TEST_OU_PREFIX}{tag}"}), conn.result
     conn.unbind()
@@ -215,10 +232,7 @@ def city(exchange_lab: ExchangeLab, tmp_path: Path):
     yield City(exchange_lab, root, domain, ou)
 
     exchange_lab.control().clear_faults()
-    with contextlib.suppress(Exception):
-        conn = ad_admin(exchange_lab)
-        delete_subtree(conn, ou)
-        conn.unbind()
+    remove_ou(exchange_lab, ou)
 
 
 # --- first run, second run, check mode ------------------------------------------------------------
@@ -269,7 +283,8 @@ def test_check_mode_shows_the_plan_and_changes_nothing(city: City) -> None:
     assert results == [] and city.mailboxes() == {}
     assert planned.count()["create"] > 50
     change = next(c for c in planned.changes if c.address == city.address("CB-2017-000101"))
-    assert change.after["display_name"] == "Nguyễn Văn Dũng" and "password" not in str(change.after).lower()
+    assert change.after["display_name"] == "Nguyễn Văn Dũng"
+    assert password_for("CB-2017-000101") not in repr(planned)  # a plan never holds a password
 
     city.reconcile()
     city.edit_person("stttt", "CB-2017-000101", state="disabled")
@@ -367,7 +382,7 @@ FAULTS = {
     "connection dropped mid-batch": {"drop_next_pipeline": True},
     "5th New-Mailbox fails": {"fail_nth_cmdlet": 5, "fail_cmdlet": "New-Mailbox"},
     "7th Set-Mailbox fails": {"fail_nth_cmdlet": 7, "fail_cmdlet": "Set-Mailbox"},
-    "throttled": {"max_cmdlets": 12, "period_seconds": 2},
+    "throttled": {"max_cmdlets": 25, "period_seconds": 2},
 }
 
 
@@ -386,9 +401,11 @@ def test_fault_leaves_a_state_a_rerun_completes(city: City, fault: str) -> None:
     persons = {a for a, acc in desired.items() if not acc.shared}
     assert persons & set(boxes) <= backend.password_set
     failed = [r for r in results if not r.ok]
+    if fault == "throttled":  # the transport waits as Exchange asks and sends again: most done at once
+        assert len(failed) * 4 < len(first.changes), failed
     second, results, _ = city.reconcile(scope=scope)
     assert all(r.ok for r in results), [r for r in results if not r.ok]
-    assert len(second.changes) <= len(failed) + (len(first.changes) if fault == "throttled" else 0)
+    assert len(second.changes) <= len(failed)
     third, _results, _ = city.reconcile(scope=scope)
     assert third.changes == ()
     assert set(city.mailboxes()) == {a for a, acc in desired.items() if acc.state != "removed"}

@@ -190,6 +190,26 @@ class OrgChange:
         return {"item": self.item, "before": self.before, "after": self.after}
 
 
+def read_invocations(settings: OrgSettings) -> dict[str, Invocation]:
+    """The reads of the organisation, one pipeline each (their outputs cannot share one)."""
+    reads = {
+        "transport": Invocation.of("Get-TransportConfig", {}),
+        "remote_domains": Invocation.of("Get-RemoteDomain", {}),
+        "accepted_domains": Invocation.of("Get-AcceptedDomain", {}),
+        "rules": Invocation.of("Get-TransportRule", {}),
+    }
+    if settings.spam_mailbox:
+        reads["shared_mailboxes"] = Invocation.of(
+            "Get-Mailbox",
+            {
+                "OrganizationalUnit": settings.managed_ou,
+                "RecipientTypeDetails": SHARED,
+                "ResultSize": "Unlimited",
+            },
+        )
+    return reads
+
+
 def _differ(want: Mapping[str, Any], have: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     keys = [k for k in want if want[k] != have.get(k)]
     return {k: have.get(k) for k in keys}, {k: want[k] for k in keys}

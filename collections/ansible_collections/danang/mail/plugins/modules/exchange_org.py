@@ -200,7 +200,7 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "forward_rule_name": {"type": "str", "default": exchange_org.FORWARD_RULE_NAME},
     "forward_rule_text": {"type": "str"},
     "spam_mailbox": {"type": "bool", "default": True},
-    "password_policy": {"type": "dict", "options": POLICY_OPTIONS},
+    "password_policy": {"type": "dict", "options": POLICY_OPTIONS, "no_log": False},
     "manage_password_policy": {"type": "bool", "default": True},
     "policy_group": {"type": "str", "default": "DanangMail Users"},
 }

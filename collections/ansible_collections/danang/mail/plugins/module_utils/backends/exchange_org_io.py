@@ -14,17 +14,16 @@ from collections.abc import Sequence
 from typing import Any, Optional
 
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_ad import Directory
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_render import SHARED
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_transport import (
     OK,
     ExchangeTransport,
-    Invocation,
 )
 from ansible_collections.danang.mail.plugins.module_utils.exchange_org import (
     LdapWrite,
     OrgChange,
     OrgSettings,
     OrgState,
+    read_invocations,
 )
 
 try:
@@ -52,37 +51,23 @@ def _single(values: dict[str, Any]) -> dict[str, str]:
 
 def read_org(transport: ExchangeTransport, directory: Directory, settings: OrgSettings) -> OrgState:
     """The organisation as it is; raises ExchangeError / ADError when it cannot be read."""
-    transport_config = transport.query(Invocation.of("Get-TransportConfig", {}))
-    remote = transport.query(Invocation.of("Get-RemoteDomain", {}))
-    accepted = transport.query(Invocation.of("Get-AcceptedDomain", {}))
-    rules = transport.query(Invocation.of("Get-TransportRule", {}))
-    spam = None
-    if settings.spam_mailbox:
-        shared = transport.query(
-            Invocation.of(
-                "Get-Mailbox",
-                {
-                    "OrganizationalUnit": settings.managed_ou,
-                    "RecipientTypeDetails": SHARED,
-                    "ResultSize": "Unlimited",
-                },
-            )
-        )
-        spam = _first(shared, "PrimarySmtpAddress", settings.spam_account.address)
+    read = {name: transport.query(invocation) for name, invocation in read_invocations(settings).items()}
+    spam = _first(read.get("shared_mailboxes", []), "PrimarySmtpAddress", settings.spam_account.address)
     pso = group = None
     members: frozenset[str] = frozenset()
     if settings.password_policy is not None:
-        found = directory.entry(settings.pso_dn, ["msDS-*", "cn"])
+        found = directory.entry(settings.pso_dn, list(settings.password_policy.attributes("")))
         pso = _single(found) if found is not None else None
         group = directory.entry(settings.group_dn, ["member"])
         members = frozenset(directory.dns(settings.managed_ou, PERSON_FILTER))
     return OrgState(
-        transport=transport_config[0] if transport_config else {},
-        remote_default=_first(remote, "Name", "Default"),
+        transport=read["transport"][0] if read["transport"] else {},
+        remote_default=_first(read["remote_domains"], "Name", "Default"),
         accepted_domains={
-            str(d.get("DomainName") or "").lower(): str(d.get("DomainType") or "") for d in accepted
+            str(d.get("DomainName") or "").lower(): str(d.get("DomainType") or "")
+            for d in read["accepted_domains"]
         },
-        rule=_first(rules, "Name", settings.forward_rule_name),
+        rule=_first(read["rules"], "Name", settings.forward_rule_name),
         spam_mailbox=spam,
         pso=pso,
         group_members=None if group is None else frozenset(str(m) for m in group.get("member") or []),

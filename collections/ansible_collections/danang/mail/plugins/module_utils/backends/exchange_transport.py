@@ -17,7 +17,9 @@ attributed, and every statement of a pipeline whose connection was lost, is repo
 
 Retries with exponential back-off: opening the pool, and a pipeline the server refused before it
 started (HTTP 429/500/503, a WS-Management fault such as the throttling quota, a refused
-connection). A pipeline that may have started is never sent twice.
+connection). A pipeline that may have started is never sent twice, except when Exchange throttled it
+(PowerShellMaxCmdlets: the error says how long to wait): then, after that wait, what did not succeed
+is sent again (see :meth:`ExchangeTransport._run_throttled`).
 
 Credentials never reach a log or an error message: :class:`Secret` masks its ``repr``, the
 connection's password field is ``repr=False``, and error texts come from the server's error
@@ -27,6 +29,7 @@ records, which do not echo parameter values.
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -55,6 +58,11 @@ IDENTIFYING = ("Identity", "Name", "Alias", "PrimarySmtpAddress", "UserPrincipal
 # Statuses of one invocation after its pipeline ran.
 OK, FAILED, UNKNOWN = "ok", "failed", "unknown"
 _RETRY_HTTP = frozenset({429, 500, 502, 503, 504})
+# Exchange's throttling of remote PowerShell (PowerShellMaxCmdlets and friends) answers a cmdlet with
+# an error telling how long to wait; the cmdlet did not run.
+_THROTTLED = ("exceeded the budget", "powershellmaxcmdlets", "micro delay", "throttl")
+_WAIT = re.compile(r"wait (?:for )?(\d+) seconds", re.IGNORECASE)
+MAX_THROTTLE_WAIT = 120.0
 
 
 class Switch:
@@ -217,7 +225,7 @@ def error_from_record(record: Any) -> PsError:
         category=str(getattr(record, "reason", "") or ""),
         error_id=str(getattr(record, "fq_error", "") or ""),
         target=str(_plain(target)) if target is not None else "",
-        command=str(getattr(record, "invocation_name", "") or ""),
+        command=str(getattr(record, "invocation_name", "") or getattr(record, "activity", "") or ""),
         bound=bound_values,
     )
 
@@ -237,10 +245,18 @@ def attribute(
     return found, loose
 
 
+def _cmdlet_of(error: PsError) -> str:
+    """The cmdlet an error names, folded (``setmailbox``): its invocation or activity, else the task
+    class ending Exchange's FullyQualifiedErrorId (``...,Microsoft.Exchange....SetMailbox``)."""
+    name = error.command or error.error_id.rpartition(",")[2].rpartition(".")[2]
+    return name.replace("-", "").lower()
+
+
 def _match(error: PsError, invocations: Sequence[Invocation]) -> Optional[int]:
     def unique(candidates: list[int]) -> Optional[int]:
-        if error.command:
-            same = [i for i in candidates if invocations[i].cmdlet.lower() == error.command.lower()]
+        cmdlet = _cmdlet_of(error)
+        if cmdlet:
+            same = [i for i in candidates if invocations[i].cmdlet.replace("-", "").lower() == cmdlet]
             candidates = same or candidates
         # Several statements about one account (New-Mailbox, then Set-Mailbox): it is that account's.
         return candidates[0] if len({invocations[i].key for i in candidates}) == 1 else None
@@ -286,6 +302,15 @@ def _describe(exc: BaseException) -> str:
     if HAS_PYPSRP and isinstance(exc, WinRMTransportError):
         return f"HTTP {exc.code} from the server"
     return f"{type(exc).__name__}: {exc}"
+
+
+def _throttle_wait(error: Optional[str]) -> Optional[float]:
+    """Seconds Exchange asks to wait when ``error`` is its throttling (0: it does not say); else None."""
+    text = (error or "").lower()
+    if not any(mark in text for mark in _THROTTLED):
+        return None
+    found = _WAIT.search(text)
+    return float(found.group(1)) if found else 0.0
 
 
 class ExchangeTransport:
@@ -427,20 +452,48 @@ class ExchangeTransport:
         for start in range(0, len(invocations), size):
             batch = invocations[start : start + size]
             try:
-                outcomes.extend(self.run_batch(batch).outcomes)
+                outcomes.extend(self._run_throttled(batch))
             except ExchangeError as exc:  # refused even after the retries: nothing of it ran
                 outcomes.extend(Outcome(inv, FAILED, f"not attempted: {exc}") for inv in batch)
+        return outcomes
+
+    def _run_throttled(self, batch: Sequence[Invocation]) -> list[Outcome]:
+        """One batch; when Exchange throttles it, wait as it asks and send again what did not succeed.
+
+        A throttled pipeline stops, and which of its statements ran is not told, so every statement
+        not seen to succeed is sent again, in pipelines half as long each time. Each is idempotent
+        (Set-*) or refused when done already (New-Mailbox: the name, alias and addresses are taken;
+        Remove-Mailbox: not found), and the backend's re-read decides what is done."""
+        outcomes = self.run_batch(batch).outcomes
+        size = len(batch)
+        for attempt in range(self.connection.retries):
+            waits = [_throttle_wait(o.error) for o in outcomes if o.status != OK]
+            if not any(w is not None for w in waits):
+                break
+            hinted = max((w for w in waits if w), default=0.0)
+            self._sleep(min(MAX_THROTTLE_WAIT, hinted or self.connection.backoff * 2**attempt))
+            # Smaller pipelines each time, so that one fits the budget however small it is.
+            size = max(1, size // 2)
+            pending = [i for i, o in enumerate(outcomes) if o.status != OK]
+            for start in range(0, len(pending), size):
+                chunk = pending[start : start + size]
+                for index, outcome in zip(
+                    chunk, self.run_batch([batch[i] for i in chunk]).outcomes, strict=True
+                ):
+                    outcomes[index] = outcome
         return outcomes
 
     def query(self, invocation: Invocation) -> list[dict[str, Any]]:
         """A read (Get-*) in its own pipeline; raises :class:`ExchangeError` on any error record.
 
-        A read changes nothing, so a pipeline whose connection dropped is simply sent again."""
+        A read changes nothing, so a pipeline whose connection dropped, or that Exchange throttled, is
+        simply sent again."""
         for attempt in range(self.connection.retries + 1):
             result = self.run_batch([invocation])
-            if result.lost is None:
+            wait = _throttle_wait(result.outcomes[0].error) if result.outcomes[0].status != OK else None
+            if result.lost is None and wait is None:
                 break
-            self._sleep(self.connection.backoff * 2**attempt)
+            self._sleep(min(MAX_THROTTLE_WAIT, wait or self.connection.backoff * 2**attempt))
         if result.lost or result.errors or result.outcomes[0].status != OK:
             reason = result.lost or "; ".join(str(e) for e in result.errors) or result.outcomes[0].error
             raise ExchangeError(f"Exchange {invocation}: {reason}")

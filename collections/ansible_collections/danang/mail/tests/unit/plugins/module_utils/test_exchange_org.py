@@ -25,6 +25,7 @@ from ansible_collections.danang.mail.plugins.module_utils.exchange_org import (
     OrgState,
     PasswordPolicy,
     plan_org,
+    read_invocations,
 )
 from cmdlet_signatures import assert_binds_in_lab, assert_matches_signature
 
@@ -191,8 +192,7 @@ def every_invocation() -> list[Invocation]:
     settings = OrgSettings(domain="danang.gov.vn", base_dn=BASE, managed_ou=OU, internal_domains=("obm.vn",))
     edited = configured(rule={**configured().rule, "Mode": "Audit", "State": "Disabled"})
     found = [i for state in (fresh, edited) for c in plan_org(settings, state) for i in c.invocations]
-    reads = ["Get-TransportConfig", "Get-RemoteDomain", "Get-AcceptedDomain", "Get-TransportRule"]
-    return [*found, *(Invocation.of(cmdlet, {}) for cmdlet in reads)]
+    return [*found, *read_invocations(settings).values()]
 
 
 @pytest.mark.parametrize("invocation", every_invocation(), ids=lambda inv: str(inv))

@@ -14,6 +14,7 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_tran
     Invocation,
     PsError,
     Secret,
+    _throttle_wait,
     attribute,
     error_from_record,
     to_record,
@@ -78,3 +79,27 @@ def test_error_record_reduction() -> None:
     assert error.message == "The user an already exists." and error.command == "New-Mailbox"
     assert set(error.bound) == {"an (an)", "an"}  # only identifying parameters, never the password
     assert attribute([error], BATCH)[0] == {2: [error]}
+
+
+def test_throttling_is_recognised_with_the_wait_it_asks() -> None:
+    budget = (
+        "The user has exceeded the budget for cmdlets: 12 within 60 seconds "
+        "(policy part PowerShellMaxCmdlets). "
+        "Please wait for 17 seconds."
+    )
+    assert _throttle_wait(budget) == 17.0
+    assert _throttle_wait("Micro delay applied: the server is busy") == 0.0
+    assert _throttle_wait("The alias dungnv is already used") is None
+    assert _throttle_wait(None) is None
+
+
+def test_an_error_goes_to_the_cmdlet_its_error_id_names() -> None:
+    create = Invocation.of("New-Mailbox", {"Name": "Dũng (dungnv)", "Alias": "dungnv"}, "dungnv@x.vn")
+    settings = Invocation.of("Set-Mailbox", {"Identity": "dungnv@x.vn"}, "dungnv@x.vn")
+    error = PsError(
+        message="The operation couldn't be performed because object 'dungnv@x.vn' couldn't be found.",
+        error_id="[Server=EX1] [FailureCategory=Cmdlet-X] 66DC,"
+        "Microsoft.Exchange.Management.RecipientTasks.SetMailbox",
+    )
+    found, loose = attribute([error], [create, settings])
+    assert found == {1: [error]} and loose == []
