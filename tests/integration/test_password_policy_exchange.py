@@ -13,7 +13,6 @@ LDAP binds check the password only (they prove which password an account holds).
 from __future__ import annotations
 
 import base64
-import contextlib
 import datetime
 import urllib.error
 import urllib.request
@@ -61,7 +60,7 @@ from ansible_collections.danang.mail.plugins.module_utils.password_policy import
 )
 from ansible_collections.danang.mail.plugins.module_utils.workdays import WorkingCalendar  # noqa: E402
 from ldap3.utils.conv import escape_filter_chars  # noqa: E402
-from test_exchange_backend import TEST_OU_PREFIX, ad_admin, connection, delete_subtree  # noqa: E402
+from test_exchange_backend import TEST_OU_PREFIX, ad_admin, connection, remove_ou  # noqa: E402
 from test_password_policy import (  # noqa: E402
     AGENCY,
     VAULT_PASSWORD,
@@ -114,32 +113,6 @@ def into_exchange(lab: ExchangeLab, desired: Path, domain: str) -> str:
         )
     assert all(r.ok for r in results), results
     return ou
-
-
-def remove_ou(lab: ExchangeLab, ou: str) -> None:
-    """Remove-Mailbox for the OU's mailboxes (the organisation-wide aliases are free again), then
-    the OU."""
-    with contextlib.suppress(Exception):
-        transport = ExchangeTransport(connection(lab))
-        try:
-            boxes = transport.query(
-                Invocation.of("Get-Mailbox", {"ResultSize": "Unlimited", "OrganizationalUnit": ou})
-            )
-            transport.run(
-                [
-                    Invocation.of(
-                        "Remove-Mailbox",
-                        {"Identity": str(b["PrimarySmtpAddress"]), "Permanent": True, "Confirm": False},
-                    )
-                    for b in boxes
-                ]
-            )
-        finally:
-            transport.close()
-    with contextlib.suppress(Exception):
-        conn = ad_admin(lab)
-        delete_subtree(conn, ou)
-        conn.unbind()
 
 
 def ad_entry(lab: ExchangeLab, ou: str, address: str) -> dict[str, Any]:
