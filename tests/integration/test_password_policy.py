@@ -123,6 +123,10 @@ class Town:
             "danang_mail_domain": self.domain,
             "danang_mail_credentials_dir": str(self.root / "credentials"),
             "danang_mail_password_report_dir": str(self.root / "reports"),
+            # OBM alone unless a test adds Exchange (the copied inventory's Exchange password lookup
+            # would make a lab secret beside the copy).
+            "danang_mail_password_systems": ["obm"],
+            "exchange_admin_password": "not used with obm alone",
             **variables,
         }
         if now is not None:

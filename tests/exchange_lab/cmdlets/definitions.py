@@ -35,7 +35,7 @@ _SET_MAILBOX = (
     "UseDatabaseQuotaDefaults IssueWarningQuota ProhibitSendQuota ProhibitSendReceiveQuota "
     "MaxSendSize MaxReceiveSize ForwardingSmtpAddress ForwardingAddress DeliverToMailboxAndForward "
     "HiddenFromAddressListsEnabled Type Database UserPrincipalName SamAccountName AccountDisabled "
-    "DomainController Force Confirm WhatIf"
+    "CustomAttribute1 Password ResetPasswordOnNextLogon DomainController Force Confirm WhatIf"
 )
 
 _RULE_TYPES = {
@@ -152,6 +152,9 @@ DEFINITIONS: dict[str, CmdletDef] = {
                 "UserPrincipalName": "String",
                 "SamAccountName": "String",
                 "AccountDisabled": "Boolean",
+                "CustomAttribute1": "String",
+                "Password": "SecureString",
+                "ResetPasswordOnNextLogon": "Boolean",
             },
             {"Identity": _SET_MAILBOX},
             positions=ID,

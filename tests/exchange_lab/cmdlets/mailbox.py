@@ -59,6 +59,7 @@ EXCHANGE_ATTRIBUTES = (
     "protocolSettings",
     "msExchVersion",
     "legacyExchangeDN",
+    "extensionAttribute1",
 )
 POLICY_EXCLUDED = "{26491cfc-9e50-4857-861b-0cb8df22b5d7}"
 QUOTAS = (
@@ -445,6 +446,18 @@ def set_mailbox(ctx: Any, b: Bound) -> None:
     if "ForwardingAddress" in b:
         target = b.get("ForwardingAddress")
         changes["altRecipient"] = resolve(ctx, target)["dn"] if target else None
+    if "CustomAttribute1" in b:
+        changes["extensionAttribute1"] = b.get("CustomAttribute1") or None
+    if "Password" in b:
+        # An administrator's reset (the User Options or Reset Password role): AD stamps pwdLastSet
+        # now, or 0 with -ResetPasswordOnNextLogon $true.
+        common.check_password(ctx, b.get("Password"), first(entry, "sAMAccountName", ""))
+        changes["userPassword"] = ssha(b.get("Password"))
+        changes["pwdLastSet"] = to_filetime(ctx.lab.clock.now())
+        directory.forget_credentials()
+    if "ResetPasswordOnNextLogon" in b:
+        # AD accepts only 0 (must change) or -1 (now) for pwdLastSet.
+        changes["pwdLastSet"] = 0 if b.get("ResetPasswordOnNextLogon") else to_filetime(ctx.lab.clock.now())
     for param, attribute in (
         ("DeliverToMailboxAndForward", "deliverAndRedirect"),
         ("HiddenFromAddressListsEnabled", "msExchHideFromAddressLists"),

@@ -27,20 +27,25 @@ description:
   - A new person gets an initial password (R-42, R-45; one per person, the same on every system with
     O(known_passwords)) that must be changed at first use (R-40, C(pwdReset)). Passwords never appear
     in the diff, the results or the logs.
+  - With O(backend=exchange), a person is a user mailbox made by C(New-Mailbox) in O(ad_managed_ou) -
+    C(Name) C(<display name> (<local part>)) (at most 64 characters, unique), the address as
+    C(UserPrincipalName) and C(PrimarySmtpAddress), the local part as C(Alias), a sAMAccountName derived
+    from it (at most 20 characters), names in full Vietnamese, C(-ResetPasswordOnNextLogon $true)
+    (R-40); an agency or department is a shared mailbox (C(New-Mailbox -Shared)). Every mailbox gets
+    C(UseDatabaseQuotaDefaults $false) with the quota of R-30 (warning at 90 %) and 28 MB message
+    limits (R-31). Disabling sets C(ACCOUNTDISABLE) on the AD account; the mailbox stays (R-23);
+    O(purge) runs C(Remove-Mailbox). The time each initial password was issued is kept in the
+    mailbox's C(CustomAttribute1) (AD C(extensionAttribute1)) for the 3-working-day rule (R-41).
   - A failure of one account does not stop the others; the module fails at the end listing them. A
     failed account is left untouched, or in a state the next run finishes; nothing is created twice.
 author:
   - Da Nang city IT infrastructure centre (@danang)
 extends_documentation_fragment:
+  - danang.mail.exchange.backend
   - danang.mail.obm
+  - danang.mail.exchange
   - danang.mail.obm.desired_state
 options:
-  backend:
-    description:
-      - The mail system. V(obm) (OpenLDAP, Cyrus IMAP, Postfix); Exchange comes later.
-    type: str
-    choices: [obm]
-    default: obm
   purge:
     description:
       - Delete the accounts of people the desired state marks V(removed) once they are disabled (the
@@ -112,6 +117,18 @@ EXAMPLES = r"""
     mailbox_server: "lmtp:{{ obm_imap_host }}:{{ obm_lmtp_port }}"
     credentials_file: "{{ inventory_dir }}/credentials/{{ lookup('pipe', 'date +%Y%m%dT%H%M') }}.vault.yml"
   register: obm
+
+- name: Reconcile the same city into Exchange and its AD (one initial password per person, R-45)
+  danang.mail.mailbox:
+    backend: exchange
+    desired_state: "{{ danang_mail_desired_state }}"
+    ledger: "{{ danang_mail_ledger }}"
+    exchange_server: mail.danang.gov.vn
+    exchange_username: svc-mail@danang.gov.vn
+    exchange_password: "{{ vault_exchange_password }}"
+    exchange_databases: [DB01, DB02]
+    ad_uri: ldaps://dc1.danang.gov.vn
+    credentials_file: "{{ inventory_dir }}/credentials/{{ lookup('pipe', 'date +%Y%m%dT%H%M') }}.vault.yml"
 
 - name: What would change for two agencies (nothing is changed)
   danang.mail.mailbox:
@@ -229,25 +246,20 @@ from typing import Any
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.danang.mail.plugins.module_utils.accounts import desired_accounts
 from ansible_collections.danang.mail.plugins.module_utils.backends.base import BackendError
-from ansible_collections.danang.mail.plugins.module_utils.backends.obm import (
-    ARGUMENT_SPEC as OBM_ARGUMENT_SPEC,
+from ansible_collections.danang.mail.plugins.module_utils.backends.selection import (
+    ARGUMENT_SPEC as BACKEND_ARGUMENT_SPEC,
 )
-from ansible_collections.danang.mail.plugins.module_utils.backends.obm import (
-    HAS_LDAP3,
-    LDAP3_IMPORT_ERROR,
-    ObmBackend,
-    config_from_params,
+from ansible_collections.danang.mail.plugins.module_utils.backends.selection import (
+    REQUIRED_IF,
+    missing_library,
+    open_backend,
 )
 from ansible_collections.danang.mail.plugins.module_utils.desired_state import (
     MissingLibrary,
     load_desired_state,
 )
 from ansible_collections.danang.mail.plugins.module_utils.ledger import load_ledger
-from ansible_collections.danang.mail.plugins.module_utils.model import (
-    KIND_PERSON,
-    SYSTEM_OBM,
-    ValidationFailed,
-)
+from ansible_collections.danang.mail.plugins.module_utils.model import KIND_PERSON, ValidationFailed
 from ansible_collections.danang.mail.plugins.module_utils.plan import CREATE, make_plan
 
 try:
@@ -259,7 +271,6 @@ except ImportError:  # pragma: no cover - the library ships with the collection
     PASSWORDS_IMPORT_ERROR = traceback.format_exc()
 
 ARGUMENT_SPEC: dict[str, Any] = {
-    "backend": {"type": "str", "choices": [SYSTEM_OBM], "default": SYSTEM_OBM},
     "desired_state": {"type": "path", "required": True},
     "ledger": {"type": "path", "required": True},
     "scope": {"type": "list", "elements": "str", "default": []},
@@ -269,7 +280,7 @@ ARGUMENT_SPEC: dict[str, Any] = {
     # Taken out by the action plugin before the module runs; accepted here so the spec matches the docs.
     "credentials_file": {"type": "path"},
     "credentials_vault_id": {"type": "str"},
-    **OBM_ARGUMENT_SPEC,
+    **BACKEND_ARGUMENT_SPEC,
 }
 
 
@@ -330,7 +341,11 @@ def run(module: AnsibleModule) -> None:
         texts = [str(p) for p in problems]
         module.fail_json(msg=f"{len(texts)} problem(s), nothing changed: {texts[0]}", problems=texts)
 
-    with ObmBackend(config_from_params(params)) as backend:
+    try:
+        backend = open_backend(params)
+    except BackendError as exc:
+        module.fail_json(msg=f"cannot use the {params['backend']} system, nothing changed: {exc}")
+    with backend:
         try:
             observed = backend.read()
         except BackendError as exc:
@@ -388,9 +403,10 @@ def run(module: AnsibleModule) -> None:
 
 
 def main() -> None:
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    if not HAS_LDAP3:
-        module.fail_json(msg=missing_required_lib("ldap3"), exception=LDAP3_IMPORT_ERROR)
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True, required_if=REQUIRED_IF)
+    missing = missing_library(module.params)
+    if missing:
+        module.fail_json(msg=missing_required_lib(missing[0]), exception=missing[1])
     run(module)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 module: mailbox_info
-short_description: Facts about every mail account of the OBM system, in bulk
+short_description: Facts about every mail account of the OBM or Exchange system, in bulk
 version_added: 0.1.0
 description:
   - Reads the OBM directory and Cyrus once (one paged LDAP search, one IMAP connection) and returns,
@@ -19,6 +19,13 @@ description:
   - C(last_access) is the later of C(last_login) and C(password_changed) (R-23).
   - C(password_changed) is C(pwdChangedTime); C(must_change_password) is C(pwdReset), set on new
     accounts until the first change (R-40, R-47); C(locked) is C(pwdAccountLockedTime) present (R-41).
+  - With O(backend=exchange) - one C(Get-Mailbox) pipeline, one C(Get-MailboxStatistics -Database) per
+    database and one paged AD search. C(last_login) is the mailbox's C(LastLogonTime) (also stamped by
+    background assistants), C(last_logon_ad) AD's C(lastLogonTimestamp) (replicated, up to about 14 days
+    late); C(last_access) is the later of the two (R-23). C(must_change_password) is C(pwdLastSet) 0,
+    C(password_issued) the initial password's issue time the backend recorded (R-41), C(locked) the AD
+    account disabled by M(danang.mail.password_policy) (R-41; such an account counts as C(enabled), as
+    on OBM).
   - Reads only; never changes anything.
 notes:
   - Measured in the lab (slapd 2.5 ppolicy with C(olcLastBind)) - a login with the initial password
@@ -28,7 +35,9 @@ notes:
 author:
   - Da Nang city IT infrastructure centre (@danang)
 extends_documentation_fragment:
+  - danang.mail.exchange.backend
   - danang.mail.obm
+  - danang.mail.exchange
 options:
   addresses:
     description: Only these addresses (all accounts of the domain when empty).
@@ -100,44 +109,42 @@ from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.danang.mail.plugins.module_utils.backends.base import BackendError
-from ansible_collections.danang.mail.plugins.module_utils.backends.obm import (
-    ARGUMENT_SPEC as OBM_ARGUMENT_SPEC,
+from ansible_collections.danang.mail.plugins.module_utils.backends.selection import (
+    ARGUMENT_SPEC as BACKEND_ARGUMENT_SPEC,
 )
-from ansible_collections.danang.mail.plugins.module_utils.backends.obm import (
-    HAS_LDAP3,
-    LDAP3_IMPORT_ERROR,
-    ObmBackend,
-    config_from_params,
+from ansible_collections.danang.mail.plugins.module_utils.backends.selection import (
+    REQUIRED_IF,
+    missing_library,
+    open_backend,
+    read_facts,
 )
 
 ARGUMENT_SPEC: dict[str, Any] = {
     "addresses": {"type": "list", "elements": "str", "default": []},
-    **OBM_ARGUMENT_SPEC,
+    **BACKEND_ARGUMENT_SPEC,
 }
 
 
 def main() -> None:
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    if not HAS_LDAP3:
-        module.fail_json(msg=missing_required_lib("ldap3"), exception=LDAP3_IMPORT_ERROR)
-    with ObmBackend(config_from_params(module.params)) as backend:
-        try:
-            backend.read()
-        except BackendError as exc:
-            module.fail_json(msg=str(exc))
-        facts = backend.facts
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True, required_if=REQUIRED_IF)
+    missing_lib = missing_library(module.params)
+    if missing_lib:
+        module.fail_json(msg=missing_required_lib(missing_lib[0]), exception=missing_lib[1])
+    try:
+        with open_backend(module.params, statistics=True) as backend:
+            facts = read_facts(backend)
+    except BackendError as exc:
+        module.fail_json(msg=str(exc))
     wanted = [a.lower() for a in module.params["addresses"]]
     selected = {a: facts[a] for a in (wanted or sorted(facts)) if a in facts}
-    accounts = {a: {"exists": True, **f.as_dict()} for a, f in selected.items()}
-    for a in accounts.values():
-        a.pop("address", None)
+    accounts = {a: {"exists": True, **f} for a, f in selected.items()}
     summary = {
         "accounts": len(selected),
-        "enabled": sum(1 for f in selected.values() if f.enabled),
-        "disabled": sum(1 for f in selected.values() if not f.enabled),
-        "without_mailbox": sum(1 for f in selected.values() if not f.mailbox),
-        "must_change_password": sum(1 for f in selected.values() if f.must_change_password),
-        "locked": sum(1 for f in selected.values() if f.locked),
+        "enabled": sum(1 for f in selected.values() if f["enabled"]),
+        "disabled": sum(1 for f in selected.values() if not f["enabled"]),
+        "without_mailbox": sum(1 for f in selected.values() if not f["mailbox"]),
+        "must_change_password": sum(1 for f in selected.values() if f["must_change_password"]),
+        "locked": sum(1 for f in selected.values() if f["locked"]),
     }
     missing = [a for a in wanted if a not in facts]
     module.exit_json(changed=False, accounts=accounts, summary=summary, missing=missing)

@@ -29,19 +29,32 @@ description:
     C(pwdAccountLockedTime), C(pwdLastSuccess)); a lock is C(pwdAccountLockedTime=000001010000Z), a
     reset replaces C(userPassword), sets C(pwdReset=TRUE) and removes the lock. While C(pwdReset) is
     TRUE, C(pwdChangedTime) is the time the password was issued.
+  - With O(backend=exchange) - facts come from one paged AD search of O(ad_managed_ou) (persons with a
+    user mailbox; C(pwdLastSet), C(userAccountControl), C(lastLogonTimestamp), and the issue time the
+    collection records in the mailbox's C(CustomAttribute1), since AD erases it when C(pwdLastSet) is
+    0). AD has no administrator lock, so a lock disables the account (C(userAccountControl) 0x2) and
+    marks it in C(CustomAttribute2) (C(danang.mail password-policy-lock <UTC>)), in one LDAP modify;
+    M(danang.mail.mailbox) leaves such an account disabled. A reset is C(Set-Mailbox -Password
+    -ResetPasswordOnNextLogon $true) over remote PowerShell (the service account needs the C(User
+    Options) or C(Reset Password) RBAC role), which also records the new issue time, then the lock
+    is lifted in AD.
 author:
   - Da Nang city IT infrastructure centre (@danang)
 extends_documentation_fragment:
+  - danang.mail.exchange.backend
   - danang.mail.obm
+  - danang.mail.exchange
   - danang.mail.obm.desired_state
 options:
   backend:
     description:
-      - The mail systems to check. V(obm) now; V(exchange) joins when its backend is ready, and a
-        reset then gives the person the same new password on both.
+      - The mail systems to check, each in one bulk read. A reset gives the person the same new
+        password on every system listed that holds an account of theirs (R-45).
+      - The OBM options O(ldap_uri), O(ldap_bind_password) and O(imap_admin_password) are required
+        with V(obm); O(exchange_server) and O(ad_uri) with V(exchange).
     type: list
     elements: str
-    choices: [obm]
+    choices: [obm, exchange]
     default: [obm]
   mode:
     description:
@@ -103,6 +116,14 @@ notes:
     calendar months.
   - User-chosen passwords are checked only for length by OpenLDAP (no quality module on Debian) and
     for 3 of 4 classes by AD; the full R-42/R-43 rules hold where this project sets a password.
+  - On Exchange the AD account of O(ad_bind_user) writes C(userAccountControl) and
+    C(extensionAttribute2) in O(ad_managed_ou); the Exchange service account resets passwords
+    (RBAC C(User Options), in C(Organization Management) and C(Help Desk), or C(Reset Password)).
+    The fine-grained password policy of M(danang.mail.exchange_org) should let passwords expire no
+    earlier than 184 days (the longest 6 calendar months), as a backstop behind this module's lock.
+  - An Exchange account locked here and then disabled for the desired state (a person leaving) loses
+    the policy's mark; enabled again later, it holds its old password until the next daily run
+    judges it again.
   - The return value C(_reset_credentials) is popped by the action plugin before anything is shown
     and written to the encrypted credentials file.
 seealso:
@@ -132,6 +153,22 @@ EXAMPLES = r"""
     ldap_bind_password: "{{ obm_ldap_admin_password }}"
     imap_admin_password: "{{ obm_imap_admin_password }}"
 
+- name: Both systems in one run - the same rules, one new password per person on both
+  danang.mail.password_policy:
+    backend: [obm, exchange]
+    mode: enforce
+    resets: [CB-2017-000101]
+    credentials_file: "{{ danang_mail_credentials_dir }}/reset-{{ now(fmt='%Y%m%dT%H%M%S') }}.vault.yml"
+    desired_state: "{{ danang_mail_desired_state }}"
+    ledger: "{{ danang_mail_ledger }}"
+    ldap_uri: "{{ obm_ldap_uri }}"
+    ldap_bind_password: "{{ obm_ldap_admin_password }}"
+    imap_admin_password: "{{ obm_imap_admin_password }}"
+    exchange_server: mail.danang.gov.vn
+    exchange_username: svc-mail@danang.gov.vn
+    exchange_password: "{{ exchange_admin_password }}"
+    ad_uri: ldaps://dc1.danang.gov.vn
+
 - name: What the rules say today, nothing changed
   danang.mail.password_policy:
     mode: audit
@@ -153,7 +190,7 @@ accounts:
       description: The account's address.
       type: str
     system:
-      description: V(obm) (later also V(exchange)).
+      description: V(obm) or V(exchange).
       type: str
     action:
       description:
@@ -244,14 +281,10 @@ from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.danang.mail.plugins.module_utils.accounts import desired_accounts
+from ansible_collections.danang.mail.plugins.module_utils.backends import exchange, obm, selection
 from ansible_collections.danang.mail.plugins.module_utils.backends.base import BackendError
-from ansible_collections.danang.mail.plugins.module_utils.backends.obm import (
-    ARGUMENT_SPEC as OBM_ARGUMENT_SPEC,
-)
-from ansible_collections.danang.mail.plugins.module_utils.backends.obm import config_from_params
-from ansible_collections.danang.mail.plugins.module_utils.backends.obm_ldap import (
-    HAS_LDAP3,
-    LDAP3_IMPORT_ERROR,
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_passwords import (
+    ExchangePasswords,
 )
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm_passwords import ObmPasswords
 from ansible_collections.danang.mail.plugins.module_utils.desired_state import (
@@ -261,6 +294,7 @@ from ansible_collections.danang.mail.plugins.module_utils.desired_state import (
 from ansible_collections.danang.mail.plugins.module_utils.ledger import load_ledger
 from ansible_collections.danang.mail.plugins.module_utils.model import (
     CITY_TIMEZONE,
+    SYSTEM_EXCHANGE,
     SYSTEM_OBM,
     ValidationFailed,
 )
@@ -283,8 +317,16 @@ from ansible_collections.danang.mail.plugins.module_utils.workdays import (
     load_overrides,
 )
 
-# One entry per system: how to make its password backend from the module's parameters.
-BACKENDS = {SYSTEM_OBM: lambda params: ObmPasswords(config_from_params(params))}
+# One entry per system: how to make its password backend from the module's parameters, and the
+# options it requires (required_if cannot look inside the list ``backend``).
+BACKENDS = {
+    SYSTEM_OBM: lambda params: ObmPasswords(obm.config_from_params(params)),
+    SYSTEM_EXCHANGE: lambda params: ExchangePasswords(exchange.config_from_params(params)),
+}
+REQUIRED = {
+    SYSTEM_OBM: tuple(key for key, spec in obm.ARGUMENT_SPEC.items() if spec.get("required")),
+    SYSTEM_EXCHANGE: exchange.REQUIRED,
+}
 
 ARGUMENT_SPEC: dict[str, Any] = {
     "backend": {"type": "list", "elements": "str", "choices": sorted(BACKENDS), "default": [SYSTEM_OBM]},
@@ -298,7 +340,7 @@ ARGUMENT_SPEC: dict[str, Any] = {
     # Taken out by the action plugin before the module runs; accepted here so the spec matches the docs.
     "credentials_file": {"type": "path"},
     "credentials_vault_id": {"type": "str"},
-    **OBM_ARGUMENT_SPEC,
+    **{key: spec for key, spec in selection.ARGUMENT_SPEC.items() if key != "backend"},
 }
 
 
@@ -329,23 +371,25 @@ def run(module: AnsibleModule) -> None:
     enforce = params["mode"] == "enforce"
     apply = enforce and not module.check_mode
 
-    findings, checked, holders_by_system, backends = [], 0, {}, {}
+    findings, checked, backends = [], 0, {}
     problems: list[str] = []
+    unknown: list[set[str]] = []  # per system, the reset requests it does not know
     try:
-        for system in params["backend"]:
+        for system in dict.fromkeys(params["backend"]):
             accounts, found = desired_accounts(
                 state, ledger.holders(), system=system, agencies=params["scope"] or None
             )
-            problems += [str(p) for p in found]
+            problems += [str(p) for p in found if str(p) not in problems]
             holders = holders_of(accounts, agency_names)
-            resets, unknown = resolve_resets(params["resets"], holders)
-            problems += unknown
+            resets, not_here = resolve_resets(params["resets"], holders)
+            unknown.append(set(not_here))
             backend = backends[system] = BACKENDS[system](params)
             facts = backend.read_password_facts()
             problems += [f"resets: {a} has no account on {system}" for a in resets if a not in facts]
             checked += len(facts)
-            holders_by_system[system] = holders
             findings += evaluate(facts, now=now, calendar=calendar, holders=holders, resets=set(resets))
+        # A person may hold an account on one system only; a request no system knows is a problem.
+        problems += sorted(set.intersection(*unknown)) if unknown else []
         if problems:
             module.fail_json(
                 msg=f"{len(problems)} problem(s), nothing changed: {problems[0]}", problems=problems
@@ -434,8 +478,13 @@ def run(module: AnsibleModule) -> None:
 
 def main() -> None:
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    if not HAS_LDAP3:
-        module.fail_json(msg=missing_required_lib("ldap3"), exception=LDAP3_IMPORT_ERROR)
+    for system in module.params["backend"]:
+        missing = [key for key in REQUIRED[system] if module.params.get(key) is None]
+        if missing:
+            module.fail_json(msg=f"missing required arguments with backend {system}: {', '.join(missing)}")
+        missing_lib = selection.missing_library({"backend": system})
+        if missing_lib:
+            module.fail_json(msg=missing_required_lib(missing_lib[0]), exception=missing_lib[1])
     if not HAS_HOLIDAYS:
         module.fail_json(msg=missing_required_lib("holidays"), exception=HOLIDAYS_IMPORT_ERROR)
     run(module)

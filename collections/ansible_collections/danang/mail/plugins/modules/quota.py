@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 module: quota
-short_description: Set and report the mailbox quota of OBM accounts (R-30)
+short_description: Set and report the mailbox quota of OBM or Exchange accounts (R-30)
 version_added: 0.1.0
 description:
   - Sets the Cyrus quota (resource C(STORAGE), in KB = MB x 1024) of a list of accounts, or of a
@@ -19,10 +19,16 @@ description:
     server-wide (the danang.mail.obm_server role sets it, V(90)). A per-mailbox warning threshold
     does not exist in Cyrus, so O(warning_percent) only selects the accounts reported in
     RV(over_warning); keep it equal to the server's C(quotawarn).
+  - With O(backend=exchange), C(Set-Mailbox) with C(UseDatabaseQuotaDefaults $false),
+    C(ProhibitSendReceiveQuota) and C(ProhibitSendQuota) at O(quota_mb) and C(IssueWarningQuota) at
+    90 % (the mailbox's own warning), batched in pipelines; a mailbox still on its database's defaults
+    counts as not set.
 author:
   - Da Nang city IT infrastructure centre (@danang)
 extends_documentation_fragment:
+  - danang.mail.exchange.backend
   - danang.mail.obm
+  - danang.mail.exchange
 options:
   addresses:
     description: The accounts to set. Mutually exclusive with O(account_class).
@@ -96,14 +102,14 @@ from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.danang.mail.plugins.module_utils.backends.base import BackendError
-from ansible_collections.danang.mail.plugins.module_utils.backends.obm import (
-    ARGUMENT_SPEC as OBM_ARGUMENT_SPEC,
+from ansible_collections.danang.mail.plugins.module_utils.backends.selection import (
+    ARGUMENT_SPEC as BACKEND_ARGUMENT_SPEC,
 )
-from ansible_collections.danang.mail.plugins.module_utils.backends.obm import (
-    HAS_LDAP3,
-    LDAP3_IMPORT_ERROR,
-    ObmBackend,
-    config_from_params,
+from ansible_collections.danang.mail.plugins.module_utils.backends.selection import (
+    REQUIRED_IF,
+    missing_library,
+    open_backend,
+    read_facts,
 )
 
 ARGUMENT_SPEC: dict[str, Any] = {
@@ -111,7 +117,7 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "account_class": {"type": "str", "choices": ["persons", "shared", "all"]},
     "quota_mb": {"type": "int", "default": 2048},
     "warning_percent": {"type": "int", "default": 90},
-    **OBM_ARGUMENT_SPEC,
+    **BACKEND_ARGUMENT_SPEC,
 }
 
 
@@ -121,36 +127,43 @@ def main() -> None:
         supports_check_mode=True,
         mutually_exclusive=[("addresses", "account_class")],
         required_one_of=[("addresses", "account_class")],
+        required_if=REQUIRED_IF,
     )
-    if not HAS_LDAP3:
-        module.fail_json(msg=missing_required_lib("ldap3"), exception=LDAP3_IMPORT_ERROR)
+    missing_lib = missing_library(module.params)
+    if missing_lib:
+        module.fail_json(msg=missing_required_lib(missing_lib[0]), exception=missing_lib[1])
     params = module.params
     if params["quota_mb"] <= 0:
         module.fail_json(msg="quota_mb must be a positive number of MB")
-    with ObmBackend(config_from_params(params)) as backend:
+    try:
+        backend = open_backend(params, statistics=True)
+    except BackendError as exc:
+        module.fail_json(msg=str(exc))
+    with backend:
         try:
-            backend.read()
+            facts = read_facts(backend)
         except BackendError as exc:
             module.fail_json(msg=str(exc))
-        facts = backend.facts
         if params["addresses"] is not None:
             targets = [a.lower() for a in params["addresses"]]
         else:
             kind = params["account_class"]
-            targets = sorted(a for a, f in facts.items() if kind == "all" or f.shared == (kind == "shared"))
+            targets = sorted(
+                a for a, f in facts.items() if kind == "all" or f["shared"] == (kind == "shared")
+            )
         wanted = params["quota_mb"]
-        to_set = {a: wanted for a in targets if a not in facts or facts[a].quota_mb != wanted}
+        to_set = {a: wanted for a in targets if a not in facts or facts[a]["quota_mb"] != wanted}
         results = []
         if to_set and not module.check_mode:
             results = backend.set_quotas(to_set)
     failed = {r.address: r.error for r in results if not r.ok}
     if module.check_mode:
-        failed = {a: "no such mailbox" for a in to_set if a not in facts or not facts[a].mailbox}
+        failed = {a: "no such mailbox" for a in to_set if a not in facts or not facts[a]["mailbox"]}
     rows, over = [], []
     for address in targets:
         f = facts.get(address)
-        used = f.used_mb if f else None
-        quota = wanted if address in to_set and address not in failed else (f.quota_mb if f else None)
+        used = f["used_mb"] if f else None
+        quota = wanted if address in to_set and address not in failed else (f["quota_mb"] if f else None)
         percent = round(100 * used / quota, 2) if used is not None and quota else None
         rows.append(
             {
@@ -167,7 +180,7 @@ def main() -> None:
     result: dict[str, Any] = {"changed": changed, "accounts": rows, "over_warning": over}
     if module._diff:
         result["diff"] = {
-            "before": {a: facts[a].quota_mb if a in facts else None for a in to_set if a not in failed},
+            "before": {a: facts[a]["quota_mb"] if a in facts else None for a in to_set if a not in failed},
             "after": {a: wanted for a in to_set if a not in failed},
         }
     if failed:

@@ -1,0 +1,140 @@
+# Copyright: (c) 2026, Da Nang city IT infrastructure centre
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Shared option documentation: the Exchange connection (remote PowerShell + AD over LDAP)."""
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    # danang.mail.mailbox, mailbox_info, quota (backend exchange) and exchange_org.
+    DOCUMENTATION = r"""
+options:
+  exchange_server:
+    description:
+      - The Exchange server whose remote PowerShell endpoint (C(http(s)://<server>/PowerShell/),
+        session configuration C(Microsoft.Exchange)) is used, for example V(mail.danang.gov.vn).
+      - Required with O(backend=exchange).
+    type: str
+  exchange_port:
+    description: Its port; V(80) or V(443) (with O(exchange_ssl)) when omitted; V(15985) in the lab.
+    type: int
+  exchange_path:
+    description: The virtual directory of remote PowerShell.
+    type: str
+    default: PowerShell
+  exchange_auth:
+    description:
+      - V(kerberos) is the production default (the control node needs C(pyspnego[kerberos]) with
+        C(gssapi) and a ticket or a keytab, or O(exchange_password)); V(negotiate) and V(ntlm) work
+        without a Kerberos set-up; V(basic) only in the lab.
+    type: str
+    choices: [kerberos, negotiate, ntlm, basic, credssp]
+    default: kerberos
+  exchange_ssl:
+    description: Use HTTPS.
+    type: bool
+    default: false
+  exchange_encryption:
+    description:
+      - WS-Management message encryption. V(auto) encrypts every message with the Kerberos, Negotiate
+        or NTLM session over plain HTTP (how Exchange's endpoint is normally used). Basic over plain
+        HTTP needs V(never) and sends the password in clear - the lab only.
+    type: str
+    choices: [auto, always, never]
+    default: auto
+  exchange_validate_certs:
+    description: Check the server's certificate with O(exchange_ssl). Keep it on in production.
+    type: bool
+    default: true
+  exchange_ca_file:
+    description: A CA bundle for that check (the system's store when omitted).
+    type: path
+  exchange_username:
+    description:
+      - The service account, as a UPN (V(svc-mail@danang.gov.vn)). It needs C(RemotePowerShellEnabled)
+        and the C(Mail Recipients) and C(Mail Recipient Creation) RBAC roles (C(Organization
+        Management) for M(danang.mail.exchange_org)). Omit it for Kerberos with the current ticket.
+    type: str
+  exchange_password:
+    description: Its password. Pass it from an ansible-vault file.
+    type: str
+  exchange_databases:
+    description:
+      - Mailbox databases for new mailboxes; each new mailbox goes to the one holding the fewest
+        managed mailboxes. Exchange's automatic distribution chooses when empty.
+    type: list
+    elements: str
+    default: []
+  exchange_batch_size:
+    description:
+      - Cmdlets sent as the statements of one pipeline (one round trip). Exchange's throttling
+        policy (C(PowerShellMaxCmdlets)) may need it lower.
+    type: int
+    default: 50
+  exchange_timeout:
+    description: Seconds to wait for Exchange to connect or answer one pipeline.
+    type: int
+    default: 120
+  ad_uri:
+    description:
+      - The domain's LDAP service, V(ldaps://dc1.danang.gov.vn) in production (or C(ldap://) with
+        O(ad_starttls)); V(ldap://127.0.0.1:3390) in the lab. Required with O(backend=exchange).
+    type: str
+  ad_bind_user:
+    description:
+      - Who binds - a UPN or a DN; O(exchange_username) when omitted. It may write
+        C(userAccountControl) in O(ad_managed_ou).
+    type: str
+  ad_bind_password:
+    description: Its password; O(exchange_password) when omitted.
+    type: str
+  ad_base_dn:
+    description: The domain, e.g. V(DC=danang,DC=gov,DC=vn); sAMAccountNames are checked unique in it.
+    type: str
+    default: DC=danang,DC=gov,DC=vn
+  ad_managed_ou:
+    description:
+      - The OU holding the city's accounts. Only mailboxes in it are read and changed; new ones are
+        made in it.
+    type: str
+    default: OU=DanangMail,DC=danang,DC=gov,DC=vn
+  ad_starttls:
+    description: Upgrade an C(ldap://) connection with STARTTLS.
+    type: bool
+    default: false
+  ad_validate_certs:
+    description: Check the domain controller's certificate with LDAPS or STARTTLS.
+    type: bool
+    default: true
+  ad_ca_file:
+    description: A CA bundle for that check.
+    type: path
+requirements:
+  - pypsrp (and pyspnego[kerberos] for Kerberos)
+  - ldap3
+"""
+
+    # The backend choice, with the OBM options that only backend obm requires. List this fragment
+    # BEFORE danang.mail.obm: the first fragment naming an option wins.
+    BACKEND = r"""
+options:
+  backend:
+    description:
+      - The mail system. V(obm) (OpenLDAP, Cyrus IMAP, Postfix) or V(exchange) (Exchange 2016/2019
+        and its Active Directory).
+    type: str
+    choices: [obm, exchange]
+    default: obm
+  ldap_uri:
+    description: The OBM directory, for example V(ldap://127.0.0.1:3389). Required with O(backend=obm).
+    type: str
+    required: false
+  ldap_bind_password:
+    description: The OBM directory administrator's password. Required with O(backend=obm).
+    type: str
+    required: false
+  imap_admin_password:
+    description: The Cyrus administrator's password. Required with O(backend=obm).
+    type: str
+    required: false
+"""

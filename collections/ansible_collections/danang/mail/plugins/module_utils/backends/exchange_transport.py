@@ -1,0 +1,500 @@
+# Copyright: (c) 2026, Da Nang city IT infrastructure centre
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Exchange remote PowerShell (PSRP over WS-Management) through pypsrp: typed cmdlet calls only.
+
+Since the April 2021 security update the ``Microsoft.Exchange`` endpoint runs in no-language mode:
+it takes cmdlets with parameters as objects, never script text. So an :class:`Invocation` is a
+cmdlet name and typed parameter values (str, bool, int, :class:`Secret` for a SecureString,
+``SWITCH`` for a switch); nothing is ever quoted or joined into PowerShell source.
+
+Bulk: one RunspacePool serves every pipeline of a run. :meth:`ExchangeTransport.run_batch` sends
+up to ``batch_size`` invocations as the statements of ONE pipeline (``AddStatement``), one PSRP
+round trip for the lot. Exchange writes its errors as non-terminating error records, so the next
+statements still run; each error is attributed to the invocation it names (the bound parameters
+the server returns with it, its target object, or the identity in its text). What cannot be
+attributed, and every statement of a pipeline whose connection was lost, is reported as
+``unknown``: the backend then re-reads and decides (a re-run finishes the job).
+
+Retries with exponential back-off: opening the pool, and a pipeline the server refused before it
+started (HTTP 429/500/503, a WS-Management fault such as the throttling quota, a refused
+connection). A pipeline that may have started is never sent twice, except when Exchange throttled it
+(PowerShellMaxCmdlets: the error says how long to wait): then, after that wait, what did not succeed
+is sent again (see :meth:`ExchangeTransport._run_throttled`).
+
+Credentials never reach a log or an error message: :class:`Secret` masks its ``repr``, the
+connection's password field is ``repr=False``, and error texts come from the server's error
+records, which do not echo parameter values.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import time
+import traceback
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+try:
+    import requests
+    from pypsrp.complex_objects import GenericComplexObject
+    from pypsrp.exceptions import WinRMError, WinRMTransportError, WSManFaultError
+    from pypsrp.powershell import PowerShell, PSInvocationState, RunspacePool
+    from pypsrp.serializer import TaggedValue
+    from pypsrp.wsman import WSMan
+
+    HAS_PYPSRP = True
+    PYPSRP_IMPORT_ERROR: Optional[str] = None
+except ImportError:  # the modules report it with missing_required_lib('pypsrp')
+    HAS_PYPSRP = False
+    PYPSRP_IMPORT_ERROR = traceback.format_exc()
+
+AUTHS = ("kerberos", "negotiate", "ntlm", "basic", "credssp")
+ENCRYPTIONS = ("auto", "always", "never")
+CONFIGURATION = "Microsoft.Exchange"
+# Parameters that name the object an invocation is about; errors are matched on their values.
+IDENTIFYING = ("Identity", "Name", "Alias", "PrimarySmtpAddress", "UserPrincipalName", "SamAccountName")
+# Statuses of one invocation after its pipeline ran.
+OK, FAILED, UNKNOWN = "ok", "failed", "unknown"
+_RETRY_HTTP = frozenset({429, 500, 502, 503, 504})
+# Exchange's throttling of remote PowerShell (PowerShellMaxCmdlets and friends) answers a cmdlet with
+# an error telling how long to wait; the cmdlet did not run.
+_THROTTLED = ("exceeded the budget", "powershellmaxcmdlets", "micro delay", "throttl")
+_WAIT = re.compile(r"wait (?:for )?(\d+) seconds", re.IGNORECASE)
+MAX_THROTTLE_WAIT = 120.0
+
+
+class Switch:
+    """The value of a switch parameter (``-Shared``): present, no argument."""
+
+    def __repr__(self) -> str:
+        return "SWITCH"
+
+
+SWITCH = Switch()
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A value sent as a SecureString (encrypted with the pool's session key), never shown."""
+
+    value: str = field(repr=False)
+
+    def __repr__(self) -> str:
+        return "Secret(********)"
+
+
+Value = Any  # str | bool | int | Secret | Switch | list of str
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One cmdlet with typed parameters; ``key`` says which account its outcome belongs to."""
+
+    cmdlet: str
+    parameters: tuple[tuple[str, Value], ...] = ()
+    key: Optional[str] = None
+
+    @classmethod
+    def of(cls, cmdlet: str, params: Mapping[str, Value], key: Optional[str] = None) -> Invocation:
+        return cls(cmdlet, tuple(params.items()), key)
+
+    @property
+    def params(self) -> dict[str, Value]:
+        return dict(self.parameters)
+
+    def marks(self) -> frozenset[str]:
+        """The lower-cased identifying values, for matching an error record to this invocation."""
+        return frozenset(
+            str(value).lower()
+            for name, value in self.parameters
+            if name in IDENTIFYING and isinstance(value, str)
+        )
+
+    def __str__(self) -> str:  # for messages: the cmdlet and the parameter names, no values
+        return f"{self.cmdlet} " + " ".join(f"-{name}" for name, _value in self.parameters)
+
+
+@dataclass(frozen=True)
+class PsError:
+    """One error record, reduced to what a report needs."""
+
+    message: str
+    category: str = ""
+    error_id: str = ""
+    target: str = ""
+    command: str = ""
+    bound: tuple[str, ...] = ()  # lower-cased string values of the bound identifying parameters
+
+    def __str__(self) -> str:
+        return self.message if not self.error_id else f"{self.message} ({self.error_id})"
+
+
+@dataclass
+class Outcome:
+    """What happened to one invocation of a batch."""
+
+    invocation: Invocation
+    status: str = OK
+    error: Optional[str] = None
+
+
+@dataclass
+class BatchResult:
+    outcomes: list[Outcome]
+    output: list[dict[str, Any]]
+    errors: list[PsError]
+    lost: Optional[str] = None  # why the pipeline's end was not seen (connection dropped)
+
+
+class ExchangeError(Exception):
+    """Exchange cannot be used (unreachable, refused, a query failed); the message holds no secret."""
+
+
+@dataclass(frozen=True)
+class ExchangeConnection:
+    """How to reach Exchange's remote PowerShell (the doc fragment danang.mail.exchange)."""
+
+    server: str
+    username: Optional[str] = None
+    password: Optional[str] = field(default=None, repr=False)
+    port: Optional[int] = None
+    path: str = "PowerShell"
+    auth: str = "kerberos"
+    ssl: bool = False
+    # Kerberos/Negotiate/NTLM encrypt the messages over plain HTTP ("auto"); Basic over plain HTTP
+    # needs "never" and sends the password in clear: for the lab only.
+    encryption: str = "auto"
+    validate_certs: bool = True
+    ca_file: Optional[str] = None
+    configuration_name: str = CONFIGURATION
+    timeout: int = 60
+    batch_size: int = 50
+    retries: int = 4
+    backoff: float = 2.0
+
+
+def _plain(value: Any) -> Any:
+    """A deserialized PSRP value as plain Python: objects become dicts of their properties, nested
+    objects their ``ToString()`` (ADObjectId → name, ByteQuantifiedSize → "2 GB (... bytes)")."""
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if HAS_PYPSRP and isinstance(value, GenericComplexObject):
+        if value.to_string is not None:
+            return value.to_string
+        if value.property_sets:
+            return [_plain(item) for item in value.property_sets]
+        return {**_plain(value.adapted_properties), **_plain(value.extended_properties)}
+    return value
+
+
+def to_record(value: Any) -> dict[str, Any]:
+    """An output object of a Get-* cmdlet as a dict of its properties."""
+    if HAS_PYPSRP and isinstance(value, GenericComplexObject):
+        return {**_plain(value.adapted_properties), **_plain(value.extended_properties)}
+    if isinstance(value, dict):
+        return _plain(value)
+    return {"value": _plain(value)}
+
+
+def error_from_record(record: Any) -> PsError:
+    """A pypsrp ErrorRecord as :class:`PsError` (defensive: servers fill different fields)."""
+    exception = getattr(record, "exception", None)
+    message = (
+        getattr(record, "details_message", None)
+        or (exception.adapted_properties.get("Message") if hasattr(exception, "adapted_properties") else None)
+        or (
+            exception.extended_properties.get("Message")
+            if hasattr(exception, "extended_properties")
+            else None
+        )
+        or (str(exception) if exception is not None else None)
+        or getattr(record, "message", None)
+        or "error"
+    )
+    bound = getattr(record, "invocation_bound_parameters", None) or {}
+    bound_values = tuple(
+        str(_plain(v)).lower() for k, v in bound.items() if str(k) in IDENTIFYING and v is not None
+    )
+    target = getattr(record, "target_object", None)
+    return PsError(
+        message=str(message).strip(),
+        category=str(getattr(record, "reason", "") or ""),
+        error_id=str(getattr(record, "fq_error", "") or ""),
+        target=str(_plain(target)) if target is not None else "",
+        command=str(getattr(record, "invocation_name", "") or getattr(record, "activity", "") or ""),
+        bound=bound_values,
+    )
+
+
+def attribute(
+    errors: Iterable[PsError], invocations: Sequence[Invocation]
+) -> tuple[dict[int, list[PsError]], list[PsError]]:
+    """Errors per invocation index, and the errors that name no single invocation."""
+    found: dict[int, list[PsError]] = {}
+    loose: list[PsError] = []
+    for error in errors:
+        index = _match(error, invocations)
+        if index is None:
+            loose.append(error)
+        else:
+            found.setdefault(index, []).append(error)
+    return found, loose
+
+
+def _cmdlet_of(error: PsError) -> str:
+    """The cmdlet an error names, folded (``setmailbox``): its invocation or activity, else the task
+    class ending Exchange's FullyQualifiedErrorId (``...,Microsoft.Exchange....SetMailbox``)."""
+    name = error.command or error.error_id.rpartition(",")[2].rpartition(".")[2]
+    return name.replace("-", "").lower()
+
+
+def _match(error: PsError, invocations: Sequence[Invocation]) -> Optional[int]:
+    def unique(candidates: list[int]) -> Optional[int]:
+        cmdlet = _cmdlet_of(error)
+        if cmdlet:
+            same = [i for i in candidates if invocations[i].cmdlet.replace("-", "").lower() == cmdlet]
+            candidates = same or candidates
+        # Several statements about one account (New-Mailbox, then Set-Mailbox): it is that account's.
+        return candidates[0] if len({invocations[i].key for i in candidates}) == 1 else None
+
+    names = set(error.bound) | ({error.target.lower()} if error.target else set())
+    if names:
+        hit = unique([i for i, inv in enumerate(invocations) if inv.marks() & names])
+        if hit is not None:
+            return hit
+    text = error.message.lower()
+    return unique([i for i, inv in enumerate(invocations) if any(_names(m, text) for m in inv.marks())])
+
+
+def _names(mark: str, text: str) -> bool:
+    """``mark`` appears in ``text`` as a whole token (``an@x`` is not found inside ``dan@x``)."""
+    start = text.find(mark)
+    while start != -1:
+        before = text[start - 1] if start else " "
+        end = start + len(mark)
+        after = text[end] if end < len(text) else " "
+        if not (before.isalnum() or before in "._-") and not (after.isalnum() or after in "_-@"):
+            return True
+        start = text.find(mark, start + 1)
+    return False
+
+
+def _refused_before_start(exc: BaseException) -> bool:
+    """True when the server refused the request, so the pipeline never ran (safe to send again)."""
+    if HAS_PYPSRP and isinstance(exc, WinRMTransportError):
+        return exc.code in _RETRY_HTTP
+    if HAS_PYPSRP and isinstance(exc, WSManFaultError):
+        return True  # a fault answers the Command request: nothing was started
+    return (
+        HAS_PYPSRP
+        and isinstance(exc, (requests.ConnectionError, requests.ConnectTimeout))
+        and not isinstance(exc, requests.ReadTimeout)
+    )
+
+
+def _describe(exc: BaseException) -> str:
+    if HAS_PYPSRP and isinstance(exc, WSManFaultError):
+        return f"WS-Management fault: {exc.reason or exc.code}"
+    if HAS_PYPSRP and isinstance(exc, WinRMTransportError):
+        return f"HTTP {exc.code} from the server"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _throttle_wait(error: Optional[str]) -> Optional[float]:
+    """Seconds Exchange asks to wait when ``error`` is its throttling (0: it does not say); else None."""
+    text = (error or "").lower()
+    if not any(mark in text for mark in _THROTTLED):
+        return None
+    found = _WAIT.search(text)
+    return float(found.group(1)) if found else 0.0
+
+
+class ExchangeTransport:
+    """One RunspacePool on Exchange's remote PowerShell, opened on first use, reopened after a
+    dropped connection."""
+
+    def __init__(
+        self, connection: ExchangeConnection, *, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
+        if not HAS_PYPSRP:
+            raise ExchangeError("the Python library pypsrp is needed for the Exchange backend")
+        self.connection = connection
+        self._sleep = sleep
+        self._pool: Any = None
+        self._keys_exchanged = False
+        self.round_trips = 0  # pipelines sent (benchmarks)
+
+    # --- the pool --------------------------------------------------------------------------------
+    def _open(self) -> Any:
+        c = self.connection
+        cert: Any = c.ca_file if (c.ssl and c.validate_certs and c.ca_file) else c.validate_certs
+        wsman = WSMan(
+            c.server,
+            port=c.port,
+            path=c.path,
+            ssl=c.ssl,
+            auth=c.auth,
+            username=c.username,
+            password=c.password,
+            cert_validation=cert,
+            encryption=c.encryption,
+            connection_timeout=c.timeout,
+            read_timeout=c.timeout + 10,
+            operation_timeout=c.timeout,
+        )
+        pool = RunspacePool(wsman, configuration_name=c.configuration_name)
+        pool.open()
+        return pool
+
+    def pool(self) -> Any:
+        if self._pool is None:
+            self._pool = self._retry("open the remote PowerShell session", self._open)
+            self._keys_exchanged = False
+        return self._pool
+
+    def _retry(self, what: str, call: Callable[[], Any]) -> Any:
+        attempt = 0
+        while True:
+            try:
+                return call()
+            except (WinRMError, requests.RequestException, OSError) as exc:
+                retriable = _refused_before_start(exc)
+                if not retriable or attempt >= self.connection.retries:
+                    where = f"{self.connection.server}:{self.connection.port or ''}/{self.connection.path}"
+                    raise ExchangeError(f"Exchange {where}: cannot {what}: {_describe(exc)}") from None
+            self._sleep(self.connection.backoff * 2**attempt)
+            attempt += 1
+
+    def _drop(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            with contextlib.suppress(WinRMError, requests.RequestException, OSError):
+                pool.close()  # best effort: the connection may be gone already
+
+    def close(self) -> None:
+        self._drop()
+
+    # --- pipelines -------------------------------------------------------------------------------
+    def _value(self, value: Value) -> Any:
+        if isinstance(value, Secret):
+            if not self._keys_exchanged:
+                self._pool.exchange_keys()
+                self._keys_exchanged = True
+            return TaggedValue("SS", value.value)
+        if isinstance(value, (list, tuple)):
+            return [self._value(v) for v in value]
+        return value
+
+    def _build(self, invocations: Sequence[Invocation]) -> Any:
+        shell = PowerShell(self.pool())
+        for invocation in invocations:
+            shell.add_cmdlet(invocation.cmdlet)
+            for name, value in invocation.parameters:
+                if isinstance(value, Switch):
+                    shell.add_parameter(name)
+                else:
+                    shell.add_parameter(name, self._value(value))
+            shell.add_statement()
+        return shell
+
+    def _start(self, invocations: Sequence[Invocation]) -> Any:
+        """Send the pipeline; retried (a new pool when needed) while the server refuses it."""
+
+        def send() -> Any:
+            try:
+                shell = self._build(invocations)
+                shell.begin_invoke()
+            except BaseException:
+                self._drop()
+                raise
+            self.round_trips += 1
+            return shell
+
+        return self._retry("start a pipeline", send)
+
+    def run_batch(self, invocations: Sequence[Invocation]) -> BatchResult:
+        """Run ``invocations`` as the statements of one pipeline; one :class:`Outcome` each."""
+        outcomes = [Outcome(inv) for inv in invocations]
+        shell = self._start(invocations)
+        lost = None
+        try:
+            shell.end_invoke()
+        except (WinRMError, requests.RequestException, OSError) as exc:
+            lost = f"the connection was lost during the pipeline ({_describe(exc)}); its outcome is unknown"
+            self._drop()
+        errors = [error_from_record(r) for r in shell.streams.error]
+        if lost is None:
+            try:
+                shell.close()
+            except (WinRMError, requests.RequestException, OSError):
+                self._drop()
+        found, loose = attribute(errors, invocations)
+        stopped = lost is not None or shell.state != PSInvocationState.COMPLETED
+        for index, outcome in enumerate(outcomes):
+            if index in found:
+                outcome.status = FAILED
+                outcome.error = "; ".join(str(e) for e in found[index])
+            elif loose or stopped:
+                outcome.status = UNKNOWN
+                outcome.error = (
+                    lost or "; ".join(str(e) for e in loose) or "the pipeline stopped before its end"
+                )
+        return BatchResult(outcomes, [to_record(o) for o in shell.output], errors, lost)
+
+    def run(self, invocations: Sequence[Invocation], batch_size: Optional[int] = None) -> list[Outcome]:
+        """Every invocation, ``batch_size`` statements per pipeline, in order; one outcome each."""
+        size = max(1, batch_size or self.connection.batch_size)
+        outcomes: list[Outcome] = []
+        for start in range(0, len(invocations), size):
+            batch = invocations[start : start + size]
+            try:
+                outcomes.extend(self._run_throttled(batch))
+            except ExchangeError as exc:  # refused even after the retries: nothing of it ran
+                outcomes.extend(Outcome(inv, FAILED, f"not attempted: {exc}") for inv in batch)
+        return outcomes
+
+    def _run_throttled(self, batch: Sequence[Invocation]) -> list[Outcome]:
+        """One batch; when Exchange throttles it, wait as it asks and send again what did not succeed.
+
+        A throttled pipeline stops, and which of its statements ran is not told, so every statement
+        not seen to succeed is sent again, in pipelines half as long each time. Each is idempotent
+        (Set-*) or refused when done already (New-Mailbox: the name, alias and addresses are taken;
+        Remove-Mailbox: not found), and the backend's re-read decides what is done."""
+        outcomes = self.run_batch(batch).outcomes
+        size = len(batch)
+        for attempt in range(self.connection.retries):
+            waits = [_throttle_wait(o.error) for o in outcomes if o.status != OK]
+            if not any(w is not None for w in waits):
+                break
+            hinted = max((w for w in waits if w), default=0.0)
+            self._sleep(min(MAX_THROTTLE_WAIT, hinted or self.connection.backoff * 2**attempt))
+            # Smaller pipelines each time, so that one fits the budget however small it is.
+            size = max(1, size // 2)
+            pending = [i for i, o in enumerate(outcomes) if o.status != OK]
+            for start in range(0, len(pending), size):
+                chunk = pending[start : start + size]
+                for index, outcome in zip(
+                    chunk, self.run_batch([batch[i] for i in chunk]).outcomes, strict=True
+                ):
+                    outcomes[index] = outcome
+        return outcomes
+
+    def query(self, invocation: Invocation) -> list[dict[str, Any]]:
+        """A read (Get-*) in its own pipeline; raises :class:`ExchangeError` on any error record.
+
+        A read changes nothing, so a pipeline whose connection dropped, or that Exchange throttled, is
+        simply sent again."""
+        for attempt in range(self.connection.retries + 1):
+            result = self.run_batch([invocation])
+            wait = _throttle_wait(result.outcomes[0].error) if result.outcomes[0].status != OK else None
+            if result.lost is None and wait is None:
+                break
+            self._sleep(min(MAX_THROTTLE_WAIT, wait or self.connection.backoff * 2**attempt))
+        if result.lost or result.errors or result.outcomes[0].status != OK:
+            reason = result.lost or "; ".join(str(e) for e in result.errors) or result.outcomes[0].error
+            raise ExchangeError(f"Exchange {invocation}: {reason}")
+        return result.output

@@ -1,0 +1,105 @@
+# Copyright: (c) 2026, Da Nang city IT infrastructure centre
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The PSRP transport without a server: typed invocations, secrets kept out of text, and how error
+records of one multi-statement pipeline are attributed to the invocation they belong to."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("pypsrp")
+
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_transport import (
+    ExchangeConnection,
+    Invocation,
+    PsError,
+    Secret,
+    _throttle_wait,
+    attribute,
+    error_from_record,
+    to_record,
+)
+from pypsrp.complex_objects import ErrorRecord, GenericComplexObject
+
+BATCH = [
+    Invocation.of(
+        "New-Mailbox", {"Name": "Đỗ Thị O\u2019Anh (oanhdt)", "Alias": "oanhdt"}, "oanhdt@danang.gov.vn"
+    ),
+    Invocation.of("Set-Mailbox", {"Identity": "oanhdt@danang.gov.vn"}, "oanhdt@danang.gov.vn"),
+    Invocation.of("New-Mailbox", {"Name": "An (an)", "Alias": "an"}, "an@danang.gov.vn"),
+    Invocation.of("Set-Mailbox", {"Identity": "an@danang.gov.vn"}, "an@danang.gov.vn"),
+]
+
+
+def test_secrets_never_in_text() -> None:
+    invocation = Invocation.of("New-Mailbox", {"Name": "x", "Password": Secret("Pw-1234567890!")})
+    assert "Pw-" not in repr(invocation) and "Pw-" not in str(invocation)
+    connection = ExchangeConnection("mail.danang.gov.vn", username="svc", password="Pw-1234567890!")
+    assert "Pw-" not in repr(connection)
+
+
+def test_errors_go_to_the_invocation_they_name() -> None:
+    by_bound = PsError("already exists", bound=("an",), command="New-Mailbox")
+    by_target = PsError("refused", target="oanhdt@danang.gov.vn", command="Set-Mailbox")
+    by_text = PsError('The proxy address "SMTP:an@danang.gov.vn" is already being used')
+    not_inside = PsError("dan@danang.gov.vn is unknown")  # "an@..." is not a token of it
+    found, loose = attribute([by_bound, by_target, by_text, not_inside], BATCH)
+    keys = {index: [BATCH[index].key for _e in errors] for index, errors in found.items()}
+    assert keys == {2: ["an@danang.gov.vn"], 1: ["oanhdt@danang.gov.vn"], 3: ["an@danang.gov.vn"]}
+    assert loose == [not_inside]
+
+
+def test_deserialized_objects_become_plain_records() -> None:
+    database = GenericComplexObject()
+    database.to_string = "DB01"
+    mailbox = GenericComplexObject()
+    mailbox.adapted_properties = {
+        "Alias": "an",
+        "Database": database,
+        "EmailAddresses": ["SMTP:an@danang.gov.vn"],
+    }
+    assert to_record(mailbox) == {
+        "Alias": "an",
+        "Database": "DB01",
+        "EmailAddresses": ["SMTP:an@danang.gov.vn"],
+    }
+
+
+def test_error_record_reduction() -> None:
+    record = ErrorRecord()
+    record.details_message = None
+    exception = GenericComplexObject()
+    exception.adapted_properties = {"Message": "The user an already exists."}
+    record.exception = exception
+    record.fq_error = "ADObjectAlreadyExists,Microsoft.Exchange.Management.RecipientTasks.NewMailbox"
+    record.invocation_name = "New-Mailbox"
+    record.invocation_bound_parameters = {"Name": "An (an)", "Alias": "an", "Password": "x"}
+    record.target_object = None
+    error = error_from_record(record)
+    assert error.message == "The user an already exists." and error.command == "New-Mailbox"
+    assert set(error.bound) == {"an (an)", "an"}  # only identifying parameters, never the password
+    assert attribute([error], BATCH)[0] == {2: [error]}
+
+
+def test_throttling_is_recognised_with_the_wait_it_asks() -> None:
+    budget = (
+        "The user has exceeded the budget for cmdlets: 12 within 60 seconds "
+        "(policy part PowerShellMaxCmdlets). "
+        "Please wait for 17 seconds."
+    )
+    assert _throttle_wait(budget) == 17.0
+    assert _throttle_wait("Micro delay applied: the server is busy") == 0.0
+    assert _throttle_wait("The alias dungnv is already used") is None
+    assert _throttle_wait(None) is None
+
+
+def test_an_error_goes_to_the_cmdlet_its_error_id_names() -> None:
+    create = Invocation.of("New-Mailbox", {"Name": "Dũng (dungnv)", "Alias": "dungnv"}, "dungnv@x.vn")
+    settings = Invocation.of("Set-Mailbox", {"Identity": "dungnv@x.vn"}, "dungnv@x.vn")
+    error = PsError(
+        message="The operation couldn't be performed because object 'dungnv@x.vn' couldn't be found.",
+        error_id="[Server=EX1] [FailureCategory=Cmdlet-X] 66DC,"
+        "Microsoft.Exchange.Management.RecipientTasks.SetMailbox",
+    )
+    found, loose = attribute([error], [create, settings])
+    assert found == {1: [error]} and loose == []
