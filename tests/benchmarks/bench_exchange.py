@@ -65,9 +65,9 @@ class HttpCounter:
         self.count = 0
         original = pypsrp_wsman._TransportHTTP.send
 
-        def send(transport: Any, message: Any) -> Any:
+        def send(transport: Any, *args: Any, **kwargs: Any) -> Any:
             self.count += 1
-            return original(transport, message)
+            return original(transport, *args, **kwargs)
 
         pypsrp_wsman._TransportHTTP.send = send  # type: ignore[method-assign]
 
@@ -128,7 +128,7 @@ def workload(work: Path, people: int, seed: int) -> dict[str, Any]:
         )
     state = load_desired_state(str(work / "desired_state"))
     allocated = allocate(state.address_requests(), (), domain=DOMAIN, today=datetime.date.today())
-    holders = {e.holder_id: e.address for e in allocated.entries}
+    holders = {e.id: e.address for e in allocated.entries}
     accounts, problems = desired_accounts(state, holders, system="exchange")
     if problems:
         raise SystemExit(f"synthetic desired state has problems: {problems[:3]}")

@@ -2,7 +2,7 @@
 
 The module danang.mail.mailbox (backend exchange, with its action plugin and the credentials file)
 and the role danang.mail.exchange_server, as an operator runs them. The city is a copy of the lab
-city in its own mail domain and managed OU (the ``city`` fixture of test_exchange_backend). The
+city in its own mail domain and managed OU (``exchange_city.city``). The
 credentials file starts with the password OBM issued to one person (as site.yml's OBM play leaves
 it): Exchange must give that person the same one (R-45), and a new one to everybody else.
 """
@@ -24,18 +24,16 @@ import yaml
 ldap3 = pytest.importorskip("ldap3")
 pytest.importorskip("pypsrp")
 
+import exchange_city  # noqa: E402
 from ansible.parsing.vault import VaultLib, VaultSecret  # noqa: E402
 from ansible_collections.danang.mail.plugins.action.mailbox import (  # noqa: E402
     load_credentials,
     write_credentials,
 )
-from test_exchange_backend import (  # noqa: E402
-    City,
-    ad_admin,
-    city,  # noqa: F401 - the fixture
-)
+from exchange_city import City, ad_admin  # noqa: E402
 
 pytestmark = pytest.mark.integration
+city = exchange_city.city  # the fixture
 
 REPO = Path(__file__).resolve().parents[2]
 ANSIBLE_PLAYBOOK = Path(sys.executable).with_name("ansible-playbook")
@@ -95,7 +93,7 @@ def holds_password(entry: dict[str, Any], password: str) -> bool:
     return hashlib.sha1(password.encode() + salt).digest() == digest
 
 
-def test_playbook_reconciles_with_the_shared_credentials_file(city: City) -> None:  # noqa: F811
+def test_playbook_reconciles_with_the_shared_credentials_file(city: City) -> None:
     dung = city.address("CB-2017-000101")
     credentials = city.root / "credentials.vault.yml"
     issued_by_obm = {

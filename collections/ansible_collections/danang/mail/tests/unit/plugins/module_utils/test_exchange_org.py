@@ -195,11 +195,11 @@ def every_invocation() -> list[Invocation]:
     return [*found, *read_invocations(settings).values()]
 
 
-@pytest.mark.parametrize("invocation", every_invocation(), ids=lambda inv: str(inv))
+@pytest.mark.parametrize("invocation", every_invocation(), ids=str)
 def test_invocation_matches_exchange_signature(invocation: Invocation) -> None:
     assert_matches_signature(invocation)
 
 
-@pytest.mark.parametrize("invocation", every_invocation(), ids=lambda inv: str(inv))
+@pytest.mark.parametrize("invocation", every_invocation(), ids=str)
 def test_invocation_binds_in_the_exchange_lab(invocation: Invocation) -> None:
     assert_binds_in_lab(invocation)

@@ -296,11 +296,11 @@ def test_every_cmdlet_is_covered() -> None:
     }
 
 
-@pytest.mark.parametrize("invocation", every_invocation(), ids=lambda inv: str(inv))
+@pytest.mark.parametrize("invocation", every_invocation(), ids=str)
 def test_invocation_matches_exchange_signature(invocation: Invocation) -> None:
     assert_matches_signature(invocation)
 
 
-@pytest.mark.parametrize("invocation", every_invocation(), ids=lambda inv: str(inv))
+@pytest.mark.parametrize("invocation", every_invocation(), ids=str)
 def test_invocation_binds_in_the_exchange_lab(invocation: Invocation) -> None:
     assert_binds_in_lab(invocation)
