@@ -14,7 +14,7 @@ ENV ?= lab
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help lab plan lab-up lab-down test lint yamllint ansible-lint ruff sanity unit integration molecule bench schema clean
+.PHONY: help lab plan lab-up lab-down test lint yamllint ansible-lint ruff sanity unit integration molecule bench bench-exchange schema clean
 
 help:
 	@echo "make lab      the main job on the local lab: validate, allocate, reconcile OBM"
@@ -91,6 +91,10 @@ molecule: venv
 # default 20,000 people: see tests/benchmarks/README.md). Extra options: make bench BENCH_ARGS='--people 2000'
 bench: venv
 	$(BIN)/python tests/benchmarks/bench_obm.py $(BENCH_ARGS)
+
+# The Exchange reconcile against the Exchange lab: batched pipelines against one pipeline per cmdlet.
+bench-exchange: venv
+	$(BIN)/python tests/benchmarks/bench_exchange.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(COLLECTION)/tests/output .pytest_cache .ruff_cache .hypothesis

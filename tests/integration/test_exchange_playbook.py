@@ -26,7 +26,7 @@ pytest.importorskip("pypsrp")
 
 import exchange_city  # noqa: E402
 from ansible.parsing.vault import VaultLib, VaultSecret  # noqa: E402
-from ansible_collections.danang.mail.plugins.action.mailbox import (  # noqa: E402
+from ansible_collections.danang.mail.plugins.plugin_utils.credentials import (  # noqa: E402
     load_credentials,
     write_credentials,
 )
