@@ -27,8 +27,6 @@ from ansible_collections.danang.mail.plugins.module_utils.accounts import Accoun
 from ansible_collections.danang.mail.plugins.module_utils.backends.base import Backend, BackendError, Result
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_ad import (
     ACCOUNTDISABLE,
-    HAS_LDAP3,
-    LDAP3_IMPORT_ERROR,
     ADConnection,
     ADError,
     ADUser,
@@ -58,6 +56,10 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_tran
     ExchangeConnection,
     ExchangeError,
     ExchangeTransport,
+)
+from ansible_collections.danang.mail.plugins.module_utils.backends.ldap_common import (
+    HAS_LDAP3,
+    LDAP3_IMPORT_ERROR,
 )
 from ansible_collections.danang.mail.plugins.module_utils.model import STATE_REMOVED, SYSTEM_EXCHANGE
 from ansible_collections.danang.mail.plugins.module_utils.plan import (

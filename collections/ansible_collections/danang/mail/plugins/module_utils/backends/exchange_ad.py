@@ -26,25 +26,22 @@ import base64
 import contextlib
 import datetime
 import hashlib
-import ssl
-import traceback
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Optional
 
-try:
+from ansible_collections.danang.mail.plugins.module_utils.backends.ldap_common import (
+    HAS_LDAP3,
+    LDAPException,
+    LdapSearchError,
+    open_connection,
+    paged_search,
+    refusal,
+)
+
+if HAS_LDAP3:  # Directory refuses to start without it
     import ldap3
-    from ldap3.core.exceptions import LDAPException
     from ldap3.utils.conv import escape_filter_chars
-
-    HAS_LDAP3 = True
-    LDAP3_IMPORT_ERROR: Optional[str] = None
-except ImportError:  # the modules report it with missing_required_lib('ldap3')
-    HAS_LDAP3 = False
-    LDAP3_IMPORT_ERROR = traceback.format_exc()
-
-    class LDAPException(Exception):  # type: ignore[no-redef]
-        """Stand-in so that ``except LDAPException`` still parses without ldap3."""
 
 
 ACCOUNTDISABLE = 0x2
@@ -269,31 +266,19 @@ class Directory:
 
     def _open(self) -> Any:
         c = self.connection
-        tls = None
-        if c.uri.lower().startswith("ldaps://") or c.starttls:
-            tls = ldap3.Tls(
-                validate=ssl.CERT_REQUIRED if c.validate_certs else ssl.CERT_NONE, ca_certs_file=c.ca_file
-            )
         try:
-            server = ldap3.Server(c.uri, get_info=ldap3.NONE, connect_timeout=c.timeout, tls=tls)
-            conn = ldap3.Connection(
-                server,
-                user=c.bind_user,
-                password=c.password,
-                receive_timeout=c.timeout,
-                raise_exceptions=False,
-                auto_referrals=False,
-                return_empty_attributes=False,
+            return open_connection(
+                c.uri,
+                c.bind_user,
+                c.password,
+                starttls=c.starttls,
+                validate_certs=c.validate_certs,
+                ca_file=c.ca_file,
+                timeout=c.timeout,
+                label="AD",
             )
-            conn.open()
-            if c.starttls and not conn.start_tls():
-                raise ADError(f"AD {c.uri}: STARTTLS failed: {conn.result.get('description')}")
-            if not conn.bind():
-                result = conn.result or {}
-                raise ADError(f"AD {c.uri}: bind as {c.bind_user} refused: {result.get('description')}")
-        except LDAPException as exc:
-            raise ADError(f"AD {c.uri}: cannot connect or bind as {c.bind_user}: {exc}") from None
-        return conn
+        except ConnectionError as exc:
+            raise ADError(str(exc)) from None
 
     def conn(self) -> Any:
         if self._conn is None or self._conn.closed:
@@ -303,27 +288,20 @@ class Directory:
     def _search(
         self, base: str, search_filter: str, attributes: Iterable[str]
     ) -> list[tuple[str, dict[str, Any]]]:
-        conn = self.conn()
         try:
-            found = [
-                (item["dn"], dict(item.get("attributes") or {}))
-                for item in conn.extend.standard.paged_search(
-                    base,
-                    search_filter,
-                    search_scope=ldap3.SUBTREE,
-                    attributes=list(attributes),
-                    paged_size=self.connection.page_size,
-                    generator=True,
-                )
-                if item.get("type") == "searchResEntry"
-            ]
-        except LDAPException as exc:
-            self._conn = None
-            raise ADError(f"AD {self.connection.uri}: search of {base} failed: {exc}") from None
-        result = conn.result or {}
-        if result.get("result", 0) != 0:
-            raise ADError(f"AD {self.connection.uri}: search of {base} failed: {result.get('description')}")
-        return found
+            found = paged_search(
+                self.conn(),
+                base,
+                search_filter,
+                attributes,
+                self.connection.page_size,
+                where=f"AD {self.connection.uri}",
+            )
+        except LdapSearchError as exc:
+            if exc.broken:
+                self._conn = None
+            raise ADError(str(exc)) from None
+        return [(item["dn"], dict(item.get("attributes") or {})) for item in found]
 
     def users(self) -> dict[str, ADUser]:
         """Every user of the managed OU, keyed by lower-cased DN: one paged search."""
@@ -376,9 +354,7 @@ class Directory:
             )
             if done:
                 return None
-            result = conn.result or {}
-            reason = f"{result.get('description')} {result.get('message') or ''}".rstrip()
-            return f"AD {operation} of {dn} refused: {reason}"
+            return f"AD {operation} of {dn} refused: {refusal(conn)}"
         except (LDAPException, ADError) as exc:
             self._conn = None
             return f"AD {operation} of {dn} failed: {exc}"

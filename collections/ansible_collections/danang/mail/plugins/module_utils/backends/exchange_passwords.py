@@ -36,7 +36,6 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.base import B
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange import ExchangeConfig
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_ad import (
     ACCOUNTDISABLE,
-    HAS_LDAP3,
     ISSUE_ATTRIBUTE,
     POLICY_LOCK_AD_ATTRIBUTE,
     POLICY_LOCK_PREFIX,
@@ -55,6 +54,7 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_tran
     Invocation,
     Secret,
 )
+from ansible_collections.danang.mail.plugins.module_utils.backends.ldap_common import HAS_LDAP3
 from ansible_collections.danang.mail.plugins.module_utils.backends.password_base import (
     LOCK_ACTION,
     RESET_ACTION,

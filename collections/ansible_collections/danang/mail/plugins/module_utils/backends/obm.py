@@ -23,6 +23,11 @@ from typing import Any
 
 from ansible_collections.danang.mail.plugins.module_utils.accounts import Account
 from ansible_collections.danang.mail.plugins.module_utils.backends.base import Backend, BackendError
+from ansible_collections.danang.mail.plugins.module_utils.backends.ldap_common import (
+    HAS_LDAP3,
+    LDAP3_IMPORT_ERROR,
+    LDAPException,
+)
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm_apply import (
     CYRUS_KEYS,
     ObmApply,
@@ -38,12 +43,9 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.obm_config im
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm_cyrus import CyrusAdmin
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm_ldap import (
     FIRST_UID,
-    HAS_LDAP3,
-    LDAP3_IMPORT_ERROR,
     Entry,
-    LDAPException,
+    connect,
     nfc,
-    open_connection,
 )
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm_read import (
     INCOMPLETE,
@@ -137,19 +139,7 @@ class ObmBackend(ObmApply, Backend):
     # --- read ------------------------------------------------------------------------------------
     def _connect_ldap(self) -> Any:
         if self._ldap is None or self._ldap.closed:
-            cfg = self.config
-            try:
-                self._ldap = open_connection(
-                    cfg.ldap_uri,
-                    cfg.ldap_bind_dn,
-                    cfg.ldap_bind_password,
-                    starttls=cfg.ldap_starttls,
-                    validate_certs=cfg.validate_certs,
-                    ca_file=cfg.ca_file,
-                    timeout=cfg.timeout,
-                )
-            except ConnectionError as exc:
-                raise BackendError(str(exc)) from None
+            self._ldap = connect(self.config)
         return self._ldap
 
     def read(self) -> dict[str, Observed]:

@@ -14,6 +14,11 @@ from typing import Any, Optional
 
 from ansible_collections.danang.mail.plugins.module_utils.accounts import Account
 from ansible_collections.danang.mail.plugins.module_utils.backends.base import BackendError, Result
+from ansible_collections.danang.mail.plugins.module_utils.backends.ldap_common import (
+    HAS_LDAP3,
+    LDAPException,
+    refusal,
+)
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm_config import ObmConfig
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm_cyrus import (
     CyrusAdmin,
@@ -23,14 +28,12 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.obm_cyrus imp
 )
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm_ldap import (
     DEFAULT_GID,
-    HAS_LDAP3,
     MANAGED_LDAP,
     PERMIT,
     PERSON_CLASSES,
     REJECT,
     SHARE_CLASSES,
     Entry,
-    LDAPException,
     person_dn,
     share_dn,
 )
@@ -199,10 +202,7 @@ class ObmApply:
                 self._connect_ldap()
             if call(self._ldap):
                 return True
-            result = self._ldap.result or {}
-            work.error = (
-                f"LDAP {what} refused: {result.get('description')} {result.get('message') or ''}".rstrip()
-            )
+            work.error = f"LDAP {what} refused: {refusal(self._ldap)}"
         except (LDAPException, BackendError) as exc:
             self._ldap = None
             work.error = f"LDAP {what} failed: {exc}"

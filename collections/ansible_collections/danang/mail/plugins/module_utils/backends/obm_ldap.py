@@ -2,33 +2,30 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The OBM directory: how OBM lays out an account in LDAP (shared/reference/obm.md), pure helpers.
 
-Nothing here talks to a server except :func:`open_connection`; the rendering and the reading of
-entries are plain functions so that unit tests cover them without a directory. DNs are built with
-``ldap3.utils.dn.escape_rdn`` and filter values with ``escape_filter_chars``: nothing is quoted by
-hand.
+Nothing here talks to a server except :func:`connect` and :func:`search_domain` (ldap3 itself is
+driven by ``ldap_common``); the rendering and the reading of entries are plain functions so that unit
+tests cover them without a directory. DNs are built with ``ldap3.utils.dn.escape_rdn`` and filter
+values with ``escape_filter_chars``: nothing is quoted by hand.
 """
 
 from __future__ import annotations
 
-import traceback
 import unicodedata
 from dataclasses import dataclass
 from typing import Any, Optional
 
-try:
-    import ldap3
-    from ldap3.core.exceptions import LDAPException
+from ansible_collections.danang.mail.plugins.module_utils.backends.base import BackendError
+from ansible_collections.danang.mail.plugins.module_utils.backends.ldap_common import (
+    HAS_LDAP3,
+    LdapSearchError,
+    open_connection,
+    paged_search,
+)
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm_config import ObmConfig
+
+if HAS_LDAP3:  # without ldap3 the modules stop before anything here is called
     from ldap3.utils.conv import escape_filter_chars
     from ldap3.utils.dn import escape_rdn
-
-    HAS_LDAP3 = True
-    LDAP3_IMPORT_ERROR: Optional[str] = None
-except ImportError:  # the modules report it with missing_required_lib('ldap3')
-    HAS_LDAP3 = False
-    LDAP3_IMPORT_ERROR = traceback.format_exc()
-
-    class LDAPException(Exception):  # type: ignore[no-redef]
-        """Stand-in so that ``except LDAPException`` still parses without ldap3."""
 
 
 PERSON_CLASSES = ("posixAccount", "shadowAccount", "inetOrgPerson", "obmUser")
@@ -147,47 +144,31 @@ def generalized_time(value: Optional[str]) -> Optional[str]:
     return f"{v[0:4]}-{v[4:6]}-{v[6:8]}T{v[8:10]}:{v[10:12]}:{v[12:14]}Z"
 
 
-def open_connection(
-    uri: str,
-    bind_dn: str,
-    password: str,
-    *,
-    starttls: bool = False,
-    validate_certs: bool = True,
-    ca_file: Optional[str] = None,
-    timeout: float = 30,
-) -> ldap3.Connection:
-    """A bound connection; raises ``ConnectionError`` saying where and what failed (never the password)."""
-    import ssl
+def connect(config: ObmConfig) -> Any:
+    """A bound connection to OBM's directory; raises ``BackendError`` (never with the password)."""
+    try:
+        return open_connection(
+            config.ldap_uri,
+            config.ldap_bind_dn,
+            config.ldap_bind_password,
+            starttls=config.ldap_starttls,
+            validate_certs=config.validate_certs,
+            ca_file=config.ca_file,
+            timeout=config.timeout,
+        )
+    except ConnectionError as exc:
+        raise BackendError(str(exc)) from None
 
-    tls = None
-    if uri.lower().startswith("ldaps://") or starttls:
-        tls = ldap3.Tls(
-            validate=ssl.CERT_REQUIRED if validate_certs else ssl.CERT_NONE, ca_certs_file=ca_file
-        )
+
+def search_domain(
+    conn: Any, config: ObmConfig, search_filter: str, attributes: tuple[str, ...]
+) -> list[Entry]:
+    """The entries matching ``search_filter`` under ``dc=<domain>,<base>``: one paged search."""
+    base = domain_dn(config.domain, config.ldap_base_dn)
     try:
-        server = ldap3.Server(uri, get_info=ldap3.NONE, connect_timeout=timeout, tls=tls)
-        conn = ldap3.Connection(
-            server,
-            user=bind_dn,
-            password=password,
-            receive_timeout=timeout,
-            raise_exceptions=False,
-            auto_referrals=False,
-            return_empty_attributes=False,
+        found = paged_search(
+            conn, base, search_filter, attributes, config.page_size, where=f"LDAP {config.ldap_uri}"
         )
-        conn.open()
-        if starttls and not conn.start_tls():
-            raise ConnectionError(f"LDAP {uri}: STARTTLS failed: {conn.result.get('description')}")
-    except LDAPException as exc:
-        raise ConnectionError(f"LDAP {uri}: cannot connect: {exc}") from None
-    try:
-        bound = conn.bind()
-    except LDAPException as exc:
-        raise ConnectionError(f"LDAP {uri}: bind as {bind_dn} failed: {exc}") from None
-    if not bound:
-        result = conn.result or {}
-        reason = result.get("description") or "refused"
-        message = result.get("message") or ""
-        raise ConnectionError(f"LDAP {uri}: bind as {bind_dn} refused: {reason} {message}".rstrip())
-    return conn
+    except LdapSearchError as exc:
+        raise BackendError(str(exc)) from None
+    return [entry_from_response(item) for item in found]

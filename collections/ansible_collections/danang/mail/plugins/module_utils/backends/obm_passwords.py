@@ -28,16 +28,18 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Optional
 
 from ansible_collections.danang.mail.plugins.module_utils.backends.base import BackendError, Result
+from ansible_collections.danang.mail.plugins.module_utils.backends.ldap_common import (
+    HAS_LDAP3,
+    LDAPException,
+    refusal,
+)
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm import ObmConfig
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm_ldap import (
-    HAS_LDAP3,
     PASSWORD_FACTS,
     PERMIT,
     Entry,
-    LDAPException,
-    domain_dn,
-    entry_from_response,
-    open_connection,
+    connect,
+    search_domain,
 )
 from ansible_collections.danang.mail.plugins.module_utils.backends.password_base import (
     LOCK_ACTION,
@@ -93,45 +95,11 @@ class ObmPasswords(PasswordBackend):
 
     def _connect(self) -> Any:
         if self._ldap is None or self._ldap.closed:
-            cfg = self.config
-            try:
-                self._ldap = open_connection(
-                    cfg.ldap_uri,
-                    cfg.ldap_bind_dn,
-                    cfg.ldap_bind_password,
-                    starttls=cfg.ldap_starttls,
-                    validate_certs=cfg.validate_certs,
-                    ca_file=cfg.ca_file,
-                    timeout=cfg.timeout,
-                )
-            except ConnectionError as exc:
-                raise BackendError(str(exc)) from None
+            self._ldap = connect(self.config)
         return self._ldap
 
     def read_password_facts(self) -> dict[str, PasswordFacts]:
-        conn = self._connect()
-        base = domain_dn(self.config.domain, self.config.ldap_base_dn)
-        try:
-            entries = [
-                entry_from_response(item)
-                for item in conn.extend.standard.paged_search(
-                    base,
-                    PERSON_FILTER,
-                    search_scope=ldap3.SUBTREE,
-                    attributes=list(READ),
-                    paged_size=self.config.page_size,
-                    generator=True,
-                )
-                if item.get("type") == "searchResEntry"
-            ]
-        except LDAPException as exc:
-            raise BackendError(f"LDAP {self.config.ldap_uri}: search of {base} failed: {exc}") from None
-        result = conn.result or {}
-        if result.get("result", 0) != 0:
-            raise BackendError(
-                f"LDAP {self.config.ldap_uri}: search of {base} failed: "
-                f"{result.get('description')} {result.get('message') or ''}".rstrip()
-            )
+        entries = search_domain(self._connect(), self.config, PERSON_FILTER, READ)
         facts: dict[str, PasswordFacts] = {}
         self._dns = {}
         for entry in entries:
@@ -150,9 +118,7 @@ class ObmPasswords(PasswordBackend):
             conn = self._connect()
             if conn.modify(dn, mods):
                 return Result(address, action, True)
-            result = conn.result or {}
-            reason = f"{result.get('description')} {result.get('message') or ''}".rstrip()
-            return Result(address, action, False, f"LDAP modify refused: {reason}")
+            return Result(address, action, False, f"LDAP modify refused: {refusal(conn)}")
         except (LDAPException, BackendError) as exc:
             self._ldap = None  # reconnect for the next one
             return Result(address, action, False, f"LDAP modify failed: {exc}")

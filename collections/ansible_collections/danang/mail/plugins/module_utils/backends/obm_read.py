@@ -30,19 +30,13 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.obm_cyrus imp
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm_ldap import (
     ENTRY_FILTER,
     FIRST_UID,
-    HAS_LDAP3,
     MANAGED_LDAP,
     READ_ATTRIBUTES,
     Entry,
-    LDAPException,
-    domain_dn,
-    entry_from_response,
     generalized_time,
+    search_domain,
 )
 from ansible_collections.danang.mail.plugins.module_utils.plan import Observed
-
-if HAS_LDAP3:
-    import ldap3
 
 READY, INCOMPLETE, MISSING = "ready", "incomplete", "missing"
 Quota = Optional[tuple[int, int]]  # (used KB, limit KB) of a quota root, None without one
@@ -97,29 +91,7 @@ def _mb(kb: Optional[int]) -> Optional[float]:
 
 def search_entries(conn: Any, config: ObmConfig) -> list[Entry]:
     """Every OBM entry (users and mailShare) under ``dc=<domain>,<base>``: one paged search."""
-    base = domain_dn(config.domain, config.ldap_base_dn)
-    try:
-        found = [
-            entry_from_response(item)
-            for item in conn.extend.standard.paged_search(
-                base,
-                ENTRY_FILTER,
-                search_scope=ldap3.SUBTREE,
-                attributes=list(READ_ATTRIBUTES),
-                paged_size=config.page_size,
-                generator=True,
-            )
-            if item.get("type") == "searchResEntry"
-        ]
-    except LDAPException as exc:
-        raise BackendError(f"LDAP {config.ldap_uri}: search of {base} failed: {exc}") from None
-    result = conn.result or {}
-    if result.get("result", 0) != 0:
-        raise BackendError(
-            f"LDAP {config.ldap_uri}: search of {base} failed: "
-            f"{result.get('description')} {result.get('message') or ''}".rstrip()
-        )
-    return found
+    return search_domain(conn, config, ENTRY_FILTER, READ_ATTRIBUTES)
 
 
 @dataclass

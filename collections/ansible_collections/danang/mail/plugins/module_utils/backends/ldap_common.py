@@ -1,0 +1,118 @@
+# Copyright: (c) 2026, Da Nang city IT infrastructure centre
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""ldap3 as both directories use it (OBM's OpenLDAP and Active Directory): the import guard, a
+bound connection, one paged search, the reason of a refusal. Messages say where (``LDAP <uri>``,
+``AD <uri>``) and what failed, never the password.
+"""
+
+from __future__ import annotations
+
+import ssl
+import traceback
+from collections.abc import Iterable
+from typing import Any, Optional
+
+try:
+    import ldap3
+    from ldap3.core.exceptions import LDAPException
+
+    HAS_LDAP3 = True
+    LDAP3_IMPORT_ERROR: Optional[str] = None
+except ImportError:  # the modules report it with missing_required_lib('ldap3')
+    HAS_LDAP3 = False
+    LDAP3_IMPORT_ERROR = traceback.format_exc()
+
+    class LDAPException(Exception):  # type: ignore[no-redef]
+        """Stand-in so that ``except LDAPException`` still parses without ldap3."""
+
+
+class LdapSearchError(Exception):
+    """A search failed; ``broken`` when the connection itself failed (open a new one)."""
+
+    def __init__(self, message: str, *, broken: bool) -> None:
+        super().__init__(message)
+        self.broken = broken
+
+
+def refusal(conn: Any) -> str:
+    """Why the server refused the last operation: its description and message."""
+    result = conn.result or {}
+    return f"{result.get('description')} {result.get('message') or ''}".rstrip()
+
+
+def open_connection(
+    uri: str,
+    bind_dn: str,
+    password: str,
+    *,
+    starttls: bool = False,
+    validate_certs: bool = True,
+    ca_file: Optional[str] = None,
+    timeout: float = 30,
+    label: str = "LDAP",
+) -> ldap3.Connection:
+    """A bound connection; raises ``ConnectionError`` saying where (``<label> <uri>``) and what failed.
+
+    ``bind_dn`` is a DN, or for AD also a UPN."""
+    tls = None
+    if uri.lower().startswith("ldaps://") or starttls:
+        tls = ldap3.Tls(
+            validate=ssl.CERT_REQUIRED if validate_certs else ssl.CERT_NONE, ca_certs_file=ca_file
+        )
+    try:
+        server = ldap3.Server(uri, get_info=ldap3.NONE, connect_timeout=timeout, tls=tls)
+        conn = ldap3.Connection(
+            server,
+            user=bind_dn,
+            password=password,
+            receive_timeout=timeout,
+            raise_exceptions=False,
+            auto_referrals=False,
+            return_empty_attributes=False,
+        )
+        conn.open()
+        if starttls and not conn.start_tls():
+            raise ConnectionError(f"{label} {uri}: STARTTLS failed: {conn.result.get('description')}")
+    except LDAPException as exc:
+        raise ConnectionError(f"{label} {uri}: cannot connect: {exc}") from None
+    try:
+        bound = conn.bind()
+    except LDAPException as exc:
+        raise ConnectionError(f"{label} {uri}: bind as {bind_dn} failed: {exc}") from None
+    if not bound:
+        result = conn.result or {}
+        reason = result.get("description") or "refused"
+        message = result.get("message") or ""
+        raise ConnectionError(f"{label} {uri}: bind as {bind_dn} refused: {reason} {message}".rstrip())
+    return conn
+
+
+def paged_search(
+    conn: Any,
+    base: str,
+    search_filter: str,
+    attributes: Iterable[str],
+    page_size: int,
+    *,
+    where: str,
+) -> list[dict[str, Any]]:
+    """The entries (ldap3 response items) of one paged subtree search below ``base``; raises
+    ``LdapSearchError`` naming ``where`` (``<label> <uri>``)."""
+    try:
+        found = [
+            item
+            for item in conn.extend.standard.paged_search(
+                base,
+                search_filter,
+                search_scope=ldap3.SUBTREE,
+                attributes=list(attributes),
+                paged_size=page_size,
+                generator=True,
+            )
+            if item.get("type") == "searchResEntry"
+        ]
+    except LDAPException as exc:
+        raise LdapSearchError(f"{where}: search of {base} failed: {exc}", broken=True) from None
+    if (conn.result or {}).get("result", 0) != 0:
+        raise LdapSearchError(f"{where}: search of {base} failed: {refusal(conn)}", broken=False)
+    return found
