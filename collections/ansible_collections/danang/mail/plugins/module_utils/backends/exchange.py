@@ -81,6 +81,21 @@ class ExchangeConfig:
     batch_size: int = 50
 
 
+def utc_now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+def open_clients(
+    config: ExchangeConfig, transport: Optional[ExchangeTransport] = None
+) -> tuple[ExchangeTransport, Directory]:
+    """The Exchange session and the AD directory of ``config``, each connecting on first use (audits
+    and locks never open a PowerShell session); raises ``BackendError`` when a library is missing."""
+    try:
+        return transport or ExchangeTransport(config.exchange), Directory(config.ad)
+    except (ExchangeError, ADError) as exc:
+        raise BackendError(str(exc)) from None
+
+
 class ExchangeBackend(Backend):
     system = SYSTEM_EXCHANGE
 
@@ -89,14 +104,10 @@ class ExchangeBackend(Backend):
         config: ExchangeConfig,
         *,
         transport: Optional[ExchangeTransport] = None,
-        clock: Callable[[], datetime.datetime] = lambda: datetime.datetime.now(datetime.UTC),
+        clock: Callable[[], datetime.datetime] = utc_now,
     ) -> None:
         self.config = config
-        try:
-            self.transport = transport or ExchangeTransport(config.exchange)
-            self.directory = Directory(config.ad)
-        except (ExchangeError, ADError) as exc:
-            raise BackendError(str(exc)) from None
+        self.transport, self.directory = open_clients(config, transport)
         self._clock = clock
         self._mailboxes: dict[str, dict[str, Any]] = {}  # address -> Get-Mailbox record
         self._users: dict[str, ADUser] = {}  # lower-cased DN -> AD user

@@ -33,7 +33,11 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Optional
 
 from ansible_collections.danang.mail.plugins.module_utils.backends.base import BackendError, Result
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange import ExchangeConfig
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange import (
+    ExchangeConfig,
+    open_clients,
+    utc_now,
+)
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_ad import (
     ACCOUNTDISABLE,
     ISSUE_ATTRIBUTE,
@@ -42,14 +46,12 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_ad i
     USER_MAILBOX,
     ADError,
     ADUser,
-    Directory,
     iso,
     issue_record,
 )
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_transport import (
     OK,
     UNKNOWN,
-    ExchangeError,
     ExchangeTransport,
     Invocation,
     Secret,
@@ -119,15 +121,10 @@ class ExchangePasswords(PasswordBackend):
         config: ExchangeConfig,
         *,
         transport: Optional[ExchangeTransport] = None,
-        clock: Callable[[], datetime.datetime] = lambda: datetime.datetime.now(datetime.UTC),
+        clock: Callable[[], datetime.datetime] = utc_now,
     ) -> None:
         self.config = config
-        try:
-            self.directory = Directory(config.ad)
-            # Opened on first use: audits and locks never open a PowerShell session.
-            self.transport = transport or ExchangeTransport(config.exchange)
-        except (ExchangeError, ADError) as exc:
-            raise BackendError(str(exc)) from None
+        self.transport, self.directory = open_clients(config, transport)
         self._clock = clock
         self._users: dict[str, ADUser] = {}  # address -> AD account, from the last read
 
