@@ -35,26 +35,26 @@ credentials file, is then a warning (a plan is for looking; the real run fails o
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from contextlib import nullcontext
 from typing import Any, Optional
 
-import yaml
-from ansible.parsing.vault import AnsibleVaultError, VaultLib
+from ansible.parsing.vault import VaultLib
 from ansible.plugins.action import ActionBase
 from ansible_collections.danang.mail.plugins.module_utils.model import KIND_PERSON
 from ansible_collections.danang.mail.plugins.plugin_utils.credentials import (
     MASK,
     VAULT_HELP,
     CredentialsError,
+    credentials_path,
     known_passwords,
     load_credentials,
     locked,
     merge_credentials,
+    pop_issued,
     scrub,
     select_secret,
-    write_credentials,
+    update_credentials,
 )
 from ansible_collections.danang.mail.plugins.plugin_utils.credentials import city_now as _now
 
@@ -148,7 +148,7 @@ class ActionModule(ActionBase):
             if vault_id is not None and (not isinstance(vault_id, str) or not vault_id):
                 raise CredentialsError("credentials_vault_id must be a vault id label")
             if path:
-                path = os.path.realpath(os.path.expanduser(os.path.expandvars(path)))
+                path = credentials_path(path)
             given = args.pop(KNOWN_KEY, None) or {}
             if not isinstance(given, Mapping):
                 raise CredentialsError(f"{KNOWN_KEY} must map holder ids to passwords")
@@ -202,9 +202,7 @@ class ActionModule(ActionBase):
                         )
 
                 module_result = self._run_module(args, known, task_vars)
-                issued = module_result.pop(CREDENTIALS_KEY, None) or {}
-                if not isinstance(issued, Mapping):
-                    issued = {}
+                issued = pop_issued(module_result, CREDENTIALS_KEY)
                 secrets.update(str(v) for v in issued.values())
                 result.update(module_result)
 
@@ -256,18 +254,22 @@ class ActionModule(ActionBase):
             )
             return
         system = str(module_result.get("backend") or args.get("backend") or DEFAULT_BACKEND)
-        try:
-            entries = load_credentials(path, VaultLib(list(self._loader._vault.secrets or [])))
-            merged, warnings = merge_credentials(
+        warnings: list[str] = []
+
+        def merge(entries: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+            merged, found = merge_credentials(
                 entries, passwords, addresses=issued_addresses(module_result), system=system, now=_now()
             )
-            write_credentials(path, merged, secret)
-        except (CredentialsError, OSError, AnsibleVaultError, yaml.YAMLError) as exc:
-            reason = str(exc) if isinstance(exc, CredentialsError) else type(exc).__name__
+            warnings.extend(found)
+            return merged
+
+        try:
+            update_credentials(path, self._loader._vault.secrets or [], secret, merge)
+        except CredentialsError as exc:
             result["failed"] = True
             result["msg"] = (
                 f"accounts were created but their initial passwords could not be written to {path} "
-                f"({reason}); reset these holders: {', '.join(holders)}"
+                f"({exc}); reset these holders: {', '.join(holders)}"
             )
             return
         for warning in warnings:

@@ -15,23 +15,21 @@ output (R-40, R-45).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from contextlib import nullcontext
 from typing import Any, Optional
 
-import yaml
-from ansible.parsing.vault import AnsibleVaultError, VaultLib
 from ansible.plugins.action import ActionBase
 from ansible_collections.danang.mail.plugins.plugin_utils.credentials import (
     CredentialsError,
     city_now,
-    load_credentials,
+    credentials_path,
     locked,
+    pop_issued,
     record_resets,
     scrub,
     select_secret,
-    write_credentials,
+    update_credentials,
 )
 
 MODULE = "danang.mail.password_policy"
@@ -58,15 +56,13 @@ class ActionModule(ActionBase):
                         "resets need credentials_file (e.g. inventories/<env>/credentials/<run>.vault.yml): "
                         "the new passwords would otherwise be lost; nothing was changed"
                     )
-                path = os.path.realpath(os.path.expanduser(os.path.expandvars(path)))
+                path = credentials_path(path)
                 secret = select_secret(list(self._loader._vault.secrets or []), vault_id)
             with locked(path) if secret is not None else nullcontext():
                 module_result = self._execute_module(
                     module_name=MODULE, module_args=args, task_vars=task_vars or {}
                 )
-                issued = module_result.pop(CREDENTIALS_KEY, None) or {}
-                if not isinstance(issued, Mapping):
-                    issued = {}
+                issued = pop_issued(module_result, CREDENTIALS_KEY)
                 secrets.update(
                     str(entry.get("password")) for entry in issued.values() if isinstance(entry, Mapping)
                 )
@@ -93,20 +89,22 @@ class ActionModule(ActionBase):
             )
             return
         try:
-            entries = load_credentials(path, VaultLib(list(self._loader._vault.secrets or [])))
-            merged = record_resets(
-                entries,
-                {str(h): str(e["password"]) for h, e in issued.items()},
-                addresses={str(h): str(e.get("address") or "") for h, e in issued.items()},
-                systems={str(h): list(e.get("systems") or []) for h, e in issued.items()},
-                now=city_now(),
+            update_credentials(
+                path,
+                self._loader._vault.secrets or [],
+                secret,
+                lambda entries: record_resets(
+                    entries,
+                    {str(h): str(e["password"]) for h, e in issued.items()},
+                    addresses={str(h): str(e.get("address") or "") for h, e in issued.items()},
+                    systems={str(h): list(e.get("systems") or []) for h, e in issued.items()},
+                    now=city_now(),
+                ),
             )
-            write_credentials(path, merged, secret)
-        except (CredentialsError, OSError, AnsibleVaultError, yaml.YAMLError, KeyError) as exc:
-            reason = str(exc) if isinstance(exc, CredentialsError) else type(exc).__name__
+        except CredentialsError as exc:
             result["failed"] = True
             result["msg"] = (
-                f"passwords were reset but could not be written to {path} ({reason}); reset these holders "
+                f"passwords were reset but could not be written to {path} ({exc}); reset these holders "
                 f"again: {', '.join(holders)}"
             )
             return

@@ -22,7 +22,7 @@ import datetime
 import fcntl
 import os
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Optional
 
@@ -56,6 +56,17 @@ def city_now() -> datetime.datetime:
 
 
 # --- The credentials file -------------------------------------------------------------------
+
+
+def credentials_path(path: str) -> str:
+    """The file's real path (variables and ``~`` expanded): the lock and the file are found by it."""
+    return os.path.realpath(os.path.expanduser(os.path.expandvars(path)))
+
+
+def pop_issued(module_result: dict[str, Any], key: str) -> Mapping[str, Any]:
+    """Take the passwords the module issued (``key``) out of its result, always; ``{}`` when odd."""
+    issued = module_result.pop(key, None) or {}
+    return issued if isinstance(issued, Mapping) else {}
 
 
 def select_secret(secrets: list[tuple[str, Any]], vault_id: Optional[str]) -> tuple[str, Any]:
@@ -224,6 +235,22 @@ def write_credentials(path: str, entries: Mapping[str, Mapping[str, Any]], secre
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+def update_credentials(
+    path: str,
+    vault_secrets: Iterable[tuple[str, Any]],
+    secret: tuple[str, Any],
+    update: Callable[[dict[str, dict[str, Any]]], dict[str, dict[str, Any]]],
+) -> None:
+    """Decrypt the file in memory, ``update`` its entries, write them back encrypted. Any failure is
+    a ``CredentialsError`` whose message holds no secret (else only the kind of error)."""
+    try:
+        write_credentials(path, update(load_credentials(path, VaultLib(list(vault_secrets)))), secret)
+    except CredentialsError:
+        raise
+    except (OSError, AnsibleVaultError, yaml.YAMLError, KeyError) as exc:
+        raise CredentialsError(type(exc).__name__) from None
 
 
 @contextmanager

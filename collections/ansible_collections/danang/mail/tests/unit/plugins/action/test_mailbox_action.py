@@ -30,6 +30,7 @@ from ansible.template import Templar
 from ansible_collections.danang.mail.plugins.action import mailbox as plugin
 from ansible_collections.danang.mail.plugins.action.mailbox import ActionModule
 from ansible_collections.danang.mail.plugins.module_utils.model import CITY_TIMEZONE
+from ansible_collections.danang.mail.plugins.plugin_utils import credentials as creds
 
 MODULE = "danang.mail.mailbox"
 SECRET = ("city", VaultSecret(b"vault password of the test"))
@@ -103,40 +104,40 @@ def test_round_trip_encrypted_mode_0600(credentials):
     entries = {
         "CB-1": {"address": "dungnv@danang.gov.vn", "password": DUNG, "issued_at": "x", "systems": ["obm"]}
     }
-    plugin.write_credentials(str(credentials), entries, SECRET)
+    creds.write_credentials(str(credentials), entries, SECRET)
     data = credentials.read_bytes()
     assert data.startswith(b"$ANSIBLE_VAULT;1.2;AES256;city\n")
     assert DUNG.encode() not in data
     assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
     assert stat.S_IMODE(credentials.parent.stat().st_mode) == 0o700
-    assert plugin.load_credentials(str(credentials), VaultLib([SECRET])) == entries
-    assert plugin.load_credentials(str(credentials), VaultLib([OTHER, SECRET])) == entries
+    assert creds.load_credentials(str(credentials), VaultLib([SECRET])) == entries
+    assert creds.load_credentials(str(credentials), VaultLib([OTHER, SECRET])) == entries
     assert VaultLib([SECRET]).decrypt(data).decode().startswith("# Initial passwords")
 
 
 def test_default_vault_id_writes_format_1_1(credentials):
-    plugin.write_credentials(str(credentials), {}, ("default", SECRET[1]))
+    creds.write_credentials(str(credentials), {}, ("default", SECRET[1]))
     assert credentials.read_bytes().startswith(b"$ANSIBLE_VAULT;1.1;AES256\n")
 
 
 def test_replacing_a_wider_file_leaves_0600(credentials):
     credentials.parent.mkdir()
-    plugin.write_credentials(str(credentials), {}, SECRET)
+    creds.write_credentials(str(credentials), {}, SECRET)
     credentials.chmod(0o644)
-    plugin.write_credentials(str(credentials), {"CB-1": {"password": DUNG}}, SECRET)
+    creds.write_credentials(str(credentials), {"CB-1": {"password": DUNG}}, SECRET)
     assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
 
 
 def test_atomic_write_keeps_the_old_file_when_interrupted(credentials, monkeypatch):
-    plugin.write_credentials(str(credentials), {"CB-1": {"password": DUNG}}, SECRET)
+    creds.write_credentials(str(credentials), {"CB-1": {"password": DUNG}}, SECRET)
     before = credentials.read_bytes()
 
     def broken_replace(src, dst):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(plugin.os, "replace", broken_replace)
+    monkeypatch.setattr(creds.os, "replace", broken_replace)
     with pytest.raises(OSError):
-        plugin.write_credentials(str(credentials), {"CB-2": {"password": LAN}}, SECRET)
+        creds.write_credentials(str(credentials), {"CB-2": {"password": LAN}}, SECRET)
     assert credentials.read_bytes() == before
     assert sorted(p.name for p in credentials.parent.iterdir()) == [credentials.name]
 
@@ -149,46 +150,46 @@ def test_temporary_file_holds_only_ciphertext(credentials, monkeypatch):
         seen.append((Path(src).read_bytes(), stat.S_IMODE(os.stat(src).st_mode)))
         real_replace(src, dst)
 
-    monkeypatch.setattr(plugin.os, "replace", spy)
-    plugin.write_credentials(str(credentials), {"CB-1": {"password": DUNG}}, SECRET)
+    monkeypatch.setattr(creds.os, "replace", spy)
+    creds.write_credentials(str(credentials), {"CB-1": {"password": DUNG}}, SECRET)
     ((content, mode),) = seen
     assert content.startswith(b"$ANSIBLE_VAULT") and DUNG.encode() not in content and mode == 0o600
 
 
 def test_missing_and_empty_files_are_empty(credentials):
-    assert plugin.load_credentials(str(credentials), VaultLib([SECRET])) == {}
+    assert creds.load_credentials(str(credentials), VaultLib([SECRET])) == {}
     credentials.parent.mkdir()
     credentials.write_bytes(VaultLib([SECRET]).encrypt("", SECRET[1], "city"))
-    assert plugin.load_credentials(str(credentials), VaultLib([SECRET])) == {}
+    assert creds.load_credentials(str(credentials), VaultLib([SECRET])) == {}
 
 
 def test_plain_file_is_refused_without_quoting_it(credentials):
     credentials.parent.mkdir()
     credentials.write_text(f"CB-1: {{password: {DUNG}}}\n")
-    with pytest.raises(plugin.CredentialsError, match="not ansible-vault encrypted") as exc:
-        plugin.load_credentials(str(credentials), VaultLib([SECRET]))
+    with pytest.raises(creds.CredentialsError, match="not ansible-vault encrypted") as exc:
+        creds.load_credentials(str(credentials), VaultLib([SECRET]))
     assert DUNG not in str(exc.value)
 
 
 def test_wrong_vault_secret_is_refused(credentials):
-    plugin.write_credentials(str(credentials), {"CB-1": {"password": DUNG}}, SECRET)
-    with pytest.raises(plugin.CredentialsError, match=r"cannot decrypt .* \(vault ids: other\)"):
-        plugin.load_credentials(str(credentials), VaultLib([OTHER]))
+    creds.write_credentials(str(credentials), {"CB-1": {"password": DUNG}}, SECRET)
+    with pytest.raises(creds.CredentialsError, match=r"cannot decrypt .* \(vault ids: other\)"):
+        creds.load_credentials(str(credentials), VaultLib([OTHER]))
 
 
 @pytest.mark.parametrize("content", ["- a\n- b\n", "CB-1: text\n", "a: [\n"])
 def test_wrong_shapes_are_refused(credentials, content):
     credentials.parent.mkdir()
     credentials.write_bytes(VaultLib([SECRET]).encrypt(content, SECRET[1], "city"))
-    with pytest.raises(plugin.CredentialsError):
-        plugin.load_credentials(str(credentials), VaultLib([SECRET]))
+    with pytest.raises(creds.CredentialsError):
+        creds.load_credentials(str(credentials), VaultLib([SECRET]))
 
 
 def test_merge_adds_systems_or_replaces_with_a_warning():
     entries = {
         "CB-1": {"address": "dungnv@danang.gov.vn", "password": DUNG, "issued_at": "t0", "systems": ["obm"]}
     }
-    merged, warnings = plugin.merge_credentials(
+    merged, warnings = creds.merge_credentials(
         entries,
         {"CB-1": DUNG, "CB-2": LAN},
         addresses={"CB-2": "lanpt@danang.gov.vn"},
@@ -205,7 +206,7 @@ def test_merge_adds_systems_or_replaces_with_a_warning():
     assert warnings == []
     assert entries["CB-1"]["systems"] == ["obm"]  # the input is not changed
 
-    merged, warnings = plugin.merge_credentials(merged, {"CB-1": LAN}, addresses={}, system="obm", now=NOW)
+    merged, warnings = creds.merge_credentials(merged, {"CB-1": LAN}, addresses={}, system="obm", now=NOW)
     assert merged["CB-1"]["password"] == LAN and merged["CB-1"]["systems"] == ["obm"]
     assert merged["CB-1"]["address"] == "dungnv@danang.gov.vn"
     (warning,) = warnings
@@ -214,12 +215,12 @@ def test_merge_adds_systems_or_replaces_with_a_warning():
 
 
 def test_select_secret():
-    assert plugin.select_secret([SECRET, OTHER], None) == SECRET
-    assert plugin.select_secret([SECRET, OTHER], "other") == OTHER
-    with pytest.raises(plugin.CredentialsError, match=r"'nope' is not among .* \(city, other\)"):
-        plugin.select_secret([SECRET, OTHER], "nope")
-    with pytest.raises(plugin.CredentialsError, match="ANSIBLE_VAULT_PASSWORD_FILE"):
-        plugin.select_secret([], None)
+    assert creds.select_secret([SECRET, OTHER], None) == SECRET
+    assert creds.select_secret([SECRET, OTHER], "other") == OTHER
+    with pytest.raises(creds.CredentialsError, match=r"'nope' is not among .* \(city, other\)"):
+        creds.select_secret([SECRET, OTHER], "nope")
+    with pytest.raises(creds.CredentialsError, match="ANSIBLE_VAULT_PASSWORD_FILE"):
+        creds.select_secret([], None)
 
 
 def test_scrub_masks_secrets_anywhere():
@@ -230,7 +231,7 @@ def test_scrub_masks_secrets_anywhere():
         "short": "abc",
         "count": 3,
     }
-    scrubbed = plugin.scrub(result, {DUNG, LAN, "abc"})
+    scrubbed = creds.scrub(result, {DUNG, LAN, "abc"})
     assert scrubbed == {
         "msg": "set ******** on dungnv",
         "results": [{"note": "********"}, ["********"]],
@@ -238,7 +239,7 @@ def test_scrub_masks_secrets_anywhere():
         "short": "********",
         "count": 3,
     }
-    assert plugin.scrub(result, set()) is result
+    assert creds.scrub(result, set()) is result
 
 
 def test_lock_excludes_a_second_holder(credentials):
@@ -247,7 +248,7 @@ def test_lock_excludes_a_second_holder(credentials):
     release = threading.Event()
 
     def first():
-        with plugin.locked(str(credentials)):
+        with creds.locked(str(credentials)):
             order.append("first")
             first_in.set()
             release.wait(5)
@@ -255,7 +256,7 @@ def test_lock_excludes_a_second_holder(credentials):
 
     def second():
         first_in.wait(5)
-        with plugin.locked(str(credentials)):
+        with creds.locked(str(credentials)):
             order.append("second")
             second_in.set()
 
@@ -333,7 +334,7 @@ def test_second_system_gets_the_same_password(credentials):
 
 
 def test_nothing_issued_leaves_the_file_alone(credentials):
-    plugin.write_credentials(str(credentials), {"CB-1": {"password": DUNG}}, SECRET)
+    creds.write_credentials(str(credentials), {"CB-1": {"password": DUNG}}, SECRET)
     before = credentials.read_bytes()
     result = run({"credentials_file": str(credentials)}, FakeModule({"changed": False, "results": []}))
     assert result["credentials_issued"] == [] and result["changed"] is False
@@ -378,7 +379,7 @@ def test_check_mode_writes_nothing(credentials):
 
 
 def test_check_mode_reads_known_passwords(credentials):
-    plugin.write_credentials(str(credentials), {"CB-1": {"password": DUNG}}, SECRET)
+    creds.write_credentials(str(credentials), {"CB-1": {"password": DUNG}}, SECRET)
     fake = FakeModule({"changed": False, "results": []})
     run({"credentials_file": str(credentials)}, fake, check_mode=True)
     assert fake.calls[0]["args"]["known_passwords"] == {"CB-1": DUNG}
@@ -418,7 +419,7 @@ def test_unknown_vault_id_fails_before_the_module_runs(credentials):
 
 
 def test_undecryptable_file_fails_before_the_module_runs(credentials):
-    plugin.write_credentials(str(credentials), {"CB-1": {"password": DUNG}}, OTHER)
+    creds.write_credentials(str(credentials), {"CB-1": {"password": DUNG}}, OTHER)
     fake = FakeModule()
     result = run({"credentials_file": str(credentials)}, fake)
     assert result["failed"] is True and "cannot decrypt" in result["msg"] and fake.calls == []
@@ -496,7 +497,7 @@ def test_write_failure_names_holders_to_reset(credentials, monkeypatch):
     def full_disk(*_args, **_kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(plugin, "write_credentials", full_disk)
+    monkeypatch.setattr(creds, "write_credentials", full_disk)
     fake = FakeModule({"changed": True, "_initial_credentials": {"CB-1": DUNG, "CB-2": LAN}})
     result = run({"credentials_file": str(credentials)}, fake)
     assert result["failed"] is True and "CB-1, CB-2" in result["msg"] and "reset" in result["msg"]
@@ -513,7 +514,7 @@ def test_leaked_passwords_are_masked_in_every_field(credentials):
             "_initial_credentials": {"CB-1": DUNG},
         }
     )
-    plugin.write_credentials(str(credentials), {"CB-2": {"password": LAN}}, SECRET)
+    creds.write_credentials(str(credentials), {"CB-2": {"password": LAN}}, SECRET)
     result = run({"credentials_file": str(credentials)}, fake)
     no_secret_in(result, DUNG, LAN)
     assert result["msg"] == "created dungnv with ********"
@@ -531,7 +532,7 @@ def test_unresolvable_masked_password_warns_and_is_not_recorded(credentials, mon
 
 
 def test_pipelining_off_warns_when_passwords_travel(credentials, monkeypatch):
-    plugin.write_credentials(str(credentials), {"CB-1": {"password": DUNG}}, SECRET)
+    creds.write_credentials(str(credentials), {"CB-1": {"password": DUNG}}, SECRET)
     warnings = []
     action = make_action({"credentials_file": str(credentials)}, FakeModule({"changed": False}))
     monkeypatch.setattr(action._display, "warning", warnings.append)
@@ -557,7 +558,7 @@ def test_bad_own_options(args, message):
 
 
 def test_given_known_passwords_conflicting_with_the_file(credentials):
-    plugin.write_credentials(str(credentials), {"CB-1": {"password": DUNG}}, SECRET)
+    creds.write_credentials(str(credentials), {"CB-1": {"password": DUNG}}, SECRET)
     fake = FakeModule()
     result = run({"credentials_file": str(credentials), "known_passwords": {"CB-1": LAN}}, fake)
     assert result["failed"] is True and "CB-1" in result["msg"] and fake.calls == []
