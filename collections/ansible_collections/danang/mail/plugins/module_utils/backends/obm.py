@@ -17,16 +17,13 @@ the modules import (``__all__``).
 
 from __future__ import annotations
 
-import contextlib
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 from ansible_collections.danang.mail.plugins.module_utils.accounts import Account
-from ansible_collections.danang.mail.plugins.module_utils.backends.base import Backend, BackendError
+from ansible_collections.danang.mail.plugins.module_utils.backends.base import Backend
 from ansible_collections.danang.mail.plugins.module_utils.backends.ldap_common import (
     HAS_LDAP3,
     LDAP3_IMPORT_ERROR,
-    LDAPException,
 )
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm_apply import (
     CYRUS_KEYS,
@@ -43,8 +40,8 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.obm_config im
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm_cyrus import CyrusAdmin
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm_ldap import (
     FIRST_UID,
+    DirectorySession,
     Entry,
-    connect,
     nfc,
 )
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm_read import (
@@ -79,14 +76,11 @@ __all__ = [
 ]
 
 
-class ObmBackend(ObmApply, Backend):
+class ObmBackend(ObmApply, DirectorySession, Backend):
     system = SYSTEM_OBM
 
     def __init__(self, config: ObmConfig) -> None:
-        if not HAS_LDAP3:
-            raise BackendError("the Python library ldap3 is needed for the OBM backend")
-        self.config = config
-        self._ldap: Any = None
+        super().__init__(config)
         self._cyrus = CyrusAdmin(
             config.imap_host,
             config.imap_port,
@@ -137,11 +131,6 @@ class ObmBackend(ObmApply, Backend):
         return {**ldap_part, "quota_mb": account.quota_mb, "cyrus_mailbox": READY}
 
     # --- read ------------------------------------------------------------------------------------
-    def _connect_ldap(self) -> Any:
-        if self._ldap is None or self._ldap.closed:
-            self._ldap = connect(self.config)
-        return self._ldap
-
     def read(self) -> dict[str, Observed]:
         """Every OBM account of the domain (users and mailshares), keyed by main address.
 
@@ -159,7 +148,4 @@ class ObmBackend(ObmApply, Backend):
 
     def close(self) -> None:
         self._cyrus.close()
-        if self._ldap is not None:
-            with contextlib.suppress(LDAPException):
-                self._ldap.unbind()
-            self._ldap = None
+        self._close_ldap()

@@ -81,7 +81,7 @@ class _Work:
 
 class ObmApply:
     """``apply`` and ``set_quotas`` of ``ObmBackend``, which also gives them ``read()`` and
-    ``_connect_ldap()`` and sets the attributes below."""
+    ``_connect_ldap()`` (``DirectorySession``) and sets the attributes below."""
 
     config: ObmConfig
     _ldap: Any

@@ -2,14 +2,16 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The OBM directory: how OBM lays out an account in LDAP (shared/reference/obm.md), pure helpers.
 
-Nothing here talks to a server except :func:`connect` and :func:`search_domain` (ldap3 itself is
-driven by ``ldap_common``); the rendering and the reading of entries are plain functions so that unit
-tests cover them without a directory. DNs are built with ``ldap3.utils.dn.escape_rdn`` and filter
-values with ``escape_filter_chars``: nothing is quoted by hand.
+Nothing here talks to a server except :func:`connect`, :func:`search_domain` and
+:class:`DirectorySession` (ldap3 itself is driven by ``ldap_common``); the rendering and the reading
+of entries are plain functions so that unit tests cover them without a directory. DNs are built
+with ``ldap3.utils.dn.escape_rdn`` and filter values with ``escape_filter_chars``: nothing is quoted
+by hand.
 """
 
 from __future__ import annotations
 
+import contextlib
 import unicodedata
 from dataclasses import dataclass
 from typing import Any, Optional
@@ -17,6 +19,7 @@ from typing import Any, Optional
 from ansible_collections.danang.mail.plugins.module_utils.backends.base import BackendError
 from ansible_collections.danang.mail.plugins.module_utils.backends.ldap_common import (
     HAS_LDAP3,
+    LDAPException,
     LdapSearchError,
     open_connection,
     paged_search,
@@ -172,3 +175,25 @@ def search_domain(
     except LdapSearchError as exc:
         raise BackendError(str(exc)) from None
     return [entry_from_response(item) for item in found]
+
+
+class DirectorySession:
+    """The OBM backends' connection to the directory (``_ldap``), bound on first use and again after
+    a failure dropped it."""
+
+    def __init__(self, config: ObmConfig) -> None:
+        if not HAS_LDAP3:
+            raise BackendError("the Python library ldap3 is needed for the OBM backend")
+        self.config = config
+        self._ldap: Any = None
+
+    def _connect_ldap(self) -> Any:
+        if self._ldap is None or self._ldap.closed:
+            self._ldap = connect(self.config)
+        return self._ldap
+
+    def _close_ldap(self) -> None:
+        if self._ldap is not None:
+            with contextlib.suppress(LDAPException):
+                self._ldap.unbind()
+            self._ldap = None

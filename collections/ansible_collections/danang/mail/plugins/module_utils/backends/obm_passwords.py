@@ -22,10 +22,9 @@ LDAP has no bulk modify: a lock or a reset is one modify per entry, all on one c
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 from collections.abc import Mapping, Sequence
-from typing import Any, Optional
+from typing import Optional
 
 from ansible_collections.danang.mail.plugins.module_utils.backends.base import BackendError, Result
 from ansible_collections.danang.mail.plugins.module_utils.backends.ldap_common import (
@@ -37,8 +36,8 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.obm import Ob
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm_ldap import (
     PASSWORD_FACTS,
     PERMIT,
+    DirectorySession,
     Entry,
-    connect,
     search_domain,
 )
 from ansible_collections.danang.mail.plugins.module_utils.backends.password_base import (
@@ -83,23 +82,15 @@ def facts_from_entry(entry: Entry) -> PasswordFacts:
     )
 
 
-class ObmPasswords(PasswordBackend):
+class ObmPasswords(DirectorySession, PasswordBackend):
     system = SYSTEM_OBM
 
     def __init__(self, config: ObmConfig) -> None:
-        if not HAS_LDAP3:
-            raise BackendError("the Python library ldap3 is needed for the OBM backend")
-        self.config = config
-        self._ldap: Any = None
+        super().__init__(config)
         self._dns: dict[str, str] = {}  # address -> DN, from the last read
 
-    def _connect(self) -> Any:
-        if self._ldap is None or self._ldap.closed:
-            self._ldap = connect(self.config)
-        return self._ldap
-
     def read_password_facts(self) -> dict[str, PasswordFacts]:
-        entries = search_domain(self._connect(), self.config, PERSON_FILTER, READ)
+        entries = search_domain(self._connect_ldap(), self.config, PERSON_FILTER, READ)
         facts: dict[str, PasswordFacts] = {}
         self._dns = {}
         for entry in entries:
@@ -115,7 +106,7 @@ class ObmPasswords(PasswordBackend):
             return Result(address, action, False, "no such person account (read it first)")
         mods = {name: [(ldap3.MODIFY_REPLACE, values)] for name, values in changes.items()}
         try:
-            conn = self._connect()
+            conn = self._connect_ldap()
             if conn.modify(dn, mods):
                 return Result(address, action, True)
             return Result(address, action, False, f"LDAP modify refused: {refusal(conn)}")
@@ -135,7 +126,4 @@ class ObmPasswords(PasswordBackend):
         ]
 
     def close(self) -> None:
-        if self._ldap is not None:
-            with contextlib.suppress(LDAPException):
-                self._ldap.unbind()
-            self._ldap = None
+        self._close_ldap()
