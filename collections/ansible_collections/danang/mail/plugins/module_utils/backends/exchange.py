@@ -13,6 +13,8 @@ accounts over LDAP. Same accounts, same plan as OBM (``plan.make_plan``).
   ``Get-MailboxStatistics -Database`` per database.
 - ``apply`` — see :meth:`ExchangeBackend.apply`: cmdlets in pipelines of ``batch_size`` statements,
   AD writes for disable/enable, then a verifying re-read of whatever did not clearly succeed.
+
+Connection options: ``exchange_config``. This module keeps the names the modules import (``__all__``).
 """
 
 from __future__ import annotations
@@ -20,19 +22,25 @@ from __future__ import annotations
 import dataclasses
 import datetime
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Optional
 
 from ansible_collections.danang.mail.plugins.module_utils.accounts import Account
 from ansible_collections.danang.mail.plugins.module_utils.backends.base import Backend, BackendError, Result
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_ad import (
     ACCOUNTDISABLE,
-    ADConnection,
     ADError,
     ADUser,
-    Directory,
     choose_sam_names,
     iso,
+)
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_config import (
+    ARGUMENT_SPEC,
+    REQUIRED,
+    ExchangeConfig,
+    config_from_params,
+    missing_library,
+    open_clients,
+    utc_now,
 )
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_render import (
     SHARED,
@@ -47,19 +55,10 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_rend
     step_for,
 )
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_transport import (
-    AUTHS,
-    ENCRYPTIONS,
     FAILED,
-    HAS_PYPSRP,
     OK,
-    PYPSRP_IMPORT_ERROR,
-    ExchangeConnection,
     ExchangeError,
     ExchangeTransport,
-)
-from ansible_collections.danang.mail.plugins.module_utils.backends.ldap_common import (
-    HAS_LDAP3,
-    LDAP3_IMPORT_ERROR,
 )
 from ansible_collections.danang.mail.plugins.module_utils.model import STATE_REMOVED, SYSTEM_EXCHANGE
 from ansible_collections.danang.mail.plugins.module_utils.plan import (
@@ -71,29 +70,15 @@ from ansible_collections.danang.mail.plugins.module_utils.plan import (
     Observed,
 )
 
-
-@dataclass(frozen=True)
-class ExchangeConfig:
-    exchange: ExchangeConnection
-    ad: ADConnection
-    databases: tuple[str, ...] = ()  # spread new mailboxes over these; Exchange chooses when empty
-    statistics: bool = False  # read() also reads Get-MailboxStatistics (mailbox_info, quota)
-    batch_size: int = 50
-
-
-def utc_now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC)
-
-
-def open_clients(
-    config: ExchangeConfig, transport: Optional[ExchangeTransport] = None
-) -> tuple[ExchangeTransport, Directory]:
-    """The Exchange session and the AD directory of ``config``, each connecting on first use (audits
-    and locks never open a PowerShell session); raises ``BackendError`` when a library is missing."""
-    try:
-        return transport or ExchangeTransport(config.exchange), Directory(config.ad)
-    except (ExchangeError, ADError) as exc:
-        raise BackendError(str(exc)) from None
+# The names the modules, the tests and the benchmark import from here.
+__all__ = [
+    "ARGUMENT_SPEC",
+    "REQUIRED",
+    "ExchangeBackend",
+    "ExchangeConfig",
+    "config_from_params",
+    "missing_library",
+]
 
 
 class ExchangeBackend(Backend):
@@ -405,77 +390,3 @@ class ExchangeBackend(Backend):
     def close(self) -> None:
         self.transport.close()
         self.directory.close()
-
-
-# --- module glue: the options of the doc fragment danang.mail.exchange ------------------------------
-ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
-    "exchange_server": {"type": "str"},
-    "exchange_port": {"type": "int"},
-    "exchange_path": {"type": "str", "default": "PowerShell"},
-    "exchange_auth": {"type": "str", "default": "kerberos", "choices": list(AUTHS)},
-    "exchange_ssl": {"type": "bool", "default": False},
-    "exchange_encryption": {"type": "str", "default": "auto", "choices": list(ENCRYPTIONS)},
-    "exchange_validate_certs": {"type": "bool", "default": True},
-    "exchange_ca_file": {"type": "path"},
-    "exchange_username": {"type": "str"},
-    "exchange_password": {"type": "str", "no_log": True},
-    "exchange_databases": {"type": "list", "elements": "str", "default": []},
-    "exchange_batch_size": {"type": "int", "default": 50},
-    "exchange_timeout": {"type": "int", "default": 120},
-    "ad_uri": {"type": "str"},
-    "ad_bind_user": {"type": "str"},
-    "ad_bind_password": {"type": "str", "no_log": True},
-    "ad_base_dn": {"type": "str", "default": "DC=danang,DC=gov,DC=vn"},
-    "ad_managed_ou": {"type": "str", "default": "OU=DanangMail,DC=danang,DC=gov,DC=vn"},
-    "ad_starttls": {"type": "bool", "default": False},
-    "ad_validate_certs": {"type": "bool", "default": True},
-    "ad_ca_file": {"type": "path"},
-}
-REQUIRED = ("exchange_server", "ad_uri")  # with backend exchange
-
-
-def missing_library() -> Optional[tuple[str, Optional[str]]]:
-    """(library, traceback) of the first library the backend lacks, or None."""
-    if not HAS_PYPSRP:
-        return "pypsrp", PYPSRP_IMPORT_ERROR
-    if not HAS_LDAP3:
-        return "ldap3", LDAP3_IMPORT_ERROR
-    return None
-
-
-def config_from_params(params: Mapping[str, Any], *, statistics: bool = False) -> ExchangeConfig:
-    """An ``ExchangeConfig`` from a module's parameters (the keys of ``ARGUMENT_SPEC``)."""
-    p = {key: params.get(key, spec.get("default")) for key, spec in ARGUMENT_SPEC.items()}
-    bind_user = p["ad_bind_user"] or p["exchange_username"]
-    bind_password = p["ad_bind_password"] if p["ad_bind_password"] is not None else p["exchange_password"]
-    if not bind_user or bind_password is None:
-        raise BackendError("AD needs ad_bind_user and ad_bind_password (or exchange_username/_password)")
-    return ExchangeConfig(
-        exchange=ExchangeConnection(
-            server=p["exchange_server"],
-            port=p["exchange_port"],
-            path=p["exchange_path"],
-            auth=p["exchange_auth"],
-            ssl=p["exchange_ssl"],
-            encryption=p["exchange_encryption"],
-            validate_certs=p["exchange_validate_certs"],
-            ca_file=p["exchange_ca_file"],
-            username=p["exchange_username"],
-            password=p["exchange_password"],
-            timeout=p["exchange_timeout"],
-            batch_size=p["exchange_batch_size"],
-        ),
-        ad=ADConnection(
-            uri=p["ad_uri"],
-            bind_user=bind_user,
-            password=bind_password,
-            base_dn=p["ad_base_dn"],
-            managed_ou=p["ad_managed_ou"],
-            starttls=p["ad_starttls"],
-            validate_certs=p["ad_validate_certs"],
-            ca_file=p["ad_ca_file"],
-        ),
-        databases=tuple(p["exchange_databases"] or ()),
-        statistics=statistics,
-        batch_size=p["exchange_batch_size"],
-    )

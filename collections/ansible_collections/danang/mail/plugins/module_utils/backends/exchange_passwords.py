@@ -33,11 +33,6 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Optional
 
 from ansible_collections.danang.mail.plugins.module_utils.backends.base import BackendError, Result
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange import (
-    ExchangeConfig,
-    open_clients,
-    utc_now,
-)
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_ad import (
     ACCOUNTDISABLE,
     ISSUE_ATTRIBUTE,
@@ -48,6 +43,11 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_ad i
     ADUser,
     iso,
     issue_record,
+)
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_config import (
+    ExchangeConfig,
+    open_clients,
+    utc_now,
 )
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_transport import (
     OK,
