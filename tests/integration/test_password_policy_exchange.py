@@ -59,8 +59,8 @@ from ansible_collections.danang.mail.plugins.module_utils.password_policy import
     evaluate,
 )
 from ansible_collections.danang.mail.plugins.module_utils.workdays import WorkingCalendar  # noqa: E402
+from exchange_city import TEST_OU_PREFIX, ad_admin, connection, remove_ou  # noqa: E402
 from ldap3.utils.conv import escape_filter_chars  # noqa: E402
-from test_exchange_backend import TEST_OU_PREFIX, ad_admin, connection, remove_ou  # noqa: E402
 from test_password_policy import (  # noqa: E402
     AGENCY,
     VAULT_PASSWORD,
