@@ -22,7 +22,6 @@ import pytest
 import yaml
 from ansible_collections.danang.mail.plugins.module_utils import (
     accounts,
-    allocation,
     desired_state,
     ledger,
     plan,
@@ -37,6 +36,7 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_tran
     ExchangeTransport,
     Invocation,
 )
+from lab_city import allocate_into
 
 if TYPE_CHECKING:
     from conftest import ExchangeLab
@@ -196,12 +196,7 @@ def city(exchange_lab: ExchangeLab, tmp_path: Path):
     root = tmp_path / "lab"
     shutil.copytree(REPO / "inventories" / "lab", root)
     (root / "desired_state" / "ledger.yml").unlink(missing_ok=True)
-    state = desired_state.load_desired_state(root / "desired_state")
-    book = ledger.load_ledger(str(root / "desired_state" / "ledger.yml"))
-    allocated = allocation.allocate(
-        state.address_requests(), book.entries, domain=domain, today=datetime.date(2026, 11, 29)
-    )
-    ledger.append_entries(book, allocated.entries)
+    allocate_into(root / "desired_state", domain, datetime.date(2026, 11, 29))
 
     conn = ad_admin(exchange_lab)
     # Accounts left by an interrupted earlier session would hold the city's aliases (org-wide unique).

@@ -33,7 +33,6 @@ ldap3 = pytest.importorskip("ldap3")
 
 from ansible_collections.danang.mail.plugins.module_utils import (  # noqa: E402
     accounts,
-    allocation,
     desired_state,
     ledger,
     plan,
@@ -42,6 +41,7 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.obm import ( 
     ObmBackend,
     ObmConfig,
 )
+from lab_city import add_obm_domain, allocate_into  # noqa: E402
 
 pytestmark = pytest.mark.integration
 
@@ -172,23 +172,10 @@ def city(obm_lab: ObmLab, tmp_path: Path):
     root = tmp_path / "lab"
     shutil.copytree(REPO / "inventories" / "lab", root)
     (root / "desired_state" / "ledger.yml").unlink(missing_ok=True)
-    state = desired_state.load_desired_state(root / "desired_state")
-    book = ledger.load_ledger(str(root / "desired_state" / "ledger.yml"))
-    allocated = allocation.allocate(
-        state.address_requests(), book.entries, domain=domain, today=datetime.date(2026, 11, 29)
-    )
-    ledger.append_entries(book, allocated.entries)
+    allocate_into(root / "desired_state", domain, datetime.date(2026, 11, 29))
 
     conn = ldap_admin(obm_lab)
-    base = f"dc={domain},{obm_lab.base_dn}"
-    assert conn.add(base, ["dcObject", "organization"], {"dc": domain, "o": domain}), conn.result
-    for ou in ("users", "groups", "mailShare", "servicesConfiguration"):
-        assert conn.add(f"ou={ou},{base}", ["organizationalUnit"], {"ou": ou}), conn.result
-    assert conn.add(
-        f"cn=mailServer,ou=servicesConfiguration,{base}",
-        ["obmMailServer"],
-        {"cn": "mailServer", "myDestination": domain, "obmDomain": domain},
-    ), conn.result
+    base = add_obm_domain(conn, domain, obm_lab.base_dn)
     conn.unbind()
     yield City(obm_lab, root, domain)
 

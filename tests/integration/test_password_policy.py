@@ -35,9 +35,6 @@ ldap3 = pytest.importorskip("ldap3")
 
 from ansible_collections.danang.mail.plugins.module_utils import (  # noqa: E402
     accounts,
-    allocation,
-    desired_state,
-    ledger,
     plan,
 )
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm import (  # noqa: E402
@@ -45,6 +42,7 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.obm import ( 
     ObmConfig,
 )
 from ansible_collections.danang.mail.plugins.module_utils.model import CITY_TIMEZONE  # noqa: E402
+from lab_city import add_obm_domain, allocate_into  # noqa: E402
 
 pytestmark = pytest.mark.integration
 
@@ -173,27 +171,13 @@ def town(obm_lab: ObmLab, tmp_path: Path):
     agencies.mkdir(parents=True)
     (agencies / "ptest.yml").write_text(AGENCY, encoding="utf-8")
     (tmp_path / "vault-password").write_text(VAULT_PASSWORD + "\n", encoding="utf-8")
-    state = desired_state.load_desired_state(inventory / "desired_state")
-    book = ledger.load_ledger(str(inventory / "desired_state" / "ledger.yml"))
-    allocated = allocation.allocate(
-        state.address_requests(), book.entries, domain=domain, today=datetime.date(2026, 1, 5)
-    )
-    ledger.append_entries(book, allocated.entries)
-    book = ledger.load_ledger(str(inventory / "desired_state" / "ledger.yml"))
+    state, book = allocate_into(inventory / "desired_state", domain, datetime.date(2026, 1, 5))
 
     lab = obm_lab
     conn = ldap3.Connection(
         ldap3.Server(lab.ldap_host, port=lab.ldap_port), lab.admin_dn, lab.admin_password, auto_bind=True
     )
-    base = f"dc={domain},{lab.base_dn}"
-    assert conn.add(base, ["dcObject", "organization"], {"dc": domain, "o": domain}), conn.result
-    for ou in ("users", "groups", "mailShare", "servicesConfiguration"):
-        assert conn.add(f"ou={ou},{base}", ["organizationalUnit"], {"ou": ou}), conn.result
-    assert conn.add(
-        f"cn=mailServer,ou=servicesConfiguration,{base}",
-        ["obmMailServer"],
-        {"cn": "mailServer", "myDestination": domain, "obmDomain": domain},
-    ), conn.result
+    base = add_obm_domain(conn, domain, lab.base_dn)
     # The project's own path: ObmBackend adds each person with pwdReset TRUE and makes the mailbox.
     desired, problems = accounts.desired_accounts(state, book.holders(), system="obm")
     assert not problems

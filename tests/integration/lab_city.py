@@ -1,0 +1,39 @@
+# Copyright: (c) 2026, Da Nang city IT infrastructure centre
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Test towns in the labs: a desired state allocated into a mail domain of its own, so that tests
+never share addresses with the lab city or with each other."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+from ansible_collections.danang.mail.plugins.module_utils import allocation, desired_state, ledger, model
+
+
+def allocate_into(
+    desired_dir: Path, domain: str, today: datetime.date
+) -> tuple[model.DesiredState, ledger.Ledger]:
+    """Load ``desired_dir``, allocate its addresses in ``domain`` through the project's allocator
+    and write them to its ledger; returns the state and the re-read ledger."""
+    state = desired_state.load_desired_state(desired_dir)
+    path = str(desired_dir / "ledger.yml")
+    book = ledger.load_ledger(path)
+    allocated = allocation.allocate(state.address_requests(), book.entries, domain=domain, today=today)
+    ledger.append_entries(book, allocated.entries)
+    return state, ledger.load_ledger(path)
+
+
+def add_obm_domain(conn, domain: str, base_dn: str) -> str:
+    """The subtree OBM keeps per mail domain (obm.md): dc=<domain> with its OUs and mail server
+    entry. ``conn`` is an ldap3 connection bound as the directory's administrator."""
+    base = f"dc={domain},{base_dn}"
+    assert conn.add(base, ["dcObject", "organization"], {"dc": domain, "o": domain}), conn.result
+    for ou in ("users", "groups", "mailShare", "servicesConfiguration"):
+        assert conn.add(f"ou={ou},{base}", ["organizationalUnit"], {"ou": ou}), conn.result
+    assert conn.add(
+        f"cn=mailServer,ou=servicesConfiguration,{base}",
+        ["obmMailServer"],
+        {"cn": "mailServer", "myDestination": domain, "obmDomain": domain},
+    ), conn.result
+    return base
