@@ -19,8 +19,10 @@ import traceback
 from datetime import date
 from typing import Any, Optional, Union
 
+from ansible_collections.danang.mail.plugins.module_utils import strict_yaml
 from ansible_collections.danang.mail.plugins.module_utils.desired_state_schema import (
     AGENCY_SCHEMA,
+    LENGTH_CAUSES,
     PERSONAL_DATA_FILE,
     PERSONAL_DATA_KEYS,
 )
@@ -33,7 +35,9 @@ from ansible_collections.danang.mail.plugins.module_utils.model import (
     Person,
     Problem,
     ValidationFailed,
+    excerpt,
 )
+from ansible_collections.danang.mail.plugins.module_utils.strict_yaml import file_kind
 from ansible_collections.danang.mail.plugins.module_utils.vietnamese import (
     InvalidName,
     check_vietnamese_text,
@@ -41,7 +45,7 @@ from ansible_collections.danang.mail.plugins.module_utils.vietnamese import (
 )
 
 try:
-    import yaml
+    import yaml  # noqa: F401  # strict_yaml reads; here only whether it imports
 
     HAS_YAML = True
     YAML_IMPORT_ERROR: Optional[str] = None
@@ -82,56 +86,6 @@ def require_libraries() -> None:
         raise MissingLibrary("jsonschema", JSONSCHEMA_IMPORT_ERROR)
 
 
-# --- YAML ------------------------------------------------------------------------------------
-
-if HAS_YAML:
-
-    class _StrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml: 2.5x faster
-        """Safe loading; duplicate keys refused; dates stay strings (the schema checks them)."""
-
-        def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
-            seen: dict[Any, Any] = {}
-            for key_node, _value in node.value:
-                key = self.construct_object(key_node, deep=deep)
-                if key in seen:
-                    raise yaml.constructor.ConstructorError(
-                        "while constructing a mapping",
-                        node.start_mark,
-                        f"duplicate key {key!r} (first on line {seen[key].line + 1})",
-                        key_node.start_mark,
-                    )
-                seen[key] = key_node.start_mark
-            return super().construct_mapping(node, deep=deep)
-
-    _StrictLoader.yaml_implicit_resolvers = {
-        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-
-
-def _read_yaml(path: str, problems: list[Problem]) -> Any:
-    try:
-        with open(path, encoding="utf-8") as stream:
-            data = yaml.load(stream, Loader=_StrictLoader)  # a safe loader
-    except UnicodeDecodeError as err:
-        problems.append(Problem(path, "", "", f"not UTF-8 text ({err.reason} at byte {err.start}) (R-15)"))
-        return None
-    except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        text = " ".join(part for part in (err.context, err.problem) if part)
-        problems.append(Problem(path, where, "", f"invalid YAML: {text}"))
-        return None
-    except yaml.YAMLError as err:
-        problems.append(Problem(path, "", "", f"invalid YAML: {err}"))
-        return None
-    if data is None:
-        problems.append(
-            Problem(path, "", "", "the file is empty: an agency file needs abbreviation and name")
-        )
-    return data
-
-
 # --- Schema ----------------------------------------------------------------------------------
 
 
@@ -165,6 +119,7 @@ def _join(parent: str, child: str) -> str:
 def _schema_problems(data: Any, source: str) -> list[Problem]:
     problems: list[Problem] = []
     validator = Draft202012Validator(AGENCY_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    value_reported: set[tuple[str, str]] = set()
     for error in validator.iter_errors(data):
         entry, rest = _entry_label(data, list(error.absolute_path))
         field = _field(rest)
@@ -175,7 +130,7 @@ def _schema_problems(data: Any, source: str) -> list[Problem]:
                     problems.append(Problem(source, entry, _join(field, name), "is required"))
         elif kind == "additionalProperties" and isinstance(error.instance, dict):
             known = error.schema.get("properties", {})
-            for key in sorted(str(k) for k in error.instance if k not in known):
+            for key in sorted(excerpt(k, quote=False) for k in error.instance if k not in known):
                 if key in PERSONAL_DATA_KEYS:
                     message = (
                         "personal data must not be kept in plain git: put it in the ansible-vault file "
@@ -192,15 +147,31 @@ def _schema_problems(data: Any, source: str) -> list[Problem]:
         elif kind == "enum":
             allowed = ", ".join(str(v) for v in error.validator_value)
             problems.append(
-                Problem(source, entry, field, f"must be one of {allowed}, not {error.instance!r}")
+                Problem(source, entry, field, f"must be one of {allowed}, not {excerpt(error.instance)}")
             )
-        elif kind == "pattern":
-            hint = error.schema.get("description") or f"pattern {error.validator_value}"
-            problems.append(Problem(source, entry, field, f"{error.instance!r} is not valid: {hint}"))
-        elif kind == "format":
-            problems.append(Problem(source, entry, field, f"{error.instance!r} is not a date (YYYY-MM-DD)"))
+        elif kind in ("pattern", "format"):
+            if (entry, field) in value_reported:
+                continue  # one value, one problem: a bad date fails both pattern and format
+            value_reported.add((entry, field))
+            if kind == "format":
+                message = f"{excerpt(error.instance)} is not a date (YYYY-MM-DD)"
+            else:
+                message = f"{excerpt(error.instance)} is not valid: {error.schema.get('description')}"
+            problems.append(Problem(source, entry, field, message))
+        elif (
+            kind == "type" and error.validator_value == "string" and isinstance(error.instance, (int, float))
+        ):
+            message = (
+                f"{excerpt(error.instance)} is read by YAML as a {type(error.instance).__name__}: quote it"
+            )
+            problems.append(Problem(source, entry, field, message))
+        elif kind == "maxLength":
+            message = f"has {len(error.instance)} characters; at most {error.validator_value} are allowed"
+            problems.append(
+                Problem(source, entry, field, message + LENGTH_CAUSES.get(str(rest[-1]) if rest else "", ""))
+            )
         else:
-            problems.append(Problem(source, entry, field, error.message))
+            problems.append(Problem(source, entry, field, excerpt(error.message, limit=160, quote=False)))
     return problems
 
 
@@ -364,14 +335,75 @@ def _legacy_problem(tree: _Tree, root: str) -> Problem:
     return Problem(root, "", "", message)
 
 
-def agency_files(root: PathLike) -> list[str]:
-    """``<root>/agencies/*`` (hidden files such as ``.keep`` left out), sorted."""
-    directory = os.path.join(os.fspath(root), AGENCIES_DIR)
-    return sorted(
-        os.path.join(directory, name)
-        for name in os.listdir(directory)
-        if not name.startswith(".") and os.path.isfile(os.path.join(directory, name))
-    )
+_PLACEHOLDERS = frozenset({".gitkeep", ".keep"})  # keep an empty agencies/ in git
+
+
+def _agency_file_problem(entry: os.DirEntry[str], source: str) -> Optional[Problem]:
+    """Why a directory entry is not read as an agency file, or None. Nothing is skipped silently."""
+    name = entry.name
+    if entry.is_symlink():  # its target is never read nor named: it may be a secret outside the tree
+        message = (
+            "a symbolic link: agency files must be regular files inside the tree; replace it by the file"
+        )
+    elif name.startswith("."):
+        if name in _PLACEHOLDERS and entry.is_file(follow_symlinks=False):
+            return None
+        message = f"a hidden file, not read: agency files are named <abbreviation>{AGENCY_SUFFIX}; remove it"
+    elif not entry.is_file(follow_symlinks=False):
+        kind = file_kind(entry.stat(follow_symlinks=False).st_mode)
+        message = f"{kind}, not an agency file: agencies/ holds only <abbreviation>{AGENCY_SUFFIX} files"
+    elif not name.endswith(AGENCY_SUFFIX):
+        message = f"not an agency file: agency files are named <abbreviation>{AGENCY_SUFFIX}"
+    else:
+        return None
+    return Problem(source, "", "", message)
+
+
+def _read_agency_files(directory: str, tree: _Tree) -> tuple[list[tuple[str, Any]], bool]:
+    """``(source, data)`` of every agency file in ``directory``, and whether all could be read.
+
+    The directory is opened without following a link and every file is opened relative to it, also
+    without following one (``strict_yaml.read_regular_file``), so nothing outside the tree is read.
+    """
+    try:
+        dir_fd = os.open(
+            directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+        )
+    except OSError as exc:
+        reason = "a symbolic link" if os.path.islink(directory) else os.strerror(exc.errno or 0)
+        message = f"cannot read {AGENCIES_DIR}/ ({reason}): it must be a directory inside the tree"
+        tree.problems.append(Problem(directory, "", "", message))
+        return [], False
+    files: list[tuple[str, Any]] = []
+    complete = True
+    try:
+        with os.scandir(dir_fd) as listing:
+            entries = sorted(listing, key=lambda e: e.name)
+        for entry in entries:
+            source = os.path.join(directory, entry.name)
+            problem = _agency_file_problem(entry, source)
+            if problem is not None:
+                tree.problems.append(problem)
+                continue
+            if entry.name in _PLACEHOLDERS:
+                continue
+            try:
+                data = strict_yaml.load_file(
+                    entry.name, source, max_bytes=strict_yaml.AGENCY_MAX_BYTES, dates=False, dir_fd=dir_fd
+                )
+            except ValidationFailed as exc:
+                tree.problems.extend(exc.problems)
+                complete = False
+                continue
+            if data is None:
+                message = "the file is empty: an agency file needs abbreviation and name"
+                tree.problems.append(Problem(source, "", "", message))
+                complete = False
+                continue
+            files.append((source, data))
+    finally:
+        os.close(dir_fd)
+    return files, complete
 
 
 def load_desired_state(path: PathLike) -> DesiredState:
@@ -382,23 +414,14 @@ def load_desired_state(path: PathLike) -> DesiredState:
     require_libraries()
     root = os.fspath(path)
     tree = _Tree()
-    if not os.path.isdir(os.path.join(root, AGENCIES_DIR)):
+    if not os.path.lexists(os.path.join(root, AGENCIES_DIR)):
         message = f"no {AGENCIES_DIR}/ directory: the desired state is {AGENCIES_DIR}/<abbreviation>.yml"
         raise ValidationFailed([Problem(root, "", "", message)])
     agencies: list[Agency] = []
-    complete = True
-    for file_path in agency_files(root):
-        file_name = os.path.basename(file_path)
-        if not file_name.endswith(AGENCY_SUFFIX):
-            message = f"not an agency file: agency files are named <abbreviation>{AGENCY_SUFFIX}"
-            tree.problems.append(Problem(file_path, "", "", message))
-            continue
-        data = _read_yaml(file_path, tree.problems)
-        if data is None:
-            complete = False
-            continue
-        tree.problems.extend(_schema_problems(data, file_path))
-        agency = _agency(tree, data, file_path, file_name)
+    files, complete = _read_agency_files(os.path.join(root, AGENCIES_DIR), tree)
+    for source, data in files:
+        tree.problems.extend(_schema_problems(data, source))
+        agency = _agency(tree, data, source, os.path.basename(source))
         if agency is None:
             complete = False
         else:

@@ -34,11 +34,35 @@ PERSONAL_DATA_KEYS = frozenset(
 )
 PERSONAL_DATA_FILE = "inventories/<env>/personal_data.vault.yml"
 
-_NAME_TEXT: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": 200}
+# Lengths the servers refuse, refused here first (Exchange DisplayName 256; AD givenName and sn 64):
+# a department mailbox is displayed "<department> - <agency>", so 125 + 3 + 128 fit in 256.
+DISPLAY_NAME_MAX = 256
+AGENCY_NAME_MAX = 128
+DEPARTMENT_NAME_MAX = DISPLAY_NAME_MAX - len(" - ") - AGENCY_NAME_MAX
+NAME_PART_MAX = 64
+LENGTH_CAUSES = {
+    "name": (
+        f" (a mailbox's display name, Exchange DisplayName, holds at most {DISPLAY_NAME_MAX}: an agency "
+        f"name of {AGENCY_NAME_MAX} and a department name of {DEPARTMENT_NAME_MAX} fit "
+        "'<department> - <agency>'); use the usual short form of the name"
+    ),
+    "full_name": f" (Exchange DisplayName holds at most {DISPLAY_NAME_MAX})",
+    **dict.fromkeys(
+        ("family_name", "middle_name", "given_name"),
+        f" (Active Directory keeps givenName and sn, family and middle names, in {NAME_PART_MAX} each)",
+    ),
+}
 
 
-def _text(title: str, description: str, **extra: Any) -> dict[str, Any]:
-    return {"title": title, "description": description, **_NAME_TEXT, **extra}
+def _text(title: str, description: str, max_length: int, **extra: Any) -> dict[str, Any]:
+    return {
+        "title": title,
+        "description": description,
+        "type": "string",
+        "minLength": 1,
+        "maxLength": max_length,
+        **extra,
+    }
 
 
 DEPARTMENT_SCHEMA: dict[str, Any] = {
@@ -59,7 +83,10 @@ DEPARTMENT_SCHEMA: dict[str, Any] = {
             "examples": ["cntt", "thanhtra", "vanphong"],
         },
         "name": _text(
-            "Name", "Vietnamese name in Unicode (TCVN 6909, R-15).", examples=["Phòng Công nghệ thông tin"]
+            "Name",
+            "Vietnamese name in Unicode (TCVN 6909, R-15).",
+            DEPARTMENT_NAME_MAX,
+            examples=["Phòng Công nghệ thông tin"],
         ),
         "mailbox": {
             "title": "Department mailbox",
@@ -101,11 +128,18 @@ PERSON_SCHEMA: dict[str, Any] = {
             "Full name",
             "Family, middle and given name in that order (Nguyễn Văn Dũng). Use the explicit parts "
             "when the order differs (two-word given names, Central Highlands names).",
+            DISPLAY_NAME_MAX,
             examples=["Nguyễn Văn Dũng"],
         ),
-        "family_name": _text("Family name (họ)", "May have two words (Âu Dương).", examples=["Niê"]),
-        "middle_name": _text("Middle name (tên đệm)", "Zero or more words.", examples=["Văn", "Thị Thu"]),
-        "given_name": _text("Given name (tên)", "May have two words (Bình Minh).", examples=["H'Maryam"]),
+        "family_name": _text(
+            "Family name (họ)", "May have two words (Âu Dương).", NAME_PART_MAX, examples=["Niê"]
+        ),
+        "middle_name": _text(
+            "Middle name (tên đệm)", "Zero or more words.", NAME_PART_MAX, examples=["Văn", "Thị Thu"]
+        ),
+        "given_name": _text(
+            "Given name (tên)", "May have two words (Bình Minh).", NAME_PART_MAX, examples=["H'Maryam"]
+        ),
         "department": {
             "title": "Department",
             "description": "Abbreviation of one of this agency's departments, or null.",
@@ -177,7 +211,10 @@ AGENCY_SCHEMA: dict[str, Any] = {
             "examples": ["stttt", "stc", "ubndhc"],
         },
         "name": _text(
-            "Name", "Vietnamese name in Unicode (TCVN 6909, R-15).", examples=["Sở Thông tin và Truyền thông"]
+            "Name",
+            "Vietnamese name in Unicode (TCVN 6909, R-15).",
+            AGENCY_NAME_MAX,
+            examples=["Sở Thông tin và Truyền thông"],
         ),
         "mailbox": {
             "title": "Agency mailbox",

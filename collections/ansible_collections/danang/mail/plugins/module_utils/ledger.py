@@ -34,13 +34,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 try:
-    import yaml
+    import yaml  # noqa: F401  # strict_yaml reads; here only whether it imports
 
     HAS_YAML = True
     YAML_IMPORT_ERROR: str | None = None
 except ImportError:  # the module reports it with missing_required_lib
     HAS_YAML = False
     YAML_IMPORT_ERROR = traceback.format_exc()
+from ansible_collections.danang.mail.plugins.module_utils import strict_yaml
 from ansible_collections.danang.mail.plugins.module_utils.model import Problem, ValidationFailed
 
 KINDS = ("person", "agency", "department")
@@ -125,50 +126,10 @@ def _scalar(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-if HAS_YAML:
-
-    class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when present
-        """SafeLoader that refuses a mapping with the same key twice (PyYAML keeps the last one)."""
-
-        duplicates: list[tuple[str, int]]
-
-    def _construct_unique_mapping(
-        loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False
-    ) -> dict:
-        loader.flatten_mapping(node)
-        seen: set = set()
-        for key_node, _value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
-            try:
-                duplicate = key in seen
-            except TypeError:  # unhashable key: let the base constructor report it
-                continue
-            if duplicate:
-                loader.duplicates.append((str(key), key_node.start_mark.line + 1))
-            seen.add(key)
-        return yaml.constructor.SafeConstructor.construct_mapping(loader, node, deep=deep)
-
-    _UniqueKeyLoader.add_constructor(
-        yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping
-    )
-
-
 def parse_ledger(text: str, source: str) -> tuple[LedgerEntry, ...]:
     """The entries of a ledger text; every problem found raises ``ValidationFailed`` at once."""
-    loader = _UniqueKeyLoader(text)
-    loader.duplicates = []
-    try:
-        data = loader.get_single_data()
-    except yaml.YAMLError as exc:
-        raise ValidationFailed([Problem(source, "", "", f"not valid YAML: {exc}")]) from None
-    finally:
-        loader.dispose()
-    problems = [
-        Problem(source, f"line {line}", key, "duplicate key: a ledger key must appear only once")
-        for key, line in loader.duplicates
-    ]
-    if problems:
-        raise ValidationFailed(problems)
+    data = strict_yaml.parse(text, source, dates=True, max_chars=strict_yaml.LEDGER_MAX_BYTES)
+    problems: list[Problem] = []
     if data is None:
         return ()
     if not isinstance(data, dict) or set(data) - {"addresses"}:

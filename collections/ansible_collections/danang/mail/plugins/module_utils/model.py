@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import reprlib
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, Iterable, Optional
@@ -44,6 +45,19 @@ class Problem:
     def __str__(self) -> str:
         where = ": ".join(part for part in (self.source, self.entry, self.field) if part)
         return f"{where}: {self.message}" if where else self.message
+
+
+def excerpt(value: Any, limit: int = 40, quote: bool = True) -> str:
+    """A short, printable, cut form of ``value`` for a message: input may be hostile or secret.
+
+    At most ``limit`` characters of it are shown; control and invisible characters are escaped, so
+    a value can never forge another line of output.
+    """
+    text = value if isinstance(value, str) else reprlib.repr(value)  # reprlib: bounded, never huge
+    cut = text[:limit]
+    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in cut)
+    shown += "…" if len(text) > limit else ""
+    return f"'{shown}'" if quote else shown
 
 
 def _natural_key(text: str) -> tuple[tuple[int, int | str], ...]:

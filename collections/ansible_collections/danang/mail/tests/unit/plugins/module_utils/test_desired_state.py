@@ -391,7 +391,7 @@ def test_every_problem_in_every_file_is_reported_together(tmp_path: Path) -> Non
         ("stttt.yml", "rank"),
         ("stttt.yml", "department"),
         ("stttt.yml", "id"),  # CB-1 first seen in stc.yml
-        ("snv.yml", ""),
+        ("snv.yml", "name"),  # the duplicate key
         ("sxd.yml", "phone"),
     }
     assert problems == sorted(problems)
