@@ -70,6 +70,16 @@ BUILTIN_RESERVED: frozenset[str] = frozenset(
     }
 )
 
+
+def reserved_name_message(local_part: str) -> str:
+    """Why a person whose plain local part is reserved gets no address (neither it nor a numbered form)."""
+    return (
+        f"the name gives the address {local_part}@, a reserved role or system address (RFC 2142, R-51): no "
+        f"person gets it, nor {local_part}1@ which would pass for it; check the name as written in the "
+        "records software (R-72)"
+    )
+
+
 ABBREVIATION = re.compile(r"^[a-z][a-z0-9]*$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _RESERVED = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
@@ -342,6 +352,9 @@ def allocate(
     )
     for request in people:
         plain = request.name.local_part
+        if plain in issuer.reserved:
+            request.problem(request.name_field, reserved_name_message(plain))
+            continue
         local, number = plain, 0
         while local in issuer.reserved or issuer.address(local) in issuer.holders:
             number += 1  # R-13: the smallest free number from 1

@@ -20,6 +20,10 @@ from datetime import date
 from typing import Any, Optional, Union
 
 from ansible_collections.danang.mail.plugins.module_utils import strict_yaml
+from ansible_collections.danang.mail.plugins.module_utils.allocation import (
+    BUILTIN_RESERVED,
+    reserved_name_message,
+)
 from ansible_collections.danang.mail.plugins.module_utils.desired_state_schema import (
     AGENCY_SCHEMA,
     LENGTH_CAUSES,
@@ -264,6 +268,10 @@ def _person(
             )
         except InvalidName as err:
             tree.text_problem(source, entry, err, "given_name" if explicit else "full_name")
+        if name is not None and name.local_part in BUILTIN_RESERVED:  # the module's reserved: allocation
+            field = "given_name" if explicit else "full_name"
+            tree.problems.append(Problem(source, entry, field, reserved_name_message(name.local_part)))
+            name = None
     try:
         requested_on = date.fromisoformat(item.get("requested_on", ""))
     except (TypeError, ValueError):

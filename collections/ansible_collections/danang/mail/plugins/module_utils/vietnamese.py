@@ -13,14 +13,16 @@ the explicit ``family_name`` / ``middle_name`` / ``given_name``. When any of tho
 alone define the name (family and given required); ``full_name`` is then only validated.
 
 Text is Unicode per TCVN 6909 (R-15). The same person always gives the same address: input is NFC
-normalised, any letter case is accepted, whitespace runs fold to one space, zero-width characters
-and byte-order marks are removed. Anything that is not valid Vietnamese is refused with
-``InvalidName``, never turned into a wrong address: digits, symbols, control characters, letters
-outside the Vietnamese alphabet (Cyrillic, CJK, ç ñ ü ø ...), and words with Vietnamese marks that
-are not well-formed syllables (vowel group and tone placement are checked, consonant clusters are
-not, so Niê, Krông, Kđăm, Adrơng, Ayŭn pass). Plain ASCII words skip the syllable check. A word
-whose syllables meet vowel to vowel with marks (Alêô) is refused like VNI text; write the break
-with a hyphen (Alê-ô: same address) or without marks.
+normalised, any letter case is accepted, whitespace runs fold to one space. Anything that is not
+valid Vietnamese is refused with ``InvalidName``, never turned into a wrong address: digits,
+symbols, control and invisible characters (a zero-width space would silently join two words:
+``dungnv`` -> ``dungn``), letters outside the Vietnamese alphabet (Cyrillic, CJK, ç ñ ü ø ...), and
+words with Vietnamese marks that are not well-formed syllables (vowel group and tone placement are
+checked, consonant clusters are not, so Niê, Krông, Kđăm, Adrơng, Ayŭn pass). A word typed
+without marks in a ``full_name`` must be a whole Vietnamese syllable (onset, vowel group, final:
+Nguyen, Thuy, Giap); names of other orthographies (Ksor, H'Zen, Black) are given in explicit parts,
+where plain words are not checked. A word whose syllables meet vowel to vowel with marks (Alêô) is
+refused like VNI text; write the break with a hyphen (Alê-ô: same address) or without marks.
 
 Legacy encodings: text from old TCVN3 (ABC) or VNI exports is refused with a message naming the
 encoding and what the text would read as once converted. Residual risk: some legacy words are
@@ -44,7 +46,6 @@ NAME_FIELDS = ("full_name", "family_name", "middle_name", "given_name")
 
 # --- Characters -------------------------------------------------------------------------------
 
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff"))  # removed
 _WHITESPACE = re.compile(r"[\t\n\u0020\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")  # tab, LF, Zs
 _SOFT_HYPHEN = "\u00ad"  # refused, not removed: it is how TCVN3 writes "ư"
 _JOINERS = "'\u2019\u02bc-\u2010\u2011"  # apostrophes and hyphens, allowed between letters of a name
@@ -102,8 +103,8 @@ class InvalidName(ValueError):
 
 
 def normalise_text(text: str) -> str:
-    """NFC, invisible characters removed, whitespace runs folded to one space, stripped."""
-    text = unicodedata.normalize("NFC", text.translate(_INVISIBLE))
+    """NFC, whitespace runs folded to one space, stripped (invisible characters are kept, to be refused)."""
+    text = unicodedata.normalize("NFC", text)
     return _WHITESPACE.sub(" ", text).strip(" ")
 
 
@@ -156,7 +157,11 @@ def _char_problem(char: str, where: str, allowed: str) -> str:
     if char == _SOFT_HYPHEN:
         return f"{where!r} contains a soft hyphen (U+00AD), which is how TCVN3 text writes 'ư'"
     if category == "Cc" or category in ("Cf", "Zl", "Zp", "Cs", "Co", "Cn"):
-        return f"{where!r} contains the control or invisible character U+{ord(char):04X}"
+        described = unicodedata.name(char, "a control character")
+        return (
+            f"{where!r} contains the invisible character U+{ord(char):04X} ({described}): delete it "
+            "(it would silently join or split words of the address)"
+        )
     described = f"{char!r} ({unicodedata.name(char, f'U+{ord(char):04X}')})"
     if category.startswith("N"):
         return f"{where!r} contains the digit {described}: {allowed}"
@@ -229,7 +234,25 @@ def _vowel_group_problem(word: str, group: str, before: str) -> str | None:
     return None
 
 
-def _name_word_problem(word: str) -> str | None:
+# A Vietnamese syllable typed without marks: onset, vowel group, final (gi and qu are onsets).
+_PLAIN_SYLLABLE = re.compile(
+    r"(ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?([aeiouy]+)(ch|ng|nh|[cmnpt])?"
+)
+_PLAIN_NUCLEI = frozenset(fold_to_ascii(nucleus) for nucleus in _NUCLEI)
+
+
+def _plain_syllable_problem(word: str) -> str | None:
+    """Why a word typed without marks is not one Vietnamese syllable (Nguyen, Thuy, Giap), or None."""
+    match = _PLAIN_SYLLABLE.fullmatch(word.lower())
+    if match is None or match.group(2) not in _PLAIN_NUCLEI:
+        return (
+            f"{word!r} is not a Vietnamese syllable: check the spelling, or give a name of another "
+            "orthography (Ksor, H'Zen) in the explicit parts family_name / middle_name / given_name"
+        )
+    return None
+
+
+def _name_word_problem(word: str, plain_words_checked: bool = False) -> str | None:
     """Why ``word`` cannot be one word of a person's name, or None."""
     for char in word:
         if not _is_letter(char) and char not in _JOINERS:
@@ -237,6 +260,8 @@ def _name_word_problem(word: str) -> str | None:
     pieces = _JOINER.split(word)
     if any(not piece for piece in pieces):
         return f"{word!r} has an apostrophe or hyphen that is not between two letters"
+    if plain_words_checked and word.isascii():
+        return next(filter(None, map(_plain_syllable_problem, pieces)), None)
     return _foreign_letter_problem(word) or next(filter(None, map(_word_problem, pieces)), None)
 
 
@@ -292,7 +317,9 @@ class PersonName:
         return given + initials
 
 
-def _name_words(value: object, field: str, required: bool) -> tuple[str, ...]:
+def _name_words(
+    value: object, field: str, required: bool, plain_words_checked: bool = False
+) -> tuple[str, ...]:
     if value is None:
         if required:
             raise InvalidName(field, f"{field} is required when the name is given in parts")
@@ -304,7 +331,7 @@ def _name_words(value: object, field: str, required: bool) -> tuple[str, ...]:
         if required:
             raise InvalidName(field, "the name is empty")
         return ()
-    problem = next(filter(None, map(_name_word_problem, text.split(" "))), None)
+    problem = next(filter(None, (_name_word_problem(w, plain_words_checked) for w in text.split(" "))), None)
     if problem is not None:
         _refuse(field, text, problem)
     return tuple(text.replace("Ð", "Đ").replace("ð", "đ").split(" "))  # the eth look-alike is Đ
@@ -321,7 +348,7 @@ def parse_person_name(
     if family_name is None and middle_name is None and given_name is None:
         if full_name is None:
             raise InvalidName("full_name", "a name is required: full_name, or family_name and given_name")
-        words = _name_words(full_name, "full_name", required=True)
+        words = _name_words(full_name, "full_name", required=True, plain_words_checked=True)
         if len(words) < 2:
             raise InvalidName(
                 "full_name",

@@ -110,9 +110,34 @@ def test_builtin_reserved_names():  # RFC 2142, R-51
 
 
 def test_added_reserved_names_skip_numbers_and_builtins_still_apply():
-    result = run([P("CB-1")], reserved=["DungNV", " dungnv1 "])
-    assert local(result, "CB-1") == "dungnv2"
+    result = run([P("CB-2")], [held("dungnv", "CB-1")], reserved=[" dungnv1 "])
+    assert local(result, "CB-2") == "dungnv2"  # an ordinary collision is still numbered
     assert any("is reserved" in p for p in refused([A("CQ-1", "abuse")], reserved=["other"]))
+
+
+def parts(holder, family, given, on="2026-11-20"):
+    return {"id": holder, "kind": "person", "family_name": family, "given_name": given, "requested_on": on}
+
+
+@pytest.mark.parametrize(
+    ("request_", "reserved_local"),
+    [
+        (parts("CB-1", "Tạ", "Roo"), "root"),
+        (parts("CB-1", "Nguyễn", "Admi"), "admin"),
+        (parts("CB-1", "Rơ", "Postmaste"), "postmaster"),
+        (P("CB-1", "Cao Nô"), "noc"),
+    ],
+)
+def test_person_whose_plain_address_is_reserved_is_refused_not_numbered(request_, reserved_local):
+    # Before, these people got root1@, admin1@, postmaster1@: an address that passes for the role.
+    [problem] = refused([request_])
+    assert f"address {reserved_local}@, a reserved role or system address" in problem
+    assert problem.startswith("requests: requests[0] (id CB-1): ")
+
+
+def test_person_whose_plain_address_is_in_the_reserved_option_is_refused():
+    [problem] = refused([P("CB-1")], reserved=["DungNV"])
+    assert "address dungnv@, a reserved role or system address" in problem
 
 
 def test_agencies_then_departments_then_persons():  # R-10 before R-12 in one run

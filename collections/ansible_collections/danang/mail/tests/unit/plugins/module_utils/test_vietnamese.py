@@ -133,8 +133,8 @@ def test_middle_name_is_optional_and_may_be_empty() -> None:
 
 
 def test_normalise_text() -> None:
-    assert normalise_text("  Nguye\u0302\u0303n\t\tVa\u0306n \n Du\u0303ng\u200b ") == "Nguyễn Văn Dũng"
-    assert normalise_text("\ufeffLê\u00a0\u2003Lợi\u3000") == "Lê Lợi"
+    assert normalise_text("  Nguye\u0302\u0303n\t\tVa\u0306n \n Du\u0303ng ") == "Nguyễn Văn Dũng"
+    assert normalise_text("Lê\u00a0\u2003Lợi\u3000") == "Lê Lợi"
 
 
 def test_every_unicode_space_separator_is_whitespace() -> None:
@@ -145,8 +145,14 @@ def test_every_unicode_space_separator_is_whitespace() -> None:
 
 
 @pytest.mark.parametrize("invisible", ["\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u2060", "\ufeff"])
-def test_invisible_characters_are_removed(invisible: str) -> None:
-    assert person_local_part(f"{invisible}Ng{invisible}uyễn Văn Dũng{invisible}") == "dungnv"
+def test_zero_width_and_invisible_characters_are_refused_not_removed(invisible: str) -> None:
+    # Removed, a zero-width space joined two words into one: "Nguyễn Văn\u200bDũng" gave dungn@.
+    for name in (f"Nguyễn Văn{invisible}Dũng", f"{invisible}Nguyễn Văn Dũng", f"Nguyễn Văn Dũng{invisible}"):
+        error = _refused(name)
+        assert f"U+{ord(invisible):04X}" in error.message and "delete it" in error.message
+    assert "invisible" in _refused(family_name="Nguyễn", given_name=f"Dũng{invisible}").message
+    with pytest.raises(InvalidName, match="invisible"):
+        check_vietnamese_text(f"Sở Tài{invisible}chính", "name")
 
 
 @pytest.mark.parametrize(
@@ -215,9 +221,12 @@ def test_breve_vowels_are_letters_folding_to_their_base(breve: str, base: str) -
     assert person_local_part(family_name="NIÊ", given_name=f"K{breve}N".upper()) == f"k{base}nn"
 
 
-@pytest.mark.parametrize("name", ["Siu Black", "Nguyen Jack Zafwin", "Y Wang", "Nie H'Zen"])
-def test_f_j_w_z_are_accepted_in_words_without_marks(name: str) -> None:
-    assert LOCAL_PART.fullmatch(person_local_part(name))
+@pytest.mark.parametrize(
+    ("family", "middle", "given"),
+    [("Siu", None, "Black"), ("Nguyen", "Jack", "Zafwin"), ("Y", None, "Wang"), ("Nie", None, "H'Zen")],
+)
+def test_f_j_w_z_are_accepted_in_explicit_parts_without_marks(family: str, middle: str, given: str) -> None:
+    assert LOCAL_PART.fullmatch(person_local_part(family_name=family, middle_name=middle, given_name=given))
 
 
 def test_f_j_w_z_are_refused_next_to_vietnamese_marks() -> None:
@@ -235,8 +244,22 @@ def test_vowel_hiatus_inside_one_word_needs_a_hyphen() -> None:
     assert person_local_part(family_name="Aleo", given_name="Y Bih") == "ybiha"
 
 
-def test_plain_ascii_words_skip_the_syllable_check() -> None:
-    assert person_local_part("Ksor Aeiou Xyzq") == "xyzqka"
+@pytest.mark.parametrize("full_name", ["Tạ Itsuppor", "Ksor Aeiou Xyzq", "Nguyen Van Dungg", "Le Ad Min"])
+def test_plain_words_of_a_full_name_must_be_vietnamese_syllables(full_name: str) -> None:
+    # Before, a word without marks skipped every check: "Tạ Itsuppor" became itsupport@.
+    error = _refused(full_name)
+    assert "is not a Vietnamese syllable" in error.message and "explicit parts" in error.message
+
+
+@pytest.mark.parametrize(
+    "full_name", ["Nguyen Van Dung", "Vo Nguyen Giap", "Quach Thi Nghieng", "Tran Mai-Anh"]
+)
+def test_plain_vietnamese_syllables_pass(full_name: str) -> None:
+    assert LOCAL_PART.fullmatch(person_local_part(full_name))
+
+
+def test_explicit_parts_skip_the_plain_syllable_check() -> None:
+    assert person_local_part(family_name="Ksor", middle_name="Aeiou", given_name="Xyzq") == "xyzqka"
 
 
 # --- Refusals (R-15) ------------------------------------------------------------------------------
@@ -467,7 +490,7 @@ def test_check_vietnamese_text_accepts_agency_names(text: str) -> None:
 
 
 def test_check_vietnamese_text_normalises() -> None:
-    raw = "  So\u031b\u0309  Tài\u200b chính\t"
+    raw = "  So\u031b\u0309  Tài chính\t"
     assert check_vietnamese_text(raw, "name") == "Sở Tài chính"
 
 
@@ -504,7 +527,7 @@ WORDS = sorted(
         for word in normalise_text(entry["full_name"]).split(" ")
     }
 )
-PADDING = st.text(alphabet=" \t\n\u00a0\u2003\u3000\u200b\ufeff", max_size=3)
+PADDING = st.text(alphabet=" \t\n\u00a0\u2003\u3000", max_size=3)
 SPACES = PADDING.filter(lambda s: normalise_text(f"a{s}b") == "a b")
 NAMES = st.lists(st.sampled_from(WORDS), min_size=2, max_size=5)
 

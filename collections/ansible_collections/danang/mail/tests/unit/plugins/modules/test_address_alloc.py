@@ -181,13 +181,13 @@ def test_dates_domain_and_reserved_options(module, ledger):
     result = module(
         {
             "ledger": str(ledger),
-            "requests": [person("CB-1", on=datetime.date(2026, 11, 20))],
+            "requests": [person(i, on=datetime.date(2026, 11, 20)) for i in ("CB-0", "CB-1")],
             "domain": "hue.gov.vn",
-            "reserved": ["dungnv"],
+            "reserved": ["dungnv1"],
             "today": None,
         }
     )
-    assert result["addresses"] == {"CB-1": "dungnv1@hue.gov.vn"}
+    assert result["addresses"] == {"CB-0": "dungnv@hue.gov.vn", "CB-1": "dungnv2@hue.gov.vn"}
     assert f"issued_on: {datetime.date.today().isoformat()}" in ledger.read_text(encoding="utf-8")
 
 

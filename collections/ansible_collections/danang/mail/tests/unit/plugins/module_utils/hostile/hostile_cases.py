@@ -134,6 +134,18 @@ CASES: tuple[Case, ...] = (
         _file("stc.yml", _person("family_name: Lê, given_name: " + "a" * 65)),
         "64",
     ),
+    Case(
+        "zero_width_in_name",
+        "tree",
+        _file("stc.yml", _person('full_name: "Nguyễn Văn\\u200bDũng"')),
+        "U+200B",
+    ),
+    Case(
+        "plain_word_not_a_syllable", "tree", _file("stc.yml", _person("full_name: Tạ Itsuppor")), "syllable"
+    ),
+    Case(
+        "reserved_local_part", "tree", _file("stc.yml", _person("family_name: Tạ, given_name: Roo")), "root@"
+    ),
     Case("ledger_alias_bomb", "ledger", _ledger(BOMB), "anchors and aliases"),
     Case("ledger_nesting_30000", "ledger", _ledger("addresses: " + "[" * 30000), "nested more than"),
     Case(
