@@ -50,7 +50,9 @@ _WHITESPACE = re.compile(r"[\t\n\u0020\u00a0\u1680\u2000-\u200a\u202f\u205f\u300
 _SOFT_HYPHEN = "\u00ad"  # refused, not removed: it is how TCVN3 writes "ư"
 _JOINERS = "'\u2019\u02bc-\u2010\u2011"  # apostrophes and hyphens, allowed between letters of a name
 _JOINER = re.compile("|".join(map(re.escape, _JOINERS)))
-_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~\u2013\u2014\u2018\u2019\u201c\u201d\u2026")
+# Punctuation of an organisation name (Phòng Tài chính - Kế hoạch; Trung tâm CNTT & TT (số 2)): no
+# < > { } ` " = + @ ; : etc., which mean something in HTML, Markdown, CSV formulas or templates.
+_PUNCTUATION = frozenset("-,.()/&'\u2013\u2014\u2018\u2019\u201c\u201d")
 _D_FOLD = str.maketrans("ĐđÐð", "DdDd")
 
 _TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"  # grave, acute, tilde, hook above, dot below
@@ -130,7 +132,8 @@ def legacy_encoding_of(text: str) -> tuple[str, str] | None:
 def check_vietnamese_text(text: str, field: str) -> str:
     """Normalise an agency or department name and refuse legacy or invalid text (R-15).
 
-    Letters, spaces, ASCII digits and ordinary punctuation are allowed; every word must be
+    Letters, spaces, ASCII digits and the punctuation of ``_PUNCTUATION`` are allowed, starting with
+    a letter or digit (never ``= + - @``, which a spreadsheet runs as a formula); every word must be
     Vietnamese. Returns the normalised text; raises ``InvalidName`` naming ``field``.
     """
     if not isinstance(text, str):
@@ -148,7 +151,9 @@ def check_vietnamese_text(text: str, field: str) -> str:
 
 
 _NAME_CHARS = "a name has only letters, spaces, apostrophes and hyphens"
-_TEXT_CHARS = "only letters, spaces, digits 0-9 and ordinary punctuation are allowed"
+_TEXT_CHARS = (
+    "a name has only letters, digits 0-9, spaces and - , . ( ) / & ' (or typographic quotes and dashes)"
+)
 
 
 def _char_problem(char: str, where: str, allowed: str) -> str:
@@ -270,6 +275,8 @@ def _text_problem(text: str) -> str | None:
     for char in text:
         if not (_is_letter(char) or char == " " or "0" <= char <= "9" or char in _PUNCTUATION):
             return _char_problem(char, text, _TEXT_CHARS)
+    if text[0] in _PUNCTUATION:
+        return f"{text!r} starts with {text[0]!r}: a name starts with a letter or a digit"
     words = re.findall(r"[^\W\d_]+", text)
     return next(filter(None, map(_word_problem, words)), None)
 

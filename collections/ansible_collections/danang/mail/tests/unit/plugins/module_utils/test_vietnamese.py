@@ -489,6 +489,26 @@ def test_check_vietnamese_text_accepts_agency_names(text: str) -> None:
     assert check_vietnamese_text(text, "name") == text
 
 
+@pytest.mark.parametrize(
+    ("text", "offending"),
+    [
+        ("<img src=x onerror=alert(1)>", "'<'"),
+        ('=HYPERLINK("http://x")', "'='"),
+        ("{{ lookup('file', '/etc/passwd') }}", "'{'"),
+        ("Sở Tài chính `rm`", "'`'"),
+        ("-Sở Tài chính", "starts with '-'"),
+        ("Sở Tài chính; DROP", "';'"),
+        ('Sở "Tài chính"', "'\"'"),
+        ("@Sở Tài chính", "'@'"),
+    ],
+)
+def test_agency_names_refuse_markup_formula_and_template_characters(text: str, offending: str) -> None:
+    # Before, any punctuation passed into display names and the R-47 report.
+    with pytest.raises(InvalidName) as info:
+        check_vietnamese_text(text, "name")
+    assert offending in info.value.message
+
+
 def test_check_vietnamese_text_normalises() -> None:
     raw = "  So\u031b\u0309  Tài chính\t"
     assert check_vietnamese_text(raw, "name") == "Sở Tài chính"

@@ -146,6 +146,22 @@ CASES: tuple[Case, ...] = (
     Case(
         "reserved_local_part", "tree", _file("stc.yml", _person("family_name: Tạ, given_name: Roo")), "root@"
     ),
+    Case(
+        "html_in_agency_name",
+        "tree",
+        _file("stc.yml", agency("", name="'<img src=x onerror=alert(1)>'")),
+        "'<'",
+    ),
+    Case("formula_in_agency_name", "tree", _file("stc.yml", agency("", name="'=HYPERLINK(1)'")), "'='"),
+    Case(
+        "template_in_department_name",
+        "tree",
+        _file(
+            "stc.yml",
+            agency("departments:\n  - {abbreviation: cntt, name: \"{{ lookup('file', '/etc/passwd') }}\"}\n"),
+        ),
+        "'{'",
+    ),
     Case("ledger_alias_bomb", "ledger", _ledger(BOMB), "anchors and aliases"),
     Case("ledger_nesting_30000", "ledger", _ledger("addresses: " + "[" * 30000), "nested more than"),
     Case(
