@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ansible_collections.danang.mail.plugins.module_utils.ledger import LedgerEntry
-from ansible_collections.danang.mail.plugins.module_utils.model import Problem, ValidationFailed
+from ansible_collections.danang.mail.plugins.module_utils.model import Problem, ValidationFailed, excerpt
 from ansible_collections.danang.mail.plugins.module_utils.vietnamese import (
     MAX_LOCAL_PART,
     InvalidName,
@@ -80,6 +80,7 @@ def reserved_name_message(local_part: str) -> str:
     )
 
 
+MAX_DOMAIN, MAX_LABEL = 253, 63  # RFC 1035 / RFC 5321
 ABBREVIATION = re.compile(r"^[a-z][a-z0-9]*$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _RESERVED = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
@@ -283,7 +284,15 @@ def allocate(
     ledger = tuple(ledger_entries)
     problems: list[Problem] = []
     if not isinstance(domain, str) or not _DOMAIN.match(domain):
-        problems.append(Problem("domain", "", "", f"must be a domain name in lower case, not {domain!r}"))
+        problems.append(
+            Problem("domain", "", "", f"must be a domain name in lower case, not {excerpt(domain)}")
+        )
+    elif len(domain) > MAX_DOMAIN or any(len(label) > MAX_LABEL for label in domain.split(".")):
+        message = (
+            f"has {len(domain)} characters: a domain name holds at most {MAX_DOMAIN}, each label at most "
+            f"{MAX_LABEL} (RFC 1035; mail servers refuse longer)"
+        )
+        problems.append(Problem("domain", "", "", message))
     reserved_set = set(BUILTIN_RESERVED)
     for i, name in enumerate(reserved):
         if isinstance(name, str) and _RESERVED.match(name.strip().lower()):

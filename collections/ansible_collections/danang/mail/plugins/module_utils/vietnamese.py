@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from ansible_collections.danang.mail.plugins.module_utils.legacy_encodings import DECODERS, DESCRIPTIONS
 
 MAX_LOCAL_PART = 64  # RFC 5321 limit of a local part; the allocator re-checks with its suffix
+MAX_NAME_PART = 64  # Active Directory givenName and sn (first_name / last_name of the accounts)
 
 NAME_FIELDS = ("full_name", "family_name", "middle_name", "given_name")
 
@@ -375,12 +376,26 @@ def parse_person_name(
             written,
         )
         field = "given_name"
+    parts = (
+        (name.given, "given_name", "givenName (the given name)"),
+        (name.family + name.middle, "family_name", "sn (family and middle names)"),
+    )
+    for words, part_field, attribute in parts:
+        text = " ".join(words)
+        if len(text) > MAX_NAME_PART:
+            raise InvalidName(
+                field if field == "full_name" else part_field,
+                f"{text[:20]!r}… has {len(text)} characters; Active Directory keeps at most "
+                f"{MAX_NAME_PART} in {attribute}",
+            )
     local_part = name.local_part
     if len(local_part) > MAX_LOCAL_PART:
         raise InvalidName(
             field,
-            f"the address local part {local_part!r} of {name.display!r} has {len(local_part)} "
-            f"characters; at most {MAX_LOCAL_PART} are allowed",
+            f"the address local part {local_part[:20]!r}… has {len(local_part)} characters; at most "
+            f"{MAX_LOCAL_PART} are allowed (RFC 5321 mailbox names, the Exchange alias): it is every letter "
+            "of the given name plus one initial per other word, so a long given name or many middle names "
+            "exceed it; give the name as the records software (R-72) holds it",
         )
     return name
 

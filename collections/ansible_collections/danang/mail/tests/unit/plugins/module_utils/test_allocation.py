@@ -353,3 +353,9 @@ def test_property_no_address_issued_twice(first_batch, second_batch):
             plain = entry.local_part.rstrip("0123456789")
             numbers.setdefault(plain, set()).add(int(entry.local_part[len(plain) :] or 0))
     assert all(used == set(range(len(used))) for used in numbers.values())  # 1, 2, 3… no gaps
+
+
+def test_domain_longer_than_253_or_a_label_over_63_is_refused():
+    long_domain = ".".join(["a" * 60] * 5)  # 304 characters, labels of 60
+    assert any("at most 253" in p for p in refused([P("CB-1")], domain=long_domain))
+    assert any("each label at most 63" in p for p in refused([P("CB-1")], domain="a" * 64 + ".vn"))

@@ -613,3 +613,18 @@ def test_display_keeps_the_written_order_of_a_given_name_first_name() -> None:
     assert name.display == "H'Maryam Niê"
     assert name == parse_person_name(family_name="Niê", given_name="H'Maryam")
     assert parse_person_name(family_name="Niê", given_name="H'Maryam").display == "Niê H'Maryam"
+
+
+# --- Lengths the servers refuse ---------------------------------------------------------------
+
+
+def test_family_and_middle_names_over_64_characters_are_refused_naming_ad_sn() -> None:
+    # Each part fits the schema's 64, but AD keeps family + middle names in one sn of 64.
+    error = _refused(family_name="Nguyễn", middle_name="Thị " * 15 + "Minh", given_name="Khai")
+    assert error.field == "family_name" and "at most 64 in sn" in error.message
+
+
+def test_long_local_part_explains_the_cause() -> None:
+    # Each part fits AD (given 60, family + middle 62), but the local part has 60 + 16 letters.
+    error = _refused(family_name="Lê", middle_name=" ".join(["Thị"] * 15), given_name="Quang" * 12)
+    assert "at most 64" in error.message and "RFC 5321" in error.message and "initial" in error.message
