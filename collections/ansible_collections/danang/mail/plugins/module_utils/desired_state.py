@@ -5,7 +5,8 @@
 Every problem in the whole tree is collected and raised together as one ``ValidationFailed``
 (ARCHITECTURE: errors are values until the edge). The loader reads only; it never writes.
 
-Checks, in order: YAML (safe, duplicate keys refused), the JSON Schema
+Checks, in order: the files (``desired_state_files``: regular files inside the tree only), YAML
+(``strict_yaml``: capped size and depth, no aliases, duplicate or merge keys), the JSON Schema
 (``desired_state_schema.AGENCY_SCHEMA``), then the rules a schema cannot express: file name equal
 to the abbreviation, agency abbreviations unique in the city (R-10), person ids unique across
 files (the ledger keys addresses on them, R-03), department abbreviations unique within an agency
@@ -19,10 +20,14 @@ import traceback
 from datetime import date
 from typing import Any, Optional, Union
 
-from ansible_collections.danang.mail.plugins.module_utils import strict_yaml
 from ansible_collections.danang.mail.plugins.module_utils.allocation import (
     BUILTIN_RESERVED,
     reserved_name_message,
+)
+from ansible_collections.danang.mail.plugins.module_utils.desired_state_files import (
+    AGENCIES_DIR,
+    AGENCY_SUFFIX,
+    read_agency_files,
 )
 from ansible_collections.danang.mail.plugins.module_utils.desired_state_schema import (
     AGENCY_SCHEMA,
@@ -41,7 +46,6 @@ from ansible_collections.danang.mail.plugins.module_utils.model import (
     ValidationFailed,
     excerpt,
 )
-from ansible_collections.danang.mail.plugins.module_utils.strict_yaml import file_kind
 from ansible_collections.danang.mail.plugins.module_utils.vietnamese import (
     InvalidName,
     check_vietnamese_text,
@@ -66,8 +70,6 @@ except ImportError:
     HAS_JSONSCHEMA = False
     JSONSCHEMA_IMPORT_ERROR = traceback.format_exc()
 
-AGENCIES_DIR = "agencies"
-AGENCY_SUFFIX = ".yml"
 NAME_FIELDS = ("full_name", "family_name", "middle_name", "given_name")
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -343,77 +345,6 @@ def _legacy_problem(tree: _Tree, root: str) -> Problem:
     return Problem(root, "", "", message)
 
 
-_PLACEHOLDERS = frozenset({".gitkeep", ".keep"})  # keep an empty agencies/ in git
-
-
-def _agency_file_problem(entry: os.DirEntry[str], source: str) -> Optional[Problem]:
-    """Why a directory entry is not read as an agency file, or None. Nothing is skipped silently."""
-    name = entry.name
-    if entry.is_symlink():  # its target is never read nor named: it may be a secret outside the tree
-        message = (
-            "a symbolic link: agency files must be regular files inside the tree; replace it by the file"
-        )
-    elif name.startswith("."):
-        if name in _PLACEHOLDERS and entry.is_file(follow_symlinks=False):
-            return None
-        message = f"a hidden file, not read: agency files are named <abbreviation>{AGENCY_SUFFIX}; remove it"
-    elif not entry.is_file(follow_symlinks=False):
-        kind = file_kind(entry.stat(follow_symlinks=False).st_mode)
-        message = f"{kind}, not an agency file: agencies/ holds only <abbreviation>{AGENCY_SUFFIX} files"
-    elif not name.endswith(AGENCY_SUFFIX):
-        message = f"not an agency file: agency files are named <abbreviation>{AGENCY_SUFFIX}"
-    else:
-        return None
-    return Problem(source, "", "", message)
-
-
-def _read_agency_files(directory: str, tree: _Tree) -> tuple[list[tuple[str, Any]], bool]:
-    """``(source, data)`` of every agency file in ``directory``, and whether all could be read.
-
-    The directory is opened without following a link and every file is opened relative to it, also
-    without following one (``strict_yaml.read_regular_file``), so nothing outside the tree is read.
-    """
-    try:
-        dir_fd = os.open(
-            directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
-        )
-    except OSError as exc:
-        reason = "a symbolic link" if os.path.islink(directory) else os.strerror(exc.errno or 0)
-        message = f"cannot read {AGENCIES_DIR}/ ({reason}): it must be a directory inside the tree"
-        tree.problems.append(Problem(directory, "", "", message))
-        return [], False
-    files: list[tuple[str, Any]] = []
-    complete = True
-    try:
-        with os.scandir(dir_fd) as listing:
-            entries = sorted(listing, key=lambda e: e.name)
-        for entry in entries:
-            source = os.path.join(directory, entry.name)
-            problem = _agency_file_problem(entry, source)
-            if problem is not None:
-                tree.problems.append(problem)
-                continue
-            if entry.name in _PLACEHOLDERS:
-                continue
-            try:
-                data = strict_yaml.load_file(
-                    entry.name, source, max_bytes=strict_yaml.AGENCY_MAX_BYTES, dates=False, dir_fd=dir_fd
-                )
-            except ValidationFailed as exc:
-                tree.problems.extend(exc.problems)
-                complete = False
-                continue
-            if data is None:
-                message = "the file is empty: an agency file needs abbreviation and name"
-                tree.problems.append(Problem(source, "", "", message))
-                complete = False
-                continue
-            files.append((source, data))
-    finally:
-        os.close(dir_fd)
-    return files, complete
-
-
 def load_desired_state(path: PathLike) -> DesiredState:
     """Read and check ``<path>/agencies/*.yml``; raise ``ValidationFailed`` with every problem.
 
@@ -426,7 +357,7 @@ def load_desired_state(path: PathLike) -> DesiredState:
         message = f"no {AGENCIES_DIR}/ directory: the desired state is {AGENCIES_DIR}/<abbreviation>.yml"
         raise ValidationFailed([Problem(root, "", "", message)])
     agencies: list[Agency] = []
-    files, complete = _read_agency_files(os.path.join(root, AGENCIES_DIR), tree)
+    files, complete = read_agency_files(os.path.join(root, AGENCIES_DIR), tree.problems)
     for source, data in files:
         tree.problems.extend(_schema_problems(data, source))
         agency = _agency(tree, data, source, os.path.basename(source))
