@@ -167,9 +167,7 @@ def _schema_problems(data: Any, source: str) -> list[Problem]:
         elif (
             kind == "type" and error.validator_value == "string" and isinstance(error.instance, (int, float))
         ):
-            message = (
-                f"{excerpt(error.instance)} is read by YAML as a {type(error.instance).__name__}: quote it"
-            )
+            message = f"{excerpt(error.instance)} is read by YAML as a number: quote it"
             problems.append(Problem(source, entry, field, message))
         elif kind == "maxLength":
             message = f"has {len(error.instance)} characters; at most {error.validator_value} are allowed"

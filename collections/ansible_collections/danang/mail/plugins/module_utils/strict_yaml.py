@@ -11,7 +11,7 @@ never meets a deep document (30,000 ``[`` used to crash the process in C):
 - anchors and aliases (``&a`` / ``*a``): refused. These files are reviewed line by line in pull
   requests, so every value is written out; it also closes the "billion laughs" alias bomb;
 - keys: plain text only (``? [a, b]`` refused), no duplicates, no merge key ``<<``;
-- YAML 1.1 surprises are refused with the fix: a plain ``on``/``yes``/``n`` read as a boolean, a
+- YAML 1.1 surprises are refused with the fix: a plain ``on``/``yes``/``off`` read as a boolean, a
   ``0x1F``/``017``/``1_000`` read as a number (quote the text, or write true/false);
 - encoding: UTF-8; a UTF-8 byte-order mark is accepted (Windows editors add it) and dropped, UTF-16
   and UTF-32 are refused with "save as UTF-8".
