@@ -46,20 +46,12 @@ from ansible_collections.danang.mail.plugins.module_utils.model import (
     ValidationFailed,
     excerpt,
 )
+from ansible_collections.danang.mail.plugins.module_utils.strict_yaml import HAS_YAML, YAML_IMPORT_ERROR
 from ansible_collections.danang.mail.plugins.module_utils.vietnamese import (
     InvalidName,
     check_vietnamese_text,
     parse_person_name,
 )
-
-try:
-    import yaml  # noqa: F401  # strict_yaml reads; here only whether it imports
-
-    HAS_YAML = True
-    YAML_IMPORT_ERROR: Optional[str] = None
-except ImportError:
-    HAS_YAML = False
-    YAML_IMPORT_ERROR = traceback.format_exc()
 
 try:
     from jsonschema import Draft202012Validator

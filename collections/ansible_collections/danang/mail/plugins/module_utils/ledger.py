@@ -29,18 +29,9 @@ import os
 import re
 import tempfile
 import time
-import traceback
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-try:
-    import yaml  # noqa: F401  # strict_yaml reads; here only whether it imports
-
-    HAS_YAML = True
-    YAML_IMPORT_ERROR: str | None = None
-except ImportError:  # the module reports it with missing_required_lib
-    HAS_YAML = False
-    YAML_IMPORT_ERROR = traceback.format_exc()
 from ansible_collections.danang.mail.plugins.module_utils import strict_yaml
 from ansible_collections.danang.mail.plugins.module_utils.model import Problem, ValidationFailed
 

@@ -27,6 +27,7 @@ import errno
 import os
 import re
 import stat
+import traceback
 from typing import Any, Optional
 
 from ansible_collections.danang.mail.plugins.module_utils.model import Problem, ValidationFailed, excerpt
@@ -35,8 +36,10 @@ try:
     import yaml
 
     HAS_YAML = True
+    YAML_IMPORT_ERROR: Optional[str] = None
 except ImportError:  # the callers report it (desired_state.require_libraries, the modules)
     HAS_YAML = False
+    YAML_IMPORT_ERROR = traceback.format_exc()
 
 MAX_DEPTH = 16
 AGENCY_MAX_BYTES = 2 * 1024 * 1024  # ~10,000 people in one agency file

@@ -216,8 +216,6 @@ from typing import Any
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.danang.mail.plugins.module_utils.allocation import allocate
 from ansible_collections.danang.mail.plugins.module_utils.ledger import (
-    HAS_YAML,
-    YAML_IMPORT_ERROR,
     appended_text,
     ledger_lock,
     load_ledger,
@@ -229,6 +227,7 @@ from ansible_collections.danang.mail.plugins.module_utils.model import (
     ValidationFailed,
     city_today,
 )
+from ansible_collections.danang.mail.plugins.module_utils.strict_yaml import HAS_YAML, YAML_IMPORT_ERROR
 
 REQUEST_OPTIONS = {
     "id": {"type": "str", "required": True},
