@@ -28,9 +28,14 @@ SECRET = "vault-password-s3cr3t-do-not-echo"
 GOOD_PERSON = "{id: CB-1, full_name: Nguyễn Văn Dũng, requested_on: 2017-08-01}"
 LEDGER_LINE = "  dungnv@danang.gov.vn: {kind: person, id: CB-1, issued_on: 2026-11-29, status: active}\n"
 
-BOMB = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + "".join(
-    f"{chr(ord('b') + i)}: &{chr(ord('b') + i)} [{', '.join([f'*{chr(ord(chr(97 + i)))}'] * 9)}]\n"
-    for i in range(8)
+# "Billion laughs": 9 lists of 9 references, 9**9 items once expanded, as the agency's people.
+BOMB = (
+    'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+    + "".join(
+        f"{chr(ord('b') + i)}: &{chr(ord('b') + i)} [{', '.join([f'*{chr(ord(chr(97 + i)))}'] * 9)}]\n"
+        for i in range(8)
+    )
+    + "people: *i\n"
 )
 
 
