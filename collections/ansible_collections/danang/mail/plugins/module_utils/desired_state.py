@@ -98,7 +98,7 @@ def _entry_label(data: Any, path: list[Any]) -> tuple[str, list[Any]]:
         if isinstance(item, dict):
             key = "id" if path[0] == "people" else "abbreviation"
             if isinstance(item.get(key), str):
-                label += f" ({key} {item[key]})"
+                label += f" ({key} {excerpt(item[key], quote=False)})"
         return label, path[2:]
     return "", path
 
@@ -208,9 +208,11 @@ def _departments(tree: _Tree, raw: Any, agency: str, source: str) -> Optional[li
             result = None
             continue
         abbr = item.get("abbreviation")
-        entry = f"departments[{index}]" + (f" (abbreviation {abbr})" if isinstance(abbr, str) else "")
+        entry = f"departments[{index}]" + (
+            f" (abbreviation {excerpt(abbr, quote=False)})" if isinstance(abbr, str) else ""
+        )
         if isinstance(abbr, str) and abbr in seen:
-            message = f"duplicate department abbreviation {abbr!r} (also {seen[abbr]}) (R-11)"
+            message = f"duplicate department abbreviation {excerpt(abbr)} (also {seen[abbr]}) (R-11)"
             tree.problems.append(Problem(source, entry, "abbreviation", message))
         elif isinstance(abbr, str):
             seen[abbr] = f"departments[{index}]"
@@ -229,13 +231,15 @@ def _person(
     if not isinstance(item, dict):
         return None
     person_id = item.get("id")
-    entry = f"people[{index}]" + (f" (id {person_id})" if isinstance(person_id, str) else "")
+    entry = f"people[{index}]" + (
+        f" (id {excerpt(person_id, quote=False)})" if isinstance(person_id, str) else ""
+    )
     ok = True
     if isinstance(person_id, str):
         first = tree.person_sources.get(person_id)
         if first is not None:
             message = (
-                f"duplicate person id {person_id!r}: also {first} (ids are unique across the city, R-72)"
+                f"duplicate person id {excerpt(person_id)}: also {first} (ids are unique in the city, R-72)"
             )
             tree.problems.append(Problem(source, entry, "id", message))
             ok = False
@@ -244,7 +248,7 @@ def _person(
     department = item.get("department")
     if isinstance(department, str) and department not in departments:
         known = ", ".join(sorted(departments)) or "none"
-        message = f"unknown department {department!r} (this agency has: {known})"
+        message = f"unknown department {excerpt(department)} (this agency has: {known})"
         tree.problems.append(Problem(source, entry, "department", message))
         ok = False
     parts = {key: item[key] for key in NAME_FIELDS if isinstance(item.get(key), str)}
@@ -294,11 +298,11 @@ def _agency(tree: _Tree, data: Any, source: str, file_name: str) -> Optional[Age
     if isinstance(abbr, str):
         expected = abbr + AGENCY_SUFFIX
         if file_name != expected:
-            message = f"the file of agency {abbr!r} must be named {expected}"
+            message = f"the file of agency {excerpt(abbr)} must be named {excerpt(expected, quote=False)}"
             tree.problems.append(Problem(source, "", "abbreviation", message))
         first = tree.agency_sources.get(abbr)
         if first is not None:
-            message = f"duplicate agency abbreviation {abbr!r}: also in {first} (R-10)"
+            message = f"duplicate agency abbreviation {excerpt(abbr)}: also in {first} (R-10)"
             tree.problems.append(Problem(source, "", "abbreviation", message))
         else:
             tree.agency_sources[abbr] = source

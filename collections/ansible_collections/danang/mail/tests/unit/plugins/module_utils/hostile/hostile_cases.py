@@ -167,6 +167,21 @@ CASES: tuple[Case, ...] = (
         ),
         "'{'",
     ),
+    Case(
+        "huge_person_id",
+        "tree",
+        _file(
+            "stc.yml",
+            agency(f"people:\n  - {{id: {'X' * 900}, full_name: Lê Lợi, requested_on: 2017-08-01}}\n"),
+        ),
+        "not valid",
+    ),
+    Case(
+        "huge_department_abbreviation",
+        "tree",
+        _file("stc.yml", agency(f"departments:\n  - {{abbreviation: {'x' * 900}, name: Văn phòng}}\n")),
+        "not valid",
+    ),
     Case("ledger_alias_bomb", "ledger", _ledger(BOMB), "anchors and aliases"),
     Case("ledger_nesting_30000", "ledger", _ledger("addresses: " + "[" * 30000), "nested more than"),
     Case(
