@@ -71,7 +71,7 @@ def read_agency_files(directory: str, problems: list[Problem]) -> tuple[list[tup
                 continue
             try:
                 data = strict_yaml.load_file(
-                    entry.name, source, max_bytes=strict_yaml.AGENCY_MAX_BYTES, dates=False, dir_fd=dir_fd
+                    entry.name, source, max_bytes=strict_yaml.FILE_MAX_BYTES, dates=False, dir_fd=dir_fd
                 )
             except ValidationFailed as exc:
                 problems.extend(exc.problems)

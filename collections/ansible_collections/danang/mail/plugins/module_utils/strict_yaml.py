@@ -1,6 +1,7 @@
 # Copyright: (c) 2026, Da Nang city IT infrastructure centre
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The one YAML reader of the collection's input files (agency files, the ledger), made for hostile text.
+"""The one YAML reader of the collection's input files (agency files, the ledger, the calendar
+overrides), made for hostile text.
 
 Every failure is a ``Problem`` naming the file and what to change; nothing raises past it. Limits,
 checked on libyaml's event stream *before* anything is composed, so PyYAML's recursive composer
@@ -42,7 +43,7 @@ except ImportError:  # the callers report it (desired_state.require_libraries, t
     YAML_IMPORT_ERROR = traceback.format_exc()
 
 MAX_DEPTH = 16
-AGENCY_MAX_BYTES = 2 * 1024 * 1024  # ~10,000 people in one agency file
+FILE_MAX_BYTES = 2 * 1024 * 1024  # an agency file (~10,000 people), the calendar overrides
 LEDGER_MAX_BYTES = 16 * 1024 * 1024  # ~160,000 addresses
 
 _UTF16_32 = (
@@ -85,7 +86,7 @@ def read_regular_file(name: str, source: str, max_bytes: int, dir_fd: Optional[i
                 "it is a symbolic link: keep a regular file here (a link could expose a file from outside)"
             )
         else:
-            reason = f"cannot open it ({os.strerror(exc.errno or 0)})"
+            reason = f"cannot read it ({os.strerror(exc.errno or 0)})"
         raise ValidationFailed([Problem(source, "", "", reason)]) from None
     try:
         info = os.fstat(fd)

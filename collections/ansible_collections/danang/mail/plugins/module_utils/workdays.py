@@ -23,7 +23,7 @@ import traceback
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from ansible_collections.danang.mail.plugins.module_utils import workdays_overrides
+from ansible_collections.danang.mail.plugins.module_utils import strict_yaml, workdays_overrides
 from ansible_collections.danang.mail.plugins.module_utils.model import Problem, ValidationFailed
 
 try:
@@ -79,7 +79,7 @@ def parse_overrides(data: Any, source: str) -> Overrides:
 
         reviewed_through: 2027
         days:
-          - {date: 2027-02-05, day: off, decree: "Thông báo 1234/TB-BNV (..)"}
+          - {date: 2027-02-05, day: "off", decree: "Thông báo 1234/TB-BNV (..)"}
     """
     problems: list[Problem] = []
     if not isinstance(data, dict):
@@ -125,16 +125,8 @@ def parse_overrides(data: Any, source: str) -> Overrides:
 
 
 def load_overrides(path: str) -> Overrides:
-    """An environment's override file (YAML, see ``parse_overrides``)."""
-    import yaml  # PyYAML ships with ansible-core
-
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = yaml.safe_load(handle)
-    except OSError as exc:
-        raise ValidationFailed([Problem(path, "", "", f"cannot read: {exc.strerror}")]) from None
-    except yaml.YAMLError as exc:
-        raise ValidationFailed([Problem(path, "", "", f"not valid YAML: {exc}")]) from None
+    """An environment's override file (YAML, see ``parse_overrides``), read by ``strict_yaml``."""
+    data = strict_yaml.load_file(path, path, max_bytes=strict_yaml.FILE_MAX_BYTES, dates=True)
     return parse_overrides(data, path)
 
 

@@ -75,7 +75,9 @@ options:
     description:
       - The environment's decreed days off and working days, on top of those shipped with the
         collection, for a decree newer than the collection. A YAML file with C(reviewed_through) (a
-        year) and C(days), a list of C(date), C(day) (V(off) or V(working)) and C(decree).
+        year) and C(days), a list of C(date), C(day) (V(off) or V(working); quote V("off"), which
+        YAML otherwise reads as false) and C(decree). It is read like the agency files (regular
+        file, at most 2 MiB, no anchors or aliases).
       - A deadline in a year past the latest C(reviewed_through) is computed with a warning.
     type: path
   now:

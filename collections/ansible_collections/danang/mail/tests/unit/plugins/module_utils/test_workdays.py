@@ -177,5 +177,17 @@ def test_invalid_overrides_name_every_entry_and_field(tmp_path):
     with pytest.raises(ValidationFailed, match="cannot read"):
         load_overrides(str(tmp_path / "missing.yml"))
     (tmp_path / "bad.yml").write_text("days: [\n", encoding="utf-8")
-    with pytest.raises(ValidationFailed, match="not valid YAML"):
+    with pytest.raises(ValidationFailed, match="invalid YAML"):
         load_overrides(str(tmp_path / "bad.yml"))
+
+
+def test_unquoted_off_in_the_overrides_says_to_quote_it(tmp_path):
+    # YAML 1.1 reads a plain off as false: before, the message was "must be off or working".
+    path = tmp_path / "calendar.yml"
+    path.write_text(
+        "reviewed_through: 2027\ndays:\n  - {date: 2027-02-05, day: off, decree: x}\n", encoding="utf-8"
+    )
+    with pytest.raises(ValidationFailed) as raised:
+        load_overrides(str(path))
+    [problem] = raised.value.problems
+    assert problem.entry == "line 3, column 29" and 'quote it ("off")' in problem.message
