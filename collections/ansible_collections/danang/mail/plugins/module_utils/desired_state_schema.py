@@ -84,7 +84,10 @@ DEPARTMENT_SCHEMA: dict[str, Any] = {
         },
         "name": _text(
             "Name",
-            "Vietnamese name in Unicode (TCVN 6909, R-15).",
+            (
+                "Vietnamese name in Unicode (TCVN 6909, R-15): letters, digits, spaces and - , . ( ) / & ' "
+                "only, starting with a letter or digit."
+            ),
             DEPARTMENT_NAME_MAX,
             examples=["Phòng Công nghệ thông tin"],
         ),
@@ -212,7 +215,10 @@ AGENCY_SCHEMA: dict[str, Any] = {
         },
         "name": _text(
             "Name",
-            "Vietnamese name in Unicode (TCVN 6909, R-15).",
+            (
+                "Vietnamese name in Unicode (TCVN 6909, R-15): letters, digits, spaces and - , . ( ) / & ' "
+                "only, starting with a letter or digit."
+            ),
             AGENCY_NAME_MAX,
             examples=["Sở Thông tin và Truyền thông"],
         ),
