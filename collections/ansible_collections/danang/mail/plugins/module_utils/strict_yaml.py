@@ -112,7 +112,10 @@ def read_regular_file(name: str, source: str, max_bytes: int, dir_fd: Optional[i
 def _too_big(source: str, max_bytes: int) -> Problem:
     limit = f"{max_bytes // (1024 * 1024)} MiB"
     return Problem(
-        source, "", "", f"the file is larger than {limit}, the most this collection reads: split it"
+        source,
+        "",
+        "",
+        f"the file is larger than {limit}, the most read for it: check that it is the right file",
     )
 
 
