@@ -321,7 +321,7 @@ def load_ledger(path: str, *, new: bool = False, reseal: bool = False) -> Ledger
             require_regular(path, os.fstat(handle.fileno()))
             text = handle.read()
     except (OSError, UnicodeDecodeError) as exc:
-        raise ValidationFailed([Problem(path, "", "", f"cannot read the ledger: {exc}")]) from None
+        raise ValidationFailed([Problem(path, "", "", f"cannot read the ledger {path}: {exc}")]) from None
     return Ledger(path=path, entries=sealed_entries(text, path, reseal), text=text)
 
 

@@ -38,7 +38,7 @@ def require_regular(path: str, status: os.stat_result) -> None:
         message = f"has {status.st_nlink} hard links: keep one name (one file, one lock)"
     else:
         return
-    raise ValidationFailed([Problem(path, "", "", f"the ledger {message}")])
+    raise ValidationFailed([Problem(path, "", "", f"the ledger {path} {message}")])
 
 
 def _fsync_directory(directory: str) -> None:
