@@ -61,7 +61,7 @@ options:
       - Accept the ledger's entries as they are and write a new seal line. For a ledger written
         before seals existed (a cut in it cannot be detected), or after a repair by hand, and only
         after a person has checked every entry against git history and the mail systems.
-      - The file must still be a valid ledger with at least one entry.
+      - The file must still be a valid ledger with at least one entry. Not with O(ledger_new).
     type: bool
     default: false
   requests:
@@ -326,6 +326,10 @@ def run(module: AnsibleModule) -> dict[str, Any]:
     path = params["ledger"]
     today = parse_today(params["today"])
     requests = [{k: v for k, v in r.items() if v is not None} for r in params["requests"]]
+    if params["ledger_new"] and params["ledger_reseal"]:  # explicit false values are fine
+        raise ValidationFailed(
+            [Problem("ledger_new", "", "", "ledger_new and ledger_reseal exclude each other")]
+        )
 
     # Check mode only reads: the ledger is replaced by rename, so a reader sees a whole file.
     with contextlib.nullcontext() if module.check_mode else ledger_lock(path):
@@ -354,11 +358,7 @@ def run(module: AnsibleModule) -> dict[str, Any]:
 
 
 def main() -> None:
-    module = AnsibleModule(
-        argument_spec=ARGUMENT_SPEC,
-        supports_check_mode=True,
-        mutually_exclusive=[("ledger_new", "ledger_reseal")],
-    )
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     if not HAS_YAML:
         module.fail_json(msg=missing_required_lib("PyYAML"), exception=YAML_IMPORT_ERROR)
     try:

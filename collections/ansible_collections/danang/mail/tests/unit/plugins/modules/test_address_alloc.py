@@ -339,4 +339,5 @@ def test_ledger_reseal_seals_a_checked_legacy_ledger(module, ledger):
 
 def test_ledger_new_and_reseal_are_exclusive(module, ledger):
     result = module({"ledger": str(ledger), "ledger_new": True, "ledger_reseal": True})
-    assert "mutually exclusive" in result["msg"]
+    assert "ledger_new and ledger_reseal exclude each other" in result["msg"]
+    assert module({"ledger": str(ledger), "ledger_new": True, "ledger_reseal": False})["changed"] is True
