@@ -36,9 +36,9 @@ requirements:
 options:
   ledger:
     description:
-      - The ledger file, usually C(inventories/<env>/desired_state/ledger.yml). New entries are
+      - "The ledger file, usually C(inventories/<env>/desired_state/ledger.yml). New entries are
         appended to its end, one line per address, followed by the seal line
-        C(# seal: <count> entries, sha256 <hash of the entries>).
+        C(# seal: <count> entries, sha256 <hash of the entries>)."
       - A missing, empty, unsealed, cut or edited ledger is refused (its seal does not match), with
         the file named and the repair - restore it from git - so that a lost entry never lets an
         address be issued again (R-03). See O(ledger_new) and O(ledger_reseal).
