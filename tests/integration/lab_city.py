@@ -15,10 +15,10 @@ def allocate_into(
     desired_dir: Path, domain: str, today: datetime.date
 ) -> tuple[model.DesiredState, ledger.Ledger]:
     """Load ``desired_dir``, allocate its addresses in ``domain`` through the project's allocator
-    and write them to its ledger; returns the state and the re-read ledger."""
+    and start its ledger with them (there must be none yet); returns the state and the re-read ledger."""
     state = desired_state.load_desired_state(desired_dir)
     path = str(desired_dir / "ledger.yml")
-    book = ledger.load_ledger(path)
+    book = ledger.load_ledger(path, new=True)
     allocated = allocation.allocate(state.address_requests(), book.entries, domain=domain, today=today)
     ledger.append_entries(book, allocated.entries)
     return state, ledger.load_ledger(path)

@@ -26,11 +26,14 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def inventory(tmp_path: Path) -> Path:
-    """A private copy of inventories/lab without a ledger: every address is new."""
+    """A private copy of inventories/lab without a ledger: a new environment, every address is new."""
     copy = tmp_path / "lab"
     shutil.copytree(REPO / "inventories" / "lab", copy)
     (copy / "desired_state" / "ledger.yml").unlink(missing_ok=True)
     return copy
+
+
+NEW_LEDGER = ("-e", "danang_mail_ledger_new=true")  # the first run of a new environment, once
 
 
 def run_playbook(inventory: Path, *extra: str) -> tuple[subprocess.CompletedProcess[str], dict[str, int]]:
@@ -56,7 +59,7 @@ def ledger_holders(inventory: Path) -> dict[str, str]:
 
 
 def test_first_run_allocates_by_the_regulation_and_second_run_changes_nothing(inventory: Path) -> None:
-    proc, recap = run_playbook(inventory)
+    proc, recap = run_playbook(inventory, *NEW_LEDGER)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert recap["changed"] == 1
     holders = ledger_holders(inventory)
@@ -84,7 +87,7 @@ def test_first_run_allocates_by_the_regulation_and_second_run_changes_nothing(in
 
 
 def test_check_mode_shows_provisional_addresses_and_writes_nothing(inventory: Path) -> None:
-    proc, recap = run_playbook(inventory, "--check", "--diff")
+    proc, recap = run_playbook(inventory, "--check", "--diff", *NEW_LEDGER)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert recap["changed"] == 1
     assert "provisional: check mode, ledger not written" in proc.stdout
@@ -102,3 +105,28 @@ def test_invalid_desired_state_is_refused_whole_with_file_entry_and_field(invent
     assert "agencies/stttt.yml: people[2] (id CB-2017-000103): full_name:" in flat
     assert "has 1 problem(s)" in flat
     assert not (inventory / "desired_state" / "ledger.yml").exists()
+
+
+def test_lost_ledger_is_refused_and_never_started_again(inventory: Path) -> None:
+    """A new environment says so once; afterwards a missing or emptied ledger stops the run (R-03)."""
+    ledger = inventory / "desired_state" / "ledger.yml"
+    proc, recap = run_playbook(inventory)
+    assert proc.returncode != 0 and recap["failed"] == 1
+    flat = " ".join(proc.stdout.split())
+    assert f"the ledger {ledger} does not exist" in flat
+    assert "ledger_new: true" in flat
+    assert not ledger.exists()
+
+    proc, _recap = run_playbook(inventory, *NEW_LEDGER)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    proc, recap = run_playbook(inventory, *NEW_LEDGER)  # left on by mistake: refused, not restarted
+    assert recap["failed"] == 1
+    assert "already exists: ledger_new only starts a ledger where there is none" in " ".join(
+        proc.stdout.split()
+    )
+
+    text = ledger.read_text(encoding="utf-8")
+    ledger.write_text(text[: text.index("\n  ", text.index("\n  ") + 1) + 1], encoding="utf-8")  # cut
+    proc, recap = run_playbook(inventory)
+    assert recap["failed"] == 1
+    assert f"restore it from git (git log -p -- {ledger})" in " ".join(proc.stdout.split())

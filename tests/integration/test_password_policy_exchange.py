@@ -160,7 +160,7 @@ def extown(exchange_lab: ExchangeLab, tmp_path: Path):
     (desired / "agencies").mkdir(parents=True)
     (desired / "agencies" / "ptest.yml").write_text(AGENCY, encoding="utf-8")
     state = desired_state.load_desired_state(desired)
-    book = ledger.load_ledger(str(desired / "ledger.yml"))
+    book = ledger.load_ledger(str(desired / "ledger.yml"), new=True)
     done = allocation.allocate(
         state.address_requests(), book.entries, domain=domain, today=datetime.date(2026, 1, 5)
     )

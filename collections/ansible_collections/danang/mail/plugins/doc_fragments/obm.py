@@ -107,6 +107,8 @@ options:
     description:
       - The address ledger (R-03, R-13), usually C(<desired_state>/ledger.yml). It is only read;
         addresses are allocated by M(danang.mail.address_alloc) before.
+      - A missing, unsealed, cut or edited ledger, or one that is a symbolic or hard link, is
+        refused as M(danang.mail.address_alloc) refuses it.
     type: path
     required: true
   scope:

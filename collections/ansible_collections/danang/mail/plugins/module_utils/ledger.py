@@ -4,35 +4,52 @@
 
 ``inventories/<env>/desired_state/ledger.yml`` is kept in git. It holds one ``addresses:`` mapping
 keyed by the full address; every entry is a single flow-style line so that a pull request's diff
-shows one line per address::
+shows one line per address, and its last line is the seal (``ledger_seal.py``)::
 
     addresses:
       dungnv@danang.gov.vn: {kind: person, id: CB-0001, issued_on: 2026-11-29, status: active}
       thanhtra-stttt@danang.gov.vn: {kind: department, id: PB-0007, issued_on: 2026-11-29, ...}
+    # seal: 2 entries, sha256 0f3c...
 
 An address in the ledger is never issued to another holder, whatever its status; the holder keeps
-it for ever. New entries are only ever appended to the text (never reordered), so two competing
-runs conflict in git instead of silently issuing one address twice; on one control node the lock
-(``<ledger>.lock``, git-ignored) serialises runs from reading the ledger to writing it.
+it for ever. New entries are only ever appended to the text (never reordered) and the seal line is
+rewritten after them, so two competing runs conflict in git (on the seal line at least) instead of
+silently issuing one address twice: the ledger is written only by the run on main, and the second
+run rebases and runs again. On one control node the lock (``<ledger>.lock``, git-ignored)
+serialises runs from reading the ledger to writing it.
+
+A lost ledger must never start again from nothing, or every address would be issued again:
+
+- a missing, empty, unsealed, cut or edited ledger is refused, naming the file and the repair
+  (restore it from git); only ``load_ledger(path, new=True)`` (address_alloc ``ledger_new``) starts
+  a new one, and only where no file exists;
+- ``reseal=True`` (address_alloc ``ledger_reseal``) accepts the entries as they are and writes a new
+  seal: once for a ledger written before seals existed (its truncation cannot be detected), or
+  after a repair, and only after a person has checked it against git and the mail systems;
+- the ledger must be a regular file with one link: a symlink or hard link would get a second lock
+  file and be replaced by a plain file on write, so it is refused (as symlinked agency files are);
+  symlinked directories are fine, the lock file is then the same file;
+- a write goes to a temporary file, fsync, rename, fsync of the directory, and keeps the file's
+  line endings (CRLF stays CRLF).
 
 This file does I/O (read, lock, write) but holds no allocation rule: see ``allocation.py``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime
-import errno
-import fcntl
 import json
 import os
 import re
-import tempfile
-import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ansible_collections.danang.mail.plugins.module_utils import strict_yaml
+from ansible_collections.danang.mail.plugins.module_utils import ledger_seal, strict_yaml
+from ansible_collections.danang.mail.plugins.module_utils.ledger_file import (
+    require_directory,
+    require_regular,
+    write_text_atomically,
+)
 from ansible_collections.danang.mail.plugins.module_utils.model import Problem, ValidationFailed
 
 KINDS = ("person", "agency", "department")
@@ -43,6 +60,7 @@ HEADER = """\
 # The address ledger (Decision 3712/QĐ-UBND, R-03, R-13, R-23): every address ever issued.
 # Written by danang.mail.address_alloc. One line per address, new lines appended at the end.
 # An address here is never issued to another holder, whatever its status.
+# The last line, the seal, counts and hashes the entries: a cut or edited ledger is refused.
 # yamllint disable rule:line-length
 """
 
@@ -195,48 +213,93 @@ def _entry(address: object, value: object, source: str, problems: list[Problem])
     )
 
 
-def _require_directory(path: str) -> None:
-    """The ledger's directory must exist: a typo in the path must not start a new, empty ledger."""
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise ValidationFailed([Problem(path, "", "", f"the directory {directory} does not exist")])
+def _refused(path: str, what: str) -> ValidationFailed:
+    """A ledger that may have lost entries: name the file and the repair, never start again."""
+    return ValidationFailed(
+        [
+            Problem(
+                path,
+                "",
+                "",
+                f"the ledger {path} {what}. Allocating from it could issue an address again (R-03): "
+                f"restore it from git (git log -p -- {path}). Only after a person has checked it "
+                "against git and the mail systems, seal it as it is with address_alloc ledger_reseal: true",
+            )
+        ]
+    )
 
 
-def load_ledger(path: str) -> Ledger:
-    """Read the ledger at ``path``; a missing file is an empty ledger (created on first write)."""
-    _require_directory(path)
+def sealed_entries(text: str, path: str, reseal: bool = False) -> tuple[LedgerEntry, ...]:
+    """The entries of a ledger text whose seal proves that none was lost (see ``ledger_seal``).
+
+    ``reseal`` trusts the entries as they are (a person checked them); a ledger with no entry is
+    never resealed: remove it and start a new one instead.
+    """
+    problem = None if reseal else ledger_seal.seal_problem(text)
+    if problem:
+        raise _refused(path, problem)  # before parsing: a cut ledger is refused at once
+    entries = parse_ledger(text, path)
+    if reseal:
+        problem = None if entries else "has no entry to seal: remove it and start a new one with ledger_new"
+    else:
+        problem = ledger_seal.mismatch(text, entries)
+    if problem:
+        raise _refused(path, problem)
+    return entries
+
+
+def load_ledger(path: str, *, new: bool = False, reseal: bool = False) -> Ledger:
+    """Read and check the ledger at ``path``.
+
+    A missing file is refused unless ``new`` (then it is an empty ledger, created on first write);
+    ``new`` with an existing file is refused too, so the option cannot stay on by mistake.
+    """
+    require_directory(path)
     try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
+        require_regular(path, os.lstat(path))
     except FileNotFoundError:
-        return Ledger(path=path, entries=(), text=None)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValidationFailed([Problem(path, "", "", f"cannot read the ledger: {exc}")]) from None
-    return Ledger(path=path, entries=parse_ledger(text, path), text=text)
+        if new:
+            return Ledger(path=path, entries=(), text=None)
+        raise _refused(
+            path, "does not exist (a new environment starts it once with ledger_new: true)"
+        ) from None
+    if new:
+        message = f"the ledger {path} already exists: ledger_new only starts a ledger where there is none"
+        raise ValidationFailed([Problem(path, "", "", message)])
+    # No link followed, the size capped before reading, CRLF kept as written (bytes, then decoded).
+    text = strict_yaml.decode(strict_yaml.read_regular_file(path, path, strict_yaml.LEDGER_MAX_BYTES), path)
+    return Ledger(path=path, entries=sealed_entries(text, path, reseal), text=text)
 
 
 def appended_text(ledger: Ledger, new_entries: Iterable[LedgerEntry]) -> str:
-    """The new ledger text: the old text unchanged, the new entries' lines appended at its end.
+    """The new ledger text: the old text unchanged but for its seal line, the new entries' lines
+    appended, then the new seal (in the file's line endings).
 
-    The result is parsed back and must hold exactly the old entries followed by the new ones;
-    a ledger whose layout does not allow appending (``addresses`` not the last block, a flow
-    mapping...) is refused rather than rewritten.
+    The result is checked as ``load_ledger`` will read it and must hold exactly the old entries
+    followed by the new ones; a ledger whose layout does not allow appending (``addresses`` not the
+    last block, a flow mapping...) is refused rather than rewritten.
     """
     new_entries = tuple(new_entries)
+    every = ledger.entries + new_entries
     lines = "".join(entry.to_line() for entry in new_entries)
-    if ledger.text is None or not ledger.text.strip():
-        text = HEADER + "addresses:\n" + lines
+    if ledger.text is None:
+        text = HEADER + "addresses:\n" + lines + ledger_seal.seal_line(every)
     else:
-        text = ledger.text if ledger.text.endswith("\n") else ledger.text + "\n"
+        newline = ledger_seal.newline_of(ledger.text)
+        text = ledger_seal.without_seal(ledger.text)
+        if not text.endswith("\n"):
+            text += newline
         if not ledger.entries and new_entries:
             # ``addresses: {}`` or ``addresses: null`` (an empty ledger): open the block.
-            text = re.sub(r"(?m)^addresses:[ \t]*(\{\s*\}|null|~)?[ \t]*$", "addresses:", text, count=1)
-        text += lines
+            text = re.sub(
+                r"(?m)^addresses:[ \t]*(\{\s*\}|null|~)?[ \t]*(?=\r?$)", "addresses:", text, count=1
+            )
+        text += (lines + ledger_seal.seal_line(every)).replace("\n", newline)
     try:
-        reread = parse_ledger(text, ledger.path)
+        reread = sealed_entries(text, ledger.path)
     except ValidationFailed as exc:
         reread = exc  # reported below, with the reason
-    if reread != ledger.entries + new_entries:
+    if reread != every:
         raise ValidationFailed(
             [
                 Problem(
@@ -250,29 +313,6 @@ def appended_text(ledger: Ledger, new_entries: Iterable[LedgerEntry]) -> str:
     return text
 
 
-def write_text_atomically(path: str, text: str) -> None:
-    """Replace ``path`` by ``text`` through a temporary file and a rename: readers see all or nothing."""
-    directory = os.path.dirname(os.path.abspath(path))
-    try:
-        mode = os.stat(path).st_mode & 0o7777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    fd, temporary = tempfile.mkstemp(dir=directory, prefix=".ledger-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-
-
 def append_entries(ledger: Ledger, new_entries: Iterable[LedgerEntry]) -> bool:
     """Append ``new_entries`` to the ledger file; nothing is written (False) when there are none."""
     new_entries = tuple(new_entries)
@@ -280,36 +320,3 @@ def append_entries(ledger: Ledger, new_entries: Iterable[LedgerEntry]) -> bool:
         return False
     write_text_atomically(ledger.path, appended_text(ledger, new_entries))
     return True
-
-
-def lock_path(path: str) -> str:
-    return f"{path}.lock"
-
-
-@contextlib.contextmanager
-def ledger_lock(path: str, timeout: float | None = None, poll: float = 0.1) -> Iterator[None]:
-    """Hold an exclusive ``fcntl`` lock on ``<ledger>.lock`` (the ledger itself is replaced by rename).
-
-    Hold it from reading the ledger to writing it, so that two runs on one control node never
-    issue one address twice. ``timeout`` None waits for ever.
-    """
-    _require_directory(path)
-    fd = os.open(lock_path(path), os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | (0 if deadline is None else fcntl.LOCK_NB))
-                break
-            except OSError as exc:
-                if exc.errno not in (errno.EAGAIN, errno.EACCES) or deadline is None:
-                    raise
-                if time.monotonic() >= deadline:
-                    raise TimeoutError(f"{lock_path(path)} is held by another run") from None
-                time.sleep(poll)
-        try:
-            yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)

@@ -36,12 +36,34 @@ requirements:
 options:
   ledger:
     description:
-      - The ledger file, usually C(inventories/<env>/desired_state/ledger.yml). Created when missing
-        (its directory must exist); new entries are appended to its end, one line per address.
+      - "The ledger file, usually C(inventories/<env>/desired_state/ledger.yml). New entries are
+        appended to its end, one line per address, followed by the seal line
+        C(# seal: <count> entries, sha256 <hash of the entries>)."
+      - A missing, empty, unsealed, cut or edited ledger is refused (its seal does not match), with
+        the file named and the repair - restore it from git - so that a lost entry never lets an
+        address be issued again (R-03). See O(ledger_new) and O(ledger_reseal).
+      - It must be a regular file, not a symbolic or hard link (a link would have a lock of its own);
+        a write keeps its line endings and is made durable (fsync of the file and its directory).
       - The lock file C(<ledger>.lock) beside it is held from reading the ledger to writing it, so two
         runs on one control node never issue one address twice.
     type: path
     required: true
+  ledger_new:
+    description:
+      - Start a new ledger - once, for a new environment. The file must not exist (its directory
+        must); it is created, sealed, even when no address is issued. An existing ledger is refused
+        with this option, so that it cannot be left on by mistake.
+      - Never use it to get past a lost or damaged ledger - restore that from git.
+    type: bool
+    default: false
+  ledger_reseal:
+    description:
+      - Accept the ledger's entries as they are and write a new seal line. For a ledger written
+        before seals existed (a cut in it cannot be detected), or after a repair by hand, and only
+        after a person has checked every entry against git history and the mail systems.
+      - The file must still be a valid ledger with at least one entry. Not with O(ledger_new).
+    type: bool
+    default: false
   requests:
     description:
       - What needs an address, for example the C(address_requests) of M(danang.mail.desired_state_info).
@@ -123,7 +145,7 @@ attributes:
     description:
       Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
-    details: The diff shows the ledger lines that are (or would be) appended.
+    details: The diff shows the ledger lines that are (or would be) appended, and the seal line they replace.
 notes:
   - Runs on the control node, where the git checkout holding the ledger lives (use it in a play on
     C(localhost)).
@@ -135,6 +157,9 @@ notes:
     second one rebases and runs again. This fits R-22 (result within one working day).
   - The ledger is keyed by the full address; a ledger with a key twice, or with a malformed entry,
     is refused. An unchanged ledger is not rewritten; a changed one is replaced atomically.
+  - Two branches that both append to the ledger conflict in git on the seal line. The ledger is
+    written only by the run on main; resolve such a conflict by taking main's ledger and running
+    again, never by merging both sides by hand.
 seealso:
   - module: danang.mail.desired_state_info
 """
@@ -171,6 +196,12 @@ EXAMPLES = r"""
       - thudientu
   check_mode: true
   diff: true
+
+- name: Start the ledger of a new environment (once; the file must not exist)
+  danang.mail.address_alloc:
+    ledger: inventories/production/desired_state/ledger.yml
+    requests: "{{ desired.address_requests }}"
+    ledger_new: true
 """
 
 RETURN = r"""
@@ -217,8 +248,10 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.danang.mail.plugins.module_utils.allocation import allocate
 from ansible_collections.danang.mail.plugins.module_utils.ledger import (
     appended_text,
-    ledger_lock,
     load_ledger,
+)
+from ansible_collections.danang.mail.plugins.module_utils.ledger_file import (
+    ledger_lock,
     write_text_atomically,
 )
 from ansible_collections.danang.mail.plugins.module_utils.model import (
@@ -244,6 +277,8 @@ REQUEST_OPTIONS = {
 
 ARGUMENT_SPEC = {
     "ledger": {"type": "path", "required": True},
+    "ledger_new": {"type": "bool", "default": False},
+    "ledger_reseal": {"type": "bool", "default": False},
     "requests": {"type": "list", "elements": "dict", "default": [], "options": REQUEST_OPTIONS},
     "domain": {"type": "str", "default": DEFAULT_DOMAIN},
     "reserved": {"type": "list", "elements": "str", "default": []},
@@ -275,32 +310,48 @@ def failure_message(problems: list[Problem]) -> str:
     )
 
 
+def line_diff(old: str, new: str) -> tuple[str, str]:
+    """``old`` and ``new`` from the first line where they differ: the replaced seal, the new lines."""
+    start = 0
+    for old_line, new_line in zip(old.splitlines(keepends=True), new.splitlines(keepends=True), strict=False):
+        if old_line != new_line:
+            break
+        start += len(old_line)
+    return old[start:], new[start:]
+
+
 def run(module: AnsibleModule) -> dict[str, Any]:
     params = module.params
     path = params["ledger"]
     today = parse_today(params["today"])
     requests = [{k: v for k, v in r.items() if v is not None} for r in params["requests"]]
+    if params["ledger_new"] and params["ledger_reseal"]:  # explicit false values are fine
+        raise ValidationFailed(
+            [Problem("ledger_new", "", "", "ledger_new and ledger_reseal exclude each other")]
+        )
 
     # Check mode only reads: the ledger is replaced by rename, so a reader sees a whole file.
     with contextlib.nullcontext() if module.check_mode else ledger_lock(path):
-        ledger = load_ledger(path)
+        ledger = load_ledger(path, new=params["ledger_new"], reseal=params["ledger_reseal"])
         result = allocate(
             requests, ledger.entries, domain=params["domain"], reserved=params["reserved"], today=today
         )
-        changed = bool(result.entries)
-        if changed:
-            text = appended_text(ledger, result.entries)  # also proves, in check mode, that it appends
-            if not module.check_mode:
-                write_text_atomically(path, text)
+        # Also proves, in check mode, that it appends; a new or resealed ledger is written as well.
+        text = appended_text(ledger, result.entries)
+        changed = (
+            bool(result.entries) or ledger.text is None or (params["ledger_reseal"] and text != ledger.text)
+        )
+        if changed and not module.check_mode:
+            write_text_atomically(path, text)
 
     output = {"changed": changed, "addresses": result.addresses, "allocated": result.allocated}
     if module._diff and changed:
-        old = ledger.text or ""
+        before, after = line_diff(ledger.text or "", text)
         output["diff"] = {
-            "before": "",
-            "after": text[len(old) :] if text.startswith(old) else text,
+            "before": before,
+            "after": after,
             "before_header": path,
-            "after_header": f"{path} (lines appended)",
+            "after_header": f"{path} (lines appended, seal renewed)",
         }
     return output
 

@@ -11,18 +11,18 @@ import time
 
 import pytest
 import yaml
-from ansible_collections.danang.mail.plugins.module_utils import ledger as ledger_mod
+from ansible_collections.danang.mail.plugins.module_utils import ledger_file
 from ansible_collections.danang.mail.plugins.module_utils.ledger import (
     HEADER,
     Ledger,
     LedgerEntry,
     append_entries,
     appended_text,
-    ledger_lock,
     load_ledger,
-    lock_path,
     parse_ledger,
 )
+from ansible_collections.danang.mail.plugins.module_utils.ledger_file import ledger_lock, lock_path
+from ansible_collections.danang.mail.plugins.module_utils.ledger_seal import seal_line
 from ansible_collections.danang.mail.plugins.module_utils.model import ValidationFailed
 from hypothesis import given
 from hypothesis import strategies as st
@@ -35,6 +35,7 @@ addresses:
   stttt@danang.gov.vn: {kind: agency, id: CQ-01, issued_on: 2026-11-28, status: disabled}
   cntt@danang.gov.vn: {kind: department, id: PB-01, issued_on: 2026-11-28, status: reclaimed, abbreviation: cntt, agency: stttt}
 """  # noqa: E501
+SEALED = TEXT + seal_line(parse_ledger(TEXT, "ledger.yml"))
 
 
 def person(address: str, holder: str, status: str = "active") -> LedgerEntry:
@@ -47,7 +48,7 @@ def messages(exc: pytest.ExceptionInfo[ValidationFailed]) -> str:
 
 def test_load_reads_every_kind_in_file_order(tmp_path):
     path = tmp_path / "ledger.yml"
-    path.write_text(TEXT, encoding="utf-8")
+    path.write_text(SEALED, encoding="utf-8")
     ledger = load_ledger(str(path))
     assert [e.address for e in ledger.entries] == [
         "dungnv@danang.gov.vn",
@@ -59,12 +60,12 @@ def test_load_reads_every_kind_in_file_order(tmp_path):
     assert ledger.entries[2].agency == "stttt"
     assert ledger.entries[2].status == "reclaimed"
     assert ledger.entries[1].issued_on == datetime.date(2026, 11, 28)
-    assert ledger.text == TEXT
+    assert ledger.text == SEALED
 
 
-def test_missing_ledger_is_empty_and_not_created(tmp_path):
+def test_missing_ledger_started_with_new_is_empty_and_not_created(tmp_path):
     path = tmp_path / "ledger.yml"
-    ledger = load_ledger(str(path))
+    ledger = load_ledger(str(path), new=True)
     assert ledger.entries == ()
     assert not ledger.exists
     assert not path.exists()
@@ -83,7 +84,9 @@ def test_empty_ledgers(text):
 def test_duplicate_keys_refuse_the_file_naming_file_and_key(tmp_path):
     path = tmp_path / "ledger.yml"
     path.write_text(
-        TEXT + "  dungnv@danang.gov.vn: {kind: person, id: CB-0009, issued_on: 2026-11-30, status: active}\n",
+        TEXT
+        + "  dungnv@danang.gov.vn: {kind: person, id: CB-0009, issued_on: 2026-11-30, status: active}\n"
+        + seal_line(parse_ledger(TEXT, "ledger.yml")),
         encoding="utf-8",
     )
     with pytest.raises(ValidationFailed) as exc:
@@ -169,20 +172,23 @@ def test_any_printable_id_reads_back_unchanged(holder):  # allocation refuses ot
     assert parse_ledger("addresses:\n" + entry.to_line(), "ledger.yml") == (entry,)
 
 
-def test_new_ledger_gets_header_and_block():
-    text = appended_text(Ledger("ledger.yml", (), None), [person("a@danang.gov.vn", "A")])
+def test_new_ledger_gets_header_block_and_seal():
+    entry = person("a@danang.gov.vn", "A")
+    text = appended_text(Ledger("ledger.yml", (), None), [entry])
     assert text.startswith(HEADER)
-    assert text.endswith("addresses:\n" + person("a@danang.gov.vn", "A").to_line())
+    assert text.endswith("addresses:\n" + entry.to_line() + seal_line([entry]))
+    assert seal_line([entry]).startswith("# seal: 1 entries, sha256 ")
 
 
-def test_append_keeps_old_text_byte_for_byte(tmp_path):
+def test_append_keeps_old_text_byte_for_byte_and_renews_the_seal(tmp_path):
     path = tmp_path / "ledger.yml"
-    path.write_text(TEXT, encoding="utf-8")
+    path.write_text(SEALED, encoding="utf-8")
     ledger = load_ledger(str(path))
     new = [person("zz@danang.gov.vn", "B"), person("aa@danang.gov.vn", "C")]
     assert append_entries(ledger, new) is True
     text = path.read_text(encoding="utf-8")
-    assert text == TEXT + new[0].to_line() + new[1].to_line()  # appended, never reordered
+    # appended, never reordered; only the seal line moves to the end
+    assert text == TEXT + new[0].to_line() + new[1].to_line() + seal_line(ledger.entries + tuple(new))
     assert load_ledger(str(path)).entries == ledger.entries + tuple(new)
 
 
@@ -190,7 +196,7 @@ def test_append_to_text_without_final_newline_or_with_empty_flow_mapping(tmp_pat
     path = tmp_path / "ledger.yml"
     for text in (TEXT.rstrip("\n"), "# mine\naddresses: {}\n", "addresses:\n"):
         path.write_text(text, encoding="utf-8")
-        ledger = load_ledger(str(path))
+        ledger = Ledger(str(path), parse_ledger(text, str(path)), text)  # as before seals existed
         append_entries(ledger, [person("new@danang.gov.vn", "NEW")])
         reread = load_ledger(str(path))
         assert reread.entries == (*ledger.entries, person("new@danang.gov.vn", "NEW"))
@@ -201,7 +207,7 @@ def test_ledger_that_cannot_be_appended_is_refused_not_rewritten(tmp_path):
     path = tmp_path / "ledger.yml"
     text = "addresses: {a@danang.gov.vn: {kind: person, id: A, issued_on: 2026-11-29, status: active}}\n"
     path.write_text(text, encoding="utf-8")
-    ledger = load_ledger(str(path))
+    ledger = Ledger(str(path), parse_ledger(text, str(path)), text)
     with pytest.raises(ValidationFailed, match="cannot append"):
         append_entries(ledger, [person("b@danang.gov.vn", "B")])
     assert path.read_text(encoding="utf-8") == text
@@ -209,7 +215,7 @@ def test_ledger_that_cannot_be_appended_is_refused_not_rewritten(tmp_path):
 
 def test_unchanged_ledger_is_not_rewritten(tmp_path):
     path = tmp_path / "ledger.yml"
-    path.write_text(TEXT, encoding="utf-8")
+    path.write_text(SEALED, encoding="utf-8")
     os.utime(path, (1_000_000, 1_000_000))
     before = os.stat(path)
     assert append_entries(load_ledger(str(path)), []) is False
@@ -219,11 +225,11 @@ def test_unchanged_ledger_is_not_rewritten(tmp_path):
 
 def test_write_is_atomic_rename_and_keeps_mode(tmp_path, monkeypatch):
     path = tmp_path / "ledger.yml"
-    path.write_text(TEXT, encoding="utf-8")
+    path.write_text(SEALED, encoding="utf-8")
     os.chmod(path, 0o640)
     replaced = []
     real_replace = os.replace
-    monkeypatch.setattr(ledger_mod.os, "replace", lambda a, b: (replaced.append((a, b)), real_replace(a, b)))
+    monkeypatch.setattr(ledger_file.os, "replace", lambda a, b: (replaced.append((a, b)), real_replace(a, b)))
     append_entries(load_ledger(str(path)), [person("b@danang.gov.vn", "B")])
     [(temporary, target)] = replaced
     assert target == str(path)
@@ -234,21 +240,21 @@ def test_write_is_atomic_rename_and_keeps_mode(tmp_path, monkeypatch):
 
 def test_failed_write_leaves_ledger_and_no_temporary(tmp_path, monkeypatch):
     path = tmp_path / "ledger.yml"
-    path.write_text(TEXT, encoding="utf-8")
+    path.write_text(SEALED, encoding="utf-8")
 
     def fail(*_args):
         raise OSError("disk full")
 
-    monkeypatch.setattr(ledger_mod.os, "replace", fail)
+    monkeypatch.setattr(ledger_file.os, "replace", fail)
     with pytest.raises(OSError):
         append_entries(load_ledger(str(path)), [person("b@danang.gov.vn", "B")])
-    assert path.read_text(encoding="utf-8") == TEXT
+    assert path.read_text(encoding="utf-8") == SEALED
     assert sorted(os.listdir(tmp_path)) == ["ledger.yml"]
 
 
 def test_created_ledger_is_valid_yaml(tmp_path):
     path = tmp_path / "ledger.yml"
-    append_entries(load_ledger(str(path)), [person("a@danang.gov.vn", "A")])
+    append_entries(load_ledger(str(path), new=True), [person("a@danang.gov.vn", "A")])
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert data == {
         "addresses": {"a@danang.gov.vn": {"kind": "person", "id": "A", "issued_on": DAY, "status": "active"}}

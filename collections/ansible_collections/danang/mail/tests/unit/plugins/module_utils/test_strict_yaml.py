@@ -101,7 +101,7 @@ def test_ledger_dates_are_dates_and_duplicates_name_the_key(tmp_path: Path) -> N
     line = "  dungnv@danang.gov.vn: {kind: person, id: CB-1, issued_on: 2026-11-29, status: active}\n"
     path = tmp_path / "ledger.yml"
     path.write_text("addresses:\n" + line, encoding="utf-8")
-    assert load_ledger(str(path)).entries[0].issued_on.isoformat() == "2026-11-29"
+    assert load_ledger(str(path), reseal=True).entries[0].issued_on.isoformat() == "2026-11-29"
     with pytest.raises(ValidationFailed) as info:
         parse_ledger("addresses:\n" + line + line, "ledger.yml")
     [problem] = info.value.problems

@@ -10,10 +10,12 @@ import os
 import subprocess
 import sys
 import textwrap
+from hashlib import sha256
 from pathlib import Path
 
 import pytest
 from ansible.module_utils.testing import patch_module_args
+from ansible_collections.danang.mail.plugins.module_utils.ledger import Ledger, appended_text, load_ledger
 from ansible_collections.danang.mail.plugins.modules import address_alloc
 
 DUNG, NGO_DUNG = "Nguyễn Văn Dũng", "Ngô Văn Dũng"
@@ -36,6 +38,8 @@ def module(capsys):
 
     def run(args: dict, check_mode: bool = False, diff: bool = False) -> dict:
         args = {"today": "2026-11-29", **args, "_ansible_check_mode": check_mode, "_ansible_diff": diff}
+        if "ledger_reseal" not in args:  # these tests start their ledger; refusals are tested below
+            args.setdefault("ledger_new", not os.path.lexists(args["ledger"]))
         with patch_module_args(args), pytest.raises(SystemExit) as exc:
             address_alloc.main()
         result = json.loads(capsys.readouterr().out)
@@ -77,11 +81,12 @@ def test_allocates_writes_ledger_and_returns_addresses(module, ledger):
         "CB-1",
     ]
     lines = ledger.read_text(encoding="utf-8").splitlines()
+    assert lines[-1].startswith("# seal: 4 entries, sha256 ")
     assert (
-        lines[-1]
+        lines[-2]
         == "  dungnv1@danang.gov.vn: {kind: person, id: CB-1, issued_on: 2026-11-29, status: active}"
     )
-    assert lines[-3].startswith("  thanhtra@danang.gov.vn: {kind: department, id: department/stttt/thanhtra,")
+    assert lines[-4].startswith("  thanhtra@danang.gov.vn: {kind: department, id: department/stttt/thanhtra,")
 
 
 def test_second_run_changes_nothing_and_leaves_ledger_untouched(module, ledger):
@@ -106,7 +111,9 @@ def test_check_mode_writes_nothing_and_predicts(module, ledger, tmp_path):
     assert result["allocated"] == [{"id": "CB-1", "address": "dungnv@danang.gov.vn"}]
     assert os.listdir(tmp_path) == []  # no ledger, no lock file
     line = "  dungnv@danang.gov.vn: {kind: person, id: CB-1, issued_on: 2026-11-29, status: active}\n"
-    assert result["diff"]["after"].endswith("addresses:\n" + line)
+    assert result["diff"]["before"] == ""
+    assert result["diff"]["after"].startswith("---\n# The address ledger")
+    assert "addresses:\n" + line + "# seal: 1 entries, sha256 " in result["diff"]["after"]
 
 
 def test_check_mode_on_existing_ledger_keeps_it_byte_for_byte(module, ledger):
@@ -118,14 +125,17 @@ def test_check_mode_on_existing_ledger_keeps_it_byte_for_byte(module, ledger):
     assert ledger.read_bytes() == text
 
 
-def test_diff_is_the_appended_lines(module, ledger):
+def test_diff_is_the_appended_lines_and_the_seal_they_replace(module, ledger):
     module({"ledger": str(ledger), "requests": [person("CB-1")]})
     old = ledger.read_text(encoding="utf-8")
+    old_seal = old.splitlines(keepends=True)[-1]
     result = module({"ledger": str(ledger), "requests": [person("CB-1"), person("CB-2")]}, diff=True)
     line = "  dungnv1@danang.gov.vn: {kind: person, id: CB-2, issued_on: 2026-11-29, status: active}\n"
-    assert result["diff"]["before"] == ""
-    assert result["diff"]["after"] == line
-    assert ledger.read_text(encoding="utf-8") == old + line  # appended, never reordered
+    assert old_seal.startswith("# seal: 1 entries, sha256 ")
+    assert result["diff"]["before"] == old_seal
+    assert result["diff"]["after"].startswith(line + "# seal: 2 entries, sha256 ")
+    # appended, never reordered; the seal line moves to the end
+    assert ledger.read_text(encoding="utf-8") == old.removesuffix(old_seal) + result["diff"]["after"]
 
 
 def test_invalid_request_refuses_everything_and_lists_every_problem(module, ledger):
@@ -162,7 +172,8 @@ def test_legacy_import_message_counts_names_and_encoding(module, ledger):
 
 def test_duplicate_ledger_key_is_refused_naming_file_and_key(module, ledger):
     entry = "  dungnv@danang.gov.vn: {kind: person, id: CB-1, issued_on: 2026-11-29, status: active}\n"
-    ledger.write_text("addresses:\n" + entry + entry.replace("CB-1", "CB-9"), encoding="utf-8")
+    seal = "# seal: 2 entries, sha256 " + "0" * 64 + "\n"
+    ledger.write_text("addresses:\n" + entry + entry.replace("CB-1", "CB-9") + seal, encoding="utf-8")
     result = module({"ledger": str(ledger), "requests": [person("CB-2")]})
     assert result["failed"] is True
     assert any(
@@ -219,19 +230,26 @@ DRIVER = textwrap.dedent(
 )
 
 
-def run_two_at_once(ledger: Path, use_lock: bool) -> list[dict]:
+def start_ledger(path: Path) -> None:
+    """A new ledger with no entry, as ``ledger_new: true`` writes it."""
+    path.write_text(appended_text(Ledger(str(path), (), None), ()), encoding="utf-8")
+
+
+def run_at_once(runs: list[tuple[Path, str]], use_lock: bool) -> list[dict]:
+    """One module run per (ledger path, holder), all started together; their JSON results."""
     env = {**os.environ, "PYTHONPATH": str(COLLECTIONS)}
-    runs = []
-    for holder in ("CB-1", "CB-2"):
-        args = {"ledger": str(ledger), "today": "2026-11-29", "requests": [person(holder)]}
+    processes = []
+    for path, holder in runs:
+        args = {"ledger": str(path), "today": "2026-11-29", "requests": [person(holder)]}
         mode = "lock" if use_lock else "nolock"
         command = [sys.executable, "-c", DRIVER, json.dumps(args), mode]
-        runs.append(subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE))
-    return [json.loads(run.communicate(timeout=60)[0]) for run in runs]
+        processes.append(subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+    return [json.loads(process.communicate(timeout=120)[0]) for process in processes]
 
 
 def test_lock_prevents_two_runs_issuing_one_address(ledger):
-    results = run_two_at_once(ledger, use_lock=True)
+    start_ledger(ledger)
+    results = run_at_once([(ledger, "CB-1"), (ledger, "CB-2")], use_lock=True)
     issued = sorted(address for result in results for address in result["addresses"].values())
     assert issued == ["dungnv1@danang.gov.vn", "dungnv@danang.gov.vn"]
     text = ledger.read_text(encoding="utf-8")
@@ -241,6 +259,85 @@ def test_lock_prevents_two_runs_issuing_one_address(ledger):
 
 def test_without_the_lock_the_race_is_real(ledger):
     """The control for the test above: the race the lock prevents does happen without it."""
-    results = run_two_at_once(ledger, use_lock=False)
+    start_ledger(ledger)
+    results = run_at_once([(ledger, "CB-1"), (ledger, "CB-2")], use_lock=False)
     issued = [address for result in results for address in result["addresses"].values()]
     assert issued == ["dungnv@danang.gov.vn", "dungnv@danang.gov.vn"]
+
+
+def test_sixteen_runs_half_through_links_never_issue_one_address_twice(tmp_path):
+    """8 runs on the ledger, 4 through a symlinked directory (same lock file: allowed), 4 through a
+    symlink to the file (refused: it had a lock of its own and was replaced by a plain file, and
+    such a race issued 8 addresses twice)."""
+    real = tmp_path / "real"
+    real.mkdir()
+    ledger = real / "ledger.yml"
+    start_ledger(ledger)
+    (tmp_path / "alias").symlink_to(real, target_is_directory=True)
+    (tmp_path / "link.yml").symlink_to(ledger)
+    paths = [ledger] * 8 + [tmp_path / "alias" / "ledger.yml"] * 4 + [tmp_path / "link.yml"] * 4
+    results = run_at_once([(path, f"CB-{n}") for n, path in enumerate(paths)], use_lock=True)
+    issued = [address for result in results for address in result.get("addresses", {}).values()]
+    assert len(issued) == len(set(issued)), sorted(issued)  # no address issued twice
+    assert [bool(result.get("failed")) for result in results] == [False] * 12 + [True] * 4
+    for result in results[12:]:
+        assert f"the ledger {tmp_path / 'link.yml'} is a symbolic link" in result["msg"], result["msg"]
+    assert (tmp_path / "link.yml").is_symlink()
+    holders = {holder: address for result in results[:12] for holder, address in result["addresses"].items()}
+    assert load_ledger(str(ledger)).holders() == holders
+
+
+def test_missing_or_emptied_ledger_is_refused_and_not_recreated(module, ledger):
+    args = {"ledger": str(ledger), "requests": [person("CB-1")], "ledger_new": False}
+    result = module(args)
+    assert result["failed"] is True
+    assert f"the ledger {ledger} does not exist" in result["msg"]
+    assert "ledger_new: true" in result["msg"]
+    assert not ledger.exists()
+    for text in ("", "addresses:\n"):
+        ledger.write_text(text, encoding="utf-8")
+        result = module(args)
+        assert result["failed"] is True
+        assert f"restore it from git (git log -p -- {ledger})" in result["msg"]
+        assert ledger.read_text(encoding="utf-8") == text
+
+
+def test_ledger_new_starts_a_sealed_ledger_once(module, ledger, tmp_path):
+    result = module({"ledger": str(ledger), "requests": [], "ledger_new": True}, check_mode=True)
+    assert result["changed"] is True
+    assert not ledger.exists()
+    assert module({"ledger": str(ledger), "requests": [], "ledger_new": True})["changed"] is True
+    assert ledger.read_text(encoding="utf-8").endswith(
+        "addresses:\n# seal: 0 entries, sha256 " + sha256(b"").hexdigest() + "\n"
+    )
+    again = module({"ledger": str(ledger), "requests": [person("CB-1")], "ledger_new": True})
+    assert again["failed"] is True
+    assert "already exists: ledger_new only starts a ledger where there is none" in again["msg"]
+    assert module({"ledger": str(ledger), "requests": [person("CB-1")]})["addresses"] == {
+        "CB-1": "dungnv@danang.gov.vn"
+    }
+
+
+def test_ledger_reseal_seals_a_checked_legacy_ledger(module, ledger):
+    entry = "  dungnv@danang.gov.vn: {kind: person, id: CB-1, issued_on: 2026-11-29, status: active}\n"
+    legacy = "addresses:\n" + entry  # written before seals existed
+    ledger.write_text(legacy, encoding="utf-8")
+    refused = module({"ledger": str(ledger), "requests": [person("CB-2")]})
+    assert "has no seal line" in refused["msg"] and "ledger_reseal: true" in refused["msg"]
+    preview = module(
+        {"ledger": str(ledger), "requests": [], "ledger_reseal": True}, check_mode=True, diff=True
+    )
+    assert preview["changed"] is True
+    assert preview["diff"]["before"] == ""
+    assert preview["diff"]["after"].startswith("# seal: 1 entries, sha256 ")
+    assert ledger.read_text(encoding="utf-8") == legacy
+    assert module({"ledger": str(ledger), "requests": [], "ledger_reseal": True})["changed"] is True
+    assert module({"ledger": str(ledger), "requests": [], "ledger_reseal": True})["changed"] is False
+    result = module({"ledger": str(ledger), "requests": [person("CB-2")]})
+    assert result["addresses"] == {"CB-2": "dungnv1@danang.gov.vn"}
+
+
+def test_ledger_new_and_reseal_are_exclusive(module, ledger):
+    result = module({"ledger": str(ledger), "ledger_new": True, "ledger_reseal": True})
+    assert "ledger_new and ledger_reseal exclude each other" in result["msg"]
+    assert module({"ledger": str(ledger), "ledger_new": True, "ledger_reseal": False})["changed"] is True

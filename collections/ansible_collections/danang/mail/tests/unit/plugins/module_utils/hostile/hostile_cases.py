@@ -61,10 +61,14 @@ def _file(name: str, content: str | bytes) -> Callable[[Path], Path]:
     return build
 
 
+# A well-formed seal line, so the ledger's YAML is parsed (a ledger without one is refused earlier).
+_SEAL = "\n# seal: 0 entries, sha256 " + "0" * 64 + "\n"
+
+
 def _ledger(content: str) -> Callable[[Path], Path]:
     def build(root: Path) -> Path:
         path = root / "ledger.yml"
-        path.write_text(content, encoding="utf-8")
+        path.write_text(content + _SEAL, encoding="utf-8")
         return path
 
     return build

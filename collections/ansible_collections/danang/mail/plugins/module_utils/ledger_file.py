@@ -1,0 +1,124 @@
+# Copyright: (c) 2026, Da Nang city IT infrastructure centre
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The ledger as a file on the control node: which paths are accepted, the lock, the atomic write.
+
+One ledger, one lock: ``flock`` locks the lock file's inode, so paths through symlinked directories
+share it, while a symlinked or hard-linked ledger would have a lock file of its own (two runs would
+issue one address twice) and be replaced by a plain file on write; both are refused.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import os
+import stat
+import tempfile
+import time
+from collections.abc import Iterator
+
+from ansible_collections.danang.mail.plugins.module_utils.model import Problem, ValidationFailed
+
+
+def require_directory(path: str) -> None:
+    """The ledger's directory must exist: a typo in the path must not start a new, empty ledger."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise ValidationFailed([Problem(path, "", "", f"the directory {directory} does not exist")])
+
+
+def require_regular(path: str, status: os.stat_result) -> None:
+    """A symlink or hard link would get a lock file of its own and be replaced by a plain file."""
+    if stat.S_ISLNK(status.st_mode):
+        message = "is a symbolic link: give the real file's path (one file, one lock)"
+    elif not stat.S_ISREG(status.st_mode):
+        message = "is not a regular file"
+    elif status.st_nlink > 1:
+        message = f"has {status.st_nlink} hard links: keep one name (one file, one lock)"
+    else:
+        return
+    raise ValidationFailed([Problem(path, "", "", f"the ledger {path} {message}")])
+
+
+def _fsync_directory(directory: str) -> None:
+    """Make the rename itself durable: a crash after it must not bring the old ledger back."""
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_text_atomically(path: str, text: str) -> None:
+    """Replace ``path`` by ``text`` through a temporary file and a rename: readers see all or nothing.
+
+    ``text`` is written as it is (no newline translation); a symlink or hard link is refused, never
+    replaced by a plain file.
+    """
+    directory = os.path.dirname(os.path.abspath(path))
+    try:
+        status = os.lstat(path)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    else:
+        require_regular(path, status)
+        mode = status.st_mode & 0o7777
+    fd, temporary = tempfile.mkstemp(dir=directory, prefix=".ledger-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    _fsync_directory(directory)
+
+
+def lock_path(path: str) -> str:
+    return f"{path}.lock"
+
+
+@contextlib.contextmanager
+def ledger_lock(path: str, timeout: float | None = None, poll: float = 0.1) -> Iterator[None]:
+    """Hold an exclusive ``fcntl`` lock on ``<ledger>.lock`` (the ledger itself is replaced by rename).
+
+    Hold it from reading the ledger to writing it, so that two runs on one control node never
+    issue one address twice. ``flock`` locks the lock file's inode, so paths through symlinked
+    directories share it; a symlinked or hard-linked ledger (a second lock file) is refused, and
+    so is a symlinked lock file. ``timeout`` None waits for ever.
+    """
+    require_directory(path)
+    with contextlib.suppress(FileNotFoundError):
+        require_regular(path, os.lstat(path))
+    try:
+        fd = os.open(lock_path(path), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    except OSError as exc:
+        if exc.errno != errno.ELOOP:
+            raise
+        message = f"the lock file {lock_path(path)} is a symbolic link: remove it"
+        raise ValidationFailed([Problem(path, "", "", message)]) from None
+    try:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | (0 if deadline is None else fcntl.LOCK_NB))
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES) or deadline is None:
+                    raise
+                if time.monotonic() >= deadline:
+                    raise TimeoutError(f"{lock_path(path)} is held by another run") from None
+                time.sleep(poll)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
