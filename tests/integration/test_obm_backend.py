@@ -85,6 +85,7 @@ class City:
             imap_admin=lab.imap_admin,
             domain=self.domain,
             mailbox_server=f"lmtp:{lab.imap_host}:{lab.lmtp_port}",
+            ca_file=lab.ca_file,
             **extra,
         )
 
