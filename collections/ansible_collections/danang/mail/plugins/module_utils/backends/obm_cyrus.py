@@ -16,8 +16,8 @@ Only ``imaplib`` (standard library) is used: it opens the connection (STARTTLS b
 IMAPS) and logs in; the pipelined commands then go through its ``send``/``readline``, inside TLS.
 The administrator's password is never sent in clear: ``LOGIN`` without TLS is refused unless the
 server is this machine (``transport_security``), and a server that announces ``LOGINDISABLED`` is
-refused before anything is sent. Mailbox names here are ASCII
-(local parts are ``[a-z0-9._-]``); anything else is refused rather than mis-quoted.
+refused before the password is sent. Mailbox names here are ASCII (local parts are
+``[a-z0-9._-]``); anything else is refused rather than mis-quoted.
 """
 
 from __future__ import annotations
@@ -174,7 +174,7 @@ class CyrusAdmin:
             self._drop(imap)
             raise CyrusError(
                 f"{self.where}: the server announces LOGINDISABLED (no password login on this "
-                f"connection, imap_tls={self.tls}); nothing was sent"
+                f"connection, imap_tls={self.tls}); the password was not sent"
             )
         try:
             imap.login(self.user, self._password)
