@@ -223,6 +223,7 @@ class Lab:
             imap_port=self.imap_port,
             imap_admin=self.imap_admin,
             domain=self.domain,
+            ca_file=str(self.lab_dir / "tls" / "ca.crt"),
             **kw,
         )
 
@@ -335,7 +336,14 @@ def cleanup(lab: Lab, pwfile: Path) -> float:
     subprocess.run(
         [*lab.ldap_cli("ldapadd", pwfile), "-c"], input=skeleton.encode(), capture_output=True, check=False
     )
-    cyrus = CyrusAdmin(lab.imap_host, lab.imap_port, lab.imap_admin, lab.secret("cyrus"), timeout=300)
+    cyrus = CyrusAdmin(
+        lab.imap_host,
+        lab.imap_port,
+        lab.imap_admin,
+        lab.secret("cyrus"),
+        ca_file=str(lab.lab_dir / "tls" / "ca.crt"),
+        timeout=300,
+    )
     cyrus.connect()
     names = sorted(cyrus.list_mailboxes(f"user/%@{lab.domain}", f"%@{lab.domain}"))
     commands = [

@@ -72,6 +72,11 @@ class ObmLab:
     lab_dir: Path
     first_run: PlaybookRun
 
+    @property
+    def ca_file(self) -> str:
+        """The lab CA the role made: the modules reach slapd and Cyrus over STARTTLS checked against it."""
+        return str(self.lab_dir / "tls" / "ca.crt")
+
     @staticmethod
     def run_playbook(name: str, *extra: str) -> PlaybookRun:
         return run_lab_playbook(name, *extra)

@@ -85,6 +85,7 @@ class City:
             imap_admin=lab.imap_admin,
             domain=self.domain,
             mailbox_server=f"lmtp:{lab.imap_host}:{lab.lmtp_port}",
+            ca_file=lab.ca_file,
             **extra,
         )
 
@@ -505,6 +506,7 @@ PLAYBOOK = """
         imap_host: 127.0.0.1
         imap_port: "{{ imap_port }}"
         imap_admin_password: "{{ imap_pw }}"
+        ca_file: "{{ ca_file }}"
         mailbox_server: "{{ mailbox_server }}"
         known_passwords: "{{ known }}"
         credentials_file: "{{ credentials }}"
@@ -533,6 +535,7 @@ def run_module(city: City, tmp_path: Path, *extra: str) -> tuple[subprocess.Comp
         "ldap_pw": lab.admin_password,
         "imap_port": lab.imap_port,
         "imap_pw": lab.imap_admin_password,
+        "ca_file": lab.ca_file,
         "mailbox_server": f"lmtp:{lab.imap_host}:{lab.lmtp_port}",
         "known": known,
         "out": str(out),
@@ -607,6 +610,7 @@ def run_adhoc(city: City, module: str, args: dict[str, Any], *extra: str) -> dic
         "ldap_bind_password": lab.admin_password,
         "imap_port": lab.imap_port,
         "imap_admin_password": lab.imap_admin_password,
+        "ca_file": lab.ca_file,
         "domain": city.domain,
     }
     env = dict(

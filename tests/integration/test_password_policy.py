@@ -188,6 +188,7 @@ def town(obm_lab: ObmLab, tmp_path: Path):
         imap_admin_password=lab.imap_admin_password,
         imap_host=lab.imap_host,
         imap_port=lab.imap_port,
+        ca_file=lab.ca_file,
         domain=domain,
     )
     with ObmBackend(config) as backend:

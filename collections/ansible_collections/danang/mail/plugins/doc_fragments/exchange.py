@@ -31,14 +31,17 @@ options:
     choices: [kerberos, negotiate, ntlm, basic, credssp]
     default: kerberos
   exchange_ssl:
-    description: Use HTTPS.
+    description:
+      - Use HTTPS, with the certificate checked (O(exchange_validate_certs)). The production
+        inventory sets it; without it, Kerberos, Negotiate or NTLM still encrypt every message.
     type: bool
     default: false
   exchange_encryption:
     description:
       - WS-Management message encryption. V(auto) encrypts every message with the Kerberos, Negotiate
-        or NTLM session over plain HTTP (how Exchange's endpoint is normally used). Basic over plain
-        HTTP needs V(never) and sends the password in clear - the lab only.
+        or NTLM session over plain HTTP (how Exchange's endpoint is normally used).
+      - Basic over plain HTTP, or V(never) over plain HTTP, would send passwords in clear; both are
+        refused unless O(exchange_server) is a loopback address (the lab).
     type: str
     choices: [auto, always, never]
     default: auto
@@ -99,7 +102,9 @@ options:
     type: str
     default: OU=DanangMail,DC=danang,DC=gov,DC=vn
   ad_starttls:
-    description: Upgrade an C(ldap://) connection with STARTTLS.
+    description:
+      - Upgrade an C(ldap://) connection with STARTTLS. A simple bind over plain C(ldap://) is
+        refused unless O(ad_uri) names a loopback address (the lab's AD stand-in).
     type: bool
     default: false
   ad_validate_certs:

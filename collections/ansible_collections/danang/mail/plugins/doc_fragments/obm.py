@@ -32,15 +32,19 @@ options:
     default: dc=local
   ldap_starttls:
     description:
-      - Upgrade an C(ldap://) connection with STARTTLS (an C(ldaps://) URI always uses TLS).
+      - Upgrade an C(ldap://) connection with STARTTLS before the bind (an C(ldaps://) URI always
+        uses TLS; the option is then ignored). A failed STARTTLS is an error, never a fallback.
+      - V(false) sends the bind password in clear, so it is refused unless O(ldap_uri) names a
+        loopback address (V(127.0.0.0/8), V(::1), V(localhost)); there is no way to bind in clear
+        to another host.
     type: bool
-    default: false
+    default: true
   imap_host:
     description: The Cyrus IMAP server.
     type: str
     default: 127.0.0.1
   imap_port:
-    description: Its IMAP port (V(143), V(993) with O(imap_ssl), V(1143) in the lab).
+    description: Its IMAP port (V(143), V(993) with O(imap_tls=imaps), V(1143) in the lab).
     type: int
     default: 143
   imap_admin:
@@ -51,22 +55,30 @@ options:
     description: Its password.
     type: str
     required: true
-  imap_ssl:
-    description: Connect with implicit TLS (IMAPS).
-    type: bool
-    default: false
-  imap_starttls:
-    description: Upgrade a plain IMAP connection with STARTTLS.
-    type: bool
-    default: false
+  imap_tls:
+    description:
+      - How the IMAP connection is secured before the administrator logs in. V(starttls) upgrades
+        the connection on the IMAP port (V(143)), V(imaps) uses implicit TLS (V(993)).
+      - V(none) sends C(LOGIN) and the password in clear, so it is refused unless O(imap_host) is a
+        loopback address (V(127.0.0.0/8), V(::1), V(localhost)); there is no way to log in in clear
+        to another host.
+      - A server that announces C(LOGINDISABLED) (Cyrus with C(allowplaintext) off, before TLS) is
+        refused before anything is sent. A server without STARTTLS is an error, never a fallback.
+    type: str
+    choices: [starttls, imaps, none]
+    default: starttls
   validate_certs:
     description:
-      - Check the LDAP and IMAP servers' certificates and host names when TLS is used. Keep it on in
-        production.
+      - Check the LDAP and IMAP servers' certificates (chain and host name) when TLS is used.
+      - V(false) lets anyone between this host and the servers read the passwords (a forged
+        certificate is accepted). Only for a test server; never in production.
     type: bool
     default: true
   ca_file:
-    description: A CA bundle for the certificate checks (the system's store when omitted).
+    description:
+      - A CA bundle for the certificate checks (the system's store when omitted), for example the
+        city's own CA, or C(<lab>/tls/ca.crt) that the role C(danang.mail.obm_server) makes for the
+        lab.
     type: path
   domain:
     description: The mail domain (R-01); its accounts live under C(dc=<domain>,<ldap_base_dn>).

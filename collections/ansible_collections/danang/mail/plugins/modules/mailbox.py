@@ -139,7 +139,7 @@ EXAMPLES = r"""
     ldap_bind_password: "{{ vault_obm_ldap_password }}"
     imap_host: imap.thudientu.danang.gov.vn
     imap_port: 993
-    imap_ssl: true
+    imap_tls: imaps
     imap_admin_password: "{{ vault_obm_cyrus_password }}"
   check_mode: true
   diff: true

@@ -36,6 +36,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from ansible_collections.danang.mail.plugins.module_utils.backends.transport_security import (
+    clear_text_allowed,
+)
+
 try:
     import requests
     from pypsrp.complex_objects import GenericComplexObject
@@ -173,6 +177,19 @@ class ExchangeConnection:
     batch_size: int = 50
     retries: int = 4
     backoff: float = 2.0
+
+
+def clear_text_refusal(c: ExchangeConnection) -> Optional[str]:
+    """Why ``c`` would carry a password in clear to another host, or None. Over plain HTTP, Basic
+    sends the service account's password as it is, and ``encryption=never`` the passwords set on
+    accounts; Kerberos, Negotiate and NTLM with message encryption (``auto``) do neither."""
+    if c.ssl or clear_text_allowed(c.server):
+        return None
+    if c.auth == "basic":
+        return "Basic authentication over plain HTTP sends the password in clear"
+    if c.encryption == "never":
+        return "exchange_encryption=never over plain HTTP sends the accounts' passwords in clear"
+    return None
 
 
 def _plain(value: Any) -> Any:
@@ -352,6 +369,12 @@ class ExchangeTransport:
 
     def pool(self) -> Any:
         if self._pool is None:
+            refusal = clear_text_refusal(self.connection)
+            if refusal:
+                raise ExchangeError(
+                    f"Exchange {self.connection.server}: refused: {refusal} to a host that is not a "
+                    "loopback address; use exchange_ssl (HTTPS)"
+                )
             self._pool = self._retry("open the remote PowerShell session", self._open)
             self._keys_exchanged = False
         return self._pool

@@ -3,6 +3,10 @@
 """ldap3 as both directories use it (OBM's OpenLDAP and Active Directory): the import guard, a
 bound connection, one paged search, the reason of a refusal. Messages say where (``LDAP <uri>``,
 ``AD <uri>``) and what failed, never the password.
+
+A simple bind sends the password as it is: it goes only inside TLS (``ldaps://`` or STARTTLS, with
+the certificate and host name checked unless ``validate_certs`` is off), or to this machine
+(``transport_security``). A STARTTLS that fails is an error, never a fallback to clear text.
 """
 
 from __future__ import annotations
@@ -11,6 +15,10 @@ import ssl
 import traceback
 from collections.abc import Iterable
 from typing import Any, Optional
+
+from ansible_collections.danang.mail.plugins.module_utils.backends.transport_security import (
+    clear_text_allowed,
+)
 
 try:
     import ldap3
@@ -53,9 +61,16 @@ def open_connection(
 ) -> ldap3.Connection:
     """A bound connection; raises ``ConnectionError`` saying where (``<label> <uri>``) and what failed.
 
-    ``bind_dn`` is a DN, or for AD also a UPN."""
+    ``bind_dn`` is a DN, or for AD also a UPN; ``starttls`` applies to ``ldap://`` URIs only."""
+    implicit = uri.lower().startswith("ldaps://")
+    starttls = starttls and not implicit
+    if not (implicit or starttls or clear_text_allowed(uri)):
+        raise ConnectionError(
+            f"{label} {uri}: refusing a simple bind without TLS to a host that is not a loopback "
+            "address; use an ldaps:// URI or STARTTLS"
+        )
     tls = None
-    if uri.lower().startswith("ldaps://") or starttls:
+    if implicit or starttls:
         tls = ldap3.Tls(
             validate=ssl.CERT_REQUIRED if validate_certs else ssl.CERT_NONE, ca_certs_file=ca_file
         )

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm_cyrus import TLS_MODES
 from ansible_collections.danang.mail.plugins.module_utils.model import DEFAULT_DOMAIN
 
 # OBM's obm_conf.ini default: userMailboxDefaultFolders = 'Trash,Drafts,SPAM,Templates,Sent';
@@ -25,12 +26,11 @@ class ObmConfig:
     ldap_bind_password: str = field(repr=False)
     imap_admin_password: str = field(repr=False)
     ldap_base_dn: str = "dc=local"
-    ldap_starttls: bool = False
+    ldap_starttls: bool = True
     imap_host: str = "127.0.0.1"
     imap_port: int = 143
     imap_admin: str = "cyrus"
-    imap_ssl: bool = False
-    imap_starttls: bool = False
+    imap_tls: str = "starttls"
     validate_certs: bool = True
     ca_file: Optional[str] = None
     domain: str = DEFAULT_DOMAIN
@@ -51,13 +51,12 @@ ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
     "ldap_bind_dn": {"type": "str", "default": "uid=ldapadmin,ou=sysusers,dc=local"},
     "ldap_bind_password": {"type": "str", "required": True, "no_log": True},
     "ldap_base_dn": {"type": "str", "default": "dc=local"},
-    "ldap_starttls": {"type": "bool", "default": False},
+    "ldap_starttls": {"type": "bool", "default": True},
     "imap_host": {"type": "str", "default": "127.0.0.1"},
     "imap_port": {"type": "int", "default": 143},
     "imap_admin": {"type": "str", "default": "cyrus"},
     "imap_admin_password": {"type": "str", "required": True, "no_log": True},
-    "imap_ssl": {"type": "bool", "default": False},
-    "imap_starttls": {"type": "bool", "default": False},
+    "imap_tls": {"type": "str", "default": "starttls", "choices": list(TLS_MODES)},
     "validate_certs": {"type": "bool", "default": True},
     "ca_file": {"type": "path"},
     "domain": {"type": "str", "default": DEFAULT_DOMAIN},

@@ -12,9 +12,12 @@ of its own on every command (it rewrites its ``proc/`` file twice for each one; 
 ``proc_path`` on a tmpfs), which is what a read of a large city costs on the IMAP side. Commands
 are sent in chunks so that neither side's socket buffer fills while the other is writing.
 
-Only ``imaplib`` (standard library) is used: it opens the connection (TLS, STARTTLS) and logs in;
-the pipelined commands then go through its ``send``/``readline``. Mailbox names here are ASCII
-(local parts are ``[a-z0-9._-]``); anything else is refused rather than mis-quoted.
+Only ``imaplib`` (standard library) is used: it opens the connection (STARTTLS by default, or
+IMAPS) and logs in; the pipelined commands then go through its ``send``/``readline``, inside TLS.
+The administrator's password is never sent in clear: ``LOGIN`` without TLS is refused unless the
+server is this machine (``transport_security``), and a server that announces ``LOGINDISABLED`` is
+refused before the password is sent. Mailbox names here are ASCII (local parts are
+``[a-z0-9._-]``); anything else is refused rather than mis-quoted.
 """
 
 from __future__ import annotations
@@ -27,10 +30,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Optional, Union
 
+from ansible_collections.danang.mail.plugins.module_utils.backends.transport_security import (
+    clear_text_allowed,
+)
+
 _LITERAL = re.compile(rb"\{(\d+)\+?\}\r\n$")
 _SAFE = re.compile(r"^[\x20-\x7e]*$")
 Token = Union[bytes, list]
 _CLEANUP_ERRORS = (OSError, EOFError, imaplib.IMAP4.error)
+# imap_tls: STARTTLS on the IMAP port (143), implicit TLS (IMAPS, 993), or none (loopback only).
+TLS_MODES = ("starttls", "imaps", "none")
 
 
 class CyrusError(Exception):
@@ -112,8 +121,7 @@ class CyrusAdmin:
         user: str,
         password: str,
         *,
-        use_ssl: bool = False,
-        starttls: bool = False,
+        tls: str = "starttls",
         validate_certs: bool = True,
         ca_file: Optional[str] = None,
         timeout: float = 30,
@@ -121,7 +129,9 @@ class CyrusAdmin:
     ) -> None:
         self.host, self.port, self.user = host, port, user
         self._password = password
-        self.use_ssl, self.starttls = use_ssl, starttls
+        if tls not in TLS_MODES:
+            raise ValueError(f"imap_tls must be one of {', '.join(TLS_MODES)}, not {tls!r}")
+        self.tls = tls
         self.validate_certs, self.ca_file = validate_certs, ca_file
         self.timeout = timeout
         self.chunk = max(1, chunk)
@@ -140,31 +150,49 @@ class CyrusAdmin:
         return context
 
     def connect(self) -> None:
-        """Open and log in; ``CyrusError`` says host, port and what failed."""
+        """Open, secure and log in; ``CyrusError`` says host, port and what failed."""
         self.close()
+        if self.tls == "none" and not clear_text_allowed(self.host):
+            raise CyrusError(
+                f"{self.where}: refusing to send the administrator's password without TLS to a host "
+                "that is not a loopback address; set imap_tls to starttls or imaps"
+            )
+        imap: Optional[imaplib.IMAP4] = None
         try:
-            if self.use_ssl:
+            if self.tls == "imaps":
                 imap = imaplib.IMAP4_SSL(
                     self.host, self.port, ssl_context=self._context(), timeout=self.timeout
                 )
             else:
                 imap = imaplib.IMAP4(self.host, self.port, timeout=self.timeout)
-                if self.starttls:
+                if self.tls == "starttls":
                     imap.starttls(ssl_context=self._context())
         except (OSError, imaplib.IMAP4.error) as exc:
-            raise CyrusError(f"{self.where}: cannot connect: {exc}") from None
+            self._drop(imap)
+            raise CyrusError(f"{self.where}: cannot connect with imap_tls={self.tls}: {exc}") from None
+        if "LOGINDISABLED" in imap.capabilities:  # RFC 3501 6.2.3: the client must not try LOGIN
+            self._drop(imap)
+            raise CyrusError(
+                f"{self.where}: the server announces LOGINDISABLED (no password login on this "
+                f"connection, imap_tls={self.tls}); the password was not sent"
+            )
         try:
             imap.login(self.user, self._password)
         except (OSError, imaplib.IMAP4.error) as exc:
             reason = exc.args[0] if exc.args else exc
             if isinstance(reason, bytes):
                 reason = reason.decode("utf-8", "replace")
-            with contextlib.suppress(*_CLEANUP_ERRORS):
-                imap.shutdown()
+            self._drop(imap)
             raise CyrusError(
                 f"{self.where}: the administrator {self.user!r} cannot log in: {reason}"
             ) from None
         self._imap = imap
+
+    @staticmethod
+    def _drop(imap: Optional[imaplib.IMAP4]) -> None:
+        if imap is not None:
+            with contextlib.suppress(*_CLEANUP_ERRORS):
+                imap.shutdown()
 
     @property
     def connected(self) -> bool:
