@@ -129,16 +129,20 @@ class SiteCity:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
 
-    def credentials(self) -> dict[str, dict[str, Any]]:
+    def credentials(self) -> dict[str, list[dict[str, Any]]]:
         """Every entry of every credentials file the runs left (the hand-over the operator gets)."""
         vault = VaultLib([("default", VaultSecret(VAULT_PASSWORD.encode()))])
-        found: dict[str, dict[str, Any]] = {}
+        found: dict[str, list[dict[str, Any]]] = {}
         for path in sorted(self.credentials_dir.glob("*.vault.yml")):
             if path.name.startswith("pending"):
                 continue
             for holder, entry in load_credentials(str(path), vault).items():
                 found.setdefault(holder, []).append(entry)
         return found
+
+    def pending(self) -> dict[str, dict[str, Any]]:
+        vault = VaultLib([("default", VaultSecret(VAULT_PASSWORD.encode()))])
+        return load_credentials(str(self.credentials_dir / "pending.vault.yml"), vault)
 
     def ldap_admin(self):
         lab = self.obm
