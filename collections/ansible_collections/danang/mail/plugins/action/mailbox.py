@@ -253,14 +253,14 @@ class ActionModule(ActionBase):
                         result["credentials_issued"] = []
                     return scrub(result, secrets)
 
-                pending, from_pending = settle_pending(pending, handover, system=system)
+                settled, from_pending = settle_pending(pending, handover, system=system)
                 if issued or from_pending:
                     self._record(result, issued, from_pending, known, path, secret, module_result, handover)
                 elif path:
                     result["credentials_file"] = path
                     result["credentials_issued"] = []
-                if path and secret is not None and not result.get("credentials_error"):
-                    self._write(pending_path(path), pending, secret, "the pending hand-over record")
+                if path and secret is not None and settled != pending and not result.get("credentials_error"):
+                    self._write(pending_path(path), settled, secret, "the pending hand-over record")
         except CredentialsError as exc:
             result["failed"] = True
             result["msg"] = str(exc)
