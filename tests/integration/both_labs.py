@@ -140,6 +140,12 @@ class SiteCity:
                 found.setdefault(holder, []).append(entry)
         return found
 
+    def write_personal_data(self, text: str) -> None:
+        """The inventory's personal_data.vault.yml (README: R-43), encrypted with the runs' vault."""
+        vault = VaultLib([("default", VaultSecret(VAULT_PASSWORD.encode()))])
+        secret = VaultSecret(VAULT_PASSWORD.encode())
+        (self.root / "personal_data.vault.yml").write_bytes(vault.encrypt(text, secret=secret))
+
     def pending(self) -> dict[str, dict[str, Any]]:
         vault = VaultLib([("default", VaultSecret(VAULT_PASSWORD.encode()))])
         return load_credentials(str(self.credentials_dir / "pending.vault.yml"), vault)

@@ -17,6 +17,7 @@ pytest.importorskip("ldap3")
 pytest.importorskip("pypsrp")
 
 import both_labs
+from ansible_collections.danang.mail.plugins.module_utils.passwords import password_problems
 from both_labs import REPO, SiteCity
 
 pytestmark = pytest.mark.integration
@@ -53,6 +54,13 @@ def test_no_secret_in_any_output_of_the_playbooks(site_city: SiteCity) -> None:
         outputs[f"{name} stdout"] = proc.stdout
         outputs[f"{name} stderr"] = proc.stderr
 
+    personal = {
+        "CB-2017-000101": ("1985-04-12", "0905123456"),
+        "CB-2017-000103": ("1990-01-31", "0914765432"),
+    }
+    site_city.write_personal_data(
+        "".join(f'{h}: {{birth_date: {b}, phone: "{p}"}}\n' for h, (b, p) in personal.items())
+    )
     drift(rendered)
     keep(
         "lab_up --check --diff -vvv",
@@ -81,6 +89,10 @@ def test_no_secret_in_any_output_of_the_playbooks(site_city: SiteCity) -> None:
             secrets[f"password of {holder} ({index})"] = entry["password"]
     for holder, entry in site_city.pending().items():
         secrets[f"pending password of {holder}"] = entry["password"]
+    for holder, (birth, phone) in personal.items():
+        secrets[f"birth date of {holder}"], secrets[f"phone of {holder}"] = birth, phone
+        for entry in issued[holder]:  # read from the inventory's vault file
+            assert not password_problems(entry["password"], birth_date=birth, phone=phone)
     outputs["ansible log"] = site_city.log.read_text(encoding="utf-8")
     reports = sorted(site_city.reports_dir.iterdir())
     assert reports, "password_policy wrote its R-47 reports"
