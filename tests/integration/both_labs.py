@@ -123,7 +123,7 @@ class SiteCity:
                     os.killpg(proc.pid, signal.SIGKILL)
                     proc.wait()
                     return True
-                time.sleep(0.02)
+                time.sleep(0.005)
             return False
         finally:
             with contextlib.suppress(ProcessLookupError):
@@ -133,9 +133,7 @@ class SiteCity:
         """Every entry of every credentials file the runs left (the hand-over the operator gets)."""
         vault = VaultLib([("default", VaultSecret(VAULT_PASSWORD.encode()))])
         found: dict[str, list[dict[str, Any]]] = {}
-        for path in sorted(self.credentials_dir.glob("*.vault.yml")):
-            if path.name.startswith("pending"):
-                continue
+        for path in sorted(self.run_files()):
             for holder, entry in load_credentials(str(path), vault).items():
                 found.setdefault(holder, []).append(entry)
         return found
@@ -155,14 +153,21 @@ class SiteCity:
         server = ldap3.Server(lab.ldap_host, port=lab.ldap_port, connect_timeout=5)
         return ldap3.Connection(server, lab.admin_dn, lab.admin_password, auto_bind=True)
 
-    def obm_logins(self) -> list[str]:
-        conn = self.ldap_admin()
+    def obm_logins(self, conn=None) -> list[str]:
+        """The persons' addresses in the OBM lab; ``conn``: a bound connection to reuse (fast polls)."""
+        own = conn is None
+        conn = conn or self.ldap_admin()
         conn.search(
             f"ou=users,dc={self.domain},{self.obm.base_dn}", "(objectClass=obmUser)", attributes=["mail"]
         )
         found = [str(e["attributes"]["mail"][0]) for e in conn.response or [] if e["attributes"]["mail"]]
-        conn.unbind()
+        if own:
+            conn.unbind()
         return found
+
+    def run_files(self) -> list[Path]:
+        """The runs' credentials files (not the pending record)."""
+        return [p for p in self.credentials_dir.glob("*.vault.yml") if not p.name.startswith("pending")]
 
     def imap_ok(self, address: str, password: str) -> bool:
         imap = imaplib.IMAP4(self.obm.imap_host, self.obm.imap_port)

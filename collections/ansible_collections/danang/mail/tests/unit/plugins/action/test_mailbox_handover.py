@@ -21,13 +21,12 @@ from test_mailbox_action import (
     SECRET,
     FakeModule,
     created,
-    fixed_clock,
+    fixed_clock,  # noqa: F401 - the autouse fixture: one clock for these tests too
     make_action,
     read,
     run,
 )
 
-fixed_clock = fixed_clock  # the autouse fixture, re-exported for this module
 DUNG_ADDRESS = "dungnv@danang.gov.vn"
 
 
