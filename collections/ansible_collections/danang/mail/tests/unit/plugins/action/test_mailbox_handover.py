@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pytest
 from ansible.parsing.vault import VaultLib
+from ansible_collections.danang.mail.plugins.action import mailbox as plugin
 from ansible_collections.danang.mail.plugins.action import password_policy as policy_plugin
 from ansible_collections.danang.mail.plugins.plugin_utils import credentials as creds
 from ansible_collections.danang.mail.plugins.plugin_utils.pending import plan_pending, settle_pending
@@ -21,13 +22,17 @@ from test_mailbox_action import (
     SECRET,
     FakeModule,
     created,
-    fixed_clock,  # noqa: F401 - the autouse fixture: one clock for these tests too
     make_action,
     read,
     run,
 )
 
 DUNG_ADDRESS = "dungnv@danang.gov.vn"
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock(monkeypatch):
+    monkeypatch.setattr(plugin, "_now", lambda: NOW)
 
 
 @pytest.fixture
