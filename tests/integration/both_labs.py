@@ -107,8 +107,8 @@ class SiteCity:
         return proc
 
     def run_until(self, playbook: str, stop: Callable[[], bool], *extra: str) -> bool:
-        """Run ``playbook`` and kill it and its module processes (SIGKILL to the process group) as soon
-        as ``stop()`` holds: a crash at a point the test chooses. True when it was killed."""
+        """Run ``playbook`` and kill it, its workers and module processes as soon as ``stop()`` holds:
+        a crash at a point the test chooses. True when it was killed."""
         proc = subprocess.Popen(
             self.command(playbook, *extra),
             cwd=REPO,
@@ -120,14 +120,15 @@ class SiteCity:
         try:
             while proc.poll() is None:
                 if stop():
-                    os.killpg(proc.pid, signal.SIGKILL)
+                    kill_tree(proc.pid)
                     proc.wait()
                     return True
                 time.sleep(0.005)
             return False
         finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
+            if proc.poll() is None:  # the test failed while polling: never leave the run behind
+                kill_tree(proc.pid)
+                proc.wait()
 
     def credentials(self) -> dict[str, list[dict[str, Any]]]:
         """Every entry of every credentials file the runs left (the hand-over the operator gets)."""
@@ -177,6 +178,29 @@ class SiteCity:
             return False
         imap.logout()
         return True
+
+
+def _descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, queue = [], [root]
+    while queue:
+        pid = queue.pop()
+        found.append(pid)
+        queue.extend(children.get(pid, []))
+    return found
+
+
+def kill_tree(root: int) -> None:
+    """SIGSTOP then SIGKILL ``root`` and every process under it, by pid: Ansible's workers leave the
+    playbook's process group (setsid), so a signal to the group alone would let a module finish."""
+    for sig in (signal.SIGSTOP, signal.SIGKILL):
+        for pid in _descendants(root):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, sig)
 
 
 def _remove_obm_domain(lab: Any, domain: str) -> None:

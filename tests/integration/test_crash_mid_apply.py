@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import time
 from collections import defaultdict
 
 import pytest
@@ -67,6 +68,7 @@ def test_a_run_killed_mid_apply_loses_no_initial_password(site_city: SiteCity, s
             return len(persons_on_exchange(town, persons)) >= 1
 
     assert town.run_until("site.yml", struck), "the run ended before the kill"
+    time.sleep(2)  # nothing of the killed run may still be writing
     files_at_kill = town.run_files()
     on_obm, on_exchange = len(town.obm_logins()), len(persons_on_exchange(town, persons))
     town.city.lab.control().clear_faults()
