@@ -444,9 +444,9 @@ def child_reconcile(spec: dict[str, Any]) -> dict[str, Any]:
 
         tracemalloc.start()
     from ansible_collections.danang.mail.plugins.module_utils.desired_state import load_desired_state
+    from ansible_collections.danang.mail.plugins.module_utils.initial_passwords import initial_passwords
     from ansible_collections.danang.mail.plugins.module_utils.ledger import load_ledger
     from ansible_collections.danang.mail.plugins.module_utils.plan import make_plan
-    from ansible_collections.danang.mail.plugins.modules.mailbox import initial_passwords
 
     marks = [("start", time.perf_counter())]
     state = load_desired_state(spec["desired_state"])
@@ -462,7 +462,7 @@ def child_reconcile(spec: dict[str, Any]) -> dict[str, Any]:
         marks.append(("plan", time.perf_counter()))
         results = []
         if plan.changes and not spec.get("plan_only"):
-            passwords = initial_passwords(plan, {})
+            passwords = initial_passwords(plan.changes, {})
             marks.append(("passwords", time.perf_counter()))
             results = backend.apply(plan.changes, passwords)
             marks.append(("apply", time.perf_counter()))

@@ -15,11 +15,19 @@ persons it created. This plugin, on the control node:
    person created on OBM and later on Exchange gets one password (R-45, R-46);
 4. without ``credentials_file``, first runs the module in check mode and refuses when it would
    create persons, whose passwords would otherwise be lost;
-5. runs the module, always pops ``_initial_credentials`` (success, failure, check mode), and merges
-   the new passwords into the file, written encrypted and atomically (a temporary file holding only
-   ciphertext, mode 0600, renamed over the old one);
-6. returns ``credentials_file`` and ``credentials_issued`` (holder ids, never passwords), after
+5. with it, first runs the module in check mode and records every planned initial password in the
+   pending hand-over record (``plugin_utils/pending.py``) BEFORE anything changes; the real run gets
+   them as ``known_passwords`` with ``require_known_passwords``, so a run killed at any point loses no
+   password, and the next run reuses it on every system (R-45) and hands over what was created;
+6. runs the module, always pops ``_initial_credentials`` and ``_handover`` (success, failure, check
+   mode), and merges the created accounts' passwords, and those of pending accounts now found on the
+   system, into the file, written encrypted and atomically (a temporary file holding only ciphertext,
+   mode 0600, renamed over the old one); then settles the pending record;
+7. returns ``credentials_file`` and ``credentials_issued`` (holder ids, never passwords), after
    masking any password that a module message might still carry.
+
+``personal_data_file`` (the environment's ``personal_data.vault.yml``, R-43) is decrypted in memory
+and passed to the module as the no_log option ``personal_data``.
 
 File format (YAML inside the vault), one mapping per holder id::
 
@@ -55,13 +63,22 @@ from ansible_collections.danang.mail.plugins.plugin_utils.credentials import (
     scrub,
     select_secret,
     update_credentials,
+    write_credentials,
 )
 from ansible_collections.danang.mail.plugins.plugin_utils.credentials import city_now as _now
+from ansible_collections.danang.mail.plugins.plugin_utils.pending import (
+    pending_path,
+    plan_pending,
+    settle_pending,
+)
+from ansible_collections.danang.mail.plugins.plugin_utils.personal_data import OPTION as PERSONAL_OPTION
+from ansible_collections.danang.mail.plugins.plugin_utils.personal_data import load_personal_data
 
 MODULE = "danang.mail.mailbox"
 CREDENTIALS_KEY = "_initial_credentials"
+HANDOVER_KEY = "_handover"
 KNOWN_KEY = "known_passwords"
-OWN_OPTIONS = ("credentials_file", "credentials_vault_id")
+OWN_OPTIONS = ("credentials_file", "credentials_vault_id", "personal_data_file")
 DEFAULT_BACKEND = "obm"  # the module's default for ``backend``
 NO_LOG_MASK = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"  # what AnsibleModule puts for a no_log value
 
@@ -139,7 +156,9 @@ class ActionModule(ActionBase):
         args = dict(self._task.args)
         path = args.pop("credentials_file", None)
         vault_id = args.pop("credentials_vault_id", None)
+        personal_file = args.pop(PERSONAL_OPTION, None)
         check = bool(self._task.check_mode)
+        system = str(args.get("backend") or DEFAULT_BACKEND)
         secrets: set[str] = set()
 
         try:
@@ -156,6 +175,9 @@ class ActionModule(ActionBase):
             secrets.update(given_known.values())
 
             run_secrets = list(self._loader._vault.secrets or [])
+            personal = load_personal_data(personal_file, VaultLib(run_secrets))
+            if personal:
+                args["personal_data"] = personal
             secret = None
             if path:
                 try:
@@ -169,40 +191,54 @@ class ActionModule(ActionBase):
 
             with locked(path) if path and not check else nullcontext():
                 known = dict(given_known)
+                pending: dict[str, dict[str, Any]] = {}
                 if path and secret is not None:
-                    from_file = known_passwords(load_credentials(path, VaultLib(run_secrets)))
+                    vault = VaultLib(run_secrets)
+                    from_file = known_passwords(load_credentials(path, vault))
+                    pending = load_credentials(pending_path(path), vault)
+                    from_pending = known_passwords(pending)
                     secrets.update(from_file.values())
-                    conflicts = sorted(h for h in from_file if h in known and known[h] != from_file[h])
-                    if conflicts:
-                        raise CredentialsError(
-                            f"{KNOWN_KEY} and {path} give different passwords for: {', '.join(conflicts)}"
-                        )
-                    known.update(from_file)
+                    secrets.update(from_pending.values())
+                    for source, found in ((path, from_file), (pending_path(path), from_pending)):
+                        conflicts = sorted(h for h in found if h in known and known[h] != found[h])
+                        if conflicts:
+                            raise CredentialsError(
+                                f"{KNOWN_KEY} and {source} give different passwords for: "
+                                + ", ".join(conflicts)
+                            )
+                        known.update(found)
                 if known and not self._is_pipelining_enabled("new"):
                     self._display.warning(
                         "pipelining is off: the module's arguments, including known initial passwords, are "
                         "written to a temporary module file on the target; set pipelining = True"
                     )
 
-                if not path and not check:
+                if not check:
                     preview = self._run_module(args, known, task_vars, check_mode=True)
-                    preview_issued = preview.pop(CREDENTIALS_KEY, None)
-                    if isinstance(preview_issued, Mapping):
-                        secrets.update(str(v) for v in preview_issued.values())
+                    preview_issued = pop_issued(preview, CREDENTIALS_KEY)
+                    preview.pop(HANDOVER_KEY, None)
+                    secrets.update(str(v) for v in preview_issued.values())
                     if preview.get("failed"):
                         result.update(preview)
                         return scrub(result, secrets)
-                    persons = creates_persons({**preview, CREDENTIALS_KEY: preview_issued})
-                    if persons:
-                        raise CredentialsError(
-                            f"this run would create {len(persons)} person account(s) ({_sample(persons)}) "
-                            "but credentials_file is not set: their initial passwords would be lost. Set "
-                            "credentials_file (e.g. inventories/<env>/credentials/<run>.vault.yml); nothing "
-                            "was changed"
+                    if not path:
+                        persons = creates_persons({**preview, CREDENTIALS_KEY: preview_issued})
+                        if persons:
+                            raise CredentialsError(_no_file_refusal(persons))
+                    elif secret is not None:
+                        known.update(
+                            self._record_pending(path, secret, pending, preview, preview_issued, known)
                         )
+                        args["require_known_passwords"] = True
 
                 module_result = self._run_module(args, known, task_vars)
                 issued = pop_issued(module_result, CREDENTIALS_KEY)
+                if personal_file and personal is None and any(h not in given_known for h in issued):
+                    self._display.warning(
+                        f"no personal data file at {personal_file}: initial passwords are checked against "
+                        "the person's names only, not birth date and phone (R-43)"
+                    )
+                handover = pop_issued(module_result, HANDOVER_KEY)
                 secrets.update(str(v) for v in issued.values())
                 result.update(module_result)
 
@@ -217,30 +253,79 @@ class ActionModule(ActionBase):
                         result["credentials_issued"] = []
                     return scrub(result, secrets)
 
-                if issued:
-                    self._record(result, issued, known, path, secret, module_result, args, secrets)
+                settled, from_pending = settle_pending(pending, handover, system=system)
+                if issued or from_pending:
+                    self._record(result, issued, from_pending, known, path, secret, module_result, handover)
                 elif path:
                     result["credentials_file"] = path
                     result["credentials_issued"] = []
+                if path and secret is not None and settled != pending and not result.get("credentials_error"):
+                    self._write(pending_path(path), settled, secret, "the pending hand-over record")
         except CredentialsError as exc:
             result["failed"] = True
             result["msg"] = str(exc)
+        result.pop("credentials_error", None)
         return scrub(result, secrets)
+
+    def _record_pending(
+        self,
+        path: str,
+        secret: tuple[str, Any],
+        pending: dict[str, dict[str, Any]],
+        preview: Mapping[str, Any],
+        planned: Mapping[str, Any],
+        known: Mapping[str, str],
+    ) -> dict[str, str]:
+        """Write every planned initial password to the pending record before anything changes; they
+        become known passwords of the real run."""
+        passwords, _unresolved = resolve_issued(planned, known)  # an unresolved one is never created
+        updated, changed = plan_pending(
+            pending,
+            passwords,
+            addresses=issued_addresses(preview),
+            system=str(self._task.args.get("backend") or DEFAULT_BACKEND),
+            now=_now(),
+        )
+        if changed:
+            self._write(
+                pending_path(path), updated, secret, "the pending hand-over record", before_apply=True
+            )
+            pending.clear()
+            pending.update(updated)
+        return passwords
+
+    def _write(
+        self,
+        target: str,
+        entries: Mapping[str, Mapping[str, Any]],
+        secret: tuple[str, Any],
+        what: str,
+        before_apply: bool = False,
+    ) -> None:
+        try:
+            write_credentials(target, entries, secret)
+        except CredentialsError as exc:
+            raise CredentialsError(f"cannot write {what} {target} ({exc})") from None
+        except OSError as exc:
+            done = "nothing was changed" if before_apply else "the next run retries"
+            raise CredentialsError(f"cannot write {what} {target} ({exc.strerror}); {done}") from None
 
     def _record(
         self,
         result: dict[str, Any],
         issued: Mapping[str, Any],
+        from_pending: Mapping[str, str],
         known: Mapping[str, str],
         path: Optional[str],
         secret: Optional[tuple[str, Any]],
         module_result: Mapping[str, Any],
-        args: Mapping[str, Any],
-        secrets: set[str],
+        handover: Mapping[str, Any],
     ) -> None:
-        """Merge the issued passwords into the file; on any failure say which holders need a reset."""
+        """Merge the passwords of the accounts now on the system into the file; on any failure say
+        which holders need a reset."""
         passwords, unresolved = resolve_issued(issued, known)
-        holders = sorted({str(h) for h in issued})
+        passwords.update(from_pending)
+        holders = sorted({str(h) for h in issued} | set(from_pending))
         if unresolved:
             self._display.warning(
                 f"the module returned no usable initial password for: {', '.join(unresolved)}; reset them "
@@ -248,17 +333,22 @@ class ActionModule(ActionBase):
             )
         if not path or secret is None:
             result["failed"] = True
+            result["credentials_error"] = True
             result["msg"] = (
                 f"the module created accounts with initial passwords but there is no credentials file to "
                 f"record them in; reset these holders: {', '.join(holders)}"
             )
             return
-        system = str(module_result.get("backend") or args.get("backend") or DEFAULT_BACKEND)
+        system = str(module_result.get("backend") or self._task.args.get("backend") or DEFAULT_BACKEND)
+        addresses = issued_addresses(module_result)
+        for holder, info in handover.items():
+            if isinstance(info, Mapping) and info.get("address"):
+                addresses.setdefault(str(holder), str(info["address"]))
         warnings: list[str] = []
 
         def merge(entries: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
             merged, found = merge_credentials(
-                entries, passwords, addresses=issued_addresses(module_result), system=system, now=_now()
+                entries, passwords, addresses=addresses, system=system, now=_now()
             )
             warnings.extend(found)
             return merged
@@ -267,9 +357,11 @@ class ActionModule(ActionBase):
             update_credentials(path, self._loader._vault.secrets or [], secret, merge)
         except CredentialsError as exc:
             result["failed"] = True
+            result["credentials_error"] = True
             result["msg"] = (
                 f"accounts were created but their initial passwords could not be written to {path} "
-                f"({exc}); reset these holders: {', '.join(holders)}"
+                f"({exc}); they stay in {pending_path(path)} and the next run hands them over: "
+                f"{', '.join(holders)}"
             )
             return
         for warning in warnings:
@@ -295,6 +387,14 @@ class ActionModule(ActionBase):
             return self._execute_module(module_name=MODULE, module_args=module_args, task_vars=task_vars)
         finally:
             self._task.check_mode = saved
+
+
+def _no_file_refusal(persons: list[str]) -> str:
+    return (
+        f"this run would create {len(persons)} person account(s) ({_sample(persons)}) but "
+        "credentials_file is not set: their initial passwords would be lost. Set credentials_file "
+        "(e.g. inventories/<env>/credentials/<run>.vault.yml); nothing was changed"
+    )
 
 
 def _sample(items: list[str], limit: int = 5) -> str:

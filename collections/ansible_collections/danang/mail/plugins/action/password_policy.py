@@ -8,7 +8,9 @@ output (R-40, R-45).
    would reset passwords (``resets`` given, ``mode: enforce``, not check mode) without a file or a
    vault secret fails before the module runs;
 2. holds the credentials directory's ``.lock`` while the module runs and the file is written;
-3. pops ``_reset_credentials`` from the result (always), replaces those holders' entries in the file
+3. decrypts ``personal_data_file`` (R-43) in memory into the module's no_log ``personal_data``
+   when it resets passwords;
+4. pops ``_reset_credentials`` from the result (always), replaces those holders' entries in the file
    (``record_resets``: a reset supersedes what was issued before) and returns ``credentials_file``
    and ``credentials_issued`` (holder ids), masking any password a message might still carry.
 """
@@ -19,6 +21,7 @@ from collections.abc import Mapping
 from contextlib import nullcontext
 from typing import Any, Optional
 
+from ansible.parsing.vault import VaultLib
 from ansible.plugins.action import ActionBase
 from ansible_collections.danang.mail.plugins.plugin_utils.credentials import (
     CredentialsError,
@@ -31,6 +34,8 @@ from ansible_collections.danang.mail.plugins.plugin_utils.credentials import (
     select_secret,
     update_credentials,
 )
+from ansible_collections.danang.mail.plugins.plugin_utils.personal_data import OPTION as PERSONAL_OPTION
+from ansible_collections.danang.mail.plugins.plugin_utils.personal_data import load_personal_data
 
 MODULE = "danang.mail.password_policy"
 CREDENTIALS_KEY = "_reset_credentials"
@@ -46,6 +51,7 @@ class ActionModule(ActionBase):
         args = dict(self._task.args)
         path = args.pop("credentials_file", None)
         vault_id = args.pop("credentials_vault_id", None)
+        personal_file = args.pop(PERSONAL_OPTION, None)
         resetting = bool(args.get("resets")) and args.get("mode") == "enforce" and not self._task.check_mode
         secrets: set[str] = set()
         try:
@@ -58,6 +64,16 @@ class ActionModule(ActionBase):
                     )
                 path = credentials_path(path)
                 secret = select_secret(list(self._loader._vault.secrets or []), vault_id)
+                personal = load_personal_data(
+                    personal_file, VaultLib(list(self._loader._vault.secrets or []))
+                )
+                if personal_file and personal is None:
+                    self._display.warning(
+                        f"no personal data file at {personal_file}: reset passwords are checked against the "
+                        "person's names only, not birth date and phone (R-43)"
+                    )
+                if personal:
+                    args["personal_data"] = personal
             with locked(path) if secret is not None else nullcontext():
                 module_result = self._execute_module(
                     module_name=MODULE, module_args=args, task_vars=task_vars or {}

@@ -69,11 +69,33 @@ options:
         ever used before it is recorded (R-13, R-03).
     type: dict
     default: {}
+  require_known_passwords:
+    description:
+      - Create a person only with a password given in O(known_passwords). The action plugin sets it after
+        recording every planned password, encrypted, in the credentials directory's C(pending.vault.yml)
+        before anything is changed; a person it did not record fails, untouched.
+    type: bool
+    default: false
+  personal_data:
+    description:
+      - Birth date (C(birth_date), YYYY-MM-DD) and phone (C(phone)) by person id, never part of an issued
+        password (R-43). Filled by the action plugin from O(personal_data_file).
+    type: dict
+    default: {}
+  personal_data_file:
+    description:
+      - The environment's ansible-vault encrypted C(personal_data.vault.yml) (README, "Personal data stays
+        out of git"). Read in memory by the action plugin with the run's vault secrets into
+        O(personal_data); a plain-text file is refused. A missing file gives a warning.
+    type: path
   credentials_file:
     description:
       - The run's ansible-vault encrypted credentials file, where the action plugin records the initial
         passwords of the persons created (and reads those already issued into O(known_passwords)).
         Handled by the action plugin; required when the run creates persons.
+      - Planned passwords are first recorded in C(pending.vault.yml) beside it, so that a run killed
+        part-way loses none - the next run reuses them, finds the accounts created but never handed
+        over and records them in its own credentials file.
     type: path
   credentials_vault_id:
     description:
@@ -234,13 +256,19 @@ problems:
   elements: str
 _initial_credentials:
   description:
-    - Holder id to the initial password of each person created in this run. Popped by the action
-      plugin before display; never shown by a normal run.
-  returned: when accounts were created
+    - Holder id to the initial password of each person created in this run (in check mode, of each
+      person the plan creates). Popped by the action plugin before display; never shown by a normal run.
+  returned: when accounts were created or planned
+  type: dict
+_handover:
+  description:
+    - Holder id to C(address) and C(systems) (the person's systems in the desired state) of each person
+      whose account on this system holds a password from O(known_passwords) or created in this run.
+      Popped by the action plugin, which records these holders in the credentials file.
+  returned: when not in check mode
   type: dict
 """
 
-import traceback
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
@@ -258,17 +286,16 @@ from ansible_collections.danang.mail.plugins.module_utils.desired_state import (
     MissingLibrary,
     load_desired_state,
 )
+from ansible_collections.danang.mail.plugins.module_utils.initial_passwords import (
+    handover,
+    initial_passwords,
+    person_systems,
+    withhold_unrecorded,
+)
 from ansible_collections.danang.mail.plugins.module_utils.ledger import load_ledger
-from ansible_collections.danang.mail.plugins.module_utils.model import KIND_PERSON, ValidationFailed
-from ansible_collections.danang.mail.plugins.module_utils.plan import CREATE, make_plan
-
-try:
-    from ansible_collections.danang.mail.plugins.module_utils.passwords import generate_password_for
-
-    PASSWORDS_IMPORT_ERROR = None
-except ImportError:  # pragma: no cover - the library ships with the collection
-    generate_password_for = None
-    PASSWORDS_IMPORT_ERROR = traceback.format_exc()
+from ansible_collections.danang.mail.plugins.module_utils.model import ValidationFailed
+from ansible_collections.danang.mail.plugins.module_utils.personal_data import parse_personal_data
+from ansible_collections.danang.mail.plugins.module_utils.plan import make_plan
 
 ARGUMENT_SPEC: dict[str, Any] = {
     "desired_state": {"type": "path", "required": True},
@@ -276,8 +303,11 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "scope": {"type": "list", "elements": "str", "default": []},
     "purge": {"type": "bool", "default": False},
     "known_passwords": {"type": "dict", "default": {}, "no_log": True},
+    "require_known_passwords": {"type": "bool", "default": False},
+    "personal_data": {"type": "dict", "default": {}, "no_log": True},
     "addresses": {"type": "dict", "default": {}},
     # Taken out by the action plugin before the module runs; accepted here so the spec matches the docs.
+    "personal_data_file": {"type": "path"},
     "credentials_file": {"type": "path"},
     "credentials_vault_id": {"type": "str"},
     **BACKEND_ARGUMENT_SPEC,
@@ -298,27 +328,6 @@ def plan_rows(plan: Any) -> list[dict[str, Any]]:
     ]
 
 
-def initial_passwords(plan: Any, known: dict[str, str]) -> dict[str, str]:
-    """One password per new person: the one already issued (R-45), else a new one (R-42, R-43)."""
-    passwords: dict[str, str] = {}
-    for change in plan.changes:
-        account = change.account
-        if change.action != CREATE or account.kind != KIND_PERSON:
-            continue
-        given = known.get(account.holder_id)
-        if given:
-            passwords[account.holder_id] = given
-        else:
-            names = [
-                account.display_name,
-                account.first_name or "",
-                account.last_name or "",
-                account.local_part,
-            ]
-            passwords[account.holder_id] = generate_password_for(names=[n for n in names if n])
-    return passwords
-
-
 def run(module: AnsibleModule) -> None:
     params = module.params
     try:
@@ -333,13 +342,16 @@ def run(module: AnsibleModule) -> None:
         module.fail_json(
             msg="addresses (provisional) are for check mode only: allocate first, then reconcile"
         )
+    personal, personal_problems = parse_personal_data(params["personal_data"], "personal_data")
     holders = {**params["addresses"], **ledger.holders()}
     desired, problems = desired_accounts(
         state, holders, system=params["backend"], agencies=params["scope"] or None
     )
+    problems = personal_problems + problems
     if problems:
         texts = [str(p) for p in problems]
         module.fail_json(msg=f"{len(texts)} problem(s), nothing changed: {texts[0]}", problems=texts)
+    known = {str(h): str(p) for h, p in (params["known_passwords"] or {}).items()}
 
     try:
         backend = open_backend(params)
@@ -359,30 +371,35 @@ def run(module: AnsibleModule) -> None:
         result: dict[str, Any] = {"changed": bool(plan.changes), "plan": plan_rows(plan), "summary": summary}
         if module._diff:
             result["diff"] = plan.diff()
-        if module.check_mode or not plan.changes:
+        # Deliberately NOT registered with no_log_values: the action plugin pops this key before
+        # anything is displayed or logged and records it encrypted (in check mode: before the real run).
+        passwords = initial_passwords(plan.changes, known, personal)
+        if module.check_mode:
+            result["_initial_credentials"] = passwords
             module.exit_json(**result)
-
-        if generate_password_for is None and any(c.action == CREATE for c in plan.changes):
-            module.fail_json(
-                msg="the collection's passwords library cannot be imported", exception=PASSWORDS_IMPORT_ERROR
-            )
-        passwords = initial_passwords(plan, params["known_passwords"] or {})
-        results = backend.apply(plan.changes, passwords)
+        changes, refused = list(plan.changes), []
+        if params["require_known_passwords"]:
+            changes, refused = withhold_unrecorded(changes, known)
+        results = backend.apply(changes, passwords) if changes else []
         issued = backend.password_set
-    holders = {c.address: c.account.holder_id for c in plan.changes}
-    # Deliberately NOT registered with no_log_values: the action plugin pops this key before
-    # anything is displayed or logged, and writes it to the run's ansible-vault credentials file.
+    by_address = {c.address: c.account.holder_id for c in plan.changes}
     # Only passwords that an entry now holds are returned (a create undone after a failure is not).
     result["_initial_credentials"] = {
-        holders[a]: passwords[holders[a]] for a in sorted(issued) if holders.get(a) in passwords
+        by_address[a]: passwords[by_address[a]] for a in sorted(issued) if by_address.get(a) in passwords
     }
+    result["_handover"] = handover(
+        holders, observed, known, result["_initial_credentials"], person_systems(state)
+    )
+    if not plan.changes:
+        module.exit_json(**result)
     kinds = {c.address: c.account.kind for c in plan.changes}
+    results = sorted(results + refused, key=lambda r: r.address)
     result["results"] = [
         {
             "address": r.address,
             "action": r.action,
             "kind": kinds.get(r.address),
-            "holder_id": holders.get(r.address),
+            "holder_id": by_address.get(r.address),
             "ok": r.ok,
             "error": r.error,
         }

@@ -97,6 +97,18 @@ options:
       - The vault id (label) to encrypt O(credentials_file) with; the run's first vault secret when
         omitted. Handled by the action plugin.
     type: str
+  personal_data:
+    description:
+      - Birth date (C(birth_date), YYYY-MM-DD) and phone (C(phone)) by person id, never part of a reset
+        password (R-43). Filled by the action plugin from O(personal_data_file).
+    type: dict
+    default: {}
+  personal_data_file:
+    description:
+      - The environment's ansible-vault encrypted C(personal_data.vault.yml), read in memory by the
+        action plugin into O(personal_data); a plain-text file is refused. A missing file gives a
+        warning when the run resets passwords.
+    type: path
 attributes:
   check_mode:
     description: Decides and returns the findings and the diff; changes nothing.
@@ -312,6 +324,10 @@ from ansible_collections.danang.mail.plugins.module_utils.password_policy import
     summary,
 )
 from ansible_collections.danang.mail.plugins.module_utils.passwords import generate_password_for
+from ansible_collections.danang.mail.plugins.module_utils.personal_data import (
+    parse_personal_data,
+    password_context,
+)
 from ansible_collections.danang.mail.plugins.module_utils.workdays import (
     HAS_HOLIDAYS,
     HOLIDAYS_IMPORT_ERROR,
@@ -340,6 +356,8 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "ledger": {"type": "path", "required": True},
     "scope": {"type": "list", "elements": "str", "default": []},
     # Taken out by the action plugin before the module runs; accepted here so the spec matches the docs.
+    "personal_data": {"type": "dict", "default": {}, "no_log": True},
+    "personal_data_file": {"type": "path"},
     "credentials_file": {"type": "path"},
     "credentials_vault_id": {"type": "str"},
     **{key: spec for key, spec in selection.ARGUMENT_SPEC.items() if key != "backend"},
@@ -368,6 +386,10 @@ def run(module: AnsibleModule) -> None:
     except ValidationFailed as exc:
         problems = [str(p) for p in exc.problems]
         module.fail_json(msg=f"{len(problems)} problem(s), nothing changed: {problems[0]}", problems=problems)
+    personal, personal_problems = parse_personal_data(params["personal_data"], "personal_data")
+    if personal_problems:
+        texts = [str(p) for p in personal_problems]
+        module.fail_json(msg=f"{len(texts)} problem(s), nothing changed: {texts[0]}", problems=texts)
     calendar = WorkingCalendar(overrides)
     agency_names = {agency.abbreviation: agency.name for agency in state.agencies}
     enforce = params["mode"] == "enforce"
@@ -403,7 +425,10 @@ def run(module: AnsibleModule) -> None:
         if apply:
             for finding in findings:
                 if finding.action == RESET and finding.holder and finding.holder.holder_id not in passwords:
-                    passwords[finding.holder.holder_id] = generate_password_for(names=finding.holder.names)
+                    holder = finding.holder.holder_id
+                    passwords[holder] = generate_password_for(
+                        names=finding.holder.names, **password_context(personal, holder)
+                    )
             for system, backend in backends.items():
                 mine = [f for f in findings if f.system == system]
                 resets = {

@@ -50,9 +50,23 @@ class FakeModule:
     def __init__(self, *responses: dict) -> None:
         self.responses = list(responses)
         self.calls: list[dict] = []
+        self.previews: list[dict] = []
 
     def __call__(self, module_name=None, module_args=None, task_vars=None, **_unused):
         assert module_name == MODULE
+        if self.task.check_mode and not self.check_mode and "credentials_file" in self.task.args:
+            # The plugin's plan before a real run: the module plans what the next response carries out.
+            self.previews.append(dict(module_args))
+            coming = self.responses[0] if self.responses else {}
+            return json.loads(
+                json.dumps(
+                    {
+                        "changed": bool(coming.get("results")),
+                        "plan": coming.get("plan") or coming.get("results") or [],
+                        "_initial_credentials": coming.get("_initial_credentials") or {},
+                    }
+                )
+            )
         self.calls.append({"args": dict(module_args), "check_mode": bool(self.task.check_mode)})
         response = self.responses.pop(0)
         return json.loads(json.dumps(response))  # a fresh copy, as from JSON
@@ -79,6 +93,7 @@ def make_action(args: dict, fake: FakeModule, *, secrets=(SECRET,), check_mode: 
     connection = connection_loader.get("local", play_context, os.devnull)
     action = ActionModule(task, connection, play_context, loader, Templar(loader=loader), None)
     fake.task = task
+    fake.check_mode = check_mode
     action._execute_module = fake
     return action
 
@@ -283,6 +298,7 @@ def test_creates_the_file_and_shows_no_password(credentials):
                 created("agency/stttt", "stttt@danang.gov.vn", "agency"),
             ],
             "_initial_credentials": {"CB-1": DUNG},
+            "_handover": {"CB-1": {"address": "dungnv@danang.gov.vn", "systems": ["obm"]}},
         }
     )
     result = run({"backend": "obm", "credentials_file": str(credentials), "purge": False}, fake)
@@ -291,8 +307,16 @@ def test_creates_the_file_and_shows_no_password(credentials):
     assert result["changed"] is True and not result.get("failed")
     assert "_initial_credentials" not in result
     no_secret_in(result, DUNG)
-    (call,) = fake.calls
-    assert call["args"] == {"backend": "obm", "purge": False}  # own options removed, nothing known yet
+    (preview,) = fake.previews
+    assert preview == {"backend": "obm", "purge": False}  # own options removed, nothing known yet
+    (call,) = fake.calls  # the planned password, recorded in pending.vault.yml first, is required
+    assert call["args"] == {
+        "backend": "obm",
+        "purge": False,
+        "known_passwords": {"CB-1": DUNG},
+        "require_known_passwords": True,
+    }
+    assert read(credentials.parent / "pending.vault.yml") == {}  # handed over: nothing pending
     assert read(credentials) == {
         "CB-1": {
             "address": "dungnv@danang.gov.vn",
@@ -325,7 +349,12 @@ def test_second_system_gets_the_same_password(credentials):
         }
     )
     result = run({"backend": "exchange", "credentials_file": str(credentials)}, fake)
-    assert fake.calls[0]["args"] == {"backend": "exchange", "known_passwords": {"CB-1": DUNG}}
+    assert fake.previews[0] == {"backend": "exchange", "known_passwords": {"CB-1": DUNG}}
+    assert fake.calls[0]["args"] == {
+        "backend": "exchange",
+        "known_passwords": {"CB-1": DUNG, "CB-2": LAN},
+        "require_known_passwords": True,
+    }
     assert result["credentials_issued"] == ["CB-1", "CB-2"]
     entries = read(credentials)
     assert entries["CB-1"]["password"] == DUNG and entries["CB-1"]["systems"] == ["exchange", "obm"]
@@ -500,8 +529,10 @@ def test_write_failure_names_holders_to_reset(credentials, monkeypatch):
     monkeypatch.setattr(creds, "write_credentials", full_disk)
     fake = FakeModule({"changed": True, "_initial_credentials": {"CB-1": DUNG, "CB-2": LAN}})
     result = run({"credentials_file": str(credentials)}, fake)
-    assert result["failed"] is True and "CB-1, CB-2" in result["msg"] and "reset" in result["msg"]
+    assert result["failed"] is True and "CB-1, CB-2" in result["msg"] and "next run" in result["msg"]
     no_secret_in(result, DUNG, LAN)
+    pending = read(credentials.parent / "pending.vault.yml")  # recorded before apply, kept
+    assert {h: e["password"] for h, e in pending.items()} == {"CB-1": DUNG, "CB-2": LAN}
 
 
 def test_leaked_passwords_are_masked_in_every_field(credentials):
@@ -586,6 +617,7 @@ def main():
             "backend": {"type": "str", "default": "obm"},
             "people": {"type": "list", "elements": "str", "default": []},
             "known_passwords": {"type": "dict", "default": {}, "no_log": True},
+            "require_known_passwords": {"type": "bool", "default": False},
         },
         supports_check_mode=True,
     )
@@ -594,13 +626,17 @@ def main():
     for holder in module.params["people"]:
         address = holder.lower() + "@danang.gov.vn"
         results.append({"address": address, "holder_id": holder, "action": "create", "kind": "person"})
-        if not module.check_mode:
-            issued[holder] = known.get(holder) or generate_password()
+        if module.params["require_known_passwords"] and holder not in known:
+            module.fail_json(msg="a password was not recorded before apply")
+        issued[holder] = known.get(holder) or generate_password()
     leak = " ".join(issued.values())  # a careless message: the action plugin must mask it
+    handover = {} if module.check_mode else {
+        h: {"address": h.lower() + "@danang.gov.vn", "systems": ["exchange", "obm"]} for h in issued
+    }
     module.exit_json(
         changed=bool(results), backend=module.params["backend"], results=results,
         msg="created " + leak, diff={"before": {}, "after": {r["address"]: leak for r in results}},
-        _initial_credentials=issued,
+        _initial_credentials=issued, _handover=handover,
     )
 
 
@@ -682,3 +718,17 @@ def test_real_playbook_run_at_vvv_shows_no_password(tmp_path, pipelining):
     assert "credentials_issued" in output and "********" in output
     assert ("pipelining is off" in output) is (pipelining == "False")
     assert stat.S_IMODE((tmp_path / "credentials" / "run.vault.yml").stat().st_mode) == 0o600
+    # CB-3 has no OBM account yet: its password stays pending, for OBM to reuse.
+    view = subprocess.run(
+        [
+            str(playbook.with_name("ansible-vault")),
+            "view",
+            str(tmp_path / "credentials" / "pending.vault.yml"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    pending = yaml.safe_load(view.stdout)
+    assert set(pending) == {"CB-3"} and pending["CB-3"]["password"] == entries["CB-3"]["password"]
