@@ -38,13 +38,19 @@ def test_missing_account_is_created_with_its_attributes_and_state() -> None:
 
 
 def test_matching_account_is_left_alone() -> None:
-    observed = {A: Observed(A, True, {"cn": "Nguyễn Văn Dũng", "quota_mb": 2048, "holder": "CB-1", "extra": 1}, holder="CB-1")}
+    observed = {
+        A: Observed(
+            A, True, {"cn": "Nguyễn Văn Dũng", "quota_mb": 2048, "holder": "CB-1", "extra": 1}, holder="CB-1"
+        )
+    }
     plan = make_plan({A: person(A)}, observed, render)
     assert plan.changes == () and plan.unchanged == (A,)
 
 
 def test_only_differing_attributes_are_in_an_update() -> None:
-    observed = {A: Observed(A, True, {"cn": "Nguyen Van Dung", "quota_mb": 2048, "holder": "CB-1"}, holder="CB-1")}
+    observed = {
+        A: Observed(A, True, {"cn": "Nguyen Van Dung", "quota_mb": 2048, "holder": "CB-1"}, holder="CB-1")
+    }
     (change,) = make_plan({A: person(A)}, observed, render).changes
     assert (change.action, change.before, change.after) == (
         UPDATE,
@@ -58,7 +64,9 @@ def test_state_changes_are_enable_and_disable_and_carry_attribute_differences() 
     (change,) = make_plan({A: person(A, "disabled")}, observed, render).changes
     assert change.action == DISABLE
     assert change.after == {"cn": "Nguyễn Văn Dũng", "enabled": False}
-    observed = {A: Observed(A, False, {"cn": "Nguyễn Văn Dũng", "quota_mb": 2048, "holder": "CB-1"}, holder="CB-1")}
+    observed = {
+        A: Observed(A, False, {"cn": "Nguyễn Văn Dũng", "quota_mb": 2048, "holder": "CB-1"}, holder="CB-1")
+    }
     (change,) = make_plan({A: person(A)}, observed, render).changes
     assert (change.action, change.before, change.after) == (ENABLE, {"enabled": False}, {"enabled": True})
 

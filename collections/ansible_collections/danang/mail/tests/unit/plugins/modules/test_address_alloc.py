@@ -244,3 +244,10 @@ def test_without_the_lock_the_race_is_real(ledger):
     results = run_two_at_once(ledger, use_lock=False)
     issued = [address for result in results for address in result["addresses"].values()]
     assert issued == ["dungnv@danang.gov.vn", "dungnv@danang.gov.vn"]
+
+
+def test_taken_addresses_give_the_next_free_number(module, ledger):  # issue 10
+    result = module({"ledger": str(ledger), "requests": [person("CB-1")], "taken": ["dungnv@danang.gov.vn"]})
+    assert result["rc"] == 0, result
+    assert result["addresses"] == {"CB-1": "dungnv1@danang.gov.vn"}
+    assert "dungnv1@danang.gov.vn: {kind: person, id: CB-1" in ledger.read_text()
