@@ -35,7 +35,8 @@ _SET_MAILBOX = (
     "UseDatabaseQuotaDefaults IssueWarningQuota ProhibitSendQuota ProhibitSendReceiveQuota "
     "MaxSendSize MaxReceiveSize ForwardingSmtpAddress ForwardingAddress DeliverToMailboxAndForward "
     "HiddenFromAddressListsEnabled Type Database UserPrincipalName SamAccountName AccountDisabled "
-    "CustomAttribute1 CustomAttribute3 Password ResetPasswordOnNextLogon DomainController Force Confirm WhatIf"
+    "CustomAttribute1 CustomAttribute3 Password ResetPasswordOnNextLogon DomainController Force Confirm "
+    "WhatIf"
 )
 
 _RULE_TYPES = {

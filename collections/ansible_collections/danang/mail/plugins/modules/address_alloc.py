@@ -27,7 +27,7 @@ description:
     on the order of O(requests).
   - In one run agencies go first, then departments, then persons, so a person never takes an
     address that an agency or department asks for in the same run.
-  - An address in O(taken) (in use on a mail system) is never issued to a new holder either: a new
+  - An address in O(taken) (in use on a mail system) is never issued to a new holder either - a new
     person gets the next free number, an agency or department whose address is in use is an error.
   - Every request is validated, including those of holders already in the ledger. Any problem
     refuses the whole call; the ledger stays as it was, byte for byte.

@@ -160,7 +160,7 @@ def timestamp(value: Optional[str]) -> Optional[datetime.datetime]:
     """An LDAP GeneralizedTime (``createTimestamp``: ``20261129045913Z``) as an aware UTC datetime."""
     if not value or len(value) < 14 or not value[:14].isdigit():
         return None
-    return datetime.datetime.strptime(value[:14], "%Y%m%d%H%M%S").replace(tzinfo=datetime.timezone.utc)
+    return datetime.datetime.strptime(value[:14], "%Y%m%d%H%M%S").replace(tzinfo=datetime.UTC)
 
 
 def connect(config: ObmConfig) -> Any:

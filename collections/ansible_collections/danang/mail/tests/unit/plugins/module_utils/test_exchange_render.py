@@ -53,7 +53,6 @@ from ansible_collections.danang.mail.plugins.module_utils.plan import (
     REMOVE,
     UPDATE,
     Change,
-    Observed,
     make_plan,
 )
 

@@ -15,7 +15,7 @@ from ansible_collections.danang.mail.plugins.module_utils.plan import (
     make_plan,
 )
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 
 
 def person(address: str, state: str = "active", name: str = "Nguyễn Văn Dũng") -> Account:
