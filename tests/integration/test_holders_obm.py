@@ -18,6 +18,7 @@ ldap3 = pytest.importorskip("ldap3")
 import test_obm_backend  # noqa: E402
 from ansible_collections.danang.mail.plugins.module_utils import ledger, plan  # noqa: E402
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm import ObmBackend  # noqa: E402
+from ansible_collections.danang.mail.plugins.module_utils.model import CITY_TIMEZONE  # noqa: E402
 from lab_city import add_person, allocate_into  # noqa: E402
 from test_obm_backend import City, entries, ldap_admin, run_adhoc  # noqa: E402
 
@@ -172,6 +173,10 @@ def test_holders_legacy_accounts_without_holder_are_adopted_and_stamped(city: Ci
         late = {**issued, person: observed[person].created.date() + datetime.timedelta(days=2)}
         early = plan.make_plan(desired, observed, backend.render, issued_on=late)
         assert [c.address for c in early.conflicts] == [person]
+        # Issued on the city day the account was made (the latest that still proves it ours): the
+        # dates come from the directory, never from the test machine's clock.
+        made = {a: observed[a].created.astimezone(CITY_TIMEZONE).date() for a in (person, share)}
+        issued = {**issued, **made}
         adopt = plan.make_plan(desired, observed, backend.render, issued_on=issued)
         assert adopt.conflicts == ()
         assert sorted((c.address, c.action, dict(c.after)) for c in adopt.changes) == [
