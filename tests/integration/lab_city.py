@@ -6,20 +6,25 @@ never share addresses with the lab city or with each other."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from pathlib import Path
 
+import yaml
 from ansible_collections.danang.mail.plugins.module_utils import allocation, desired_state, ledger, model
 
 
 def allocate_into(
-    desired_dir: Path, domain: str, today: datetime.date
+    desired_dir: Path, domain: str, today: datetime.date, taken: Iterable[str] = ()
 ) -> tuple[model.DesiredState, ledger.Ledger]:
     """Load ``desired_dir``, allocate its addresses in ``domain`` through the project's allocator
-    and start its ledger with them (there must be none yet); returns the state and the re-read ledger."""
+    and start its ledger with them (there must be none yet), never issuing one of ``taken``; returns
+    the state and the re-read ledger."""
     state = desired_state.load_desired_state(desired_dir)
     path = str(desired_dir / "ledger.yml")
     book = ledger.load_ledger(path, new=True)
-    allocated = allocation.allocate(state.address_requests(), book.entries, domain=domain, today=today)
+    allocated = allocation.allocate(
+        state.address_requests(), book.entries, domain=domain, today=today, taken=taken
+    )
     ledger.append_entries(book, allocated.entries)
     return state, ledger.load_ledger(path)
 
@@ -37,3 +42,11 @@ def add_obm_domain(conn, domain: str, base_dn: str) -> str:
         {"cn": "mailServer", "myDestination": domain, "obmDomain": domain},
     ), conn.result
     return base
+
+
+def add_person(desired_dir: Path, agency: str, person: dict) -> None:
+    """A new person in ``agency``'s file (a request that allocation has not seen yet)."""
+    path = desired_dir / "agencies" / f"{agency}.yml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["people"].append(person)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")

@@ -40,7 +40,17 @@ def run_playbook(inventory: Path, *extra: str) -> tuple[subprocess.CompletedProc
     """Run the playbook; return the process and the PLAY RECAP counters for localhost."""
     env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
     proc = subprocess.run(
-        [str(ANSIBLE_PLAYBOOK), "-i", str(inventory / "hosts.yml"), str(PLAYBOOK), *extra],
+        # Allocation rules only: the labs (which may hold this very city) are not read for addresses
+        # in use here; test_holders_* covers that read.
+        [
+            str(ANSIBLE_PLAYBOOK),
+            "-i",
+            str(inventory / "hosts.yml"),
+            str(PLAYBOOK),
+            "-e",
+            '{"danang_mail_in_use_systems": []}',
+            *extra,
+        ],
         cwd=REPO,
         env=env,
         capture_output=True,

@@ -638,8 +638,9 @@ def run_adhoc(city: City, module: str, args: dict[str, Any], *extra: str) -> dic
         text=True,
         check=False,
     )
-    # "localhost | SUCCESS => {...}" (CHANGED / FAILED! alike)
-    return json.loads(proc.stdout.split("=>", 1)[1])
+    # "localhost | SUCCESS => {...}" (CHANGED / FAILED! alike), after any --diff output
+    tail = proc.stdout.rpartition("localhost | ")[2]
+    return json.JSONDecoder().raw_decode(tail[tail.index("{") :])[0]
 
 
 def test_quota_and_mailbox_info_modules(city: City) -> None:

@@ -35,7 +35,8 @@ _SET_MAILBOX = (
     "UseDatabaseQuotaDefaults IssueWarningQuota ProhibitSendQuota ProhibitSendReceiveQuota "
     "MaxSendSize MaxReceiveSize ForwardingSmtpAddress ForwardingAddress DeliverToMailboxAndForward "
     "HiddenFromAddressListsEnabled Type Database UserPrincipalName SamAccountName AccountDisabled "
-    "CustomAttribute1 Password ResetPasswordOnNextLogon DomainController Force Confirm WhatIf"
+    "CustomAttribute1 CustomAttribute3 Password ResetPasswordOnNextLogon DomainController Force Confirm "
+    "WhatIf"
 )
 
 _RULE_TYPES = {
@@ -153,6 +154,7 @@ DEFINITIONS: dict[str, CmdletDef] = {
                 "SamAccountName": "String",
                 "AccountDisabled": "Boolean",
                 "CustomAttribute1": "String",
+                "CustomAttribute3": "String",
                 "Password": "SecureString",
                 "ResetPasswordOnNextLogon": "Boolean",
             },

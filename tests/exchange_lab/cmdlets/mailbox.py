@@ -60,6 +60,7 @@ EXCHANGE_ATTRIBUTES = (
     "msExchVersion",
     "legacyExchangeDN",
     "extensionAttribute1",
+    "extensionAttribute3",
 )
 POLICY_EXCLUDED = "{26491cfc-9e50-4857-861b-0cb8df22b5d7}"
 QUOTAS = (
@@ -446,8 +447,9 @@ def set_mailbox(ctx: Any, b: Bound) -> None:
     if "ForwardingAddress" in b:
         target = b.get("ForwardingAddress")
         changes["altRecipient"] = resolve(ctx, target)["dn"] if target else None
-    if "CustomAttribute1" in b:
-        changes["extensionAttribute1"] = b.get("CustomAttribute1") or None
+    for number in (1, 3):  # CustomAttributeN is AD's extensionAttributeN
+        if f"CustomAttribute{number}" in b:
+            changes[f"extensionAttribute{number}"] = b.get(f"CustomAttribute{number}") or None
     if "Password" in b:
         # An administrator's reset (the User Options or Reset Password role): AD stamps pwdLastSet
         # now, or 0 with -ResetPasswordOnNextLogon $true.

@@ -117,6 +117,7 @@ def mailbox_object(entry: dict[str, Any], database: str) -> PSObject:
         "HiddenFromAddressListsEnabled": flag(entry, "msExchHideFromAddressLists"),
         "AccountDisabled": bool(uac & UF_ACCOUNTDISABLE),
         "CustomAttribute1": first(entry, "extensionAttribute1", ""),
+        "CustomAttribute3": first(entry, "extensionAttribute3", ""),
         "IsMailboxEnabled": True,
         "LegacyExchangeDN": first(entry, "legacyExchangeDN"),
         "ExchangeGuid": uuid.UUID(guid_from_bytes(first(entry, "msExchMailboxGuid"))),

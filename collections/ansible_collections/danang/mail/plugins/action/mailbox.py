@@ -218,7 +218,9 @@ class ActionModule(ActionBase):
                     preview_issued = pop_issued(preview, CREDENTIALS_KEY)
                     preview.pop(HANDOVER_KEY, None)
                     secrets.update(str(v) for v in preview_issued.values())
-                    if preview.get("failed"):
+                    # Conflicts fail the task for those accounts only (never adopted): the others
+                    # are still reconciled; any other failure stops before anything changes.
+                    if preview.get("failed") and not preview.get("conflicts"):
                         result.update(preview)
                         return scrub(result, secrets)
                     if not path:

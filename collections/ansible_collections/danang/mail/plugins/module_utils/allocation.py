@@ -13,7 +13,10 @@ the ledger entries to append. The rules:
   agency and department addresses are never numbered: taken or reserved is an error;
 - a new person gets the plain form (R-12) when free, else the smallest number from 1 whose form is
   free (R-13); new persons go in the order requested_on, rank (higher first, R-14), id, so the
-  result never depends on the order of the requests.
+  result never depends on the order of the requests;
+- an address in use on a mail system (``taken``: accounts, aliases and secondary addresses, shared
+  mailboxes, groups, contacts, managed or not) is never issued either, so a new person gets the
+  next free number instead of someone else's mailbox; in use by its own ledger holder is fine.
 
 Every request is validated first and every problem is collected; ``ValidationFailed`` carries them
 all and nothing is allocated when anything is wrong.
@@ -233,13 +236,23 @@ class _Issuer:
     """The addresses taken so far (ledger, then this run) and the rules to take a new one."""
 
     def __init__(
-        self, ledger: Sequence[LedgerEntry], domain: str, reserved: frozenset[str], today: datetime.date
+        self,
+        ledger: Sequence[LedgerEntry],
+        domain: str,
+        reserved: frozenset[str],
+        today: datetime.date,
+        taken: frozenset[str] = frozenset(),
     ) -> None:
         self.domain = domain
         self.reserved = reserved
         self.today = today
         self.holders: dict[str, tuple[str, str]] = {e.address: (e.kind, e.id) for e in ledger}
+        self.taken = taken - set(self.holders)  # in use on a system without a ledger holder
         self.entries: list[LedgerEntry] = []
+
+    def free(self, local: str) -> bool:
+        address = self.address(local)
+        return local not in self.reserved and address not in self.holders and address not in self.taken
 
     def address(self, local: str) -> str:
         return f"{local}@{self.domain}"
@@ -253,6 +266,8 @@ class _Issuer:
         if self.address(local) in self.holders:
             kind, holder = self.holders[self.address(local)]
             return f"{self.address(local)} is already held by {kind} {holder}"
+        if self.address(local) in self.taken:
+            return f"{self.address(local)} is in use on a mail system and not in the ledger"
         return None
 
     def issue(self, request: _Request, local: str) -> str:
@@ -279,8 +294,12 @@ def allocate(
     domain: str,
     reserved: Iterable[str] = (),
     today: datetime.date,
+    taken: Iterable[str] = (),
 ) -> AllocationResult:
-    """Every request's address, and the ledger entries this run issues. Raises ``ValidationFailed``."""
+    """Every request's address, and the ledger entries this run issues. Raises ``ValidationFailed``.
+
+    ``taken``: every address in use on the mail systems (any case), never issued to a new holder.
+    """
     ledger = tuple(ledger_entries)
     problems: list[Problem] = []
     if not isinstance(domain, str) or not _DOMAIN.match(domain):
@@ -325,7 +344,8 @@ def allocate(
 
     # The valid new requests are allocated even when others are invalid, only to report their
     # problems too (a taken agency address, a local part too long): nothing is returned then.
-    issuer = _Issuer(ledger, domain, frozenset(reserved_set), today)
+    in_use = frozenset(a.strip().lower() for a in taken if isinstance(a, str))
+    issuer = _Issuer(ledger, domain, frozenset(reserved_set), today, in_use)
     addresses: dict[str, str] = {r.id: in_ledger[r.id].address for r in checked if r.id in in_ledger}
     new = [r for r in checked if r.id not in in_ledger and not r.problems]
 
@@ -365,7 +385,7 @@ def allocate(
             request.problem(request.name_field, reserved_name_message(plain))
             continue
         local, number = plain, 0
-        while local in issuer.reserved or issuer.address(local) in issuer.holders:
+        while not issuer.free(local):
             number += 1  # R-13: the smallest free number from 1
             local = f"{plain}{number}"
         if len(local) > MAX_LOCAL_PART:

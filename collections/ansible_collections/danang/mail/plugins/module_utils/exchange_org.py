@@ -276,12 +276,14 @@ def _rule_changes(settings: OrgSettings, have: Optional[Mapping[str, Any]]) -> l
 
 def _spam_changes(settings: OrgSettings, record: Optional[Mapping[str, Any]]) -> list[OrgChange]:
     account = settings.spam_account
-    want = render(account)
+    # The organisation's own mailbox, held by no ledger holder: its holder id is not compared.
+    want = {k: v for k, v in render(account).items() if k != "holder_id"}
     if record is None:
         change = Change(CREATE, account.address, account, {}, want)
         step = step_for(change, managed_ou=settings.managed_ou, now=_unused_now())
         return [OrgChange("spam_mailbox", {}, {"address": account.address, **want}, step.invocations)]
     have = observed_attributes(record, None, str(record.get("RecipientTypeDetails")) == SHARED)
+    have.pop("holder_id", None)
     before, after = _differ(want, have)
     if not after:
         return []

@@ -10,17 +10,22 @@ Safety rules, from the regulation and the project's rules:
 - an account on the system but absent from the desired state is never touched (``unmanaged``);
 - disable before delete: a removed person's account is disabled first, and only an account that
   is already disabled is removed, and only with ``purge`` (R-23 keeps mail recoverable);
-- a disabled account keeps its mailbox and mail (R-23).
+- a disabled account keeps its mailbox and mail (R-23);
+- never a person someone else's mailbox: every account this project makes stores its holder's id
+  (``Observed.holder``; OBM ``employeeNumber``, Exchange ``CustomAttribute3``). An account whose
+  stored holder differs, or that has none and cannot be shown to be one this project made before
+  holder ids existed (:func:`ownership`), is a ``Conflict``: reported, never changed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import datetime
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Optional
 
 from ansible_collections.danang.mail.plugins.module_utils.accounts import Account
-from ansible_collections.danang.mail.plugins.module_utils.model import STATE_REMOVED
+from ansible_collections.danang.mail.plugins.module_utils.model import CITY_TIMEZONE, STATE_REMOVED
 
 CREATE = "create"
 UPDATE = "update"
@@ -34,11 +39,14 @@ Attributes = Mapping[str, Any]
 
 @dataclass(frozen=True)
 class Observed:
-    """An account as read from a system: whether it can be used, and its managed attributes."""
+    """An account as read from a system: whether it can be used, its managed attributes, the holder
+    id stored on it (None: none) and when it was made (aware, None when the system cannot say)."""
 
     address: str
     enabled: bool
     attributes: Attributes = field(default_factory=dict)
+    holder: Optional[str] = None
+    created: Optional[datetime.datetime] = None
 
 
 @dataclass(frozen=True)
@@ -53,10 +61,30 @@ class Change:
 
 
 @dataclass(frozen=True)
+class Conflict:
+    """An account at a desired address that is not (provably) this holder's: left untouched."""
+
+    address: str
+    account: Account
+    stored_holder: Optional[str]
+    reason: str
+
+    @property
+    def message(self) -> str:
+        stored = self.stored_holder if self.stored_holder is not None else "none"
+        return (
+            f"{self.address}: the account there is not {self.account.holder_id}'s (stored holder: "
+            f"{stored}; desired holder: {self.account.holder_id}): {self.reason}; nothing was changed on "
+            "it. Find out whose account it is; see the README, 'What the collection guarantees'"
+        )
+
+
+@dataclass(frozen=True)
 class Plan:
     changes: tuple[Change, ...]
     unchanged: tuple[str, ...]
     unmanaged: tuple[str, ...]
+    conflicts: tuple[Conflict, ...] = ()
 
     def count(self) -> dict[str, int]:
         counts = dict.fromkeys(ACTIONS, 0)
@@ -64,17 +92,51 @@ class Plan:
             counts[change.action] += 1
         return counts
 
-    def diff(self) -> dict[str, dict[str, Attributes]]:
-        """Ansible's diff: ``before`` and ``after``, each keyed by address."""
-        return {
+    def diff(self) -> dict[str, Any]:
+        """Ansible's diff: ``before`` and ``after``, each keyed by address; conflicts as text."""
+        diff: dict[str, Any] = {
             "before": {c.address: dict(c.before) for c in self.changes if c.action != CREATE},
             "after": {c.address: dict(c.after) for c in self.changes if c.action != REMOVE},
         }
+        if self.conflicts:
+            diff["prepared"] = "".join(f"CONFLICT {c.message}\n" for c in self.conflicts)
+        return diff
 
 
 def _differences(want: Attributes, have: Attributes) -> tuple[dict[str, Any], dict[str, Any]]:
     keys = [key for key in want if want[key] != have.get(key)]
     return {key: have.get(key) for key in keys}, {key: want[key] for key in keys}
+
+
+def ownership(
+    account: Account,
+    have: Observed,
+    issued_on: Optional[datetime.date],
+    allocated: bool,
+) -> Optional[str]:
+    """Why ``have`` must not be treated as ``account``'s, or None when it is the holder's.
+
+    Stored holder equal: the holder's. Stored holder different: never. No stored holder: only an
+    account this project made before it stored holder ids can be adopted (the plan then writes the
+    id), and the project always allocates (ledger ``issued_on``, the city's date) before it creates.
+    So an account made on a city day before the ledger issued its address, or whose creation time the
+    system does not give, or at an address allocated in this very run, is someone else's.
+    """
+    if have.holder == account.holder_id:
+        return None
+    if have.holder is not None:
+        return "the account stores another holder"
+    if allocated:
+        return "it has no stored holder and its address was allocated in this run"
+    if issued_on is None or have.created is None:
+        return "it has no stored holder and its creation time cannot be compared with the ledger"
+    created = have.created.astimezone(CITY_TIMEZONE).date()
+    if created < issued_on:
+        return (
+            f"it has no stored holder and was created on {created.isoformat()}, before the ledger "
+            f"issued the address on {issued_on.isoformat()}"
+        )
+    return None
 
 
 def make_plan(
@@ -83,13 +145,27 @@ def make_plan(
     render: Callable[[Account], Attributes],
     *,
     purge: bool = False,
+    issued_on: Optional[Mapping[str, datetime.date]] = None,
+    allocated: Collection[str] = (),
 ) -> Plan:
-    """Compare and decide, account by account, in address order (stable output)."""
+    """Compare and decide, account by account, in address order (stable output).
+
+    ``issued_on`` maps addresses to their ledger issue date and ``allocated`` holds the addresses
+    allocated in this run (see :func:`ownership`); ``render`` includes the holder id attribute, so a
+    create writes it and an adopted account gets it in an update.
+    """
+    issued = issued_on or {}
     changes: list[Change] = []
     unchanged: list[str] = []
+    conflicts: list[Conflict] = []
     for address in sorted(desired):
         account = desired[address]
         have = observed.get(address)
+        if have is not None:
+            reason = ownership(account, have, issued.get(address), address in allocated)
+            if reason is not None:
+                conflicts.append(Conflict(address, account, have.holder, reason))
+                continue
         if account.state == STATE_REMOVED:
             if have is None:
                 continue
@@ -114,4 +190,4 @@ def make_plan(
         else:
             unchanged.append(address)
     unmanaged = sorted(set(observed) - set(desired))
-    return Plan(tuple(changes), tuple(unchanged), tuple(unmanaged))
+    return Plan(tuple(changes), tuple(unchanged), tuple(unmanaged), tuple(conflicts))

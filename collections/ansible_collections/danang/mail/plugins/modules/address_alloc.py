@@ -27,6 +27,8 @@ description:
     on the order of O(requests).
   - In one run agencies go first, then departments, then persons, so a person never takes an
     address that an agency or department asks for in the same run.
+  - An address in O(taken) (in use on a mail system) is never issued to a new holder either - a new
+    person gets the next free number, an agency or department whose address is in use is an error.
   - Every request is validated, including those of holders already in the ledger. Any problem
     refuses the whole call; the ledger stays as it was, byte for byte.
 author:
@@ -130,6 +132,16 @@ options:
     type: list
     elements: str
     default: []
+  taken:
+    description:
+      - Every address in use on the mail systems (accounts, aliases and secondary addresses, shared
+        mailboxes, groups, contacts, managed or not), in any case; V(danang.mail.addresses_in_use)
+        returns them for each system in one bulk read.
+      - An address in use by the holder the ledger gives it to is fine; any other is never issued, so
+        an existing account is never handed to a new person.
+    type: list
+    elements: str
+    default: []
   today:
     description:
       - The issue date written to new ledger entries, C(YYYY-MM-DD). Defaults to the current date in
@@ -194,6 +206,8 @@ EXAMPLES = r"""
         requested_on: "2017-08-01"
     reserved:
       - thudientu
+    taken:
+      - dungnv@danang.gov.vn   # made by hand on a mail system: the request gets dungnv1@
   check_mode: true
   diff: true
 
@@ -282,6 +296,7 @@ ARGUMENT_SPEC = {
     "requests": {"type": "list", "elements": "dict", "default": [], "options": REQUEST_OPTIONS},
     "domain": {"type": "str", "default": DEFAULT_DOMAIN},
     "reserved": {"type": "list", "elements": "str", "default": []},
+    "taken": {"type": "list", "elements": "str", "default": []},
     "today": {"type": "str"},
 }
 
@@ -334,7 +349,12 @@ def run(module: AnsibleModule) -> dict[str, Any]:
     with contextlib.nullcontext() if module.check_mode else ledger_lock(path):
         ledger = load_ledger(path, new=params["ledger_new"], reseal=params["ledger_reseal"])
         result = allocate(
-            requests, ledger.entries, domain=params["domain"], reserved=params["reserved"], today=today
+            requests,
+            ledger.entries,
+            domain=params["domain"],
+            reserved=params["reserved"],
+            today=today,
+            taken=params["taken"],
         )
         # Also proves, in check mode, that it appends; a new or resealed ledger is written as well.
         text = appended_text(ledger, result.entries)

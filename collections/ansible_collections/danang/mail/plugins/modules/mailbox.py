@@ -38,6 +38,12 @@ description:
     mailbox's C(CustomAttribute1) (AD C(extensionAttribute1)) for the 3-working-day rule (R-41).
   - A failure of one account does not stop the others; the module fails at the end listing them. A
     failed account is left untouched, or in a state the next run finishes; nothing is created twice.
+  - Every account made gets its holder's id (the ledger's C(id)) - OBM C(employeeNumber), Exchange
+    C(CustomAttribute3) (AD C(extensionAttribute3)). An account at a desired address whose stored
+    holder differs, or that has none, is a conflict (C(conflicts)) and is never changed, unless it
+    has none, was created on or after the ledger's C(issued_on) for that address (city date) and the
+    address is not in O(allocated) - an account this project made before it stored holder ids,
+    which then gets the id. The module fails naming each conflict; the other accounts proceed.
 author:
   - Da Nang city IT infrastructure centre (@danang)
 extends_documentation_fragment:
@@ -88,6 +94,14 @@ options:
         out of git"). Read in memory by the action plugin with the run's vault secrets into
         O(personal_data); a plain-text file is refused. A missing file gives a warning.
     type: path
+  allocated:
+    description:
+      - The addresses allocated in this run (C(allocated[].address) of M(danang.mail.address_alloc)).
+        An account found at one of them is never adopted, whatever its dates. In check mode the
+        provisional O(addresses) the ledger does not hold count as allocated too.
+    type: list
+    elements: str
+    default: []
   credentials_file:
     description:
       - The run's ansible-vault encrypted credentials file, where the action plugin records the initial
@@ -236,14 +250,40 @@ results:
       holder_id: CB-2017-000101
       ok: true
       error: null
+conflicts:
+  description:
+    - Accounts at a desired address that are not provably the holder's (see the description); nothing
+      was changed on them and the module fails.
+  returned: when there are some
+  type: list
+  elements: dict
+  contains:
+    address:
+      description: The account's address.
+      type: str
+    holder_id:
+      description: The holder the desired state and the ledger give the address to.
+      type: str
+    stored_holder:
+      description: The holder id stored on the account, null when it has none.
+      type: str
+    reason:
+      description: Why it is not adopted.
+      type: str
+  sample:
+    - address: dungnv@danang.gov.vn
+      holder_id: CB-2017-000101
+      stored_holder: null
+      reason: it has no stored holder and its address was allocated in this run
 summary:
   description:
     - Counts per action planned, plus V(unchanged), V(unmanaged) (on the system, not in the desired
-      state, never touched), and outside check mode V(ok) and V(failed).
+      state, never touched), V(conflict), and outside check mode V(ok) and V(failed).
   returned: always
   type: dict
   sample:
-    {create: 77, update: 0, enable: 0, disable: 0, remove: 0, unchanged: 0, unmanaged: 3, ok: 77, failed: 0}
+    {create: 77, update: 0, enable: 0, disable: 0, remove: 0, unchanged: 0, unmanaged: 3, conflict: 0,
+     ok: 77, failed: 0}
 failed_accounts:
   description: Addresses whose change failed.
   returned: when some failed
@@ -306,6 +346,7 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "require_known_passwords": {"type": "bool", "default": False},
     "personal_data": {"type": "dict", "default": {}, "no_log": True},
     "addresses": {"type": "dict", "default": {}},
+    "allocated": {"type": "list", "elements": "str", "default": []},
     # Taken out by the action plugin before the module runs; accepted here so the spec matches the docs.
     "personal_data_file": {"type": "path"},
     "credentials_file": {"type": "path"},
@@ -328,6 +369,18 @@ def plan_rows(plan: Any) -> list[dict[str, Any]]:
     ]
 
 
+def conflict_rows(plan: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "address": c.address,
+            "holder_id": c.account.holder_id,
+            "stored_holder": c.stored_holder,
+            "reason": c.reason,
+        }
+        for c in plan.conflicts
+    ]
+
+
 def run(module: AnsibleModule) -> None:
     params = module.params
     try:
@@ -344,6 +397,11 @@ def run(module: AnsibleModule) -> None:
         )
     personal, personal_problems = parse_personal_data(params["personal_data"], "personal_data")
     holders = {**params["addresses"], **ledger.holders()}
+    in_ledger = set(ledger.holders().values())
+    # Never adopted: addresses this run allocated, and in check mode the provisional ones.
+    allocated = {a.lower() for a in params["allocated"]} | {
+        a for a in params["addresses"].values() if a not in in_ledger
+    }
     desired, problems = desired_accounts(
         state, holders, system=params["backend"], agencies=params["scope"] or None
     )
@@ -362,13 +420,23 @@ def run(module: AnsibleModule) -> None:
             observed = backend.read()
         except BackendError as exc:
             module.fail_json(msg=f"cannot read the {params['backend']} system, nothing changed: {exc}")
-        plan = make_plan(desired, observed, backend.render, purge=params["purge"])
+        plan = make_plan(
+            desired,
+            observed,
+            backend.render,
+            purge=params["purge"],
+            issued_on={entry.address: entry.issued_on for entry in ledger.entries},
+            allocated=allocated,
+        )
         summary: dict[str, int] = {
             **plan.count(),
             "unchanged": len(plan.unchanged),
             "unmanaged": len(plan.unmanaged),
+            "conflict": len(plan.conflicts),
         }
         result: dict[str, Any] = {"changed": bool(plan.changes), "plan": plan_rows(plan), "summary": summary}
+        if plan.conflicts:
+            result["conflicts"] = conflict_rows(plan)
         if module._diff:
             result["diff"] = plan.diff()
         # Deliberately NOT registered with no_log_values: the action plugin pops this key before
@@ -376,7 +444,7 @@ def run(module: AnsibleModule) -> None:
         passwords = initial_passwords(plan.changes, known, personal)
         if module.check_mode:
             result["_initial_credentials"] = passwords
-            module.exit_json(**result)
+            finish(module, result, plan, [])
         changes, refused = list(plan.changes), []
         if params["require_known_passwords"]:
             changes, refused = withhold_unrecorded(changes, known)
@@ -391,7 +459,7 @@ def run(module: AnsibleModule) -> None:
         holders, observed, known, result["_initial_credentials"], person_systems(state)
     )
     if not plan.changes:
-        module.exit_json(**result)
+        finish(module, result, plan, [])
     kinds = {c.address: c.account.kind for c in plan.changes}
     results = sorted(results + refused, key=lambda r: r.address)
     result["results"] = [
@@ -408,14 +476,26 @@ def run(module: AnsibleModule) -> None:
     failed = [r.address for r in results if not r.ok]
     summary["ok"], summary["failed"] = len(results) - len(failed), len(failed)
     result["changed"] = any(r.ok for r in results) or bool(issued)
+    finish(module, result, plan, results)
+
+
+def finish(module: AnsibleModule, result: dict[str, Any], plan: Any, results: list[Any]) -> None:
+    """Exit, or fail naming the failed changes and the conflicts (the other accounts were done)."""
+    failed = [r for r in results if not r.ok]
+    texts = []
     if failed:
-        result["failed_accounts"] = failed
-        first = next(r for r in results if not r.ok)
-        module.fail_json(
-            msg=f"{len(failed)} of {len(results)} change(s) failed (the others were applied; a re-run "
-            f"finishes the job), first: {first.address}: {first.error}",
-            **result,
+        result["failed_accounts"] = [r.address for r in failed]
+        texts.append(
+            f"{len(failed)} of {len(results)} change(s) failed (the others were applied; a re-run "
+            f"finishes the job), first: {failed[0].address}: {failed[0].error}"
         )
+    if plan.conflicts:
+        texts.append(
+            f"{len(plan.conflicts)} account(s) in conflict, left untouched (the others were "
+            f"{'planned' if module.check_mode else 'reconciled'}), first: {plan.conflicts[0].message}"
+        )
+    if texts:
+        module.fail_json(msg="; ".join(texts), **result)
     module.exit_json(**result)
 
 

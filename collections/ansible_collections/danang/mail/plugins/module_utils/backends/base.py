@@ -51,6 +51,11 @@ class Backend(ABC):
         round trip)."""
 
     @abstractmethod
+    def addresses_in_use(self) -> set[str]:
+        """Every address the system answers to, in lower case, whoever made it (accounts, aliases,
+        shared mailboxes, groups, contacts): one bulk read, so allocation never issues one."""
+
+    @abstractmethod
     def apply(self, changes: Sequence[Change], passwords: Mapping[str, str]) -> list[Result]:
         """Carry out ``changes`` in batches; one ``Result`` per change, in order.
 

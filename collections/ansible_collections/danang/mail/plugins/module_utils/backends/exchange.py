@@ -46,7 +46,7 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_rend
     SHARED,
     Step,
     as_bool,
-    observed_attributes,
+    observe,
     quota_invocation,
     read_invocation,
     render,
@@ -134,7 +134,7 @@ class ExchangeBackend(Backend):
             # A shared mailbox's AD account is disabled by design (nobody logs on to it). A password
             # policy lock is not the desired state's disable: the plan must not lift it (R-41).
             enabled = shared or user is None or user.enabled or user.policy_locked
-            observed[address] = Observed(address, enabled, observed_attributes(record, user, shared))
+            observed[address] = observe(record, user, shared, enabled)
             self.facts[address] = self._facts(record, user, shared, enabled, statistics)
         self._read_done = True
         return observed
@@ -371,6 +371,13 @@ class ExchangeBackend(Backend):
             return not have.enabled
         want = self.render(account)
         return have.enabled == account.enabled and all(have.attributes.get(k) == v for k, v in want.items())
+
+    def addresses_in_use(self) -> set[str]:
+        """Every SMTP address in the domain's AD, managed or not: one paged search (allocation)."""
+        try:
+            return self.directory.addresses_in_use()
+        except ADError as exc:
+            raise BackendError(str(exc)) from None
 
     # --- quota only (danang.mail.quota) ---------------------------------------------------------
     def set_quotas(self, quotas: Mapping[str, int]) -> list[Result]:

@@ -55,9 +55,13 @@ ISSUE_ATTRIBUTE = "CustomAttribute1"  # Exchange's name; AD stores it as extensi
 ISSUE_AD_ATTRIBUTE = "extensionAttribute1"
 ISSUE_PREFIX = "danang.mail initial-password-issued "
 POLICY_LOCK_AD_ATTRIBUTE = "extensionAttribute2"  # Exchange CustomAttribute2
+# The holder id (ledger id) on every mailbox this project makes; the plan never adopts a mailbox
+# whose stored holder is missing or different (issue 10).
+HOLDER_ATTRIBUTE = "CustomAttribute3"  # AD extensionAttribute3
 POLICY_LOCK_PREFIX = "danang.mail password-policy-lock "
 USER_MAILBOX = 1  # msExchRecipientTypeDetails of a person's mailbox (4: shared)
 USER_FILTER = "(&(objectClass=user)(!(objectClass=computer)))"
+ADDRESS_FILTER = "(|(proxyAddresses=*)(mail=*))"
 READ_ATTRIBUTES = (
     "sAMAccountName",
     "userPrincipalName",
@@ -320,6 +324,22 @@ class Directory:
             for _dn, attrs in found
             if _first(attrs, "sAMAccountName")
         }
+
+    def addresses_in_use(self) -> set[str]:
+        """Every SMTP address of any object in the domain (mailboxes, shared mailboxes, groups,
+        contacts, mail users; managed or not), lower case: one paged search of ``base_dn``."""
+        found: set[str] = set()
+        for _dn, attrs in self._search(self.connection.base_dn, ADDRESS_FILTER, ("mail", "proxyAddresses")):
+            values = {key.lower(): value for key, value in attrs.items()}
+            proxies = values.get("proxyaddresses") or []
+            mail = values.get("mail") or []
+            for value in [*(proxies if isinstance(proxies, list) else [proxies])]:
+                if str(value).lower().startswith("smtp:"):
+                    found.add(str(value)[5:].lower())
+            for value in mail if isinstance(mail, list) else [mail]:
+                if value:
+                    found.add(str(value).lower())
+        return found
 
     def entry(self, dn: str, attributes: Iterable[str]) -> Optional[dict[str, Any]]:
         """One entry's attributes (ranged values such as a large ``member`` read whole by ldap3's

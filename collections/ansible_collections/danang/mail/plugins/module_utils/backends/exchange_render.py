@@ -10,8 +10,9 @@ definitions (the lab's and ``shared/reference/exchange-cmdlets.json``).
   ASCII (the local part, R-12); user or shared mailbox (R-10, R-11); quotas with
   ``UseDatabaseQuotaDefaults $false`` (R-30: without it Exchange ignores the mailbox's own quotas);
   message size limits (R-31, ``MESSAGE_SIZE_MB``); for persons whether the initial password's issue
-  time is recorded (R-41, ``exchange_ad.issue_record``).
-- :func:`observed_attributes` — the same keys read back from ``Get-Mailbox`` and AD.
+  time is recorded (R-41, ``exchange_ad.issue_record``); the holder id (``CustomAttribute3``).
+- :func:`observed_attributes` — the same keys read back from ``Get-Mailbox`` and AD;
+  :func:`observe` — the ``Observed`` of a mailbox, with its stored holder and AD creation time.
 - :func:`step_for` — the cmdlets (and AD switches) that carry out one planned change.
 """
 
@@ -26,6 +27,7 @@ from typing import Any, Optional
 
 from ansible_collections.danang.mail.plugins.module_utils.accounts import QUOTA_WARNING_PERCENT, Account
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_ad import (
+    HOLDER_ATTRIBUTE,
     ISSUE_ATTRIBUTE,
     ADUser,
     issue_record,
@@ -35,7 +37,13 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_tran
     Invocation,
     Secret,
 )
-from ansible_collections.danang.mail.plugins.module_utils.plan import CREATE, REMOVE, Attributes, Change
+from ansible_collections.danang.mail.plugins.module_utils.plan import (
+    CREATE,
+    REMOVE,
+    Attributes,
+    Change,
+    Observed,
+)
 
 # R-31: a 20 MB attachment travels Base64-encoded in 76-character lines: 20 MiB x 4/3 x 78/76 =
 # 27.4 MiB, plus headers and the text. Exchange limits the whole encoded message, so send and receive
@@ -58,6 +66,7 @@ SET_MAILBOX = {
     "prohibit_send_receive_mb": "ProhibitSendReceiveQuota",
     "max_send_mb": "MaxSendSize",
     "max_receive_mb": "MaxReceiveSize",
+    "holder_id": HOLDER_ATTRIBUTE,
 }
 QUOTAS = ("issue_warning_mb", "prohibit_send_mb", "prohibit_send_receive_mb")
 SIZES = frozenset({*QUOTAS, "max_send_mb", "max_receive_mb"})
@@ -133,6 +142,7 @@ def render(account: Account) -> Attributes:
         "prohibit_send_receive_mb": quota,
         "max_send_mb": MESSAGE_SIZE_MB,
         "max_receive_mb": MESSAGE_SIZE_MB,
+        "holder_id": account.holder_id,
     }
     if not account.shared:
         attributes["first_name"] = nfc(account.first_name) if account.first_name else None
@@ -149,6 +159,7 @@ def observed_attributes(record: Mapping[str, Any], user: Optional[ADUser], share
         "alias": record.get("Alias"),
         "recipient_type": str(record.get("RecipientTypeDetails")),
         "use_database_quota_defaults": as_bool(record.get("UseDatabaseQuotaDefaults")),
+        "holder_id": record.get(HOLDER_ATTRIBUTE) or None,
     }
     for key in sorted(SIZES):
         attributes[key] = size_mb(record.get(SET_MAILBOX[key]))
@@ -159,6 +170,17 @@ def observed_attributes(record: Mapping[str, Any], user: Optional[ADUser], share
         recorded = bool(record.get(ISSUE_ATTRIBUTE)) or (user is not None and not user.must_change_password)
         attributes["password_issue_recorded"] = recorded
     return attributes
+
+
+def observe(record: Mapping[str, Any], user: Optional[ADUser], shared: bool, enabled: bool) -> Observed:
+    attributes = observed_attributes(record, user, shared)
+    return Observed(
+        str(record.get("PrimarySmtpAddress") or "").lower(),
+        enabled,
+        attributes,
+        holder=attributes["holder_id"],
+        created=user.created if user else None,
+    )
 
 
 # --- the cmdlets of a change --------------------------------------------------------------------
@@ -274,6 +296,7 @@ def _create(
         params.update({SET_USER[k]: want[k] for k in SET_USER if want[k]})
     settings: dict[str, Any] = {SET_MAILBOX[k]: size_value(want[k]) for k in sorted(SIZES)}
     settings["UseDatabaseQuotaDefaults"] = False
+    settings[HOLDER_ATTRIBUTE] = account.holder_id  # whose mailbox it is, checked by the plan
     if not account.shared:
         settings[ISSUE_ATTRIBUTE] = issue_record(now)  # R-41: AD forgets it once pwdLastSet is 0
     step.invocations = [

@@ -40,6 +40,7 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.obm_config im
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm_cyrus import CyrusAdmin
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm_ldap import (
     FIRST_UID,
+    HOLDER_ATTRIBUTE,
     DirectorySession,
     Entry,
     nfc,
@@ -49,6 +50,7 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.obm_read impo
     MISSING,
     READY,
     AccountFacts,
+    addresses_in_use,
     index_entries,
     observe,
     read_cyrus,
@@ -106,6 +108,7 @@ class ObmBackend(ObmApply, DirectorySession, Backend):
             "mail": account.address,
             "mailBoxServer": cfg.mailbox_server_value,
             "obmDomain": account.domain,
+            HOLDER_ATTRIBUTE: account.holder_id,  # whose account it is, checked by the plan
         }
         if account.shared:
             ldap_part = {
@@ -144,6 +147,10 @@ class ObmBackend(ObmApply, DirectorySession, Backend):
         self._read_done = True
         observed, self.facts = observe(self._entries, seen, self.config)
         return observed
+
+    def addresses_in_use(self) -> set[str]:
+        """Every address the domain's directory answers to (any entry, managed or not): one search."""
+        return addresses_in_use(self._connect_ldap(), self.config)
 
     def close(self) -> None:
         self._cyrus.close()

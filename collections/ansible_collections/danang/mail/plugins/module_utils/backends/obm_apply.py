@@ -28,6 +28,7 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.obm_cyrus imp
 )
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm_ldap import (
     DEFAULT_GID,
+    HOLDER_ATTRIBUTE,
     MANAGED_LDAP,
     PERMIT,
     PERSON_CLASSES,
@@ -240,6 +241,12 @@ class ObmApply:
             name: [(ldap3.MODIFY_REPLACE, [] if value is None else [value])]
             for name, value in work.ldap.items()
         }
+        entry = self._entries.get(work.account.address)
+        if HOLDER_ATTRIBUTE in work.ldap and entry is not None and entry.is_share:
+            # Stamping a share made before holder ids: its class must allow the attribute first.
+            missing = [c for c in SHARE_CLASSES if c.lower() not in entry.classes]
+            if missing:
+                mods["objectClass"] = [(ldap3.MODIFY_ADD, missing)]
         self._ldap_call(work, "modify", lambda conn: conn.modify(dn, mods))
 
     def _ldap_delete(self, work: _Work) -> None:

@@ -12,6 +12,7 @@ by hand.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import unicodedata
 from dataclasses import dataclass
 from typing import Any, Optional
@@ -32,7 +33,11 @@ if HAS_LDAP3:  # without ldap3 the modules stop before anything here is called
 
 
 PERSON_CLASSES = ("posixAccount", "shadowAccount", "inetOrgPerson", "obmUser")
-SHARE_CLASSES = ("obmMailShare",)
+# extensibleObject (RFC 4512, core schema): obmMailShare allows no attribute for the holder id.
+SHARE_CLASSES = ("obmMailShare", "extensibleObject")
+# The holder id (ledger id, R-72 for persons) on every entry this project makes: inetOrgPerson's
+# employeeNumber; a mismatch or a missing one is a conflict of the plan, never adopted.
+HOLDER_ATTRIBUTE = "employeeNumber"
 FIRST_UID = 1001  # OBM: first uidNumber
 DEFAULT_GID = 1000  # OBM: the default group's gidNumber
 PERMIT, REJECT = "PERMIT", "REJECT"
@@ -49,18 +54,22 @@ PERSON_ATTRIBUTES = (
     "obmDomain",
     "hiddenUser",
     "homeDirectory",
+    HOLDER_ATTRIBUTE,
 )
-SHARE_ATTRIBUTES = ("cn", "description", "mail", "mailBox", "mailBoxServer", "obmDomain")
+SHARE_ATTRIBUTES = ("cn", "description", "mail", "mailBox", "mailBoxServer", "obmDomain", HOLDER_ATTRIBUTE)
 MANAGED_LDAP = frozenset(PERSON_ATTRIBUTES + SHARE_ATTRIBUTES)
 # Operational attributes of ppolicy / lastbind, asked for by name (never returned by "*").
 PASSWORD_FACTS = ("pwdLastSuccess", "pwdChangedTime", "pwdReset", "pwdAccountLockedTime")
 READ_ATTRIBUTES = tuple(
     sorted(
         {*PERSON_ATTRIBUTES, *SHARE_ATTRIBUTES, "objectClass", "uid", "mailAccess", "mailAlias", "uidNumber"}
-        | set(PASSWORD_FACTS)
+        | {"createTimestamp", *PASSWORD_FACTS}
     )
 )
 ENTRY_FILTER = "(|(objectClass=obmUser)(objectClass=obmMailShare))"
+# Every entry of the domain that answers to an address: users, mailshares, groups, contacts, any class.
+ADDRESS_ATTRIBUTES = ("mail", "mailAlias", "mailBox")
+ADDRESS_FILTER = "(|(mail=*)(mailAlias=*)(mailBox=*))"
 
 
 def nfc(text: str) -> str:
@@ -145,6 +154,13 @@ def generalized_time(value: Optional[str]) -> Optional[str]:
         return value
     v = value
     return f"{v[0:4]}-{v[4:6]}-{v[6:8]}T{v[8:10]}:{v[10:12]}:{v[12:14]}Z"
+
+
+def timestamp(value: Optional[str]) -> Optional[datetime.datetime]:
+    """An LDAP GeneralizedTime (``createTimestamp``: ``20261129045913Z``) as an aware UTC datetime."""
+    if not value or len(value) < 14 or not value[:14].isdigit():
+        return None
+    return datetime.datetime.strptime(value[:14], "%Y%m%d%H%M%S").replace(tzinfo=datetime.UTC)
 
 
 def connect(config: ObmConfig) -> Any:

@@ -28,13 +28,17 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.obm_cyrus imp
     quote,
 )
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm_ldap import (
+    ADDRESS_ATTRIBUTES,
+    ADDRESS_FILTER,
     ENTRY_FILTER,
     FIRST_UID,
+    HOLDER_ATTRIBUTE,
     MANAGED_LDAP,
     READ_ATTRIBUTES,
     Entry,
     generalized_time,
     search_domain,
+    timestamp,
 )
 from ansible_collections.danang.mail.plugins.module_utils.plan import Observed
 
@@ -94,6 +98,15 @@ def search_entries(conn: Any, config: ObmConfig) -> list[Entry]:
     return search_domain(conn, config, ENTRY_FILTER, READ_ATTRIBUTES)
 
 
+def addresses_in_use(conn: Any, config: ObmConfig) -> set[str]:
+    """Every address any entry under ``dc=<domain>,<base>`` answers to, whatever its class or
+    whoever made it (main, aliases, mailbox): one paged search, for allocation."""
+    found: set[str] = set()
+    for entry in search_domain(conn, config, ADDRESS_FILTER, ADDRESS_ATTRIBUTES):
+        found |= entry.addresses()
+    return found
+
+
 @dataclass
 class CyrusFacts:
     """One Cyrus pass: every mailbox and folder name, and the quota and ACL of each top mailbox."""
@@ -149,7 +162,13 @@ def observe(
         attributes: dict[str, Any] = {key: entry.comparable(key) for key in MANAGED_LDAP}
         attributes["quota_mb"] = _mb(quota[1]) if quota else None
         attributes["cyrus_mailbox"] = mailbox_state(address, entry, cyrus, config.default_folders)
-        observed[address] = Observed(address, entry.enabled, attributes)
+        observed[address] = Observed(
+            address,
+            entry.enabled,
+            attributes,
+            holder=entry.first(HOLDER_ATTRIBUTE),
+            created=timestamp(entry.first("createTimestamp")),
+        )
         uid_number = entry.first("uidNumber")
         facts[address] = AccountFacts(
             address=address,

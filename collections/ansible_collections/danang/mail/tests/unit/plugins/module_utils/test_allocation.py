@@ -359,3 +359,27 @@ def test_domain_longer_than_253_or_a_label_over_63_is_refused():
     long_domain = ".".join(["a" * 60] * 5)  # 304 characters, labels of 60
     assert any("at most 253" in p for p in refused([P("CB-1")], domain=long_domain))
     assert any("each label at most 63" in p for p in refused([P("CB-1")], domain="a" * 64 + ".vn"))
+
+
+# --- addresses in use on the systems (issue 10: never someone else's mailbox) ---------------------
+def test_addresses_in_use_on_a_system_are_skipped_for_new_persons():
+    taken = ["DungNV@danang.gov.vn", "dungnv1@danang.gov.vn"]  # a hand-made account and an alias
+    result = allocate([P("CB-1")], (), domain=DOMAIN, today=DAY, taken=taken)
+    assert result.addresses == {"CB-1": "dungnv2@danang.gov.vn"}
+    assert result.entries == (held("dungnv2", "CB-1"),)
+
+
+def test_an_address_in_use_by_its_own_ledger_holder_is_fine():
+    ledger = [held("dungnv", "CB-1")]
+    result = allocate(
+        [P("CB-1"), P("CB-2", NGO_DUNG)], ledger, domain=DOMAIN, today=DAY, taken=["dungnv@danang.gov.vn"]
+    )
+    assert (local(result, "CB-1"), local(result, "CB-2")) == ("dungnv", "dungnv1")
+
+
+def test_agency_or_department_address_in_use_on_a_system_is_refused():  # never numbered
+    with pytest.raises(ValidationFailed) as exc:
+        allocate([A("agency/stttt", "stttt")], (), domain=DOMAIN, today=DAY, taken=["stttt@danang.gov.vn"])
+    assert "stttt@danang.gov.vn is in use on a mail system and not in the ledger" in str(
+        exc.value.problems[0]
+    )

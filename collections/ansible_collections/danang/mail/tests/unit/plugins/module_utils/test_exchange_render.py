@@ -33,6 +33,7 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_rend
     SHARED,
     USER,
     exchange_name,
+    observe,
     observed_attributes,
     quota_invocation,
     read_invocation,
@@ -52,7 +53,6 @@ from ansible_collections.danang.mail.plugins.module_utils.plan import (
     REMOVE,
     UPDATE,
     Change,
-    Observed,
     make_plan,
 )
 
@@ -96,6 +96,7 @@ def record(account: Account, **overrides: Any) -> dict[str, Any]:
         "MaxSendSize": f"28 MB ({MESSAGE_SIZE_MB * 1048576:,} bytes)",
         "MaxReceiveSize": f"28 MB ({MESSAGE_SIZE_MB * 1048576:,} bytes)",
         "CustomAttribute1": issue_record(NOW),
+        "CustomAttribute3": account.holder_id,
         "DistinguishedName": f"CN={want['name']},{OU}",
     }
     return {**base, **overrides}
@@ -190,11 +191,8 @@ def test_render_person_and_shared() -> None:
 
 
 def test_plan_is_empty_when_exchange_holds_the_rendering() -> None:
-    observed = {
-        a.address: Observed(a.address, True, observed_attributes(record(a), ad_user(a), a.shared))
-        for a in (DUNG, OANH)
-    }
-    observed[STTTT.address] = Observed(STTTT.address, True, observed_attributes(record(STTTT), None, True))
+    observed = {a.address: observe(record(a), ad_user(a), a.shared, True) for a in (DUNG, OANH)}
+    observed[STTTT.address] = observe(record(STTTT), None, True, True)
     plan = make_plan({a.address: a for a in (DUNG, OANH, STTTT)}, observed, render)
     assert plan.changes == () and len(plan.unchanged) == 3
 
@@ -203,9 +201,7 @@ def test_plan_updates_database_quota_defaults_and_missing_issue_record() -> None
     drifted = record(
         DUNG, UseDatabaseQuotaDefaults=True, ProhibitSendReceiveQuota="Unlimited", CustomAttribute1=None
     )
-    observed = {
-        DUNG.address: Observed(DUNG.address, True, observed_attributes(drifted, ad_user(DUNG), False))
-    }
+    observed = {DUNG.address: observe(drifted, ad_user(DUNG), False, True)}
     (change,) = make_plan({DUNG.address: DUNG}, observed, render).changes
     assert change.action == UPDATE
     assert change.after == {
@@ -243,6 +239,7 @@ def test_create_person_with_quoting_characters_passes_them_as_data() -> None:
     assert new.params["ResetPasswordOnNextLogon"] is True
     assert isinstance(new.params["Password"], Secret) and "Pw-" not in repr(new) and "Pw-" not in str(new)
     assert settings.params["MaxSendSize"] == "28MB" and settings.params["UseDatabaseQuotaDefaults"] is False
+    assert settings.params["CustomAttribute3"] == OANH.holder_id  # whose mailbox it is (issue 10)
 
 
 def test_create_person_without_password_does_nothing() -> None:
@@ -303,4 +300,23 @@ def test_invocation_matches_exchange_signature(invocation: Invocation) -> None:
 
 @pytest.mark.parametrize("invocation", every_invocation(), ids=str)
 def test_invocation_binds_in_the_exchange_lab(invocation: Invocation) -> None:
+    assert_binds_in_lab(invocation)
+
+
+def test_the_holder_is_read_from_custom_attribute_3_and_a_missing_one_is_stamped() -> None:
+    created = datetime.datetime(2026, 3, 2, 1, 0, tzinfo=datetime.UTC)
+    user = ad_user(DUNG, whenCreated=["20260302010000.0Z"])
+    theirs = observe(record(DUNG, CustomAttribute3="CB-OTHER"), user, False, True)
+    assert (theirs.holder, theirs.created) == ("CB-OTHER", created)
+    (conflict,) = make_plan({DUNG.address: DUNG}, {DUNG.address: theirs}, render).conflicts
+    assert conflict.stored_holder == "CB-OTHER"
+    legacy = observe(record(DUNG, CustomAttribute3=None), user, False, True)
+    plan = make_plan(
+        {DUNG.address: DUNG}, {DUNG.address: legacy}, render, issued_on={DUNG.address: created.date()}
+    )
+    (change,) = plan.changes
+    assert (change.action, change.after) == (UPDATE, {"holder_id": DUNG.holder_id})
+    (invocation,) = step_for(change, managed_ou=OU, now=NOW).invocations
+    assert invocation.params == {"Identity": DUNG.address, "CustomAttribute3": DUNG.holder_id}
+    assert_matches_signature(invocation)
     assert_binds_in_lab(invocation)

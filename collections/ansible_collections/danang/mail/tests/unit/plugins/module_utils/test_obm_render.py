@@ -79,6 +79,7 @@ def test_a_person_is_rendered_as_an_obm_user(backend: ObmBackend) -> None:
         "obmDomain": "danang.gov.vn",
         "hiddenUser": "FALSE",
         "homeDirectory": "/home/dungnv",
+        "employeeNumber": "CB-2017-000101",  # the holder: never adopted by another (issue 10)
         "quota_mb": 2048,
         "cyrus_mailbox": READY,
     }
@@ -91,6 +92,7 @@ def test_an_agency_is_rendered_as_an_obm_mailshare(backend: ObmBackend) -> None:
     assert rendered["cn"] == "stttt"
     assert rendered["description"] == "Sở Thông tin và Truyền thông"
     assert rendered["mailBox"] == "+stttt@danang.gov.vn"  # OBM: LMTP "+name" -> shared folder
+    assert rendered["employeeNumber"] == "agency/stttt"
     assert "sn" not in rendered and "homeDirectory" not in rendered
 
 
@@ -155,7 +157,9 @@ def test_imap_tokens_quota_and_acl() -> None:
 
 def test_the_plan_sees_a_half_made_account_and_a_wrong_quota(backend: ObmBackend) -> None:
     want = backend.render(PERSON)
-    half = Observed(PERSON.address, True, {**want, "cyrus_mailbox": "missing", "quota_mb": None})
+    half = Observed(
+        PERSON.address, True, {**want, "cyrus_mailbox": "missing", "quota_mb": None}, holder=PERSON.holder_id
+    )
     plan = make_plan({PERSON.address: PERSON}, {PERSON.address: half}, backend.render)
     (change,) = plan.changes
     assert change.action == UPDATE

@@ -341,3 +341,10 @@ def test_ledger_new_and_reseal_are_exclusive(module, ledger):
     result = module({"ledger": str(ledger), "ledger_new": True, "ledger_reseal": True})
     assert "ledger_new and ledger_reseal exclude each other" in result["msg"]
     assert module({"ledger": str(ledger), "ledger_new": True, "ledger_reseal": False})["changed"] is True
+
+
+def test_taken_addresses_give_the_next_free_number(module, ledger):  # issue 10
+    result = module({"ledger": str(ledger), "requests": [person("CB-1")], "taken": ["dungnv@danang.gov.vn"]})
+    assert result["rc"] == 0, result
+    assert result["addresses"] == {"CB-1": "dungnv1@danang.gov.vn"}
+    assert "dungnv1@danang.gov.vn: {kind: person, id: CB-1" in ledger.read_text()
