@@ -73,7 +73,7 @@ sanity: venv
 	cd $(COLLECTION) && $(CURDIR)/$(BIN)/ansible-test sanity --python 3.11 --color no
 
 unit: venv
-	$(BIN)/python -m pytest -q $(COLLECTION)/tests/unit tests/exchange_lab
+	$(BIN)/python -m pytest -q
 
 integration: venv
 	$(BIN)/python -m pytest -q tests/integration
