@@ -13,6 +13,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import time_machine
 from ansible.module_utils.testing import patch_module_args
 from ansible_collections.danang.mail.plugins.modules import address_alloc
 
@@ -178,17 +179,22 @@ def test_argument_spec_checks_and_bad_today(module, ledger):
 
 
 def test_dates_domain_and_reserved_options(module, ledger):
-    result = module(
-        {
-            "ledger": str(ledger),
-            "requests": [person("CB-1", on=datetime.date(2026, 11, 20))],
-            "domain": "hue.gov.vn",
-            "reserved": ["dungnv"],
-            "today": None,
-        }
-    )
+    # today: None issues on the city's date (UTC+7): at 20:00 UTC it is already the next day there,
+    # whatever the control node's time zone (pinned, so the test holds at any hour).
+    with time_machine.travel(
+        datetime.datetime(2026, 12, 6, 20, 0, tzinfo=datetime.UTC).timestamp(), tick=False
+    ):
+        result = module(
+            {
+                "ledger": str(ledger),
+                "requests": [person("CB-1", on=datetime.date(2026, 11, 20))],
+                "domain": "hue.gov.vn",
+                "reserved": ["dungnv"],
+                "today": None,
+            }
+        )
     assert result["addresses"] == {"CB-1": "dungnv1@hue.gov.vn"}
-    assert f"issued_on: {datetime.date.today().isoformat()}" in ledger.read_text(encoding="utf-8")
+    assert "issued_on: 2026-12-07" in ledger.read_text(encoding="utf-8")
 
 
 def test_missing_ledger_directory_fails(module, tmp_path):
