@@ -97,3 +97,12 @@ def test_a_daemon_that_cannot_start_prints_its_own_error(clone: Path) -> None:
         assert "Address already in use" in start.stderr  # slapd's own words
     finally:
         subprocess.run([str(labctl), "start", "slapd"], check=False, capture_output=True, timeout=60)
+
+
+def test_lab_down_purge_removes_the_state_outside_the_clone(clone: Path) -> None:
+    state = (clone / ".lab" / "obm").resolve().parent
+    assert state.is_dir()
+    down = playbook(clone, "lab_down.yml", "-e", "obm_lab_purge=true")
+    assert down.returncode == 0, down.stdout[-4000:]
+    assert not state.exists()
+    assert not (clone / ".lab" / "obm").is_symlink() and not (clone / ".lab" / "exchange").is_symlink()
