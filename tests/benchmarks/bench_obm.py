@@ -63,7 +63,11 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.obm_ldap impo
     share_dn,
 )
 from ansible_collections.danang.mail.plugins.module_utils.ledger import Ledger, appended_text  # noqa: E402
-from ansible_collections.danang.mail.plugins.module_utils.model import SYSTEM_OBM, address_requests  # noqa: E402
+from ansible_collections.danang.mail.plugins.module_utils.model import (  # noqa: E402
+    SYSTEM_OBM,
+    address_requests,
+    city_today,
+)
 from ansible_collections.danang.mail.plugins.module_utils.passwords import generate_password  # noqa: E402
 
 BENCH_DOMAIN = "bench.danang.gov.vn"
@@ -242,7 +246,7 @@ def write_workload(work: Path, people: int, seed: int) -> dict[str, Any]:
             "---\n" + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8"
         )
     state = load_desired_state(str(work / "desired_state"))
-    result = allocate(address_requests(state), (), domain=BENCH_DOMAIN, today=datetime.date.today())
+    result = allocate(address_requests(state), (), domain=BENCH_DOMAIN, today=city_today())
     ledger_path = work / "desired_state" / "ledger.yml"
     ledger_path.write_text(
         appended_text(Ledger(str(ledger_path), (), None), result.entries), encoding="utf-8"
