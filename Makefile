@@ -72,8 +72,13 @@ sanity: venv
 	@mkdir -p ~/.ansible/test/cache && cp tools/ansible_test_get_pip.py ~/.ansible/test/cache/get_pip_24_2.py
 	cd $(COLLECTION) && $(CURDIR)/$(BIN)/ansible-test sanity --python 3.11 --color no
 
+# No test may depend on the machine's clock or time zone: the suite runs under two clocks where the
+# machine's date and the city's (UTC+7) differ — TZ=UTC at 23:30 UTC, and the city's own zone at
+# 17:30 UTC (00:30 the next day there). conftest.py pins the clock from DANANG_TEST_NOW.
+UNIT_DAY := $(shell date -u +%F)
 unit: venv
-	$(BIN)/python -m pytest -q $(COLLECTION)/tests/unit tests/exchange_lab
+	TZ=UTC DANANG_TEST_NOW=$(UNIT_DAY)T23:30:00+00:00 $(BIN)/python -m pytest -q
+	TZ=Asia/Ho_Chi_Minh DANANG_TEST_NOW=$(UNIT_DAY)T17:30:00+00:00 $(BIN)/python -m pytest -q -p no:cacheprovider
 
 integration: venv
 	$(BIN)/python -m pytest -q tests/integration

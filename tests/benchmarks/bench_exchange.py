@@ -5,7 +5,10 @@
 
 The Exchange lab must be up (``playbooks/lab_up.yml --tags exchange``); it is shared between
 worktrees, hence the lock. Everything happens in an OU and a mail domain of the benchmark's own
-(``OU=bench,OU=DanangMail``, ``bench.danang.gov.vn``), emptied before and after.
+(``OU=bench,OU=DanangMail``, ``bench.danang.gov.vn``), emptied before and after. Aliases are
+organisation-wide in Exchange, so every alias the lab already holds (the lab city after ``make lab``)
+is reserved when the synthetic people are allocated. A change that fails stops the benchmark: every
+failure is named and no figure is printed.
 
 Measures, with the project's code (ExchangeBackend: read -> make_plan -> apply):
   - the first run (New-Mailbox + Set-Mailbox per account, ``--batch-size`` statements a pipeline);
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import re
 import sys
 import tempfile
 import time
@@ -50,10 +54,12 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_tran
     Invocation,
 )
 from ansible_collections.danang.mail.plugins.module_utils.desired_state import load_desired_state  # noqa: E402
+from ansible_collections.danang.mail.plugins.module_utils.model import city_today  # noqa: E402
 from ansible_collections.danang.mail.plugins.module_utils.plan import CREATE, Change, make_plan  # noqa: E402
 from pypsrp import wsman as pypsrp_wsman  # noqa: E402
 
 DOMAIN = "bench.danang.gov.vn"
+LOCAL_PART = re.compile(r"[a-z0-9]+(?:[.-][a-z0-9]+)*")
 LAB_VARS = REPO / "inventories" / "lab" / "group_vars" / "all" / "exchange.yml"
 SECRET = REPO / ".lab" / "exchange" / "secrets" / "administrator"
 
@@ -119,7 +125,7 @@ def reset_ou(lab: dict[str, Any], ou: str) -> None:
     conn.unbind()
 
 
-def workload(work: Path, people: int, seed: int) -> dict[str, Any]:
+def workload(work: Path, people: int, seed: int, taken: set[str]) -> dict[str, Any]:
     agencies = work / "desired_state" / "agencies"
     agencies.mkdir(parents=True)
     for doc in bench_names.synthetic_city(people, seed):
@@ -127,12 +133,34 @@ def workload(work: Path, people: int, seed: int) -> dict[str, Any]:
             "---\n" + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8"
         )
     state = load_desired_state(str(work / "desired_state"))
-    allocated = allocate(state.address_requests(), (), domain=DOMAIN, today=datetime.date.today())
+    allocated = allocate(state.address_requests(), (), domain=DOMAIN, reserved=taken, today=city_today())
     holders = {e.id: e.address for e in allocated.entries}
     accounts, problems = desired_accounts(state, holders, system="exchange")
     if problems:
         raise SystemExit(f"synthetic desired state has problems: {problems[:3]}")
     return accounts
+
+
+def aliases_outside(lab: dict[str, Any], ou: str) -> set[str]:
+    """The aliases the organisation holds outside the benchmark's OU: not for the synthetic people."""
+    transport = ExchangeTransport(connection(lab, 50))
+    try:
+        boxes = transport.query(Invocation.of("Get-Mailbox", {"ResultSize": "Unlimited"}))
+    finally:
+        transport.close()
+    aliases = {
+        str(b["Alias"]).lower() for b in boxes if not str(b["DistinguishedName"]).lower().endswith(ou.lower())
+    }
+    return {a for a in aliases if LOCAL_PART.fullmatch(a)}  # others can never be allocated anyway
+
+
+def stop_on_failures(what: str, failures: list[str]) -> None:
+    """Figures of a run in which work failed would measure something else: name it all and stop."""
+    if failures:
+        print(f"\n{what}: {len(failures)} failed, no figures:", file=sys.stderr)
+        for failure in failures:
+            print(f"  {failure}", file=sys.stderr)
+        raise SystemExit(1)
 
 
 def password_for(holder: str) -> str:
@@ -153,7 +181,7 @@ def timed_run(config: ExchangeConfig, accounts: dict[str, Any]) -> dict[str, Any
         "seconds": time.perf_counter() - start,
         "read_seconds": read_s,
         "changes": len(plan.changes),
-        "failed": sum(1 for r in results if not r.ok),
+        "failed": [f"{r.address}: {r.action}: {r.error}" for r in results if not r.ok],
         "pipelines": pipelines,
         "http": HTTP.count - http_before,
     }
@@ -178,7 +206,8 @@ def one_pipeline_per_cmdlet(
     transport = ExchangeTransport(connection(lab, batch_size))
     http_before = HTTP.count
     start = time.perf_counter()
-    failed = sum(1 for o in transport.run(invocations, batch_size=1) if o.status != "ok")
+    outcomes = transport.run(invocations, batch_size=1)
+    failed = [f"{o.invocation}: {o.status}: {o.error}" for o in outcomes if o.status != "ok"]
     seconds = time.perf_counter() - start
     pipelines = transport.round_trips
     transport.close()
@@ -198,8 +227,9 @@ def main() -> None:
 
     lab = lab_facts()
     ou = f"OU=bench,{lab['managed_ou']}"
+    taken = aliases_outside(lab, ou)
     with tempfile.TemporaryDirectory() as tmp:
-        accounts = workload(Path(tmp), args.people, args.seed)
+        accounts = workload(Path(tmp), args.people, args.seed, taken)
     persons = sum(1 for a in accounts.values() if not a.shared)
     print(
         f"workload: {args.people} people -> {len(accounts)} accounts ({persons} persons), "
@@ -216,6 +246,7 @@ def main() -> None:
     reset_ou(lab, ou)
     single = one_pipeline_per_cmdlet(lab, ou, sample, args.batch_size)
     reset_ou(lab, ou)
+    stop_on_failures("one pipeline per cmdlet", single["failed"])
 
     config = ExchangeConfig(
         exchange=connection(lab, args.batch_size),
@@ -229,10 +260,14 @@ def main() -> None:
         databases=("DB01", "DB02"),
         batch_size=args.batch_size,
     )
-    first = timed_run(config, accounts)
-    noop = timed_run(config, accounts)
-    if not args.keep:
-        reset_ou(lab, ou)
+    try:
+        first = timed_run(config, accounts)
+        stop_on_failures("first run", first["failed"])
+        noop = timed_run(config, accounts)
+        stop_on_failures("no-op re-run", noop["failed"])
+    finally:
+        if not args.keep:
+            reset_ou(lab, ou)
 
     n = len(accounts)
     per_account = single["seconds"] / max(1, len(sample))
@@ -242,7 +277,7 @@ def main() -> None:
         rate = count / figures["seconds"] if figures["seconds"] else 0
         print(
             f"{name:34} {count:8d} {figures['seconds']:9.1f} {rate:7.1f} {figures['pipelines']:9d} "
-            f"{figures['http']:7d} {figures.get('failed', 0):6d}"
+            f"{figures['http']:7d} {len(figures['failed']):6d}"
         )
 
     row("first run (batched)", n, first)

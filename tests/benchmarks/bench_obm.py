@@ -63,7 +63,11 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.obm_ldap impo
     share_dn,
 )
 from ansible_collections.danang.mail.plugins.module_utils.ledger import Ledger, appended_text  # noqa: E402
-from ansible_collections.danang.mail.plugins.module_utils.model import SYSTEM_OBM, address_requests  # noqa: E402
+from ansible_collections.danang.mail.plugins.module_utils.model import (  # noqa: E402
+    SYSTEM_OBM,
+    address_requests,
+    city_today,
+)
 from ansible_collections.danang.mail.plugins.module_utils.passwords import generate_password  # noqa: E402
 
 BENCH_DOMAIN = "bench.danang.gov.vn"
@@ -71,7 +75,7 @@ BENCH_DOMAIN = "bench.danang.gov.vn"
 # the shared lab so that other test runs (which stop and restart the shared lab) never cut a
 # half-hour run short, and 20,000 entries never slow their reads.
 BENCH_LAB = {
-    "obm_lab_dir": str(REPO / ".lab" / "obm-bench"),
+    "obm_lab_name": "obm-bench",  # .lab/obm-bench, a link to its directory under /var/lib
     "obm_mail_domain": BENCH_DOMAIN,
     "obm_ldap_port": 13389,
     "obm_imap_port": 11143,
@@ -172,7 +176,7 @@ class Lab:
                 "obm_imap_admin": "cyrus",
                 **BENCH_LAB,
             }
-            self.lab_dir = Path(BENCH_LAB["obm_lab_dir"])
+            self.lab_dir = REPO / ".lab" / str(BENCH_LAB["obm_lab_name"])
         else:
             facts = yaml.safe_load(
                 (REPO / "inventories/lab/group_vars/all/obm.yml").read_text(encoding="utf-8")
@@ -243,7 +247,7 @@ def write_workload(work: Path, people: int, seed: int) -> dict[str, Any]:
             "---\n" + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8"
         )
     state = load_desired_state(str(work / "desired_state"))
-    result = allocate(address_requests(state), (), domain=BENCH_DOMAIN, today=datetime.date.today())
+    result = allocate(address_requests(state), (), domain=BENCH_DOMAIN, today=city_today())
     ledger_path = work / "desired_state" / "ledger.yml"
     ledger_path.write_text(
         appended_text(Ledger(str(ledger_path), (), None), result.entries), encoding="utf-8"

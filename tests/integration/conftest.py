@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import uuid
@@ -125,7 +126,12 @@ def obm_lab() -> ObmLab:
 
 # -- The Exchange lab (issue 4): AD stand-in + PSRP/EWS server, tests/exchange_lab/README.md ----------
 EXCHANGE_VARS = REPO / "inventories" / "lab" / "group_vars" / "all" / "exchange.yml"
-EXCHANGE_DIR = REPO / ".lab" / "exchange"
+# The tests' own Exchange lab, fresh for each session: aliases are organisation-wide in Exchange, so
+# the lab city that `make lab` reconciled would hold the test towns' aliases ("annv" is already
+# being used); and the session never stops or changes the operator's lab.
+EXCHANGE_NAME = "exchange-tests"
+EXCHANGE_DIR = REPO / ".lab" / EXCHANGE_NAME
+EXCHANGE_PORTS = {"exchange_port": 25985, "exchange_ad_port": 23390}
 # The Exchange lab's ports belong to one worktree at a time (the shared-machine rule).
 EXCHANGE_LOCK = Path("/tmp/danang-exlab.lock")
 
@@ -172,6 +178,21 @@ class ExchangeLab:
     def unique(self, prefix: str = "t") -> str:
         return f"{prefix}{uuid.uuid4().hex[:10]}"
 
+    @property
+    def playbook_vars(self) -> dict[str, object]:
+        """What a playbook run on a copy of inventories/lab needs to reach this lab."""
+        return {
+            "exchange_port": self.port,
+            "exchange_ad_port": int(self.ad_uri.rsplit(":", 1)[1]),
+            "exchange_admin_password": self.admin_password,
+        }
+
+
+def _exchange_ctl(action: str) -> None:
+    ctl = EXCHANGE_DIR / "bin" / "exchange-lab"
+    if ctl.exists():
+        subprocess.run([str(ctl), action], check=False, capture_output=True, timeout=120)
+
 
 @pytest.fixture(scope="session")
 def exchange_lab():
@@ -183,12 +204,19 @@ def exchange_lab():
     with EXCHANGE_LOCK.open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            run_lab_playbook("lab_up.yml", "--tags", "exchange")
+            _exchange_ctl("stop")  # a fresh lab: nothing left by an earlier session
+            if EXCHANGE_DIR.is_symlink():
+                shutil.rmtree(EXCHANGE_DIR.resolve(), ignore_errors=True)
+            extra = [
+                f"-e{name}={value}"
+                for name, value in {"exchange_lab_name": EXCHANGE_NAME, **EXCHANGE_PORTS}.items()
+            ]
+            run_lab_playbook("lab_up.yml", "--tags", "exchange", *extra)
             facts = yaml.safe_load(EXCHANGE_VARS.read_text(encoding="utf-8"))
             base_dn = facts["exchange_ad_base_dn"]
             yield ExchangeLab(
                 host=facts["exchange_host"],
-                port=int(facts["exchange_port"]),
+                port=EXCHANGE_PORTS["exchange_port"],
                 path=facts["exchange_psrp_path"],
                 configuration=facts["exchange_psrp_configuration"],
                 admin_upn=f"administrator@{facts['exchange_domain']}",
@@ -196,13 +224,11 @@ def exchange_lab():
                 .read_text(encoding="utf-8")
                 .split()[0],
                 domain=facts["exchange_domain"],
-                ad_uri=f"ldap://{facts['exchange_ad_host']}:{facts['exchange_ad_port']}",
+                ad_uri=f"ldap://{facts['exchange_ad_host']}:{EXCHANGE_PORTS['exchange_ad_port']}",
                 base_dn=base_dn,
                 admin_dn=f"CN=Administrator,CN=Users,{base_dn}",
                 managed_ou=f"OU=DanangMail,{base_dn}",
                 lab_dir=EXCHANGE_DIR,
             )
         finally:
-            subprocess.run(
-                [str(EXCHANGE_DIR / "bin" / "exchange-lab"), "stop"], check=False, capture_output=True
-            )
+            _exchange_ctl("stop")

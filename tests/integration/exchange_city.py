@@ -214,7 +214,10 @@ def city(exchange_lab: ExchangeLab, tmp_path: Path):
         )
     )
     transport.close()
-    yield City(exchange_lab, root, domain, ou)
-
-    exchange_lab.control().clear_faults()
-    remove_ou(exchange_lab, ou)
+    try:
+        yield City(exchange_lab, root, domain, ou)
+    finally:
+        try:
+            exchange_lab.control().clear_faults()
+        finally:
+            remove_ou(exchange_lab, ou)

@@ -48,8 +48,8 @@ def run(town: City, *extra: str) -> tuple[subprocess.CompletedProcess[str], dict
         "exchange_ad_managed_ou": town.ou,
         "danang_mail_domain": town.domain,
         "danang_mail_credentials_file": str(root / "credentials.vault.yml"),
-        # The copy's exchange.yml would look for the lab's secret beside the copy.
-        "exchange_admin_password": town.lab.admin_password,
+        # The copy's exchange.yml would look for the lab's secret beside the copy, on the lab's ports.
+        **town.lab.playbook_vars,
     }
     (root / "overrides.yml").write_text(yaml.safe_dump(overrides), encoding="utf-8")
     env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1")

@@ -166,8 +166,10 @@ def extown(exchange_lab: ExchangeLab, tmp_path: Path):
     )
     ledger.append_entries(book, done.entries)
     ou = into_exchange(exchange_lab, desired, domain)
-    yield exchange_lab, ou, ledger.load_ledger(str(desired / "ledger.yml")).holders()
-    remove_ou(exchange_lab, ou)
+    try:
+        yield exchange_lab, ou, ledger.load_ledger(str(desired / "ledger.yml")).holders()
+    finally:
+        remove_ou(exchange_lab, ou)
 
 
 def test_locks_disable_resets_unlock_and_force_a_change(extown) -> None:
@@ -242,7 +244,7 @@ def run_both(place: Town, lab: ExchangeLab, ou: str, *extra: str, **variables: A
         *extra,
         danang_mail_password_systems=["obm", "exchange"],
         exchange_ad_managed_ou=ou,
-        exchange_admin_password=lab.admin_password,
+        **lab.playbook_vars,
         **variables,
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+import time_machine
 from ansible_collections.danang.mail.plugins.module_utils import model
 from ansible_collections.danang.mail.plugins.module_utils.model import Problem, ValidationFailed
 
@@ -33,4 +34,5 @@ def test_city_today_is_the_date_in_da_nang_not_on_the_control_node() -> None:
     # 20:00 UTC on 1 May is already 2 May in Da Nang (UTC+7, no daylight saving).
     evening_utc = datetime.datetime(2025, 5, 1, 20, 0, tzinfo=datetime.UTC)
     assert evening_utc.astimezone(model.CITY_TIMEZONE).date() == datetime.date(2025, 5, 2)
-    assert model.city_today() == datetime.datetime.now(model.CITY_TIMEZONE).date()
+    with time_machine.travel(evening_utc.timestamp(), tick=False):
+        assert model.city_today() == datetime.date(2025, 5, 2)

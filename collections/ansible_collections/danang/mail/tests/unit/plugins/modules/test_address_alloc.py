@@ -14,6 +14,7 @@ from hashlib import sha256
 from pathlib import Path
 
 import pytest
+import time_machine
 from ansible.module_utils.testing import patch_module_args
 from ansible_collections.danang.mail.plugins.module_utils.ledger import Ledger, appended_text, load_ledger
 from ansible_collections.danang.mail.plugins.modules import address_alloc
@@ -189,17 +190,22 @@ def test_argument_spec_checks_and_bad_today(module, ledger):
 
 
 def test_dates_domain_and_reserved_options(module, ledger):
-    result = module(
-        {
-            "ledger": str(ledger),
-            "requests": [person(i, on=datetime.date(2026, 11, 20)) for i in ("CB-0", "CB-1")],
-            "domain": "hue.gov.vn",
-            "reserved": ["dungnv1"],
-            "today": None,
-        }
-    )
+    # today: None issues on the city's date (UTC+7): at 20:00 UTC it is already the next day there,
+    # whatever the control node's time zone (pinned, so the test holds at any hour).
+    with time_machine.travel(
+        datetime.datetime(2026, 12, 6, 20, 0, tzinfo=datetime.UTC).timestamp(), tick=False
+    ):
+        result = module(
+            {
+                "ledger": str(ledger),
+                "requests": [person(i, on=datetime.date(2026, 11, 20)) for i in ("CB-0", "CB-1")],
+                "domain": "hue.gov.vn",
+                "reserved": ["dungnv1"],
+                "today": None,
+            }
+        )
     assert result["addresses"] == {"CB-0": "dungnv@hue.gov.vn", "CB-1": "dungnv2@hue.gov.vn"}
-    assert f"issued_on: {datetime.date.today().isoformat()}" in ledger.read_text(encoding="utf-8")
+    assert "issued_on: 2026-12-07" in ledger.read_text(encoding="utf-8")
 
 
 def test_missing_ledger_directory_fails(module, tmp_path):
