@@ -6,6 +6,7 @@ never share addresses with the lab city or with each other."""
 from __future__ import annotations
 
 import datetime
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -17,11 +18,11 @@ def allocate_into(
     desired_dir: Path, domain: str, today: datetime.date, taken: Iterable[str] = ()
 ) -> tuple[model.DesiredState, ledger.Ledger]:
     """Load ``desired_dir``, allocate its addresses in ``domain`` through the project's allocator
-    and start its ledger with them (there must be none yet), never issuing one of ``taken``; returns
-    the state and the re-read ledger."""
+    into its ledger (started on the first call), never issuing one of ``taken``; returns the state
+    and the re-read ledger."""
     state = desired_state.load_desired_state(desired_dir)
     path = str(desired_dir / "ledger.yml")
-    book = ledger.load_ledger(path, new=True)
+    book = ledger.load_ledger(path, new=not os.path.exists(path))
     allocated = allocation.allocate(
         state.address_requests(), book.entries, domain=domain, today=today, taken=taken
     )
