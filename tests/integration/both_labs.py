@@ -60,8 +60,10 @@ class SiteCity:
 
     def variables(self) -> dict[str, Any]:
         return {
+            # The labs' real directories: a copied inventory would compute others (lab_state_dir).
             "obm_lab_dir": str(self.obm.lab_dir),
             "exchange_lab_dir": str(self.city.lab.lab_dir),
+            **self.city.lab.playbook_vars,  # the tests' own Exchange lab (its name, ports, password)
             "danang_mail_domain": self.domain,
             "exchange_ad_managed_ou": self.city.ou,
             "danang_mail_credentials_dir": str(self.credentials_dir),

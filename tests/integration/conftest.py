@@ -119,7 +119,7 @@ def obm_lab() -> ObmLab:
         smtp_host=facts["obm_smtp_host"],
         smtp_port=int(facts["obm_smtp_port"]),
         message_size_limit=int(defaults["obm_server_message_size_limit"]),
-        lab_dir=LAB_DIR,
+        lab_dir=LAB_DIR.resolve(),  # the lab's real directory: .lab/obm is a link to it
         first_run=first,
     )
 
@@ -182,6 +182,7 @@ class ExchangeLab:
     def playbook_vars(self) -> dict[str, object]:
         """What a playbook run on a copy of inventories/lab needs to reach this lab."""
         return {
+            "exchange_lab_name": EXCHANGE_NAME,
             "exchange_port": self.port,
             "exchange_ad_port": int(self.ad_uri.rsplit(":", 1)[1]),
             "exchange_admin_password": self.admin_password,
@@ -228,7 +229,7 @@ def exchange_lab():
                 base_dn=base_dn,
                 admin_dn=f"CN=Administrator,CN=Users,{base_dn}",
                 managed_ou=f"OU=DanangMail,{base_dn}",
-                lab_dir=EXCHANGE_DIR,
+                lab_dir=EXCHANGE_DIR.resolve(),  # the real directory, not the .lab link
             )
         finally:
             _exchange_ctl("stop")
