@@ -24,16 +24,11 @@ description:
 author:
   - Da Nang city IT infrastructure centre (@danang)
 extends_documentation_fragment:
+  - danang.mail.attributes
+  - danang.mail.attributes.info_module
   - danang.mail.exchange.backend
   - danang.mail.obm
   - danang.mail.exchange
-attributes:
-  check_mode:
-    description: Runs in check mode too; it never changes anything.
-    support: full
-  diff_mode:
-    description: Nothing changes, so there is no diff.
-    support: none
 seealso:
   - module: danang.mail.address_alloc
   - module: danang.mail.mailbox

@@ -47,6 +47,7 @@ description:
 author:
   - Da Nang city IT infrastructure centre (@danang)
 extends_documentation_fragment:
+  - danang.mail.attributes
   - danang.mail.exchange.backend
   - danang.mail.obm
   - danang.mail.exchange
@@ -118,10 +119,12 @@ options:
     type: str
 attributes:
   check_mode:
-    description: Returns the plan and the diff and changes nothing.
     support: full
+    details: Returns the plan and the diff and changes nothing.
   diff_mode:
-    description: The managed attributes before and after, per address; never a password.
+    support: full
+    details: The managed attributes before and after, per address.
+  idempotent:
     support: full
 notes:
   - Runs on the control node (a play on C(localhost)); it talks to the servers over the network.

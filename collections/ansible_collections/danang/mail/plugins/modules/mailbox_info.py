@@ -35,6 +35,8 @@ notes:
 author:
   - Da Nang city IT infrastructure centre (@danang)
 extends_documentation_fragment:
+  - danang.mail.attributes
+  - danang.mail.attributes.info_module
   - danang.mail.exchange.backend
   - danang.mail.obm
   - danang.mail.exchange
@@ -44,13 +46,6 @@ options:
     type: list
     elements: str
     default: []
-attributes:
-  check_mode:
-    description: Runs in check mode too; it never changes anything.
-    support: full
-  diff_mode:
-    description: Nothing changes, so there is no diff.
-    support: none
 seealso:
   - module: danang.mail.mailbox
   - module: danang.mail.quota

@@ -41,6 +41,7 @@ description:
 author:
   - Da Nang city IT infrastructure centre (@danang)
 extends_documentation_fragment:
+  - danang.mail.attributes
   - danang.mail.exchange.backend
   - danang.mail.obm
   - danang.mail.exchange
@@ -111,11 +112,14 @@ options:
     type: path
 attributes:
   check_mode:
-    description: Decides and returns the findings and the diff; changes nothing.
     support: full
+    details: Decides and returns the findings and the diff; changes nothing.
   diff_mode:
-    description: Per address, C(locked) and C(must_change) before and after; never a password.
     support: full
+    details: Per address, C(locked) and C(must_change) before and after.
+  idempotent:
+    support: partial
+    details: Locks are idempotent on a given day; each requested reset issues a new password on every run.
 notes:
   - Run it daily, after M(danang.mail.mailbox), with C(playbooks/password_policy.yml) - cron
     C(15 6 * * * cd /srv/danang.mail && .venv/bin/ansible-playbook -i inventories/production/hosts.yml

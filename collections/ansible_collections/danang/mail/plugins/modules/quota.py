@@ -26,6 +26,7 @@ description:
 author:
   - Da Nang city IT infrastructure centre (@danang)
 extends_documentation_fragment:
+  - danang.mail.attributes
   - danang.mail.exchange.backend
   - danang.mail.obm
   - danang.mail.exchange
@@ -50,10 +51,12 @@ options:
     default: 90
 attributes:
   check_mode:
-    description: Reports what would be set and changes nothing.
     support: full
+    details: Reports what would be set and changes nothing.
   diff_mode:
-    description: The quota in MB before and after, per address.
+    support: full
+    details: The quota in MB before and after, per address.
+  idempotent:
     support: full
 seealso:
   - module: danang.mail.mailbox
