@@ -54,11 +54,11 @@ seealso:
 EXAMPLES = r"""
 - name: Facts about every OBM account
   danang.mail.mailbox_info:
-    ldap_uri: "{{ obm_ldap_uri }}"
-    ldap_bind_password: "{{ obm_ldap_admin_password }}"
-    imap_host: "{{ obm_imap_host }}"
-    imap_port: "{{ obm_imap_port }}"
-    imap_admin_password: "{{ obm_imap_admin_password }}"
+    ldap_uri: ldaps://ldap.danang.gov.vn
+    ldap_bind_password: "{{ vault_obm_ldap_bind_password }}"
+    imap_host: imap.danang.gov.vn
+    imap_port: 143
+    imap_admin_password: "{{ vault_obm_imap_admin_password }}"
   register: obm_facts
 
 - name: Mailboxes that kept the initial password (R-47)

@@ -155,9 +155,9 @@ EXAMPLES = r"""
     mode: enforce
     desired_state: "{{ danang_mail_desired_state }}"
     ledger: "{{ danang_mail_ledger }}"
-    ldap_uri: "{{ obm_ldap_uri }}"
-    ldap_bind_password: "{{ obm_ldap_admin_password }}"
-    imap_admin_password: "{{ obm_imap_admin_password }}"
+    ldap_uri: ldaps://ldap.danang.gov.vn
+    ldap_bind_password: "{{ vault_obm_ldap_bind_password }}"
+    imap_admin_password: "{{ vault_obm_imap_admin_password }}"
   register: policy
 
 - name: Reset two people's passwords (unlocks them; they must change it at the next login)
@@ -167,9 +167,9 @@ EXAMPLES = r"""
     credentials_file: "{{ danang_mail_credentials_dir }}/reset-{{ now(fmt='%Y%m%dT%H%M%S') }}.vault.yml"
     desired_state: "{{ danang_mail_desired_state }}"
     ledger: "{{ danang_mail_ledger }}"
-    ldap_uri: "{{ obm_ldap_uri }}"
-    ldap_bind_password: "{{ obm_ldap_admin_password }}"
-    imap_admin_password: "{{ obm_imap_admin_password }}"
+    ldap_uri: ldaps://ldap.danang.gov.vn
+    ldap_bind_password: "{{ vault_obm_ldap_bind_password }}"
+    imap_admin_password: "{{ vault_obm_imap_admin_password }}"
 
 - name: Both systems in one run - the same rules, one new password per person on both
   danang.mail.password_policy:
@@ -179,12 +179,12 @@ EXAMPLES = r"""
     credentials_file: "{{ danang_mail_credentials_dir }}/reset-{{ now(fmt='%Y%m%dT%H%M%S') }}.vault.yml"
     desired_state: "{{ danang_mail_desired_state }}"
     ledger: "{{ danang_mail_ledger }}"
-    ldap_uri: "{{ obm_ldap_uri }}"
-    ldap_bind_password: "{{ obm_ldap_admin_password }}"
-    imap_admin_password: "{{ obm_imap_admin_password }}"
+    ldap_uri: ldaps://ldap.danang.gov.vn
+    ldap_bind_password: "{{ vault_obm_ldap_bind_password }}"
+    imap_admin_password: "{{ vault_obm_imap_admin_password }}"
     exchange_server: mail.danang.gov.vn
     exchange_username: svc-mail@danang.gov.vn
-    exchange_password: "{{ exchange_admin_password }}"
+    exchange_password: "{{ vault_exchange_password }}"
     ad_uri: ldaps://dc1.danang.gov.vn
 
 - name: What the rules say today, nothing changed
@@ -192,9 +192,9 @@ EXAMPLES = r"""
     mode: audit
     desired_state: "{{ danang_mail_desired_state }}"
     ledger: "{{ danang_mail_ledger }}"
-    ldap_uri: "{{ obm_ldap_uri }}"
-    ldap_bind_password: "{{ obm_ldap_admin_password }}"
-    imap_admin_password: "{{ obm_imap_admin_password }}"
+    ldap_uri: ldaps://ldap.danang.gov.vn
+    ldap_bind_password: "{{ vault_obm_ldap_bind_password }}"
+    imap_admin_password: "{{ vault_obm_imap_admin_password }}"
 """
 
 RETURN = r"""
