@@ -11,7 +11,12 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_conf
     config_from_params,
 )
 
-PARAMS = {"exchange_server": "127.0.0.1", "exchange_username": "a@x", "exchange_password": "p", "ad_uri": "ldap://x"}
+PARAMS = {
+    "exchange_server": "127.0.0.1",
+    "exchange_username": "a@x",
+    "exchange_password": "p",
+    "ad_uri": "ldap://x",
+}
 
 
 def test_the_batch_size_is_stored_once_on_the_connection():
