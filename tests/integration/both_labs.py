@@ -60,8 +60,8 @@ class SiteCity:
 
     def variables(self) -> dict[str, Any]:
         return {
-            "obm_lab_dir": str(self.obm.lab_dir),
-            "exchange_lab_dir": str(self.city.lab.lab_dir),
+            "obm_lab_dir": str(self.obm.lab_dir.resolve()),  # the link .lab/obm points here
+            "exchange_lab_dir": str(self.city.lab.lab_dir.resolve()),
             "danang_mail_domain": self.domain,
             "exchange_ad_managed_ou": self.city.ou,
             "danang_mail_credentials_dir": str(self.credentials_dir),
