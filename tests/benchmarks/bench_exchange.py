@@ -258,7 +258,6 @@ def main() -> None:
             managed_ou=ou,
         ),
         databases=("DB01", "DB02"),
-        batch_size=args.batch_size,
     )
     try:
         first = timed_run(config, accounts)

@@ -120,7 +120,6 @@ class City:
                 managed_ou=self.ou,
             ),
             databases=("DB01", "DB02"),
-            batch_size=connection_extra.get("batch_size", 50),
         )
 
     def accounts(self, scope: tuple[str, ...] | None = None) -> dict[str, accounts.Account]:

@@ -1,7 +1,7 @@
 """playbooks/exchange.yml through ansible-playbook against the Exchange lab (issue 5, sections 3-5).
 
 The module danang.mail.mailbox (backend exchange, with its action plugin and the credentials file)
-and the role danang.mail.exchange_server, as an operator runs them. The city is a copy of the lab
+and the role danang.mail.exchange_org, as an operator runs them. The city is a copy of the lab
 city in its own mail domain and managed OU (``exchange_city.city``). The
 credentials file starts with the password OBM issued to one person (as site.yml's OBM play leaves
 it): Exchange must give that person the same one (R-45), and a new one to everybody else.

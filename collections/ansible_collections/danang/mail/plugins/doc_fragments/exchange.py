@@ -70,8 +70,10 @@ options:
     default: []
   exchange_batch_size:
     description:
-      - Cmdlets sent as the statements of one pipeline (one round trip). Exchange's throttling
-        policy (C(PowerShellMaxCmdlets)) may need it lower.
+      - Changes sent in one pipeline (one round trip). A change is one account's cmdlets (several
+        for a new mailbox, for example C(New-Mailbox) then C(Set-Mailbox)), one quota or one
+        password reset; all cmdlets of the changes of a batch are the statements of that pipeline.
+        Exchange's throttling policy (C(PowerShellMaxCmdlets)) may need it lower.
     type: int
     default: 50
   exchange_timeout:

@@ -35,6 +35,8 @@ author:
   - Da Nang city IT infrastructure centre (@danang)
 requirements:
   - PyYAML
+extends_documentation_fragment:
+  - danang.mail.attributes
 options:
   ledger:
     description:
@@ -150,14 +152,14 @@ options:
     type: str
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: Check mode reads the ledger without taking the lock and writes nothing, not even the lock file.
   diff_mode:
-    description:
-      Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
     details: The diff shows the ledger lines that are (or would be) appended, and the seal line they replace.
+  idempotent:
+    support: full
+    details: An address once allocated is found in the ledger and never allocated again.
 notes:
   - Runs on the control node, where the git checkout holding the ledger lives (use it in a play on
     C(localhost)).

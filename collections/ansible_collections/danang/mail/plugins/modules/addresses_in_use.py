@@ -24,16 +24,11 @@ description:
 author:
   - Da Nang city IT infrastructure centre (@danang)
 extends_documentation_fragment:
+  - danang.mail.attributes
+  - danang.mail.attributes.info_module
   - danang.mail.exchange.backend
   - danang.mail.obm
   - danang.mail.exchange
-attributes:
-  check_mode:
-    description: Runs in check mode too; it never changes anything.
-    support: full
-  diff_mode:
-    description: Nothing changes, so there is no diff.
-    support: none
 seealso:
   - module: danang.mail.address_alloc
   - module: danang.mail.mailbox
@@ -43,10 +38,10 @@ EXAMPLES = r"""
 - name: Addresses in use on OBM
   danang.mail.addresses_in_use:
     backend: obm
-    ldap_uri: "{{ obm_ldap_uri }}"
-    ldap_bind_password: "{{ obm_ldap_admin_password }}"
-    imap_host: "{{ obm_imap_host }}"
-    imap_admin_password: "{{ obm_imap_admin_password }}"
+    ldap_uri: ldaps://ldap.danang.gov.vn
+    ldap_bind_password: "{{ vault_obm_ldap_bind_password }}"
+    imap_host: imap.danang.gov.vn
+    imap_admin_password: "{{ vault_obm_imap_admin_password }}"
   register: obm_in_use
 
 - name: Allocate, never issuing an address in use

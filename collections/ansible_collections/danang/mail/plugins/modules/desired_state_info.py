@@ -28,6 +28,9 @@ author:
 requirements:
   - jsonschema
   - PyYAML
+extends_documentation_fragment:
+  - danang.mail.attributes
+  - danang.mail.attributes.info_module
 options:
   path:
     description:
@@ -35,14 +38,6 @@ options:
         C(inventories/lab/desired_state); agency files are read from its C(agencies/) subdirectory.
     type: path
     required: true
-attributes:
-  check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
-    support: full
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing) when in diff mode.
-    support: none
-    details: The module only reads; it never reports a change.
 notes:
   - Birth dates and phone numbers (needed by the password checks, R-43) are refused in agency files;
     they belong in the ansible-vault file C(inventories/<env>/personal_data.vault.yml).

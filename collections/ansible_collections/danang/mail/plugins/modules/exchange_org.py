@@ -33,6 +33,7 @@ description:
 author:
   - Da Nang city IT infrastructure centre (@danang)
 extends_documentation_fragment:
+  - danang.mail.attributes
   - danang.mail.exchange
 options:
   exchange_server:
@@ -127,10 +128,12 @@ options:
     default: DanangMail Users
 attributes:
   check_mode:
-    description: Returns the planned changes and changes nothing.
     support: full
+    details: Returns the planned changes and changes nothing.
   diff_mode:
-    description: Every changed item before and after (group members as counts).
+    support: full
+    details: Every changed item before and after (group members as counts).
+  idempotent:
     support: full
 notes:
   - The service account needs the C(Organization Management) role group in Exchange and, in AD, the

@@ -47,6 +47,7 @@ description:
 author:
   - Da Nang city IT infrastructure centre (@danang)
 extends_documentation_fragment:
+  - danang.mail.attributes
   - danang.mail.exchange.backend
   - danang.mail.obm
   - danang.mail.exchange
@@ -118,10 +119,12 @@ options:
     type: str
 attributes:
   check_mode:
-    description: Returns the plan and the diff and changes nothing.
     support: full
+    details: Returns the plan and the diff and changes nothing.
   diff_mode:
-    description: The managed attributes before and after, per address; never a password.
+    support: full
+    details: The managed attributes before and after, per address.
+  idempotent:
     support: full
 notes:
   - Runs on the control node (a play on C(localhost)); it talks to the servers over the network.
@@ -145,12 +148,12 @@ EXAMPLES = r"""
     backend: obm
     desired_state: "{{ danang_mail_desired_state }}"
     ledger: "{{ danang_mail_ledger }}"
-    ldap_uri: "{{ obm_ldap_uri }}"
-    ldap_bind_password: "{{ obm_ldap_admin_password }}"
-    imap_host: "{{ obm_imap_host }}"
-    imap_port: "{{ obm_imap_port }}"
-    imap_admin_password: "{{ obm_imap_admin_password }}"
-    mailbox_server: "lmtp:{{ obm_imap_host }}:{{ obm_lmtp_port }}"
+    ldap_uri: ldaps://ldap.danang.gov.vn
+    ldap_bind_password: "{{ vault_obm_ldap_bind_password }}"
+    imap_host: imap.danang.gov.vn
+    imap_port: 143
+    imap_admin_password: "{{ vault_obm_imap_admin_password }}"
+    mailbox_server: lmtp:imap.danang.gov.vn:24
     credentials_file: "{{ inventory_dir }}/credentials/{{ lookup('pipe', 'date +%Y%m%dT%H%M') }}.vault.yml"
   register: obm
 
@@ -172,11 +175,11 @@ EXAMPLES = r"""
     ledger: "{{ danang_mail_ledger }}"
     scope: [stttt, stc]
     ldap_uri: ldaps://ldap.thudientu.danang.gov.vn
-    ldap_bind_password: "{{ vault_obm_ldap_password }}"
+    ldap_bind_password: "{{ vault_obm_ldap_bind_password }}"
     imap_host: imap.thudientu.danang.gov.vn
     imap_port: 993
     imap_tls: imaps
-    imap_admin_password: "{{ vault_obm_cyrus_password }}"
+    imap_admin_password: "{{ vault_obm_imap_admin_password }}"
   check_mode: true
   diff: true
 
@@ -185,9 +188,28 @@ EXAMPLES = r"""
     desired_state: "{{ danang_mail_desired_state }}"
     ledger: "{{ danang_mail_ledger }}"
     purge: true
-    ldap_uri: "{{ obm_ldap_uri }}"
-    ldap_bind_password: "{{ obm_ldap_admin_password }}"
-    imap_admin_password: "{{ obm_imap_admin_password }}"
+    ldap_uri: ldaps://ldap.danang.gov.vn
+    ldap_bind_password: "{{ vault_obm_ldap_bind_password }}"
+    imap_admin_password: "{{ vault_obm_imap_admin_password }}"
+
+# A play gives the connection once to every module of the collection's action groups
+# (meta/runtime.yml); the options of the other backend are present and unused.
+- name: Reconcile both systems with the inventory's connection settings
+  hosts: localhost
+  module_defaults:
+    group/danang.mail.obm: "{{ danang_mail_obm_connection }}"
+    group/danang.mail.exchange: "{{ danang_mail_exchange_connection }}"
+  tasks:
+    - name: Reconcile OBM
+      danang.mail.mailbox:
+        backend: obm
+        desired_state: "{{ danang_mail_desired_state }}"
+        ledger: "{{ danang_mail_ledger }}"
+    - name: Reconcile Exchange
+      danang.mail.mailbox:
+        backend: exchange
+        desired_state: "{{ danang_mail_desired_state }}"
+        ledger: "{{ danang_mail_ledger }}"
 """
 
 RETURN = r"""

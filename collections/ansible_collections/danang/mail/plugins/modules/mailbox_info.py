@@ -35,6 +35,8 @@ notes:
 author:
   - Da Nang city IT infrastructure centre (@danang)
 extends_documentation_fragment:
+  - danang.mail.attributes
+  - danang.mail.attributes.info_module
   - danang.mail.exchange.backend
   - danang.mail.obm
   - danang.mail.exchange
@@ -44,13 +46,6 @@ options:
     type: list
     elements: str
     default: []
-attributes:
-  check_mode:
-    description: Runs in check mode too; it never changes anything.
-    support: full
-  diff_mode:
-    description: Nothing changes, so there is no diff.
-    support: none
 seealso:
   - module: danang.mail.mailbox
   - module: danang.mail.quota
@@ -59,11 +54,11 @@ seealso:
 EXAMPLES = r"""
 - name: Facts about every OBM account
   danang.mail.mailbox_info:
-    ldap_uri: "{{ obm_ldap_uri }}"
-    ldap_bind_password: "{{ obm_ldap_admin_password }}"
-    imap_host: "{{ obm_imap_host }}"
-    imap_port: "{{ obm_imap_port }}"
-    imap_admin_password: "{{ obm_imap_admin_password }}"
+    ldap_uri: ldaps://ldap.danang.gov.vn
+    ldap_bind_password: "{{ vault_obm_ldap_bind_password }}"
+    imap_host: imap.danang.gov.vn
+    imap_port: 143
+    imap_admin_password: "{{ vault_obm_imap_admin_password }}"
   register: obm_facts
 
 - name: Mailboxes that kept the initial password (R-47)

@@ -41,6 +41,7 @@ description:
 author:
   - Da Nang city IT infrastructure centre (@danang)
 extends_documentation_fragment:
+  - danang.mail.attributes
   - danang.mail.exchange.backend
   - danang.mail.obm
   - danang.mail.exchange
@@ -111,11 +112,14 @@ options:
     type: path
 attributes:
   check_mode:
-    description: Decides and returns the findings and the diff; changes nothing.
     support: full
+    details: Decides and returns the findings and the diff; changes nothing.
   diff_mode:
-    description: Per address, C(locked) and C(must_change) before and after; never a password.
     support: full
+    details: Per address, C(locked) and C(must_change) before and after.
+  idempotent:
+    support: partial
+    details: Locks are idempotent on a given day; each requested reset issues a new password on every run.
 notes:
   - Run it daily, after M(danang.mail.mailbox), with C(playbooks/password_policy.yml) - cron
     C(15 6 * * * cd /srv/danang.mail && .venv/bin/ansible-playbook -i inventories/production/hosts.yml
@@ -151,9 +155,9 @@ EXAMPLES = r"""
     mode: enforce
     desired_state: "{{ danang_mail_desired_state }}"
     ledger: "{{ danang_mail_ledger }}"
-    ldap_uri: "{{ obm_ldap_uri }}"
-    ldap_bind_password: "{{ obm_ldap_admin_password }}"
-    imap_admin_password: "{{ obm_imap_admin_password }}"
+    ldap_uri: ldaps://ldap.danang.gov.vn
+    ldap_bind_password: "{{ vault_obm_ldap_bind_password }}"
+    imap_admin_password: "{{ vault_obm_imap_admin_password }}"
   register: policy
 
 - name: Reset two people's passwords (unlocks them; they must change it at the next login)
@@ -163,9 +167,9 @@ EXAMPLES = r"""
     credentials_file: "{{ danang_mail_credentials_dir }}/reset-{{ now(fmt='%Y%m%dT%H%M%S') }}.vault.yml"
     desired_state: "{{ danang_mail_desired_state }}"
     ledger: "{{ danang_mail_ledger }}"
-    ldap_uri: "{{ obm_ldap_uri }}"
-    ldap_bind_password: "{{ obm_ldap_admin_password }}"
-    imap_admin_password: "{{ obm_imap_admin_password }}"
+    ldap_uri: ldaps://ldap.danang.gov.vn
+    ldap_bind_password: "{{ vault_obm_ldap_bind_password }}"
+    imap_admin_password: "{{ vault_obm_imap_admin_password }}"
 
 - name: Both systems in one run - the same rules, one new password per person on both
   danang.mail.password_policy:
@@ -175,12 +179,12 @@ EXAMPLES = r"""
     credentials_file: "{{ danang_mail_credentials_dir }}/reset-{{ now(fmt='%Y%m%dT%H%M%S') }}.vault.yml"
     desired_state: "{{ danang_mail_desired_state }}"
     ledger: "{{ danang_mail_ledger }}"
-    ldap_uri: "{{ obm_ldap_uri }}"
-    ldap_bind_password: "{{ obm_ldap_admin_password }}"
-    imap_admin_password: "{{ obm_imap_admin_password }}"
+    ldap_uri: ldaps://ldap.danang.gov.vn
+    ldap_bind_password: "{{ vault_obm_ldap_bind_password }}"
+    imap_admin_password: "{{ vault_obm_imap_admin_password }}"
     exchange_server: mail.danang.gov.vn
     exchange_username: svc-mail@danang.gov.vn
-    exchange_password: "{{ exchange_admin_password }}"
+    exchange_password: "{{ vault_exchange_password }}"
     ad_uri: ldaps://dc1.danang.gov.vn
 
 - name: What the rules say today, nothing changed
@@ -188,9 +192,9 @@ EXAMPLES = r"""
     mode: audit
     desired_state: "{{ danang_mail_desired_state }}"
     ledger: "{{ danang_mail_ledger }}"
-    ldap_uri: "{{ obm_ldap_uri }}"
-    ldap_bind_password: "{{ obm_ldap_admin_password }}"
-    imap_admin_password: "{{ obm_imap_admin_password }}"
+    ldap_uri: ldaps://ldap.danang.gov.vn
+    ldap_bind_password: "{{ vault_obm_ldap_bind_password }}"
+    imap_admin_password: "{{ vault_obm_imap_admin_password }}"
 """
 
 RETURN = r"""

@@ -26,6 +26,7 @@ description:
 author:
   - Da Nang city IT infrastructure centre (@danang)
 extends_documentation_fragment:
+  - danang.mail.attributes
   - danang.mail.exchange.backend
   - danang.mail.obm
   - danang.mail.exchange
@@ -50,10 +51,12 @@ options:
     default: 90
 attributes:
   check_mode:
-    description: Reports what would be set and changes nothing.
     support: full
+    details: Reports what would be set and changes nothing.
   diff_mode:
-    description: The quota in MB before and after, per address.
+    support: full
+    details: The quota in MB before and after, per address.
+  idempotent:
     support: full
 seealso:
   - module: danang.mail.mailbox
@@ -64,19 +67,19 @@ EXAMPLES = r"""
 - name: Every personal mailbox at 2 GB (R-30)
   danang.mail.quota:
     account_class: persons
-    ldap_uri: "{{ obm_ldap_uri }}"
-    ldap_bind_password: "{{ obm_ldap_admin_password }}"
-    imap_host: "{{ obm_imap_host }}"
-    imap_port: "{{ obm_imap_port }}"
-    imap_admin_password: "{{ obm_imap_admin_password }}"
+    ldap_uri: ldaps://ldap.danang.gov.vn
+    ldap_bind_password: "{{ vault_obm_ldap_bind_password }}"
+    imap_host: imap.danang.gov.vn
+    imap_port: 143
+    imap_admin_password: "{{ vault_obm_imap_admin_password }}"
 
 - name: A larger quota for one agency mailbox
   danang.mail.quota:
     addresses: [stttt@danang.gov.vn]
     quota_mb: 4096
-    ldap_uri: "{{ obm_ldap_uri }}"
-    ldap_bind_password: "{{ obm_ldap_admin_password }}"
-    imap_admin_password: "{{ obm_imap_admin_password }}"
+    ldap_uri: ldaps://ldap.danang.gov.vn
+    ldap_bind_password: "{{ vault_obm_ldap_bind_password }}"
+    imap_admin_password: "{{ vault_obm_imap_admin_password }}"
 """
 
 RETURN = r"""

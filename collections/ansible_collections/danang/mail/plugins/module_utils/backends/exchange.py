@@ -11,7 +11,7 @@ accounts over LDAP. Same accounts, same plan as OBM (``plan.make_plan``).
 - ``read`` — ONE pipeline ``Get-Mailbox -ResultSize Unlimited -OrganizationalUnit <managed OU>``,
   ONE paged AD search of that OU (joined on the DN), and with ``statistics`` one
   ``Get-MailboxStatistics -Database`` per database.
-- ``apply`` — see :meth:`ExchangeBackend.apply`: cmdlets in pipelines of ``batch_size`` statements,
+- ``apply`` — see :meth:`ExchangeBackend.apply`: ``batch_size`` changes (their cmdlets) per pipeline,
   AD writes for disable/enable, then a verifying re-read of whatever did not clearly succeed.
 
 Connection options: ``exchange_config``. This module keeps the names the modules import (``__all__``).
@@ -208,7 +208,7 @@ class ExchangeBackend(Backend):
         new = [c.address for c in changes if c.action == CREATE]
         sam_names = self._sam_names(new) if new else {}
         steps = [self._prepare(change, passwords, now, sam_names) for change in changes]
-        size = max(1, self.config.batch_size)
+        size = max(1, self.config.exchange.batch_size)
         for start in range(0, len(steps), size):
             self._run_batch(steps[start : start + size])
         self._finish_disabled_creates([s for s in steps if s.error is None and s.ad_after is False])
@@ -389,7 +389,7 @@ class ExchangeBackend(Backend):
                 results[address] = Result(address, "quota", False, "no such mailbox")
                 continue
             invocations.append(quota_invocation(address, megabytes))
-        for outcome in self.transport.run(invocations, batch_size=self.config.batch_size):
+        for outcome in self.transport.run(invocations, batch_size=self.config.exchange.batch_size):
             address = outcome.invocation.key or ""
             results[address] = Result(address, "quota", outcome.status == OK, outcome.error)
         return [results[a] for a in quotas]

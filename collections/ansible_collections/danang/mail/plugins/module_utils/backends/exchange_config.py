@@ -37,7 +37,6 @@ class ExchangeConfig:
     ad: ADConnection
     databases: tuple[str, ...] = ()  # spread new mailboxes over these; Exchange chooses when empty
     statistics: bool = False  # read() also reads Get-MailboxStatistics (mailbox_info, quota)
-    batch_size: int = 50
 
 
 def utc_now() -> datetime.datetime:
@@ -125,5 +124,4 @@ def config_from_params(params: Mapping[str, Any], *, statistics: bool = False) -
         ),
         databases=tuple(p["exchange_databases"] or ()),
         statistics=statistics,
-        batch_size=p["exchange_batch_size"],
     )

@@ -173,7 +173,8 @@ class ExchangePasswords(PasswordBackend):
                 invocations.append(reset_invocation(address, password, moment))
             else:
                 errors[address] = "no such person account (read it first)"
-        outcomes = self.transport.run(invocations, batch_size=self.config.batch_size) if invocations else []
+        size = self.config.exchange.batch_size
+        outcomes = self.transport.run(invocations, batch_size=size) if invocations else []
         for outcome in outcomes:
             errors[str(outcome.invocation.key)] = None if outcome.status == OK else outcome.error
         users = self._users

@@ -174,7 +174,7 @@ class ExchangeConnection:
     ca_file: Optional[str] = None
     configuration_name: str = CONFIGURATION
     timeout: int = 60
-    batch_size: int = 50
+    batch_size: int = 50  # changes per pipeline (a change: one account's cmdlets, one quota, one reset)
     retries: int = 4
     backoff: float = 2.0
 
