@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from installed import Installed, build_and_install
+from collection.installed import Installed, build_and_install
 
 
 @pytest.fixture(scope="session")

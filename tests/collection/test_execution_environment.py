@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from installed import REPO, SOURCE, Installed, run
+from collection.installed import REPO, SOURCE, Installed, run
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import ansible.release
 import yaml
-from installed import REPO, SOURCE, Installed, run
+from collection.installed import REPO, SOURCE, Installed, run
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
