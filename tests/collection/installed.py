@@ -56,6 +56,7 @@ class Installed:
 
 def build_and_install(workdir: Path, config_text: str = "[defaults]\n") -> Installed:
     """The tarball from the source tree, installed into workdir/collections with nothing else."""
+    workdir.mkdir(parents=True, exist_ok=True)
     config = workdir / "ansible.cfg"
     config.write_text(config_text, encoding="utf-8")
     collections_path = workdir / "collections"
