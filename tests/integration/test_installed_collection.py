@@ -10,6 +10,7 @@ collection came from the installed copy, and a second run changes nothing.
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -37,10 +38,13 @@ def installed_config() -> str:
 def test_site_runs_from_the_installed_collection_only(site_city: SiteCity, tmp_path: Path) -> None:
     installed = build_and_install(tmp_path / "user", installed_config())
     env = dict(installed.env, ANSIBLE_LOG_PATH=str(site_city.log))
+    # The town's copy of inventories/lab reaches the Exchange tests' own lab (ports, password).
+    exchange_vars = tmp_path / "exchange-vars.json"
+    exchange_vars.write_text(json.dumps(site_city.city.lab.playbook_vars), encoding="utf-8")
 
     def site(*extra: str) -> str:
         proc = subprocess.run(
-            site_city.command("site.yml", *extra),
+            site_city.command("site.yml", "-e", f"@{exchange_vars}", *extra),
             cwd=tmp_path,
             env=env,
             capture_output=True,
