@@ -14,7 +14,7 @@ ENV ?= lab
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help lab plan lab-up lab-down test lint yamllint ansible-lint ruff sanity unit integration molecule bench bench-exchange schema clean
+.PHONY: help lab plan lab-up lab-down test lint yamllint ansible-lint ruff sanity unit collection ee-context integration molecule bench bench-exchange schema clean
 
 help:
 	@echo "make lab      the main job on the local lab: validate, allocate, reconcile OBM"
@@ -52,7 +52,7 @@ lab-up: venv
 lab-down: venv
 	$(BIN)/ansible-playbook -i inventories/lab/hosts.yml playbooks/lab_down.yml
 
-test: lint unit sanity molecule integration
+test: lint unit collection sanity molecule integration
 
 lint: yamllint ruff ansible-lint schema
 
@@ -80,6 +80,16 @@ unit: venv
 	TZ=UTC DANANG_TEST_NOW=$(UNIT_DAY)T23:30:00+00:00 $(BIN)/python -m pytest -q
 	TZ=Asia/Ho_Chi_Minh DANANG_TEST_NOW=$(UNIT_DAY)T17:30:00+00:00 $(BIN)/python -m pytest -q -p no:cacheprovider
 
+# The collection as users get it: the tarball built and installed into a clean path, ansible-doc
+# of every module from there, and the execution environment's build context (tests/collection).
+collection: venv
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/collection
+
+# The build context of the execution environment for AWX (docs/awx.md): no container engine needed.
+ee-context: venv
+	rm -rf build && $(BIN)/ansible-galaxy collection build $(COLLECTION) --output-path build
+	$(BIN)/ansible-builder create -f execution-environment.yml -c build/ee-context --output-filename Containerfile
+
 integration: venv
 	$(BIN)/python -m pytest -q tests/integration
 
@@ -102,4 +112,4 @@ bench-exchange: venv
 	$(BIN)/python tests/benchmarks/bench_exchange.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) $(COLLECTION)/tests/output .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) build $(COLLECTION)/tests/output .pytest_cache .ruff_cache .hypothesis
