@@ -57,7 +57,7 @@ def test_the_installed_tree_is_what_playbooks_use(installed: Installed):
     for module in MODULES:
         assert (root / "plugins" / "modules" / f"{module}.py").is_file()
     assert (root / "plugins" / "module_utils" / "backends").is_dir()
-    for role in ("obm_server", "exchange_server"):
+    for role in ("obm_server", "exchange_org"):
         assert (root / "roles" / role / "tasks" / "main.yml").is_file()
     assert sorted(p.name for p in (root / "schemas").iterdir()) == sorted(
         p.name for p in (SOURCE / "schemas").iterdir()
