@@ -142,7 +142,7 @@ class SiteCity:
         return found
 
     def write_personal_data(self, text: str) -> None:
-        """The inventory's personal_data.vault.yml (README: R-43), encrypted with the runs' vault."""
+        """The inventory's personal_data.vault.yml (R-43), encrypted with the runs' vault."""
         vault = VaultLib([("default", VaultSecret(VAULT_PASSWORD.encode()))])
         secret = VaultSecret(VAULT_PASSWORD.encode())
         (self.root / "personal_data.vault.yml").write_bytes(vault.encrypt(text, secret=secret))
