@@ -1,4 +1,4 @@
-"""The Exchange lab's EWS endpoint through exchangelib, the client the backend uses (issue 4, §3).
+"""The Exchange lab's EWS endpoint through exchangelib, the client the backend uses.
 
 Inbox rules round-trip (the forwarding R-50 audits), bad input and unknown mailboxes give the
 errors Exchange gives, who may open which mailbox, sending records the message, and every mailbox

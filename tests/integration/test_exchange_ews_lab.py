@@ -1,4 +1,4 @@
-"""EWS on the running Exchange lab (issue 4, §3): a mailbox made with New-Mailbox over PSRP, its
+"""EWS on the running Exchange lab: a mailbox made with New-Mailbox over PSRP, its
 inbox rules through exchangelib and read back by Get-InboxRule, a message sent and recorded, and
 the EWS logon stamped in AD's lastLogonTimestamp (R-23). Uses the ``exchange_lab`` fixture."""
 

@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, Da Nang city IT infrastructure centre
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The Exchange lab (issue 4) driven only through the real client libraries: pypsrp and ldap3.
+"""The Exchange lab driven only through the real client libraries: pypsrp and ldap3.
 
 One runspace pool serves the module (as the backend keeps one); faults and throttling get their
 own pools. Every mailbox has a unique name, so the tests run again on the same lab.

@@ -1,4 +1,4 @@
-"""The labs run from any clone location, and a daemon that cannot start says why (issue 10, section 1).
+"""The labs run from any clone location, and a daemon that cannot start says why.
 
 A clone in root's home (0700) used to stop ``make lab``: slapd, running as openldap, could not
 traverse the home to its configuration (errno 13), and ``obm-lab start slapd`` failed with nothing

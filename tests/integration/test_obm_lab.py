@@ -1,4 +1,4 @@
-"""The local OBM lab answers like the real OBM (issue 3, section 1; shared/reference/obm.md).
+"""The local OBM lab answers like the real OBM.
 
 Real clients against the servers the role danang.mail.obm_server configures in lab mode:
 ldap3 for OpenLDAP, imaplib for Cyrus IMAP, smtplib for Postfix. Every test makes its own

@@ -1,4 +1,4 @@
-"""The OBM lab serves TLS with its own CA, and the project's clients use it (issue 10, section 5).
+"""The OBM lab serves TLS with its own CA, and the project's clients use it.
 
 slapd, Cyrus and Postfix answer STARTTLS with the certificate the role made under <lab>/tls; the
 backend's IMAP and LDAP clients connect through it with the certificate checked, refuse a

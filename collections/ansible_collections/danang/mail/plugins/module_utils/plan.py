@@ -75,7 +75,7 @@ class Conflict:
         return (
             f"{self.address}: the account there is not {self.account.holder_id}'s (stored holder: "
             f"{stored}; desired holder: {self.account.holder_id}): {self.reason}; nothing was changed on "
-            "it. Find out whose account it is; see the README, 'What the collection guarantees'"
+            "it. Find out whose account it is; see docs/gitops.md, 'Holder ids and conflicts'"
         )
 
 

@@ -18,8 +18,8 @@ description:
   - Reads only regular files inside the tree, without following symbolic links; a link, FIFO,
     directory or hidden file in C(agencies/) is a problem (C(.gitkeep) and C(.keep) excepted).
     Files over 2 MiB, nesting over 16 levels, anchors and aliases, merge keys, YAML 1.1 booleans
-    such as C(on) and numbers such as C(0x1F) are refused with the fix (see the README, "Hostile or
-    broken files").
+    such as C(on) and numbers such as C(0x1F) are refused with the fix (the repository's
+    C(docs/desired-state.md), "Hostile or broken files").
   - Returns counts, a summary per agency and the address requests for M(danang.mail.address_alloc).
   - Reads files only; it never changes anything. Runs on the control node, where the desired state
     lives (use it in a play on C(localhost)).

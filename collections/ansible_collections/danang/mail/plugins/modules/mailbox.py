@@ -91,9 +91,10 @@ options:
     default: {}
   personal_data_file:
     description:
-      - The environment's ansible-vault encrypted C(personal_data.vault.yml) (README, "Personal data stays
-        out of git"). Read in memory by the action plugin with the run's vault secrets into
-        O(personal_data); a plain-text file is refused. A missing file gives a warning.
+      - The environment's ansible-vault encrypted C(personal_data.vault.yml) (the repository's
+        C(docs/desired-state.md), "Personal data stays out of git"). Read in memory by the action
+        plugin with the run's vault secrets into O(personal_data); a plain-text file is refused. A
+        missing file gives a warning.
     type: path
   allocated:
     description:

@@ -41,7 +41,7 @@ VAULT_HELP = (
 )
 HEADER = (
     "# Initial passwords (new accounts, resets) issued by danang.mail (R-40, R-45). Hand each line\n"
-    "# over to its agency, then delete this file (README: credentials hand-over). Holders must change the\n"
+    "# over to its agency, then delete this file (docs/credentials.md). Holders must change the\n"
     "# password at first login; it is locked after 3 working days unchanged (R-41).\n"
 )
 
