@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_render import size_mb
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_transport import (
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.render import size_mb
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.transport import (
     SWITCH,
     Invocation,
     Secret,

@@ -16,7 +16,7 @@ pytest.importorskip("ldap3")
 pytest.importorskip("pypsrp")
 
 from ansible_collections.danang.mail.plugins.module_utils.accounts import Account
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_ad import (
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.ad import (
     SAM_MAX,
     choose_sam_names,
     datetime_to_filetime,
@@ -27,7 +27,7 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_ad i
     sam_account_name,
     user_from_entry,
 )
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_render import (
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.render import (
     MESSAGE_SIZE_MB,
     NAME_MAX,
     SHARED,
@@ -42,7 +42,7 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_rend
     statistics_invocation,
     step_for,
 )
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_transport import (
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.transport import (
     Invocation,
     Secret,
 )

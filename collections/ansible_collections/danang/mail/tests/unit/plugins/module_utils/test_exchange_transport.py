@@ -9,7 +9,7 @@ import pytest
 
 pytest.importorskip("pypsrp")
 
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_transport import (
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.transport import (
     ExchangeConnection,
     Invocation,
     PsError,
