@@ -54,7 +54,7 @@ ISSUE_AD_ATTRIBUTE = "extensionAttribute1"
 ISSUE_PREFIX = "danang.mail initial-password-issued "
 POLICY_LOCK_AD_ATTRIBUTE = "extensionAttribute2"  # Exchange CustomAttribute2
 # The holder id (ledger id) on every mailbox this project makes; the plan never adopts a mailbox
-# whose stored holder is missing or different (issue 10).
+# whose stored holder is missing or different (the ownership check of ``plan.ownership``).
 HOLDER_ATTRIBUTE = "CustomAttribute3"  # AD extensionAttribute3
 POLICY_LOCK_PREFIX = "danang.mail password-policy-lock "
 USER_MAILBOX = 1  # msExchRecipientTypeDetails of a person's mailbox (4: shared)

@@ -9,7 +9,7 @@
   and by a reset here; ``changed_at`` is ``pwdLastSet``; ``last_login`` AD's ``lastLogonTimestamp``.
 - Lock (R-41): AD has no administrator lock (``lockoutTime`` is the failed-logon lockout, which
   expires by itself), so the lock is a disable (``ACCOUNTDISABLE``) marked as the policy's in
-  ``extensionAttribute2``, in one LDAP modify (see ``exchange_ad``). A disabled account refuses
+  ``extensionAttribute2``, in one LDAP modify (see ``ad``). A disabled account refuses
   every logon: Kerberos, NTLM, Basic (EWS, remote PowerShell), LDAP binds. ``locked`` is that mark;
   such an account counts as ``enabled`` (the desired state still wants it), as on OBM.
 - Reset (R-40): ``Set-Mailbox -Identity <address> -Password <SecureString>

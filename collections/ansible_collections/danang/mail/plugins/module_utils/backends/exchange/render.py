@@ -10,7 +10,7 @@ definitions (the lab's and ``shared/reference/exchange-cmdlets.json``).
   ASCII (the local part, R-12); user or shared mailbox (R-10, R-11); quotas with
   ``UseDatabaseQuotaDefaults $false`` (R-30: without it Exchange ignores the mailbox's own quotas);
   message size limits (R-31, ``MESSAGE_SIZE_MB``); for persons whether the initial password's issue
-  time is recorded (R-41, ``exchange_ad.issue_record``); the holder id (``CustomAttribute3``).
+  time is recorded (R-41, ``ad.issue_record``); the holder id (``CustomAttribute3``).
 - :func:`observed_attributes` — the same keys read back from ``Get-Mailbox`` and AD;
   :func:`observe` — the ``Observed`` of a mailbox, with its stored holder and AD creation time.
 - :func:`step_for` — the cmdlets (and AD switches) that carry out one planned change.
