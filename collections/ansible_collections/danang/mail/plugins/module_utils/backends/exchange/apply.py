@@ -73,7 +73,7 @@ class ExchangeWriter:
         self.seen = seen
         self._clock = clock
         self._reread = reread
-        self._now = clock()
+        self._now: Optional[datetime.datetime] = None  # the run's issue time, taken by prepare()
         self._sam_names: dict[str, str] = {}
         self._sam_error = ""
         self._reread_failed = False
