@@ -44,12 +44,12 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.ad i
     choose_sam_names,
 )
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.config import ExchangeConfig  # noqa: E402
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.invocation import Invocation  # noqa: E402
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.render import step_for  # noqa: E402
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.system import ExchangeSystem  # noqa: E402
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.transport import (  # noqa: E402
     ExchangeConnection,
     ExchangeTransport,
-    Invocation,
 )
 from ansible_collections.danang.mail.plugins.module_utils.desired_state import load_desired_state  # noqa: E402
 from ansible_collections.danang.mail.plugins.module_utils.model import city_today  # noqa: E402

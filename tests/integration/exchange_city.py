@@ -28,11 +28,11 @@ from ansible_collections.danang.mail.plugins.module_utils import (
 )
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.ad import ADConnection
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.config import ExchangeConfig
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.invocation import Invocation
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.system import ExchangeSystem
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.transport import (
     ExchangeConnection,
     ExchangeTransport,
-    Invocation,
 )
 from lab_city import allocate_into
 

@@ -19,11 +19,11 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.ad i
     ACCOUNTDISABLE,
     parse_issue_record,
 )
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.transport import (  # noqa: E402
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.invocation import (  # noqa: E402
     SWITCH,
-    ExchangeTransport,
     Invocation,
 )
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.transport import ExchangeTransport  # noqa: E402
 from exchange_city import City, connection, password_for  # noqa: E402
 
 pytestmark = pytest.mark.integration

@@ -20,12 +20,12 @@ from ansible_collections.danang.mail.plugins.module_utils import ledger, plan  #
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.ad import (  # noqa: E402
     ACCOUNTDISABLE,
 )
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.system import ExchangeSystem  # noqa: E402
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.transport import (  # noqa: E402
-    ExchangeTransport,
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.invocation import (  # noqa: E402
     Invocation,
     Secret,
 )
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.system import ExchangeSystem  # noqa: E402
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.transport import ExchangeTransport  # noqa: E402
 from exchange_city import City, connection  # noqa: E402
 from lab_city import add_person, allocate_into  # noqa: E402
 

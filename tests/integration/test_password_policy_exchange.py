@@ -43,11 +43,9 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.ad i
     parse_issue_record,
 )
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.config import ExchangeConfig  # noqa: E402
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.invocation import Invocation  # noqa: E402
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.system import ExchangeSystem  # noqa: E402
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.transport import (  # noqa: E402
-    ExchangeTransport,
-    Invocation,
-)
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.transport import ExchangeTransport  # noqa: E402
 from ansible_collections.danang.mail.plugins.module_utils.model import CITY_TIMEZONE  # noqa: E402
 from ansible_collections.danang.mail.plugins.module_utils.password_policy import (  # noqa: E402
     Holder,

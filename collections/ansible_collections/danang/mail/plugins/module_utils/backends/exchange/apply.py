@@ -28,6 +28,7 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.ad i
     choose_sam_names,
 )
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.config import ExchangeConfig
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.invocation import FAILED, OK
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.read import Seen
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.render import (
     ExchangeStep,
@@ -35,11 +36,7 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.rend
     render,
     step_for,
 )
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.transport import (
-    FAILED,
-    OK,
-    ExchangeTransport,
-)
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.transport import ExchangeTransport
 from ansible_collections.danang.mail.plugins.module_utils.model import STATE_REMOVED
 from ansible_collections.danang.mail.plugins.module_utils.plan import (
     CREATE,

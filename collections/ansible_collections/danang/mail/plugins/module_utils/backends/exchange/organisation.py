@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from ansible_collections.danang.mail.plugins.module_utils.accounts import Account
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.invocation import Invocation
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.render import (
     MESSAGE_SIZE_MB,
     SHARED,
@@ -42,7 +43,6 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.rend
     size_value,
     step_for,
 )
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.transport import Invocation
 from ansible_collections.danang.mail.plugins.module_utils.model import KIND_AGENCY
 from ansible_collections.danang.mail.plugins.module_utils.plan import CREATE, UPDATE, Change
 

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any, Optional
 
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.ad import Directory
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.invocation import OK
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.organisation import (
     LdapWrite,
     OrgChange,
@@ -21,10 +22,7 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.orga
     OrgState,
     read_invocations,
 )
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.transport import (
-    OK,
-    ExchangeTransport,
-)
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.transport import ExchangeTransport
 
 try:
     import ldap3

@@ -49,13 +49,13 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.conf
     ExchangeConfig,
     utc_now,
 )
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.transport import (
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.invocation import (
     OK,
     UNKNOWN,
-    ExchangeTransport,
     Invocation,
     Secret,
 )
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.transport import ExchangeTransport
 from ansible_collections.danang.mail.plugins.module_utils.backends.ldap import HAS_LDAP3
 from ansible_collections.danang.mail.plugins.module_utils.model import SYSTEM_EXCHANGE
 from ansible_collections.danang.mail.plugins.module_utils.password_policy import LOCK, RESET, PasswordFacts

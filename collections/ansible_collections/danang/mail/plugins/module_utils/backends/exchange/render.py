@@ -34,7 +34,7 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.ad i
     ADUser,
     issue_record,
 )
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.transport import (
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.invocation import (
     SWITCH,
     Invocation,
     Secret,

@@ -12,6 +12,7 @@ import pytest
 pytest.importorskip("ldap3")
 pytest.importorskip("pypsrp")
 
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.invocation import Invocation
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.organisation import (
     GLOBAL_SECURITY_GROUP,
     OrgSettings,
@@ -23,9 +24,6 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.orga
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.render import (
     SHARED,
     render,
-)
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.transport import (
-    Invocation,
 )
 from cmdlet_signatures import assert_binds_in_lab, assert_matches_signature
 

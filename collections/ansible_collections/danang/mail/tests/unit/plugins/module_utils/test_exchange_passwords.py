@@ -12,12 +12,12 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.ad i
     datetime_to_filetime,
     user_from_entry,
 )
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.invocation import Secret
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.passwords import (
     facts_from_user,
     policy_lock_record,
     reset_invocation,
 )
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.transport import Secret
 from cmdlet_signatures import assert_binds_in_lab, assert_matches_signature
 
 UTC = datetime.UTC

@@ -27,6 +27,10 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.ad i
     sam_account_name,
     user_from_entry,
 )
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.invocation import (
+    Invocation,
+    Secret,
+)
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.render import (
     MESSAGE_SIZE_MB,
     NAME_MAX,
@@ -41,10 +45,6 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.rend
     size_mb,
     statistics_invocation,
     step_for,
-)
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.transport import (
-    Invocation,
-    Secret,
 )
 from ansible_collections.danang.mail.plugins.module_utils.plan import (
     CREATE,
