@@ -10,7 +10,7 @@ organisation-wide in Exchange, so every alias the lab already holds (the lab cit
 is reserved when the synthetic people are allocated. A change that fails stops the benchmark: every
 failure is named and no figure is printed.
 
-Measures, with the project's code (ExchangeBackend: read -> make_plan -> apply):
+Measures, with the project's code (ExchangeSystem: read -> make_plan -> apply):
   - the first run (New-Mailbox + Set-Mailbox per account, ``--batch-size`` statements a pipeline);
   - the no-op re-run (one Get-Mailbox pipeline, one paged AD search, plan: nothing to do);
   - the way without batching: the same cmdlets, ONE pipeline per cmdlet, on a sample of
@@ -39,19 +39,17 @@ import bench_names  # noqa: E402
 import ldap3  # noqa: E402
 from ansible_collections.danang.mail.plugins.module_utils.accounts import desired_accounts  # noqa: E402
 from ansible_collections.danang.mail.plugins.module_utils.allocation import allocate  # noqa: E402
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange import (  # noqa: E402
-    ExchangeBackend,
-    ExchangeConfig,
-)
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_ad import (  # noqa: E402
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.ad import (  # noqa: E402
     ADConnection,
     choose_sam_names,
 )
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_render import step_for  # noqa: E402
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_transport import (  # noqa: E402
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.config import ExchangeConfig  # noqa: E402
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.invocation import Invocation  # noqa: E402
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.render import step_for  # noqa: E402
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.system import ExchangeSystem  # noqa: E402
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.transport import (  # noqa: E402
     ExchangeConnection,
     ExchangeTransport,
-    Invocation,
 )
 from ansible_collections.danang.mail.plugins.module_utils.desired_state import load_desired_state  # noqa: E402
 from ansible_collections.danang.mail.plugins.module_utils.model import city_today  # noqa: E402
@@ -170,7 +168,7 @@ def password_for(holder: str) -> str:
 def timed_run(config: ExchangeConfig, accounts: dict[str, Any]) -> dict[str, Any]:
     http_before = HTTP.count
     start = time.perf_counter()
-    with ExchangeBackend(config) as backend:
+    with ExchangeSystem(config) as backend:
         observed = backend.read()
         read_s = time.perf_counter() - start
         plan = make_plan(accounts, observed, backend.render)

@@ -4,7 +4,7 @@
     .venv/bin/python tests/benchmarks/bench_obm.py [--people 20000] [--sample 500] [--lab bench|shared]
 
 Measures, each in a process of its own (wall time, and peak RSS from ``wait4``):
-  - the first run: desired state -> ObmBackend.read -> make_plan -> passwords -> ObmBackend.apply
+  - the first run: desired state -> ObmSystem.read -> make_plan -> passwords -> ObmSystem.apply
     (LDAP entries, Cyrus mailboxes with default folders, quota, ACL) — what danang.mail.mailbox does;
   - the no-op re-run (load + read + plan, nothing to do), and once through ansible-playbook and the
     module itself;
@@ -41,15 +41,9 @@ import bench_names  # noqa: E402
 import yaml  # noqa: E402
 from ansible_collections.danang.mail.plugins.module_utils.accounts import desired_accounts  # noqa: E402
 from ansible_collections.danang.mail.plugins.module_utils.allocation import allocate  # noqa: E402
-from ansible_collections.danang.mail.plugins.module_utils.backends.obm import (  # noqa: E402
-    CYRUS_KEYS,
-    ObmBackend,
-    ObmConfig,
-    folder_name,
-    mailbox_name,
-)
-from ansible_collections.danang.mail.plugins.module_utils.backends.obm_cyrus import CyrusAdmin, quote  # noqa: E402
-from ansible_collections.danang.mail.plugins.module_utils.backends.obm_ldap import (  # noqa: E402
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm.config import ObmConfig  # noqa: E402
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm.cyrus import CyrusAdmin, quote  # noqa: E402
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm.layout import (  # noqa: E402
     DEFAULT_GID,
     ENTRY_FILTER,
     FIRST_UID,
@@ -62,6 +56,12 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.obm_ldap impo
     person_dn,
     share_dn,
 )
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm.steps import (  # noqa: E402
+    CYRUS_KEYS,
+    folder_name,
+    mailbox_name,
+)
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm.system import ObmSystem  # noqa: E402
 from ansible_collections.danang.mail.plugins.module_utils.ledger import Ledger, appended_text  # noqa: E402
 from ansible_collections.danang.mail.plugins.module_utils.model import (  # noqa: E402
     SYSTEM_OBM,
@@ -275,9 +275,9 @@ def load_accounts(workload: dict[str, Any]) -> dict[str, Any]:
 
 
 def entry_of(
-    backend: ObmBackend, account: Any, uid_number: int, password: str, base_dn: str
+    backend: ObmSystem, account: Any, uid_number: int, password: str, base_dn: str
 ) -> tuple[str, dict[str, Any]]:
-    """The entry ObmBackend adds for ``account`` (same classes and attributes), for the baselines."""
+    """The entry ObmSystem adds for ``account`` (same classes and attributes), for the baselines."""
     rendered = backend.render(account)
     attributes: dict[str, Any] = {
         k: v for k, v in rendered.items() if v is not None and k in MANAGED_LDAP and k not in CYRUS_KEYS
@@ -312,7 +312,7 @@ def ldif_record(dn: str, attributes: dict[str, Any]) -> str:
 
 
 def baseline_entries(lab: Lab, accounts: dict[str, Any]) -> list[tuple[Any, str, dict[str, Any]]]:
-    backend = ObmBackend(lab.config())
+    backend = ObmSystem(lab.config())
     rows, uid = [], FIRST_UID
     for address in sorted(accounts):
         account = accounts[address]
@@ -374,7 +374,9 @@ def cleanup(lab: Lab, pwfile: Path) -> float:
 def instrument() -> dict[str, Any]:
     """Where the time goes, without changing what runs: seconds inside the backend's LDAP steps and
     Cyrus steps, and the server's answer time summed per IMAP verb (CREATE, SETQUOTA, ...)."""
-    from ansible_collections.danang.mail.plugins.module_utils.backends import obm, obm_cyrus
+    from ansible_collections.danang.mail.plugins.module_utils.backends.obm import apply as obm_apply
+    from ansible_collections.danang.mail.plugins.module_utils.backends.obm import cyrus as obm_cyrus
+    from ansible_collections.danang.mail.plugins.module_utils.backends.obm import read as obm_read
 
     spent: dict[str, Any] = {"ldap": 0.0, "cyrus": 0.0, "verbs": {}, "read_ldap": 0.0, "read_cyrus": 0.0}
     sent: dict[str, str] = {}
@@ -418,7 +420,7 @@ def instrument() -> dict[str, Any]:
         self._imap.send = spy
 
     def timed(name: str, key: str) -> None:  # module-level functions the backend calls by name
-        original = getattr(obm, name, None)
+        original = getattr(obm_read, name, None)
         if original is None:
             return
 
@@ -429,12 +431,12 @@ def instrument() -> dict[str, Any]:
             finally:
                 spent[key] += time.perf_counter() - start
 
-        setattr(obm, name, wrapper)
+        setattr(obm_read, name, wrapper)
 
     timed("search_entries", "read_ldap")  # the read's two halves run side by side: each on its own
     timed("read_cyrus", "read_cyrus")
-    wrap(ObmBackend, "_ldap_call", "ldap")
-    wrap(ObmBackend, "_cyrus_steps", "cyrus")
+    wrap(obm_apply.ObmWriter, "_ldap_call", "ldap")
+    wrap(obm_apply.ObmWriter, "_cyrus_steps", "cyrus")
     wrap(obm_cyrus.CyrusAdmin, "pipeline", "", remember_tags)
     wrap(obm_cyrus.CyrusAdmin, "_read_reply", "reply")
     return spent
@@ -459,7 +461,7 @@ def child_reconcile(spec: dict[str, Any]) -> dict[str, Any]:
     assert not problems, problems[:3]
     marks.append(("load", time.perf_counter()))
     config = ObmConfig(**spec["config"])
-    with ObmBackend(config) as backend:
+    with ObmSystem(config) as backend:
         observed = backend.read()
         marks.append(("read", time.perf_counter()))
         plan = make_plan(desired, observed, backend.render)
@@ -827,7 +829,7 @@ def run_floor(lab: Lab, rows: list[Any], tmp: Path, pwfile: Path, folders: list[
                 "password": lab.secret("cyrus"),
                 "mailboxes": [
                     (
-                        mailbox_name(a),
+                        mailbox_name(a.address, a.shared),
                         [] if a.shared else [folder_name(a, f) for f in folders],
                         a.quota_mb * 1024,
                     )
@@ -884,7 +886,7 @@ def report(args: argparse.Namespace, skip: set[str], lab: Lab, tmp: Path) -> Non
         spec.write_text(json.dumps({**workload, "config": config, "plan_only": True}), encoding="utf-8")
         skip.add("module")
     else:
-        log(f"first run: {n} accounts through ObmBackend (read, plan, passwords, apply)")
+        log(f"first run: {n} accounts through ObmSystem (read, plan, passwords, apply)")
         first = child("reconcile", spec)
         first_r = json.loads(first.out)
         log(f"  {first.wall:.1f} s {first_r}")
@@ -1003,11 +1005,11 @@ def report(args: argparse.Namespace, skip: set[str], lab: Lab, tmp: Path) -> Non
     per = lambda seconds, count: seconds / count * 1000  # noqa: E731 - ms per account
     fp = first_r["phases"]
     if first is None:
-        rows_out.append(("first run (ObmBackend)", "", "", "not measured (--populate floor)"))
+        rows_out.append(("first run (ObmSystem)", "", "", "not measured (--populate floor)"))
     else:
         rows_out.append(
             (
-                "first run (ObmBackend: load+read+plan+passwords+apply)",
+                "first run (ObmSystem: load+read+plan+passwords+apply)",
                 fmt_s(first.wall),
                 f"{first.rss_mb:7.0f} MiB",
                 f"{per(first.wall, n):7.2f} ms/acct",
@@ -1040,7 +1042,7 @@ def report(args: argparse.Namespace, skip: set[str], lab: Lab, tmp: Path) -> Non
         )
     rows_out.append(
         (
-            "no-op re-run (ObmBackend: load+read+plan)"
+            "no-op re-run (ObmSystem: load+read+plan)"
             if first is not None
             else "read+plan of the floor-populated lab (no-op proxy)",
             fmt_s(noop.wall),

@@ -26,15 +26,13 @@ from ansible_collections.danang.mail.plugins.module_utils import (
     ledger,
     plan,
 )
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange import (
-    ExchangeBackend,
-    ExchangeConfig,
-)
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_ad import ADConnection
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_transport import (
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.ad import ADConnection
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.config import ExchangeConfig
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.invocation import Invocation
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.system import ExchangeSystem
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.transport import (
     ExchangeConnection,
     ExchangeTransport,
-    Invocation,
 )
 from lab_city import allocate_into
 
@@ -138,9 +136,9 @@ class City:
         scope: tuple[str, ...] | None = None,
         before_apply: Callable[[], None] | None = None,
         **connection_extra: Any,
-    ) -> tuple[plan.Plan, list[Any], ExchangeBackend]:
+    ) -> tuple[plan.Plan, list[Any], ExchangeSystem]:
         desired = self.accounts(scope)
-        with ExchangeBackend(self.config(**connection_extra)) as backend:
+        with ExchangeSystem(self.config(**connection_extra)) as backend:
             observed = backend.read()
             the_plan = plan.make_plan(desired, observed, backend.render, purge=purge)
             results: list[Any] = []

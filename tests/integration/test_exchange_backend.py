@@ -15,15 +15,15 @@ ldap3 = pytest.importorskip("ldap3")
 pytest.importorskip("pypsrp")
 
 import exchange_city  # noqa: E402
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_ad import (  # noqa: E402
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.ad import (  # noqa: E402
     ACCOUNTDISABLE,
     parse_issue_record,
 )
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_transport import (  # noqa: E402
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.invocation import (  # noqa: E402
     SWITCH,
-    ExchangeTransport,
     Invocation,
 )
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.transport import ExchangeTransport  # noqa: E402
 from exchange_city import City, connection, password_for  # noqa: E402
 
 pytestmark = pytest.mark.integration

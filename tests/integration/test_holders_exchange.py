@@ -17,15 +17,15 @@ pytest.importorskip("pypsrp")
 
 import exchange_city  # noqa: E402
 from ansible_collections.danang.mail.plugins.module_utils import ledger, plan  # noqa: E402
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange import ExchangeBackend  # noqa: E402
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_ad import (  # noqa: E402
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.ad import (  # noqa: E402
     ACCOUNTDISABLE,
 )
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_transport import (  # noqa: E402
-    ExchangeTransport,
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.invocation import (  # noqa: E402
     Invocation,
     Secret,
 )
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.system import ExchangeSystem  # noqa: E402
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.transport import ExchangeTransport  # noqa: E402
 from exchange_city import City, connection  # noqa: E402
 from lab_city import add_person, allocate_into  # noqa: E402
 
@@ -76,7 +76,7 @@ def test_holders_a_hand_made_mailbox_at_the_next_address_gives_the_newcomer_the_
 ) -> None:
     hand_made(city, f"trietkm@{city.domain}")
     add_person(city.desired, "stttt", NEWCOMER)
-    with ExchangeBackend(city.config()) as backend:
+    with ExchangeSystem(city.config()) as backend:
         in_use = backend.addresses_in_use()
     assert f"trietkm@{city.domain}" in in_use
     allocate_into(city.desired, city.domain, DAY, taken=in_use)
@@ -121,7 +121,7 @@ def test_holders_conflicts_are_left_untouched_legacy_is_stamped_and_the_others_r
     issued = {e.address: e.issued_on for e in ledger.load_ledger(str(city.ledger_path)).entries}
     # The legacy mailbox was made by the lab's clock; an early issue date keeps the test off it.
     issued[legacy] = datetime.date(2000, 1, 1)
-    with ExchangeBackend(city.config()) as backend:
+    with ExchangeSystem(city.config()) as backend:
         observed = backend.read()
         the_plan = plan.make_plan(desired, observed, backend.render, issued_on=issued, allocated={newcomer})
         assert {c.address: c.stored_holder for c in the_plan.conflicts} == {

@@ -17,7 +17,7 @@ ldap3 = pytest.importorskip("ldap3")
 
 import test_obm_backend  # noqa: E402
 from ansible_collections.danang.mail.plugins.module_utils import ledger, plan  # noqa: E402
-from ansible_collections.danang.mail.plugins.module_utils.backends.obm import ObmBackend  # noqa: E402
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm.system import ObmSystem  # noqa: E402
 from ansible_collections.danang.mail.plugins.module_utils.model import CITY_TIMEZONE  # noqa: E402
 from lab_city import add_person, allocate_into  # noqa: E402
 from test_obm_backend import City, entries, ldap_admin, run_adhoc  # noqa: E402
@@ -166,7 +166,7 @@ def test_holders_legacy_accounts_without_holder_are_adopted_and_stamped(city: Ci
     desired = city.accounts()
     book = ledger.load_ledger(str(city.ledger_path))
     issued = {entry.address: entry.issued_on for entry in book.entries}
-    with ObmBackend(city.config()) as backend:
+    with ObmSystem(city.config()) as backend:
         observed = backend.read()
         assert observed[person].holder is None and observed[person].created is not None
         # Made on a city day before the ledger issued the address: someone else's.
@@ -187,5 +187,5 @@ def test_holders_legacy_accounts_without_holder_are_adopted_and_stamped(city: Ci
     found = entries(city.lab, city.domain)
     assert found[person]["employeeNumber"] == "CB-2017-000101"
     assert found[share]["employeeNumber"] == "agency/stttt"
-    with ObmBackend(city.config()) as backend:
+    with ObmSystem(city.config()) as backend:
         assert plan.make_plan(desired, backend.read(), backend.render, issued_on=issued).changes == ()

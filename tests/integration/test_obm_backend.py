@@ -37,10 +37,9 @@ from ansible_collections.danang.mail.plugins.module_utils import (  # noqa: E402
     ledger,
     plan,
 )
-from ansible_collections.danang.mail.plugins.module_utils.backends.obm import (  # noqa: E402
-    ObmBackend,
-    ObmConfig,
-)
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm.apply import ObmWriter  # noqa: E402
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm.config import ObmConfig  # noqa: E402
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm.system import ObmSystem  # noqa: E402
 from lab_city import add_obm_domain, allocate_into  # noqa: E402
 
 pytestmark = pytest.mark.integration
@@ -97,9 +96,9 @@ class City:
         assert not problems
         return found
 
-    def reconcile(self, purge: bool = False, **extra: Any) -> tuple[plan.Plan, list[Any], ObmBackend]:
+    def reconcile(self, purge: bool = False, **extra: Any) -> tuple[plan.Plan, list[Any], ObmSystem]:
         desired = self.accounts()
-        with ObmBackend(self.config(**extra)) as backend:
+        with ObmSystem(self.config(**extra)) as backend:
             observed = backend.read()
             the_plan = plan.make_plan(desired, observed, backend.render, purge=purge)
             passwords = {a.holder_id: password_for(a.holder_id) for a in desired.values() if not a.shared}
@@ -251,7 +250,7 @@ def test_first_run_creates_like_obm_and_second_run_changes_nothing(city: City) -
 
 def test_read_is_one_bulk_pass(city: City, monkeypatch: pytest.MonkeyPatch) -> None:
     """A fixed number of round trips whatever the number of accounts (speed itself: the benchmark)."""
-    from ansible_collections.danang.mail.plugins.module_utils.backends.obm_cyrus import CyrusAdmin
+    from ansible_collections.danang.mail.plugins.module_utils.backends.obm.cyrus import CyrusAdmin
 
     city.reconcile()
     calls = {"pipeline": 0, "search": 0}
@@ -267,7 +266,7 @@ def test_read_is_one_bulk_pass(city: City, monkeypatch: pytest.MonkeyPatch) -> N
 
     monkeypatch.setattr(CyrusAdmin, "pipeline", counted_pipeline)
     monkeypatch.setattr(ldap3.Connection, "search", counted_search)
-    with ObmBackend(city.config()) as backend:
+    with ObmSystem(city.config()) as backend:
         observed = backend.read()
     assert len(observed) >= 50
     # one paged search (one page here); two LISTs in one pipeline, then GETQUOTA + GETACL in one
@@ -284,7 +283,7 @@ def test_new_person_logs_in_with_the_initial_password_and_pwdreset(city: City) -
     typ, folders = imap.list()
     imap.logout()
     assert typ == "OK" and {line.decode().rsplit(" ", 1)[-1].strip('"') for line in folders} >= FOLDERS
-    with ObmBackend(city.config()) as backend:
+    with ObmSystem(city.config()) as backend:
         backend.read()
         first_login = backend.facts[address]
     assert first_login.must_change_password is True
@@ -297,7 +296,7 @@ def test_new_person_logs_in_with_the_initial_password_and_pwdreset(city: City) -
     assert user.result["description"] == "insufficientAccessRights"  # only a change is allowed
     assert user.extend.standard.modify_password(dn, password, "Doi-moi#2026xyz")
     user.unbind()
-    with ObmBackend(city.config()) as backend:
+    with ObmSystem(city.config()) as backend:
         backend.read()
         after_change = backend.facts[address]
     assert after_change.must_change_password is False  # the change cleared pwdReset
@@ -308,7 +307,7 @@ def test_new_person_logs_in_with_the_initial_password_and_pwdreset(city: City) -
     imap = imaplib.IMAP4(city.lab.imap_host, city.lab.imap_port)
     imap.login(address, "Doi-moi#2026xyz")
     imap.logout()
-    with ObmBackend(city.config()) as backend:
+    with ObmSystem(city.config()) as backend:
         backend.read()
         assert backend.facts[address].last_login  # pwdLastSuccess again
         assert backend.facts[address].last_access == backend.facts[address].last_login
@@ -342,7 +341,7 @@ def test_disabled_account_cannot_log_in_and_keeps_its_mail(city: City) -> None:
 def test_cyrus_refuses_an_append_over_quota(city: City) -> None:
     city.reconcile()
     address = city.address("CB-2018-000211")
-    with ObmBackend(city.config()) as backend:
+    with ObmSystem(city.config()) as backend:
         backend.read()
         assert all(r.ok for r in backend.set_quotas({address: 1}))  # 1 MB = 1024 KB
     imap = imaplib.IMAP4(city.lab.imap_host, city.lab.imap_port)
@@ -399,20 +398,20 @@ def test_one_refused_entry_leaves_the_others_done_and_a_rerun_finishes(city: Cit
 
 def test_cyrus_stopping_mid_run_leaves_accounts_done_or_untouched(city: City) -> None:
     """Cyrus dies after the first batch: later accounts are not half-made; a re-run finishes."""
-    original = ObmBackend._run_batch
+    original = ObmWriter.run_batch
     calls = {"n": 0}
 
-    def run_batch(self: ObmBackend, batch: list, passwords: Any) -> None:
+    def run_batch(self: ObmWriter, batch: list) -> None:
         calls["n"] += 1
         if calls["n"] == 2:
             obm_lab_ctl(city.lab, "stop", "cyrus")
-        original(self, batch, passwords)
+        original(self, batch)
 
     try:
-        ObmBackend._run_batch = run_batch  # type: ignore[method-assign]
+        ObmWriter.run_batch = run_batch  # type: ignore[method-assign]
         _plan, results, _ = city.reconcile(batch_size=10)
     finally:
-        ObmBackend._run_batch = original  # type: ignore[method-assign]
+        ObmWriter.run_batch = original  # type: ignore[method-assign]
         obm_lab_ctl(city.lab, "start", "cyrus")
         wait_lab_port(city.lab, city.lab.imap_port)
     done = [r for r in results if r.ok]
@@ -479,14 +478,14 @@ def test_hostile_names_arrive_as_literal_data(city: City) -> None:
 
 
 def test_unreachable_servers_are_reported_before_anything_changes(city: City) -> None:
-    from ansible_collections.danang.mail.plugins.module_utils.backends.base import BackendError
+    from ansible_collections.danang.mail.plugins.module_utils.backends.contract import BackendError
 
     with pytest.raises(BackendError, match=r"LDAP ldap://127\.0\.0\.1:9: cannot connect"):
-        ObmBackend(ObmConfig(**{**city.config().__dict__, "ldap_uri": "ldap://127.0.0.1:9"})).read()
+        ObmSystem(ObmConfig(**{**city.config().__dict__, "ldap_uri": "ldap://127.0.0.1:9"})).read()
     with pytest.raises(BackendError, match=r"IMAP 127\.0\.0\.1:9: cannot connect"):
-        ObmBackend(ObmConfig(**{**city.config().__dict__, "imap_port": 9})).read()
+        ObmSystem(ObmConfig(**{**city.config().__dict__, "imap_port": 9})).read()
     with pytest.raises(BackendError, match="refused: invalidCredentials"):
-        ObmBackend(ObmConfig(**{**city.config().__dict__, "ldap_bind_password": "wrong"})).read()
+        ObmSystem(ObmConfig(**{**city.config().__dict__, "ldap_bind_password": "wrong"})).read()
     assert entries(city.lab, city.domain) == {}
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from ansible_collections.danang.mail.plugins.module_utils.backends.ldap_common import open_connection
-from ansible_collections.danang.mail.plugins.module_utils.backends.obm_cyrus import CyrusAdmin, CyrusError
+from ansible_collections.danang.mail.plugins.module_utils.backends.ldap import open_connection
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm.cyrus import CyrusAdmin, CyrusError
 
 if TYPE_CHECKING:
     from conftest import ObmLab

@@ -1,7 +1,7 @@
 """danang.mail.password_policy and playbooks/password_policy.yml against the real OBM lab.
 
 A small town of three people is reconciled into its own mail domain (its own LDAP subtree and Cyrus
-mailboxes) the way the project does it (``ObmBackend``: entries added with ``pwdReset: TRUE``), plus
+mailboxes) the way the project does it (``ObmSystem``: entries added with ``pwdReset: TRUE``), plus
 one account added by hand outside the desired state. Time: ``pwdChangedTime`` is stamped by slapd and
 cannot be written (no-user-modification), so passwords are made "old" by judging them at a later
 moment: the module's testing-only ``now`` option (``danang_mail_password_now`` in the playbook).
@@ -37,10 +37,8 @@ from ansible_collections.danang.mail.plugins.module_utils import (  # noqa: E402
     accounts,
     plan,
 )
-from ansible_collections.danang.mail.plugins.module_utils.backends.obm import (  # noqa: E402
-    ObmBackend,
-    ObmConfig,
-)
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm.config import ObmConfig  # noqa: E402
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm.system import ObmSystem  # noqa: E402
 from ansible_collections.danang.mail.plugins.module_utils.model import CITY_TIMEZONE  # noqa: E402
 from lab_city import add_obm_domain, allocate_into  # noqa: E402
 
@@ -178,7 +176,7 @@ def town(obm_lab: ObmLab, tmp_path: Path):
         ldap3.Server(lab.ldap_host, port=lab.ldap_port), lab.admin_dn, lab.admin_password, auto_bind=True
     )
     base = add_obm_domain(conn, domain, lab.base_dn)
-    # The project's own path: ObmBackend adds each person with pwdReset TRUE and makes the mailbox.
+    # The project's own path: ObmSystem adds each person with pwdReset TRUE and makes the mailbox.
     desired, problems = accounts.desired_accounts(state, book.holders(), system="obm")
     assert not problems
     config = ObmConfig(
@@ -191,7 +189,7 @@ def town(obm_lab: ObmLab, tmp_path: Path):
         ca_file=lab.ca_file,
         domain=domain,
     )
-    with ObmBackend(config) as backend:
+    with ObmSystem(config) as backend:
         the_plan = plan.make_plan(desired, backend.read(), backend.render)
         results = backend.apply(
             the_plan.changes, {a.holder_id: initial_password(a.holder_id) for a in desired.values()}

@@ -2,7 +2,7 @@
 playbooks/password_policy.yml on both systems at once.
 
 The three people of test_password_policy.py's town are reconciled into Exchange the project's way
-(``ExchangeBackend``: ``New-Mailbox -ResetPasswordOnNextLogon $true``, the issue time recorded in
+(``ExchangeSystem``: ``New-Mailbox -ResetPasswordOnNextLogon $true``, the issue time recorded in
 ``CustomAttribute1``) in a mail domain and managed OU of their own. Time: the lab's control endpoint
 writes ``pwdLastSet`` at any moment (a password changed 100 or 200 days ago), and rules are judged at
 a later moment (the module's testing-only ``now``). Nothing sleeps. Logons are tried through the lab's
@@ -37,22 +37,15 @@ from ansible_collections.danang.mail.plugins.module_utils import (  # noqa: E402
     ledger,
     plan,
 )
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange import (  # noqa: E402
-    ExchangeBackend,
-    ExchangeConfig,
-)
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_ad import (  # noqa: E402
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.ad import (  # noqa: E402
     ACCOUNTDISABLE,
     ADConnection,
     parse_issue_record,
 )
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_passwords import (  # noqa: E402
-    ExchangePasswords,
-)
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_transport import (  # noqa: E402
-    ExchangeTransport,
-    Invocation,
-)
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.config import ExchangeConfig  # noqa: E402
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.invocation import Invocation  # noqa: E402
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.system import ExchangeSystem  # noqa: E402
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.transport import ExchangeTransport  # noqa: E402
 from ansible_collections.danang.mail.plugins.module_utils.model import CITY_TIMEZONE  # noqa: E402
 from ansible_collections.danang.mail.plugins.module_utils.password_policy import (  # noqa: E402
     Holder,
@@ -106,7 +99,7 @@ def into_exchange(lab: ExchangeLab, desired: Path, domain: str) -> str:
     holders = ledger.load_ledger(str(desired / "ledger.yml")).holders()
     wanted, problems = accounts.desired_accounts(state, holders, system="exchange")
     assert not problems
-    with ExchangeBackend(config(lab, ou)) as backend:
+    with ExchangeSystem(config(lab, ou)) as backend:
         the_plan = plan.make_plan(wanted, backend.read(), backend.render)
         results = backend.apply(
             the_plan.changes, {a.holder_id: initial_password(a.holder_id) for a in wanted.values()}
@@ -185,13 +178,13 @@ def test_locks_disable_resets_unlock_and_force_a_change(extown) -> None:
     calendar = WorkingCalendar()
     holders = {addresses[h]: Holder(h, "ptest", "Sở Kiểm thử Mật khẩu") for h in (AN, BINH, CUONG)}
 
-    def findings(backend: ExchangePasswords) -> dict[str, tuple[str, str | None]]:
+    def findings(backend: ExchangeSystem) -> dict[str, tuple[str, str | None]]:
         facts = backend.read_password_facts()
         assert set(facts) == {an, binh, cuong}
         found = evaluate(facts, now=judged, calendar=calendar, holders=holders)
         return {f.address: (f.action, f.reason) for f in found}
 
-    with ExchangePasswords(config(lab, ou)) as backend:
+    with ExchangeSystem(config(lab, ou)) as backend:
         facts = backend.read_password_facts()
         assert facts[an].must_change and facts[an].issued_at is not None and facts[an].changed_at is None
         assert abs((facts[an].issued_at - now).total_seconds()) < 120  # recorded at creation
@@ -212,11 +205,11 @@ def test_locks_disable_resets_unlock_and_force_a_change(extown) -> None:
     assert ews_logon(lab, binh, own_password(BINH))  # warned only
 
     # The mailbox reconcile leaves the locks alone (the desired state still wants them enabled).
-    with ExchangeBackend(config(lab, ou)) as mailboxes:
+    with ExchangeSystem(config(lab, ou)) as mailboxes:
         observed = mailboxes.read()
-        assert observed[an].enabled and mailboxes.facts[an]["locked"]
+        assert observed[an].enabled and mailboxes.facts[an].locked
     # A second run finds them locked: nothing more to do.
-    with ExchangePasswords(config(lab, ou)) as backend:
+    with ExchangeSystem(config(lab, ou)) as backend:
         assert findings(backend) == {
             an: ("locked", "initial_password_unchanged"),
             binh: ("warn", "unchanged_3_months"),
@@ -235,7 +228,7 @@ def test_locks_disable_resets_unlock_and_force_a_change(extown) -> None:
     assert not ews_logon(lab, an, new)  # the new password only lets him change it
     control.simulate_password_change(an, own_password(AN))
     assert ews_logon(lab, an, own_password(AN))
-    with ExchangePasswords(config(lab, ou)) as backend:
+    with ExchangeSystem(config(lab, ou)) as backend:
         assert an not in findings(backend)
 
 

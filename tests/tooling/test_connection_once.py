@@ -17,7 +17,8 @@ import sys
 from pathlib import Path
 
 import yaml
-from ansible_collections.danang.mail.plugins.module_utils.backends import exchange_config, obm_config
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange import config as exchange_config
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm import config as obm_config
 
 REPO = Path(__file__).resolve().parents[2]
 COLLECTION = REPO / "collections/ansible_collections/danang/mail"

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    # danang.mail.mailbox, mailbox_info, quota (backend exchange) and exchange_org.
+    # The Exchange connection of every module that opens a system (backends.systems), and of
+    # exchange_org (which documents exchange_server and ad_uri as required itself).
     DOCUMENTATION = r"""
 options:
   exchange_server:
@@ -119,29 +120,4 @@ options:
 requirements:
   - pypsrp (and pyspnego[kerberos] for Kerberos)
   - ldap3
-"""
-
-    # The backend choice, with the OBM options that only backend obm requires. List this fragment
-    # BEFORE danang.mail.obm: the first fragment naming an option wins.
-    BACKEND = r"""
-options:
-  backend:
-    description:
-      - The mail system. V(obm) (OpenLDAP, Cyrus IMAP, Postfix) or V(exchange) (Exchange 2016/2019
-        and its Active Directory).
-    type: str
-    choices: [obm, exchange]
-    default: obm
-  ldap_uri:
-    description: The OBM directory, for example V(ldap://127.0.0.1:3389). Required with O(backend=obm).
-    type: str
-    required: false
-  ldap_bind_password:
-    description: The OBM directory administrator's password. Required with O(backend=obm).
-    type: str
-    required: false
-  imap_admin_password:
-    description: The Cyrus administrator's password. Required with O(backend=obm).
-    type: str
-    required: false
 """

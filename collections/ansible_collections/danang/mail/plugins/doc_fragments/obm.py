@@ -6,15 +6,16 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    # The OBM connection: danang.mail.mailbox, danang.mail.mailbox_info, danang.mail.quota.
+    # The OBM connection of every module that opens a system (backends.systems). The options OBM
+    # needs are required with backend obm only (the modules' required_if), so none says required.
     DOCUMENTATION = r"""
 options:
   ldap_uri:
     description:
       - The OBM directory (OpenLDAP), for example V(ldap://127.0.0.1:3389) (the lab) or
         V(ldaps://ldap.thudientu.danang.gov.vn).
+      - Required with O(backend=obm).
     type: str
-    required: true
   ldap_bind_dn:
     description:
       - The directory administrator OBM uses, V(uid=ldapadmin,ou=sysusers,dc=local).
@@ -23,8 +24,8 @@ options:
   ldap_bind_password:
     description:
       - Its password. Pass it from an ansible-vault file in production.
+      - Required with O(backend=obm).
     type: str
-    required: true
   ldap_base_dn:
     description:
       - The root of the OBM tree; each mail domain is C(dc=<domain>) below it.
@@ -52,9 +53,10 @@ options:
     type: str
     default: cyrus
   imap_admin_password:
-    description: Its password.
+    description:
+      - Its password.
+      - Required with O(backend=obm).
     type: str
-    required: true
   imap_tls:
     description:
       - How the IMAP connection is secured before the administrator logs in. V(starttls) upgrades
@@ -105,7 +107,7 @@ requirements:
   - ldap3
 """
 
-    # The desired state: danang.mail.mailbox (and later the Exchange modules).
+    # The desired state: danang.mail.mailbox and danang.mail.password_policy, on either system.
     DESIRED_STATE = r"""
 options:
   desired_state:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Optional
 
-from ansible_collections.danang.mail.plugins.module_utils.backends.base import Result
+from ansible_collections.danang.mail.plugins.module_utils.backends.contract import Result
 from ansible_collections.danang.mail.plugins.module_utils.model import KIND_PERSON, DesiredState
 from ansible_collections.danang.mail.plugins.module_utils.passwords import generate_password_for
 from ansible_collections.danang.mail.plugins.module_utils.personal_data import PersonalData, password_context

@@ -26,7 +26,7 @@ author:
 extends_documentation_fragment:
   - danang.mail.attributes
   - danang.mail.attributes.info_module
-  - danang.mail.exchange.backend
+  - danang.mail.backend
   - danang.mail.obm
   - danang.mail.exchange
 seealso:
@@ -63,22 +63,22 @@ addresses:
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible_collections.danang.mail.plugins.module_utils.backends.base import BackendError
-from ansible_collections.danang.mail.plugins.module_utils.backends.selection import (
+from ansible_collections.danang.mail.plugins.module_utils.backends.contract import BackendError
+from ansible_collections.danang.mail.plugins.module_utils.backends.systems import (
     ARGUMENT_SPEC,
     REQUIRED_IF,
     missing_library,
-    open_backend,
+    open_system,
 )
 
 
 def main() -> None:
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True, required_if=REQUIRED_IF)
-    missing_lib = missing_library(module.params)
+    missing_lib = missing_library(module.params["backend"])
     if missing_lib:
         module.fail_json(msg=missing_required_lib(missing_lib[0]), exception=missing_lib[1])
     try:
-        with open_backend(module.params) as backend:
+        with open_system(module.params) as backend:
             found: Any = backend.addresses_in_use()
     except BackendError as exc:
         module.fail_json(msg=f"cannot read the addresses in use on {module.params['backend']}: {exc}")

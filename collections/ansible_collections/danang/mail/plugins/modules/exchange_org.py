@@ -178,15 +178,18 @@ changes:
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible_collections.danang.mail.plugins.module_utils import exchange_org
-from ansible_collections.danang.mail.plugins.module_utils.backends import exchange
-from ansible_collections.danang.mail.plugins.module_utils.backends.base import BackendError
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_ad import ADError, Directory
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_org_io import apply_org, read_org
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_transport import (
-    ExchangeError,
-    ExchangeTransport,
+from ansible_collections.danang.mail.plugins.module_utils.backends import systems
+from ansible_collections.danang.mail.plugins.module_utils.backends.contract import BackendError
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange import (
+    organisation as exchange_org,
 )
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.ad import ADError
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.organisation_io import (
+    apply_org,
+    read_org,
+)
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.transport import ExchangeError
+from ansible_collections.danang.mail.plugins.module_utils.model import SYSTEM_EXCHANGE
 
 _POLICY = exchange_org.PasswordPolicy()
 POLICY_OPTIONS: dict[str, Any] = {
@@ -194,9 +197,7 @@ POLICY_OPTIONS: dict[str, Any] = {
     for name, default in vars(_POLICY).items()
 }
 ARGUMENT_SPEC: dict[str, Any] = {
-    **exchange.ARGUMENT_SPEC,
-    "exchange_server": {"type": "str", "required": True},
-    "ad_uri": {"type": "str", "required": True},
+    **systems.system_spec(SYSTEM_EXCHANGE),
     "domain": {"type": "str", "required": True},
     "internal_domains": {"type": "list", "elements": "str", "default": []},
     "message_size_mb": {"type": "int", "default": exchange_org.MESSAGE_SIZE_MB},
@@ -229,27 +230,27 @@ def settings_from_params(params: dict[str, Any]) -> exchange_org.OrgSettings:
 
 def main() -> None:
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    missing_lib = exchange.missing_library()
+    missing_lib = systems.missing_library(SYSTEM_EXCHANGE)
     if missing_lib:
         module.fail_json(msg=missing_required_lib(missing_lib[0]), exception=missing_lib[1])
     if module.params["message_size_mb"] <= 0:
         module.fail_json(msg="message_size_mb must be a positive number of MB")
     try:
-        config = exchange.config_from_params(module.params)
-        transport = ExchangeTransport(config.exchange)
-        directory = Directory(config.ad)
-    except (BackendError, ExchangeError, ADError) as exc:
+        system: Any = systems.open_system(module.params, SYSTEM_EXCHANGE)
+    except BackendError as exc:
         module.fail_json(msg=str(exc))
     settings = settings_from_params(module.params)
-    try:
-        state = read_org(transport, directory, settings)
-        changes = exchange_org.plan_org(settings, state)
-        errors = {} if module.check_mode or not changes else apply_org(transport, directory, changes)
-    except (ExchangeError, ADError) as exc:
-        module.fail_json(msg=str(exc))
-    finally:
-        transport.close()
-        directory.close()
+    with system:
+        try:
+            state = read_org(system.transport, system.directory, settings)
+            changes = exchange_org.plan_org(settings, state)
+            errors = (
+                {}
+                if module.check_mode or not changes
+                else apply_org(system.transport, system.directory, changes)
+            )
+        except (ExchangeError, ADError) as exc:
+            module.fail_json(msg=str(exc))
     result: dict[str, Any] = {"changed": bool(changes), "changes": exchange_org.reports(changes)}
     if module._diff:
         result["diff"] = exchange_org.diff(changes)

@@ -48,7 +48,7 @@ author:
   - Da Nang city IT infrastructure centre (@danang)
 extends_documentation_fragment:
   - danang.mail.attributes
-  - danang.mail.exchange.backend
+  - danang.mail.backend
   - danang.mail.obm
   - danang.mail.exchange
   - danang.mail.obm.desired_state
@@ -336,14 +336,14 @@ from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.danang.mail.plugins.module_utils.accounts import desired_accounts
-from ansible_collections.danang.mail.plugins.module_utils.backends.base import BackendError
-from ansible_collections.danang.mail.plugins.module_utils.backends.selection import (
+from ansible_collections.danang.mail.plugins.module_utils.backends.contract import BackendError
+from ansible_collections.danang.mail.plugins.module_utils.backends.systems import (
     ARGUMENT_SPEC as BACKEND_ARGUMENT_SPEC,
 )
-from ansible_collections.danang.mail.plugins.module_utils.backends.selection import (
+from ansible_collections.danang.mail.plugins.module_utils.backends.systems import (
     REQUIRED_IF,
     missing_library,
-    open_backend,
+    open_system,
 )
 from ansible_collections.danang.mail.plugins.module_utils.desired_state import (
     MissingLibrary,
@@ -435,7 +435,7 @@ def run(module: AnsibleModule) -> None:
     known = {str(h): str(p) for h, p in (params["known_passwords"] or {}).items()}
 
     try:
-        backend = open_backend(params)
+        backend = open_system(params)
     except BackendError as exc:
         module.fail_json(msg=f"cannot use the {params['backend']} system, nothing changed: {exc}")
     with backend:
@@ -524,7 +524,7 @@ def finish(module: AnsibleModule, result: dict[str, Any], plan: Any, results: li
 
 def main() -> None:
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True, required_if=REQUIRED_IF)
-    missing = missing_library(module.params)
+    missing = missing_library(module.params["backend"])
     if missing:
         module.fail_json(msg=missing_required_lib(missing[0]), exception=missing[1])
     run(module)

@@ -37,7 +37,7 @@ author:
 extends_documentation_fragment:
   - danang.mail.attributes
   - danang.mail.attributes.info_module
-  - danang.mail.exchange.backend
+  - danang.mail.backend
   - danang.mail.obm
   - danang.mail.exchange
 options:
@@ -103,14 +103,14 @@ missing:
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible_collections.danang.mail.plugins.module_utils.backends.base import BackendError
-from ansible_collections.danang.mail.plugins.module_utils.backends.selection import (
+from ansible_collections.danang.mail.plugins.module_utils.backends.contract import BackendError
+from ansible_collections.danang.mail.plugins.module_utils.backends.systems import (
     ARGUMENT_SPEC as BACKEND_ARGUMENT_SPEC,
 )
-from ansible_collections.danang.mail.plugins.module_utils.backends.selection import (
+from ansible_collections.danang.mail.plugins.module_utils.backends.systems import (
     REQUIRED_IF,
     missing_library,
-    open_backend,
+    open_system,
     read_facts,
 )
 
@@ -122,11 +122,11 @@ ARGUMENT_SPEC: dict[str, Any] = {
 
 def main() -> None:
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True, required_if=REQUIRED_IF)
-    missing_lib = missing_library(module.params)
+    missing_lib = missing_library(module.params["backend"])
     if missing_lib:
         module.fail_json(msg=missing_required_lib(missing_lib[0]), exception=missing_lib[1])
     try:
-        with open_backend(module.params, statistics=True) as backend:
+        with open_system(module.params, statistics=True) as backend:
             facts = read_facts(backend)
     except BackendError as exc:
         module.fail_json(msg=str(exc))

@@ -42,7 +42,6 @@ author:
   - Da Nang city IT infrastructure centre (@danang)
 extends_documentation_fragment:
   - danang.mail.attributes
-  - danang.mail.exchange.backend
   - danang.mail.obm
   - danang.mail.exchange
   - danang.mail.obm.desired_state
@@ -299,12 +298,8 @@ from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.danang.mail.plugins.module_utils.accounts import desired_accounts
-from ansible_collections.danang.mail.plugins.module_utils.backends import exchange, obm, selection
-from ansible_collections.danang.mail.plugins.module_utils.backends.base import BackendError
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_passwords import (
-    ExchangePasswords,
-)
-from ansible_collections.danang.mail.plugins.module_utils.backends.obm_passwords import ObmPasswords
+from ansible_collections.danang.mail.plugins.module_utils.backends import systems
+from ansible_collections.danang.mail.plugins.module_utils.backends.contract import BackendError
 from ansible_collections.danang.mail.plugins.module_utils.desired_state import (
     MissingLibrary,
     load_desired_state,
@@ -312,7 +307,6 @@ from ansible_collections.danang.mail.plugins.module_utils.desired_state import (
 from ansible_collections.danang.mail.plugins.module_utils.ledger import load_ledger
 from ansible_collections.danang.mail.plugins.module_utils.model import (
     CITY_TIMEZONE,
-    SYSTEM_EXCHANGE,
     SYSTEM_OBM,
     ValidationFailed,
 )
@@ -339,19 +333,13 @@ from ansible_collections.danang.mail.plugins.module_utils.workdays import (
     load_overrides,
 )
 
-# One entry per system: how to make its password backend from the module's parameters, and the
-# options it requires (required_if cannot look inside the list ``backend``).
-BACKENDS = {
-    SYSTEM_OBM: lambda params: ObmPasswords(obm.config_from_params(params)),
-    SYSTEM_EXCHANGE: lambda params: ExchangePasswords(exchange.config_from_params(params)),
-}
-REQUIRED = {
-    SYSTEM_OBM: tuple(key for key, spec in obm.ARGUMENT_SPEC.items() if spec.get("required")),
-    SYSTEM_EXCHANGE: exchange.REQUIRED,
-}
-
 ARGUMENT_SPEC: dict[str, Any] = {
-    "backend": {"type": "list", "elements": "str", "choices": sorted(BACKENDS), "default": [SYSTEM_OBM]},
+    "backend": {
+        "type": "list",
+        "elements": "str",
+        "choices": sorted(systems.SYSTEMS),
+        "default": [SYSTEM_OBM],
+    },
     "mode": {"type": "str", "choices": list(MODES), "default": "audit"},
     "resets": {"type": "list", "elements": "str", "default": []},
     "calendar_overrides": {"type": "path"},
@@ -364,7 +352,7 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "personal_data_file": {"type": "path"},
     "credentials_file": {"type": "path"},
     "credentials_vault_id": {"type": "str"},
-    **{key: spec for key, spec in selection.ARGUMENT_SPEC.items() if key != "backend"},
+    **systems.CONNECTION_SPEC,
 }
 
 
@@ -411,7 +399,7 @@ def run(module: AnsibleModule) -> None:
             holders = holders_of(accounts, agency_names)
             resets, not_here = resolve_resets(params["resets"], holders)
             unknown.append(set(not_here))
-            backend = backends[system] = BACKENDS[system](params)
+            backend = backends[system] = systems.open_system(params, system)
             facts = backend.read_password_facts()
             problems += [f"resets: {a} has no account on {system}" for a in resets if a not in facts]
             checked += len(facts)
@@ -510,10 +498,10 @@ def run(module: AnsibleModule) -> None:
 def main() -> None:
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     for system in module.params["backend"]:
-        missing = [key for key in REQUIRED[system] if module.params.get(key) is None]
+        missing = [key for key in systems.REQUIRED[system] if module.params.get(key) is None]
         if missing:
             module.fail_json(msg=f"missing required arguments with backend {system}: {', '.join(missing)}")
-        missing_lib = selection.missing_library({"backend": system})
+        missing_lib = systems.missing_library(system)
         if missing_lib:
             module.fail_json(msg=missing_required_lib(missing_lib[0]), exception=missing_lib[1])
     if not HAS_HOLIDAYS:

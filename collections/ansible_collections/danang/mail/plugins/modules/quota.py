@@ -27,7 +27,7 @@ author:
   - Da Nang city IT infrastructure centre (@danang)
 extends_documentation_fragment:
   - danang.mail.attributes
-  - danang.mail.exchange.backend
+  - danang.mail.backend
   - danang.mail.obm
   - danang.mail.exchange
 options:
@@ -104,14 +104,14 @@ failed_accounts:
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible_collections.danang.mail.plugins.module_utils.backends.base import BackendError
-from ansible_collections.danang.mail.plugins.module_utils.backends.selection import (
+from ansible_collections.danang.mail.plugins.module_utils.backends.contract import BackendError
+from ansible_collections.danang.mail.plugins.module_utils.backends.systems import (
     ARGUMENT_SPEC as BACKEND_ARGUMENT_SPEC,
 )
-from ansible_collections.danang.mail.plugins.module_utils.backends.selection import (
+from ansible_collections.danang.mail.plugins.module_utils.backends.systems import (
     REQUIRED_IF,
     missing_library,
-    open_backend,
+    open_system,
     read_facts,
 )
 
@@ -132,14 +132,14 @@ def main() -> None:
         required_one_of=[("addresses", "account_class")],
         required_if=REQUIRED_IF,
     )
-    missing_lib = missing_library(module.params)
+    missing_lib = missing_library(module.params["backend"])
     if missing_lib:
         module.fail_json(msg=missing_required_lib(missing_lib[0]), exception=missing_lib[1])
     params = module.params
     if params["quota_mb"] <= 0:
         module.fail_json(msg="quota_mb must be a positive number of MB")
     try:
-        backend = open_backend(params, statistics=True)
+        backend = open_system(params, statistics=True)
     except BackendError as exc:
         module.fail_json(msg=str(exc))
     with backend:

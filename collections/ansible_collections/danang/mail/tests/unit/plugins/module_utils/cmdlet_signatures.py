@@ -12,15 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_render import size_mb
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_transport import (
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.invocation import (
     SWITCH,
     Invocation,
     Secret,
     Switch,
 )
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.render import size_mb
 
-# Python value types the transport sends for each .NET parameter type of the signatures.
 _TYPES: dict[str, tuple[type, ...]] = {
     "Boolean": (bool,),
     "SwitchParameter": (Switch, bool),

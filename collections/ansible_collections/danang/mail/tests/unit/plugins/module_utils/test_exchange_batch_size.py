@@ -6,7 +6,7 @@ import dataclasses
 
 import yaml
 from ansible_collections.danang.mail.plugins.doc_fragments.exchange import ModuleDocFragment
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_config import (
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.config import (
     ExchangeConfig,
     config_from_params,
 )

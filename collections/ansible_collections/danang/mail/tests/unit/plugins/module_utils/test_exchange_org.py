@@ -12,20 +12,18 @@ import pytest
 pytest.importorskip("ldap3")
 pytest.importorskip("pypsrp")
 
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_render import (
-    SHARED,
-    render,
-)
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_transport import (
-    Invocation,
-)
-from ansible_collections.danang.mail.plugins.module_utils.exchange_org import (
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.invocation import Invocation
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.organisation import (
     GLOBAL_SECURITY_GROUP,
     OrgSettings,
     OrgState,
     PasswordPolicy,
     plan_org,
     read_invocations,
+)
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.render import (
+    SHARED,
+    render,
 )
 from cmdlet_signatures import assert_binds_in_lab, assert_matches_signature
 

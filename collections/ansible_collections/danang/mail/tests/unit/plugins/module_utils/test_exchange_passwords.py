@@ -8,16 +8,16 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_ad import (
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.ad import (
     datetime_to_filetime,
     user_from_entry,
 )
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_passwords import (
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.invocation import Secret
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.passwords import (
     facts_from_user,
     policy_lock_record,
     reset_invocation,
 )
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_transport import Secret
 from cmdlet_signatures import assert_binds_in_lab, assert_matches_signature
 
 UTC = datetime.UTC

@@ -16,7 +16,7 @@ pytest.importorskip("ldap3")
 pytest.importorskip("pypsrp")
 
 from ansible_collections.danang.mail.plugins.module_utils.accounts import Account
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_ad import (
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.ad import (
     SAM_MAX,
     choose_sam_names,
     datetime_to_filetime,
@@ -27,7 +27,11 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_ad i
     sam_account_name,
     user_from_entry,
 )
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_render import (
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.invocation import (
+    Invocation,
+    Secret,
+)
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.render import (
     MESSAGE_SIZE_MB,
     NAME_MAX,
     SHARED,
@@ -41,10 +45,6 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_rend
     size_mb,
     statistics_invocation,
     step_for,
-)
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_transport import (
-    Invocation,
-    Secret,
 )
 from ansible_collections.danang.mail.plugins.module_utils.plan import (
     CREATE,

@@ -9,13 +9,15 @@ import pytest
 
 pytest.importorskip("pypsrp")
 
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_transport import (
-    ExchangeConnection,
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.invocation import (
     Invocation,
     PsError,
     Secret,
-    _throttle_wait,
     attribute,
+)
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.transport import (
+    ExchangeConnection,
+    _throttle_wait,
     error_from_record,
     to_record,
 )

@@ -8,8 +8,8 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from ansible_collections.danang.mail.plugins.module_utils.backends.obm_ldap import Entry
-from ansible_collections.danang.mail.plugins.module_utils.backends.obm_passwords import (
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm.layout import Entry
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm.passwords import (
     facts_from_entry,
     parse_generalized_time,
 )

@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import Optional
 
 import pytest
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_transport import (
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.transport import (
     ExchangeConnection,
     clear_text_refusal,
 )
-from ansible_collections.danang.mail.plugins.module_utils.backends.ldap_common import open_connection
-from ansible_collections.danang.mail.plugins.module_utils.backends.obm_config import ObmConfig
-from ansible_collections.danang.mail.plugins.module_utils.backends.obm_cyrus import CyrusAdmin, CyrusError
+from ansible_collections.danang.mail.plugins.module_utils.backends.ldap import open_connection
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm.config import ObmConfig
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm.cyrus import CyrusAdmin, CyrusError
 from ansible_collections.danang.mail.plugins.module_utils.backends.transport_security import (
     clear_text_allowed,
     is_loopback,

@@ -26,27 +26,22 @@ import datetime
 from collections.abc import Mapping, Sequence
 from typing import Optional
 
-from ansible_collections.danang.mail.plugins.module_utils.backends.base import BackendError, Result
-from ansible_collections.danang.mail.plugins.module_utils.backends.ldap_common import (
+from ansible_collections.danang.mail.plugins.module_utils.backends.contract import BackendError, Result
+from ansible_collections.danang.mail.plugins.module_utils.backends.ldap import (
     HAS_LDAP3,
     LDAPException,
+    LdapSession,
     refusal,
 )
-from ansible_collections.danang.mail.plugins.module_utils.backends.obm import ObmConfig
-from ansible_collections.danang.mail.plugins.module_utils.backends.obm_ldap import (
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm.config import ObmConfig
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm.connection import search_domain
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm.layout import (
     PASSWORD_FACTS,
     PERMIT,
-    DirectorySession,
     Entry,
-    search_domain,
-)
-from ansible_collections.danang.mail.plugins.module_utils.backends.password_base import (
-    LOCK_ACTION,
-    RESET_ACTION,
-    PasswordBackend,
 )
 from ansible_collections.danang.mail.plugins.module_utils.model import SYSTEM_OBM
-from ansible_collections.danang.mail.plugins.module_utils.password_policy import PasswordFacts
+from ansible_collections.danang.mail.plugins.module_utils.password_policy import LOCK, RESET, PasswordFacts
 
 if HAS_LDAP3:
     import ldap3
@@ -82,15 +77,16 @@ def facts_from_entry(entry: Entry) -> PasswordFacts:
     )
 
 
-class ObmPasswords(DirectorySession, PasswordBackend):
-    system = SYSTEM_OBM
+class ObmPasswords:
+    """``read_password_facts``, ``lock`` and ``reset`` on OBM's directory session."""
 
-    def __init__(self, config: ObmConfig) -> None:
-        super().__init__(config)
+    def __init__(self, config: ObmConfig, directory: LdapSession) -> None:
+        self.config = config
+        self.directory = directory
         self._dns: dict[str, str] = {}  # address -> DN, from the last read
 
     def read_password_facts(self) -> dict[str, PasswordFacts]:
-        entries = search_domain(self._connect_ldap(), self.config, PERSON_FILTER, READ)
+        entries = search_domain(self.directory, self.config, PERSON_FILTER, READ)
         facts: dict[str, PasswordFacts] = {}
         self._dns = {}
         for entry in entries:
@@ -106,24 +102,21 @@ class ObmPasswords(DirectorySession, PasswordBackend):
             return Result(address, action, False, "no such person account (read it first)")
         mods = {name: [(ldap3.MODIFY_REPLACE, values)] for name, values in changes.items()}
         try:
-            conn = self._connect_ldap()
+            conn = self.directory.conn()
             if conn.modify(dn, mods):
                 return Result(address, action, True)
             return Result(address, action, False, f"LDAP modify refused: {refusal(conn)}")
         except (LDAPException, BackendError) as exc:
-            self._ldap = None  # reconnect for the next one
+            self.directory.drop()  # reconnect for the next one
             return Result(address, action, False, f"LDAP modify failed: {exc}")
 
     def lock(self, addresses: Sequence[str]) -> list[Result]:
-        return [self._modify(a, LOCK_ACTION, {"pwdAccountLockedTime": [PERMANENT_LOCK]}) for a in addresses]
+        return [self._modify(a, LOCK, {"pwdAccountLockedTime": [PERMANENT_LOCK]}) for a in addresses]
 
     def reset(self, passwords: Mapping[str, str]) -> list[Result]:
         # Cleartext over the administrator's connection; ppolicy hashes it (olcPPolicyHashCleartext)
         # and, the password being set by an administrator, removes the lock itself (see above).
         return [
-            self._modify(address, RESET_ACTION, {"userPassword": [password], "pwdReset": ["TRUE"]})
+            self._modify(address, RESET, {"userPassword": [password], "pwdReset": ["TRUE"]})
             for address, password in passwords.items()
         ]
-
-    def close(self) -> None:
-        self._close_ldap()

@@ -9,7 +9,7 @@
   and by a reset here; ``changed_at`` is ``pwdLastSet``; ``last_login`` AD's ``lastLogonTimestamp``.
 - Lock (R-41): AD has no administrator lock (``lockoutTime`` is the failed-logon lockout, which
   expires by itself), so the lock is a disable (``ACCOUNTDISABLE``) marked as the policy's in
-  ``extensionAttribute2``, in one LDAP modify (see ``exchange_ad``). A disabled account refuses
+  ``extensionAttribute2``, in one LDAP modify (see ``ad``). A disabled account refuses
   every logon: Kerberos, NTLM, Basic (EWS, remote PowerShell), LDAP binds. ``locked`` is that mark;
   such an account counts as ``enabled`` (the desired state still wants it), as on OBM.
 - Reset (R-40): ``Set-Mailbox -Identity <address> -Password <SecureString>
@@ -32,8 +32,8 @@ import datetime
 from collections.abc import Callable, Mapping, Sequence
 from typing import Optional
 
-from ansible_collections.danang.mail.plugins.module_utils.backends.base import BackendError, Result
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_ad import (
+from ansible_collections.danang.mail.plugins.module_utils.backends.contract import BackendError, Result
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.ad import (
     ACCOUNTDISABLE,
     ISSUE_ATTRIBUTE,
     POLICY_LOCK_AD_ATTRIBUTE,
@@ -41,29 +41,24 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_ad i
     USER_MAILBOX,
     ADError,
     ADUser,
+    Directory,
     iso,
     issue_record,
 )
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_config import (
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.config import (
     ExchangeConfig,
-    open_clients,
     utc_now,
 )
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_transport import (
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.invocation import (
     OK,
     UNKNOWN,
-    ExchangeTransport,
     Invocation,
     Secret,
 )
-from ansible_collections.danang.mail.plugins.module_utils.backends.ldap_common import HAS_LDAP3
-from ansible_collections.danang.mail.plugins.module_utils.backends.password_base import (
-    LOCK_ACTION,
-    RESET_ACTION,
-    PasswordBackend,
-)
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.transport import ExchangeTransport
+from ansible_collections.danang.mail.plugins.module_utils.backends.ldap import HAS_LDAP3
 from ansible_collections.danang.mail.plugins.module_utils.model import SYSTEM_EXCHANGE
-from ansible_collections.danang.mail.plugins.module_utils.password_policy import PasswordFacts
+from ansible_collections.danang.mail.plugins.module_utils.password_policy import LOCK, RESET, PasswordFacts
 
 if HAS_LDAP3:
     import ldap3
@@ -113,18 +108,20 @@ def reset_invocation(address: str, password: str, moment: datetime.datetime) -> 
     )
 
 
-class ExchangePasswords(PasswordBackend):
-    system = SYSTEM_EXCHANGE
+class ExchangePasswords:
+    """``read_password_facts``, ``lock`` and ``reset`` on the system's PowerShell and AD sessions."""
 
     def __init__(
         self,
         config: ExchangeConfig,
+        transport: ExchangeTransport,
+        directory: Directory,
         *,
-        transport: Optional[ExchangeTransport] = None,
         clock: Callable[[], datetime.datetime] = utc_now,
     ) -> None:
         self.config = config
-        self.transport, self.directory = open_clients(config, transport)
+        self.transport = transport
+        self.directory = directory
         self._clock = clock
         self._users: dict[str, ADUser] = {}  # address -> AD account, from the last read
 
@@ -145,10 +142,10 @@ class ExchangePasswords(PasswordBackend):
         for address in addresses:
             user = self._users.get(address)
             if user is None:
-                results.append(Result(address, LOCK_ACTION, False, "no such person account (read it first)"))
+                results.append(Result(address, LOCK, False, "no such person account (read it first)"))
                 continue
             if user.policy_locked:
-                results.append(Result(address, LOCK_ACTION, True))
+                results.append(Result(address, LOCK, True))
                 continue
             # One modify: never disabled without the mark (the mailbox plan would re-enable it).
             error = self.directory.write(
@@ -161,7 +158,7 @@ class ExchangePasswords(PasswordBackend):
                     POLICY_LOCK_AD_ATTRIBUTE: [(ldap3.MODIFY_REPLACE, [mark])],
                 },
             )
-            results.append(Result(address, LOCK_ACTION, error is None, error))
+            results.append(Result(address, LOCK, error is None, error))
         return results
 
     def reset(self, passwords: Mapping[str, str]) -> list[Result]:
@@ -189,7 +186,7 @@ class ExchangePasswords(PasswordBackend):
                 failed = self.directory.set_enabled(user, True)
                 if failed:
                     errors[address] = f"the new password is set but the account stays locked: {failed}"
-        return [Result(a, RESET_ACTION, errors.get(a) is None, errors.get(a)) for a in passwords]
+        return [Result(a, RESET, errors.get(a) is None, errors.get(a)) for a in passwords]
 
     def _settle(
         self, unsure: list[str], moment: datetime.datetime, errors: dict[str, Optional[str]]
@@ -208,7 +205,3 @@ class ExchangePasswords(PasswordBackend):
             if user is not None and user.must_change_password and user.issue_record == record:
                 errors[address] = None
         return users
-
-    def close(self) -> None:
-        self.transport.close()
-        self.directory.close()

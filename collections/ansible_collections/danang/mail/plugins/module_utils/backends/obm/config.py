@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from ansible_collections.danang.mail.plugins.module_utils.backends.obm_cyrus import TLS_MODES
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm.cyrus import TLS_MODES
 from ansible_collections.danang.mail.plugins.module_utils.model import DEFAULT_DOMAIN
 
 # OBM's obm_conf.ini default: userMailboxDefaultFolders = 'Trash,Drafts,SPAM,Templates,Sent';

@@ -10,13 +10,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from ansible_collections.danang.mail.plugins.module_utils.backends.base import BackendError
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_ad import (
+from ansible_collections.danang.mail.plugins.module_utils.backends.contract import BackendError
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.ad import (
     ADConnection,
     ADError,
     Directory,
 )
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_transport import (
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.transport import (
     AUTHS,
     ENCRYPTIONS,
     HAS_PYPSRP,
@@ -25,7 +25,7 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_tran
     ExchangeError,
     ExchangeTransport,
 )
-from ansible_collections.danang.mail.plugins.module_utils.backends.ldap_common import (
+from ansible_collections.danang.mail.plugins.module_utils.backends.ldap import (
     HAS_LDAP3,
     LDAP3_IMPORT_ERROR,
 )

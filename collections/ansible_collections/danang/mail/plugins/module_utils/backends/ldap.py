@@ -1,7 +1,8 @@
 # Copyright: (c) 2026, Da Nang city IT infrastructure centre
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """ldap3 as both directories use it (OBM's OpenLDAP and Active Directory): the import guard, a
-bound connection, one paged search, the reason of a refusal. Messages say where (``LDAP <uri>``,
+bound connection, the one lazy session (:class:`LdapSession`), one paged search, the reason of a
+refusal. Messages say where (``LDAP <uri>``,
 ``AD <uri>``) and what failed, never the password.
 
 A simple bind sends the password as it is: it goes only inside TLS (``ldaps://`` or STARTTLS, with
@@ -11,9 +12,11 @@ the certificate and host name checked unless ``validate_certs`` is off), or to t
 
 from __future__ import annotations
 
+import contextlib
 import ssl
 import traceback
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, Optional
 
 from ansible_collections.danang.mail.plugins.module_utils.backends.transport_security import (
@@ -131,3 +134,80 @@ def paged_search(
     if (conn.result or {}).get("result", 0) != 0:
         raise LdapSearchError(f"{where}: search of {base} failed: {refusal(conn)}", broken=False)
     return found
+
+
+@dataclass(frozen=True)
+class LdapTarget:
+    """Where and as whom to bind; ``label`` starts every message (``LDAP <uri>``, ``AD <uri>``)."""
+
+    uri: str
+    bind_dn: str
+    password: str
+    starttls: bool = False
+    validate_certs: bool = True
+    ca_file: Optional[str] = None
+    timeout: float = 30
+    label: str = "LDAP"
+
+    def __repr__(self) -> str:  # never the password
+        return f"LdapTarget({self.uri!r}, {self.bind_dn!r})"
+
+
+class LdapSession:
+    """A bound connection, opened on first use and again after a failure dropped it (``drop``).
+
+    ``error`` is the exception the owner raises when the directory cannot be used (OBM:
+    ``BackendError``, AD: ``ADError``); ``needed_by`` names the owner when ldap3 is missing."""
+
+    def __init__(self, target: LdapTarget, error: type[Exception], needed_by: str) -> None:
+        if not HAS_LDAP3:
+            raise error(f"the Python library ldap3 is needed for {needed_by}")
+        self.target = target
+        self.error = error
+        self._conn: Any = None
+
+    def conn(self) -> Any:
+        if self._conn is None or self._conn.closed:
+            t = self.target
+            try:
+                self._conn = open_connection(
+                    t.uri,
+                    t.bind_dn,
+                    t.password,
+                    starttls=t.starttls,
+                    validate_certs=t.validate_certs,
+                    ca_file=t.ca_file,
+                    timeout=t.timeout,
+                    label=t.label,
+                )
+            except ConnectionError as exc:
+                raise self.error(str(exc)) from None
+        return self._conn
+
+    def drop(self) -> None:
+        """Forget a connection a failure broke: the next ``conn()`` opens a new one."""
+        self._conn = None
+
+    def search(
+        self, base: str, search_filter: str, attributes: Iterable[str], page_size: int
+    ) -> list[dict[str, Any]]:
+        """``paged_search`` on this session; a broken connection is dropped, a failure raised as ``error``."""
+        try:
+            return paged_search(
+                self.conn(),
+                base,
+                search_filter,
+                attributes,
+                page_size,
+                where=f"{self.target.label} {self.target.uri}",
+            )
+        except LdapSearchError as exc:
+            if exc.broken:
+                self.drop()
+            raise self.error(str(exc)) from None
+
+    def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(LDAPException):
+                conn.unbind()

@@ -10,7 +10,7 @@ definitions (the lab's and ``shared/reference/exchange-cmdlets.json``).
   ASCII (the local part, R-12); user or shared mailbox (R-10, R-11); quotas with
   ``UseDatabaseQuotaDefaults $false`` (R-30: without it Exchange ignores the mailbox's own quotas);
   message size limits (R-31, ``MESSAGE_SIZE_MB``); for persons whether the initial password's issue
-  time is recorded (R-41, ``exchange_ad.issue_record``); the holder id (``CustomAttribute3``).
+  time is recorded (R-41, ``ad.issue_record``); the holder id (``CustomAttribute3``).
 - :func:`observed_attributes` — the same keys read back from ``Get-Mailbox`` and AD;
   :func:`observe` — the ``Observed`` of a mailbox, with its stored holder and AD creation time.
 - :func:`step_for` — the cmdlets (and AD switches) that carry out one planned change.
@@ -26,13 +26,15 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from ansible_collections.danang.mail.plugins.module_utils.accounts import QUOTA_WARNING_PERCENT, Account
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_ad import (
+from ansible_collections.danang.mail.plugins.module_utils.backends.apply import NO_PASSWORD
+from ansible_collections.danang.mail.plugins.module_utils.backends.apply import Step as BaseStep
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.ad import (
     HOLDER_ATTRIBUTE,
     ISSUE_ATTRIBUTE,
     ADUser,
     issue_record,
 )
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_transport import (
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.invocation import (
     SWITCH,
     Invocation,
     Secret,
@@ -185,14 +187,12 @@ def observe(record: Mapping[str, Any], user: Optional[ADUser], shared: bool, ena
 
 # --- the cmdlets of a change --------------------------------------------------------------------
 @dataclass
-class Step:
-    """What one change needs: cmdlets (in order), AD switches before and after them."""
+class ExchangeStep(BaseStep):
+    """What one change needs of Exchange: cmdlets (in order), AD switches before and after them."""
 
-    change: Change
     invocations: list[Invocation] = field(default_factory=list)
     ad_before: Optional[bool] = None  # enable (True) / disable (False) before the cmdlets
     ad_after: Optional[bool] = None
-    error: Optional[str] = None
     unsure: bool = False  # needs the verifying re-read
 
 
@@ -219,21 +219,24 @@ def step_for(
     change: Change,
     *,
     managed_ou: str,
-    now: datetime.datetime,
+    now: Optional[datetime.datetime] = None,
     password: Optional[str] = None,
     database: Optional[str] = None,
     sam_account_name: Optional[str] = None,
-) -> Step:
-    """The cmdlets for ``change``. ``password`` is required for a person's create."""
+) -> ExchangeStep:
+    """The cmdlets for ``change``. ``password`` is required for a person's create; ``now`` (the
+    issue time AD records, R-41) for a person's create and for recording an issue time. Shared
+    mailboxes need neither."""
     account = change.account
     address = account.address
     if change.action == REMOVE:
-        return Step(
-            change, [Invocation.of("Remove-Mailbox", {"Identity": address, "Confirm": False}, address)]
+        return ExchangeStep(
+            change,
+            invocations=[Invocation.of("Remove-Mailbox", {"Identity": address, "Confirm": False}, address)],
         )
     if change.action == CREATE:
         return _create(change, managed_ou, now, password, database, sam_account_name)
-    step = Step(change)
+    step = ExchangeStep(change)
     after = dict(change.after)
     mailbox: dict[str, Any] = {}
     for key in after:
@@ -246,7 +249,7 @@ def step_for(
     if "recipient_type" in after:
         mailbox["Type"] = "Shared" if after["recipient_type"] == SHARED else "Regular"
     if after.get("password_issue_recorded"):
-        mailbox[ISSUE_ATTRIBUTE] = issue_record(now)
+        mailbox[ISSUE_ATTRIBUTE] = issue_record(_needed(now))
     if mailbox:
         step.invocations.append(Invocation.of("Set-Mailbox", {"Identity": address, **mailbox}, address))
     user = {SET_USER[k]: after[k] for k in SET_USER if k in after and after[k] is not None}
@@ -263,13 +266,13 @@ def step_for(
 def _create(
     change: Change,
     managed_ou: str,
-    now: datetime.datetime,
+    now: Optional[datetime.datetime],
     password: Optional[str],
     database: Optional[str],
     sam_account_name: Optional[str],
-) -> Step:
+) -> ExchangeStep:
     account = change.account
-    step = Step(change)
+    step = ExchangeStep(change)
     want = render(account)
     params: dict[str, Any] = {
         "Name": want["name"],
@@ -286,7 +289,7 @@ def _create(
         params = {"Shared": SWITCH, **params}
     else:
         if not password:
-            step.error = "no initial password for this person: nothing done"
+            step.error = NO_PASSWORD
             return step
         params.update(
             UserPrincipalName=account.address,  # the SSO login is the address (R-03)
@@ -298,7 +301,7 @@ def _create(
     settings["UseDatabaseQuotaDefaults"] = False
     settings[HOLDER_ATTRIBUTE] = account.holder_id  # whose mailbox it is, checked by the plan
     if not account.shared:
-        settings[ISSUE_ATTRIBUTE] = issue_record(now)  # R-41: AD forgets it once pwdLastSet is 0
+        settings[ISSUE_ATTRIBUTE] = issue_record(_needed(now))  # R-41: AD forgets it once pwdLastSet is 0
     step.invocations = [
         Invocation.of("New-Mailbox", params, account.address),
         Invocation.of("Set-Mailbox", {"Identity": account.address, **settings}, account.address),
@@ -306,3 +309,9 @@ def _create(
     if not account.enabled and not account.shared:
         step.ad_after = False
     return step
+
+
+def _needed(now: Optional[datetime.datetime]) -> datetime.datetime:
+    if now is None:
+        raise ValueError("a person's initial password needs its issue time (now)")
+    return now

@@ -14,7 +14,7 @@
 - The password policy's lock (R-41) is a disable marked as such in ``extensionAttribute2``
   (Exchange ``CustomAttribute2``), written in the same modify: ``danang.mail password-policy-lock
   <UTC>``. A marked, disabled account counts as enabled for the desired state (the mailbox plan does
-  not re-enable it; only a reset unlocks it, ``exchange_passwords.py``); an enable or disable made
+  not re-enable it; only a reset unlocks it, ``passwords.py``); an enable or disable made
   for the desired state removes the mark (the flag is the desired state's again).
 
 Filter values and DNs are escaped by ldap3 (``escape_filter_chars``), never quoted by hand.
@@ -23,19 +23,17 @@ Filter values and DNs are escaped by ldap3 (``escape_filter_chars``), never quot
 from __future__ import annotations
 
 import base64
-import contextlib
 import datetime
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from ansible_collections.danang.mail.plugins.module_utils.backends.ldap_common import (
+from ansible_collections.danang.mail.plugins.module_utils.backends.ldap import (
     HAS_LDAP3,
     LDAPException,
-    LdapSearchError,
-    open_connection,
-    paged_search,
+    LdapSession,
+    LdapTarget,
     refusal,
 )
 
@@ -56,7 +54,7 @@ ISSUE_AD_ATTRIBUTE = "extensionAttribute1"
 ISSUE_PREFIX = "danang.mail initial-password-issued "
 POLICY_LOCK_AD_ATTRIBUTE = "extensionAttribute2"  # Exchange CustomAttribute2
 # The holder id (ledger id) on every mailbox this project makes; the plan never adopts a mailbox
-# whose stored holder is missing or different (issue 10).
+# whose stored holder is missing or different (the ownership check of ``plan.ownership``).
 HOLDER_ATTRIBUTE = "CustomAttribute3"  # AD extensionAttribute3
 POLICY_LOCK_PREFIX = "danang.mail password-policy-lock "
 USER_MAILBOX = 1  # msExchRecipientTypeDetails of a person's mailbox (4: shared)
@@ -260,51 +258,30 @@ class ADError(Exception):
 
 
 class Directory:
-    """A bound LDAP connection to AD, opened on first use."""
+    """AD's accounts over one lazy LDAP session (``ldap.LdapSession``), opened on first use."""
 
     def __init__(self, connection: ADConnection) -> None:
-        if not HAS_LDAP3:
-            raise ADError("the Python library ldap3 is needed for the Exchange backend (AD)")
         self.connection = connection
-        self._conn: Any = None
-
-    def _open(self) -> Any:
-        c = self.connection
-        try:
-            return open_connection(
-                c.uri,
-                c.bind_user,
-                c.password,
-                starttls=c.starttls,
-                validate_certs=c.validate_certs,
-                ca_file=c.ca_file,
-                timeout=c.timeout,
-                label="AD",
-            )
-        except ConnectionError as exc:
-            raise ADError(str(exc)) from None
+        c = connection
+        target = LdapTarget(
+            c.uri,
+            c.bind_user,
+            c.password,
+            starttls=c.starttls,
+            validate_certs=c.validate_certs,
+            ca_file=c.ca_file,
+            timeout=c.timeout,
+            label="AD",
+        )
+        self.session = LdapSession(target, ADError, "the Exchange backend (AD)")
 
     def conn(self) -> Any:
-        if self._conn is None or self._conn.closed:
-            self._conn = self._open()
-        return self._conn
+        return self.session.conn()
 
     def _search(
         self, base: str, search_filter: str, attributes: Iterable[str]
     ) -> list[tuple[str, dict[str, Any]]]:
-        try:
-            found = paged_search(
-                self.conn(),
-                base,
-                search_filter,
-                attributes,
-                self.connection.page_size,
-                where=f"AD {self.connection.uri}",
-            )
-        except LdapSearchError as exc:
-            if exc.broken:
-                self._conn = None
-            raise ADError(str(exc)) from None
+        found = self.session.search(base, search_filter, attributes, self.connection.page_size)
         return [(item["dn"], dict(item.get("attributes") or {})) for item in found]
 
     def users(self) -> dict[str, ADUser]:
@@ -348,7 +325,7 @@ class Directory:
         try:
             conn.search(dn, "(objectClass=*)", search_scope=ldap3.BASE, attributes=list(attributes))
         except LDAPException as exc:
-            self._conn = None
+            self.session.drop()
             raise ADError(f"AD {self.connection.uri}: read of {dn} failed: {exc}") from None
         result = conn.result or {}
         if result.get("result") == NO_SUCH_OBJECT:
@@ -376,7 +353,7 @@ class Directory:
                 return None
             return f"AD {operation} of {dn} refused: {refusal(conn)}"
         except (LDAPException, ADError) as exc:
-            self._conn = None
+            self.session.drop()
             return f"AD {operation} of {dn} failed: {exc}"
 
     def set_enabled(self, user: ADUser, enabled: bool) -> Optional[str]:
@@ -393,7 +370,4 @@ class Directory:
         return self.write("modify", user.dn, changes)
 
     def close(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            with contextlib.suppress(LDAPException):
-                conn.unbind()
+        self.session.close()

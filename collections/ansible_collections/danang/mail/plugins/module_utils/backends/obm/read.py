@@ -4,7 +4,7 @@
 compares (``Observed``) and what ``mailbox_info`` reports (``AccountFacts``). No writes here.
 
 Cyrus: ``LIST "" "user/*@<domain>"`` and ``LIST "" "%@<domain>"`` (every mailbox and folder),
-then one GETQUOTA and one GETACL per top mailbox, pipelined (``obm_cyrus``). A mailbox is
+then one GETQUOTA and one GETACL per top mailbox, pipelined (``cyrus``). A mailbox is
 ``ready`` when the read sees it, its default folders, and ``anyone p`` in its ACL. The ACL is OBM's
 last step and apply sends it only in a second wave, once every earlier step of that mailbox was
 answered OK: so ``anyone p`` also proves the steps before it, and a mailbox left half-made by a
@@ -14,77 +14,50 @@ failure is ``incomplete`` and finished by the next run. The quota is compared on
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from ansible_collections.danang.mail.plugins.module_utils.accounts import Account
-from ansible_collections.danang.mail.plugins.module_utils.backends.base import BackendError
-from ansible_collections.danang.mail.plugins.module_utils.backends.obm_config import ObmConfig
-from ansible_collections.danang.mail.plugins.module_utils.backends.obm_cyrus import (
+from ansible_collections.danang.mail.plugins.module_utils.backends.contract import AccountFacts, BackendError
+from ansible_collections.danang.mail.plugins.module_utils.backends.ldap import LdapSession
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm.config import ObmConfig
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm.connection import search_domain
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm.cyrus import (
     CyrusAdmin,
     CyrusError,
     parse_acl,
     parse_quota,
     quote,
 )
-from ansible_collections.danang.mail.plugins.module_utils.backends.obm_ldap import (
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm.layout import (
     ADDRESS_ATTRIBUTES,
     ADDRESS_FILTER,
     ENTRY_FILTER,
     FIRST_UID,
     HOLDER_ATTRIBUTE,
+    INCOMPLETE,
     MANAGED_LDAP,
+    MISSING,
     READ_ATTRIBUTES,
+    READY,
     Entry,
     generalized_time,
-    search_domain,
     timestamp,
 )
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm.steps import mailbox_name
 from ansible_collections.danang.mail.plugins.module_utils.plan import Observed
 
-READY, INCOMPLETE, MISSING = "ready", "incomplete", "missing"
 Quota = Optional[tuple[int, int]]  # (used KB, limit KB) of a quota root, None without one
 
 
 @dataclass
-class AccountFacts:
-    """What one read saw of an account (``mailbox_info``); times are ISO 8601 UTC strings."""
+class Seen:
+    """What the last read saw, kept current by apply (adds, deletes, uidNumbers)."""
 
-    address: str
-    dn: str
-    shared: bool
-    enabled: bool
-    mailbox: bool
-    quota_mb: Optional[float]
-    used_mb: Optional[float]
-    uid_number: Optional[int]
-    last_login: Optional[str]
-    password_changed: Optional[str]
-    must_change_password: bool
-    locked: bool
-
-    @property
-    def last_access(self) -> Optional[str]:
-        """The later of the last login and the last password change (R-23).
-
-        Measured on slapd 2.5: a bind while ``pwdReset`` is TRUE stamps ``pwdLastSuccess``, but the
-        user's password change removes ``pwdLastSuccess``; the change is an access too.
-        """
-        times = [t for t in (self.last_login, self.password_changed) if t]
-        return max(times) if times else None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {**self.__dict__, "last_access": self.last_access}
-
-
-def mailbox_name(account: Account) -> str:
-    """Cyrus name (``virtdomains: userid``, ``unixhierarchysep``): ``user/<login>@<domain>`` for a
-    person; a shared mailbox is the top-level ``<name>@<domain>``, as OBM creates mailshares."""
-    return f"{account.local_part}@{account.domain}" if account.shared else f"user/{account.address}"
-
-
-def folder_name(account: Account, folder: str) -> str:
-    return f"user/{account.local_part}/{folder}@{account.domain}"
+    entries: dict[str, Entry] = field(default_factory=dict)  # main address -> entry
+    in_use: dict[str, str] = field(default_factory=dict)  # every address any entry answers to -> DN
+    next_uid: int = FIRST_UID
+    facts: dict[str, AccountFacts] = field(default_factory=dict)
+    done: bool = False
 
 
 def _mb(kb: Optional[int]) -> Optional[float]:
@@ -93,16 +66,16 @@ def _mb(kb: Optional[int]) -> Optional[float]:
     return kb // 1024 if kb % 1024 == 0 else round(kb / 1024, 3)
 
 
-def search_entries(conn: Any, config: ObmConfig) -> list[Entry]:
+def search_entries(directory: LdapSession, config: ObmConfig) -> list[Entry]:
     """Every OBM entry (users and mailShare) under ``dc=<domain>,<base>``: one paged search."""
-    return search_domain(conn, config, ENTRY_FILTER, READ_ATTRIBUTES)
+    return search_domain(directory, config, ENTRY_FILTER, READ_ATTRIBUTES)
 
 
-def addresses_in_use(conn: Any, config: ObmConfig) -> set[str]:
+def addresses_in_use(directory: LdapSession, config: ObmConfig) -> set[str]:
     """Every address any entry under ``dc=<domain>,<base>`` answers to, whatever its class or
     whoever made it (main, aliases, mailbox): one paged search, for allocation."""
     found: set[str] = set()
-    for entry in search_domain(conn, config, ADDRESS_FILTER, ADDRESS_ATTRIBUTES):
+    for entry in search_domain(directory, config, ADDRESS_FILTER, ADDRESS_ATTRIBUTES):
         found |= entry.addresses()
     return found
 
@@ -133,14 +106,8 @@ def read_cyrus(cyrus: CyrusAdmin, domain: str) -> CyrusFacts:
     return CyrusFacts(names, quotas, acls)
 
 
-def entry_mailbox(address: str, entry: Entry) -> str:
-    """The Cyrus mailbox of an entry read from LDAP (see ``mailbox_name``)."""
-    local, _at, domain = address.partition("@")
-    return f"{local}@{domain}" if entry.is_share else f"user/{address}"
-
-
 def mailbox_state(address: str, entry: Entry, cyrus: CyrusFacts, folders: tuple[str, ...]) -> str:
-    name = entry_mailbox(address, entry)
+    name = mailbox_name(address, entry.is_share)
     if name not in cyrus.names:
         return MISSING
     if "p" not in cyrus.acls.get(name, {}).get("anyone", ""):
@@ -157,7 +124,7 @@ def observe(
     observed: dict[str, Observed] = {}
     facts: dict[str, AccountFacts] = {}
     for address, entry in entries.items():
-        name = entry_mailbox(address, entry)
+        name = mailbox_name(address, entry.is_share)
         quota = cyrus.quotas.get(name)
         attributes: dict[str, Any] = {key: entry.comparable(key) for key in MANAGED_LDAP}
         attributes["quota_mb"] = _mb(quota[1]) if quota else None
@@ -170,6 +137,11 @@ def observe(
             created=timestamp(entry.first("createTimestamp")),
         )
         uid_number = entry.first("uidNumber")
+        last_login = generalized_time(entry.first("pwdLastSuccess"))
+        changed = generalized_time(entry.first("pwdChangedTime"))
+        # Measured on slapd 2.5: a bind while pwdReset is TRUE stamps pwdLastSuccess, but the user's
+        # password change removes it; the change is an access too (R-23).
+        times = [t for t in (last_login, changed) if t]
         facts[address] = AccountFacts(
             address=address,
             dn=entry.dn,
@@ -178,11 +150,12 @@ def observe(
             mailbox=name in cyrus.names,
             quota_mb=attributes["quota_mb"],
             used_mb=round(quota[0] / 1024, 3) if quota else None,
-            uid_number=int(uid_number) if uid_number and uid_number.isdigit() else None,
-            last_login=generalized_time(entry.first("pwdLastSuccess")),
-            password_changed=generalized_time(entry.first("pwdChangedTime")),
+            last_login=last_login,
+            last_access=max(times) if times else None,
+            password_changed=changed,
             must_change_password=(entry.first("pwdReset") or "").upper() == "TRUE",
             locked=bool(entry.first("pwdAccountLockedTime")),
+            own={"uid_number": int(uid_number) if uid_number and uid_number.isdigit() else None},
         )
     return observed, facts
 

@@ -1,31 +1,25 @@
 # Copyright: (c) 2026, Da Nang city IT infrastructure centre
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The OBM directory: how OBM lays out an account in LDAP (shared/reference/obm.md), pure helpers.
+"""The OBM directory: how OBM lays out an account in LDAP (shared/reference/obm.md) and what
+``render`` makes of an account, pure helpers.
 
-Nothing here talks to a server except :func:`connect`, :func:`search_domain` and
-:class:`DirectorySession` (ldap3 itself is driven by ``ldap_common``); the rendering and the reading
-of entries are plain functions so that unit tests cover them without a directory. DNs are built
+Nothing here talks to a server (``connection`` does): the layout and the reading of entries are
+plain functions so that unit tests cover them without a directory. DNs are built
 with ``ldap3.utils.dn.escape_rdn`` and filter values with ``escape_filter_chars``: nothing is quoted
 by hand.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import unicodedata
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from ansible_collections.danang.mail.plugins.module_utils.backends.base import BackendError
-from ansible_collections.danang.mail.plugins.module_utils.backends.ldap_common import (
-    HAS_LDAP3,
-    LDAPException,
-    LdapSearchError,
-    open_connection,
-    paged_search,
-)
-from ansible_collections.danang.mail.plugins.module_utils.backends.obm_config import ObmConfig
+from ansible_collections.danang.mail.plugins.module_utils.accounts import Account
+from ansible_collections.danang.mail.plugins.module_utils.backends.ldap import HAS_LDAP3
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm.config import ObmConfig
+from ansible_collections.danang.mail.plugins.module_utils.plan import Attributes
 
 if HAS_LDAP3:  # without ldap3 the modules stop before anything here is called
     from ldap3.utils.conv import escape_filter_chars
@@ -41,6 +35,9 @@ HOLDER_ATTRIBUTE = "employeeNumber"
 FIRST_UID = 1001  # OBM: first uidNumber
 DEFAULT_GID = 1000  # OBM: the default group's gidNumber
 PERMIT, REJECT = "PERMIT", "REJECT"
+# The state of a Cyrus mailbox as the plan compares it: ready = the mailbox, its default folders and
+# the "anyone p" ACL, which apply sends last and only once the rest was answered OK (``steps``).
+READY, INCOMPLETE, MISSING = "ready", "incomplete", "missing"
 
 # The LDAP attributes this project manages (compared by the plan), per kind of entry.
 PERSON_ATTRIBUTES = (
@@ -163,53 +160,34 @@ def timestamp(value: Optional[str]) -> Optional[datetime.datetime]:
     return datetime.datetime.strptime(value[:14], "%Y%m%d%H%M%S").replace(tzinfo=datetime.UTC)
 
 
-def connect(config: ObmConfig) -> Any:
-    """A bound connection to OBM's directory; raises ``BackendError`` (never with the password)."""
-    try:
-        return open_connection(
-            config.ldap_uri,
-            config.ldap_bind_dn,
-            config.ldap_bind_password,
-            starttls=config.ldap_starttls,
-            validate_certs=config.validate_certs,
-            ca_file=config.ca_file,
-            timeout=config.timeout,
-        )
-    except ConnectionError as exc:
-        raise BackendError(str(exc)) from None
-
-
-def search_domain(
-    conn: Any, config: ObmConfig, search_filter: str, attributes: tuple[str, ...]
-) -> list[Entry]:
-    """The entries matching ``search_filter`` under ``dc=<domain>,<base>``: one paged search."""
-    base = domain_dn(config.domain, config.ldap_base_dn)
-    try:
-        found = paged_search(
-            conn, base, search_filter, attributes, config.page_size, where=f"LDAP {config.ldap_uri}"
-        )
-    except LdapSearchError as exc:
-        raise BackendError(str(exc)) from None
-    return [entry_from_response(item) for item in found]
-
-
-class DirectorySession:
-    """The OBM backends' connection to the directory (``_ldap``), bound on first use and again after
-    a failure dropped it."""
-
-    def __init__(self, config: ObmConfig) -> None:
-        if not HAS_LDAP3:
-            raise BackendError("the Python library ldap3 is needed for the OBM backend")
-        self.config = config
-        self._ldap: Any = None
-
-    def _connect_ldap(self) -> Any:
-        if self._ldap is None or self._ldap.closed:
-            self._ldap = connect(self.config)
-        return self._ldap
-
-    def _close_ldap(self) -> None:
-        if self._ldap is not None:
-            with contextlib.suppress(LDAPException):
-                self._ldap.unbind()
-            self._ldap = None
+def render(account: Account, config: ObmConfig) -> Attributes:
+    """The managed LDAP attributes of ``account`` plus two Cyrus facts the plan compares:
+    ``quota_mb`` (R-30; Cyrus counts KB, MB x 1024) and ``cyrus_mailbox`` (``READY``)."""
+    name = nfc(account.display_name)
+    common = {
+        "mail": account.address,
+        "mailBoxServer": config.mailbox_server_value,
+        "obmDomain": account.domain,
+        HOLDER_ATTRIBUTE: account.holder_id,  # whose account it is, checked by the plan
+    }
+    if account.shared:
+        ldap_part = {
+            "cn": account.local_part,
+            "description": name,
+            **common,
+            # OBM: a mailshare's mailBox is "+<name>@<domain>" (Cyrus LMTP delivers "+name" to
+            # the shared folder "<name>@<domain>", which needs the "anyone p" ACL).
+            "mailBox": f"+{account.local_part}@{account.domain}",
+        }
+    else:
+        ldap_part = {
+            "cn": name,
+            "displayName": name,
+            "sn": nfc(account.last_name) if account.last_name else name,
+            "givenName": nfc(account.first_name) if account.first_name else None,
+            **common,
+            "mailBox": f"{account.local_part}@{account.domain}",
+            "hiddenUser": "FALSE",
+            "homeDirectory": f"{config.home_base.rstrip('/')}/{account.local_part}",
+        }
+    return {**ldap_part, "quota_mb": account.quota_mb, "cyrus_mailbox": READY}

@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, Da Nang city IT infrastructure centre
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Read and write the organisation settings of ``exchange_org`` (the plan itself is pure, there).
+"""Read and write the organisation settings of ``exchange_org`` (the plan itself is pure: ``organisation``).
 
 Reads: five pipelines (transport config, remote domains, accepted domains, transport rules, the
 shared mailboxes of the managed OU) and three LDAP reads (the policy, its group, the persons of the
@@ -13,18 +13,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Optional
 
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_ad import Directory
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_transport import (
-    OK,
-    ExchangeTransport,
-)
-from ansible_collections.danang.mail.plugins.module_utils.exchange_org import (
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.ad import Directory
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.invocation import OK
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.organisation import (
     LdapWrite,
     OrgChange,
     OrgSettings,
     OrgState,
     read_invocations,
 )
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.transport import ExchangeTransport
 
 try:
     import ldap3

@@ -3,11 +3,11 @@
 """Exchange's organisation-wide settings the regulation asks for: a pure plan (no I/O).
 
 :func:`plan_org` compares :class:`OrgSettings` (what the city wants) with :class:`OrgState` (what
-``backends.exchange_org_io.read_org`` read) and returns one :class:`OrgChange` per item that
+``backends.exchange.organisation_io.read_org`` read) and returns one :class:`OrgChange` per item that
 differs, each carrying the cmdlets or LDAP writes that make it so:
 
 - ``transport`` — ``Set-TransportConfig -MaxSendSize/-MaxReceiveSize`` 28 MB (R-31: a 20 MB attachment
-  Base64-encoded in 76-character lines is 27.4 MB, see ``exchange_render.MESSAGE_SIZE_MB``).
+  Base64-encoded in 76-character lines is 27.4 MB, see ``render.MESSAGE_SIZE_MB``).
 - ``remote_domain`` — the built-in remote domain ``Default`` with ``AutoForwardEnabled $false`` (R-50).
 - ``accepted_domain:<d>`` — the OBM side of the city (its mail domains) as accepted domains
   (``InternalRelay``), so that mail to OBM counts as inside the organisation for the rule below.
@@ -18,7 +18,7 @@ differs, each carrying the cmdlets or LDAP writes that make it so:
   5.7.1, R-50): remote domains only govern forwarding by the server; the rule also stops an inbox
   rule's forward or redirect.
 - ``spam_mailbox`` — the shared spam-report mailbox ``chanthurac`` (R-51), made and kept like an
-  agency mailbox (``exchange_render``: quota R-30, sizes R-31).
+  agency mailbox (``render``: quota R-30, sizes R-31).
 - ``password_policy`` — a fine-grained password policy (``msDS-PasswordSettings``, LDAP) applied to
   ``policy_group``, a global security group in the managed OU holding every person's account
   (``policy_members``: added and removed to match).
@@ -26,14 +26,14 @@ differs, each carrying the cmdlets or LDAP writes that make it so:
 
 from __future__ import annotations
 
-import datetime
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from ansible_collections.danang.mail.plugins.module_utils.accounts import Account
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_render import (
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.invocation import Invocation
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.render import (
     MESSAGE_SIZE_MB,
     SHARED,
     as_bool,
@@ -43,7 +43,6 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_rend
     size_value,
     step_for,
 )
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_transport import Invocation
 from ansible_collections.danang.mail.plugins.module_utils.model import KIND_AGENCY
 from ansible_collections.danang.mail.plugins.module_utils.plan import CREATE, UPDATE, Change
 
@@ -280,24 +279,15 @@ def _spam_changes(settings: OrgSettings, record: Optional[Mapping[str, Any]]) ->
     want = {k: v for k, v in render(account).items() if k != "holder_id"}
     if record is None:
         change = Change(CREATE, account.address, account, {}, want)
-        step = step_for(change, managed_ou=settings.managed_ou, now=_unused_now())
+        step = step_for(change, managed_ou=settings.managed_ou)
         return [OrgChange("spam_mailbox", {}, {"address": account.address, **want}, step.invocations)]
     have = observed_attributes(record, None, str(record.get("RecipientTypeDetails")) == SHARED)
     have.pop("holder_id", None)
     before, after = _differ(want, have)
     if not after:
         return []
-    step = step_for(
-        Change(UPDATE, account.address, account, before, after),
-        managed_ou=settings.managed_ou,
-        now=_unused_now(),
-    )
+    step = step_for(Change(UPDATE, account.address, account, before, after), managed_ou=settings.managed_ou)
     return [OrgChange("spam_mailbox", before, after, step.invocations)]
-
-
-def _unused_now() -> datetime.datetime:
-    """``step_for`` needs a time only for a person's initial password record; a shared mailbox has none."""
-    return datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 
 
 def _policy_changes(settings: OrgSettings, policy: PasswordPolicy, state: OrgState) -> list[OrgChange]:
