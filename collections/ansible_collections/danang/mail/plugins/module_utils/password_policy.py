@@ -233,11 +233,7 @@ def holders_of(accounts: Mapping[str, Any], agency_names: Mapping[str, str]) -> 
             account.holder_id,
             account.agency,
             agency_names.get(account.agency, account.agency),
-            tuple(
-                n
-                for n in (account.display_name, account.first_name, account.last_name, account.local_part)
-                if n
-            ),
+            account.password_names,
         )
         for address, account in accounts.items()
         if not account.shared

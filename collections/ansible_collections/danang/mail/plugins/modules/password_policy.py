@@ -317,21 +317,20 @@ from ansible_collections.danang.mail.plugins.module_utils.model import (
     ValidationFailed,
 )
 from ansible_collections.danang.mail.plugins.module_utils.password_policy import (
-    LOCK,
     MODES,
-    RESET,
     evaluate,
     holders_of,
     iso,
-    report_rows,
     resolve_resets,
-    summary,
 )
-from ansible_collections.danang.mail.plugins.module_utils.passwords import generate_password_for
-from ansible_collections.danang.mail.plugins.module_utils.personal_data import (
-    parse_personal_data,
-    password_context,
+from ansible_collections.danang.mail.plugins.module_utils.password_resets import (
+    new_passwords,
+    policy_diff,
+    policy_result,
+    reset_credentials,
+    system_actions,
 )
+from ansible_collections.danang.mail.plugins.module_utils.personal_data import parse_personal_data
 from ansible_collections.danang.mail.plugins.module_utils.workdays import (
     HAS_HOLIDAYS,
     HOLIDAYS_IMPORT_ERROR,
@@ -423,24 +422,13 @@ def run(module: AnsibleModule) -> None:
                 msg=f"{len(problems)} problem(s), nothing changed: {problems[0]}", problems=problems
             )
 
-        # One new password per person, the same on every system.
-        passwords: dict[str, str] = {}
+        passwords = new_passwords(findings, personal) if apply else {}
         outcome: dict[tuple[str, str], Any] = {}
         if apply:
-            for finding in findings:
-                if finding.action == RESET and finding.holder and finding.holder.holder_id not in passwords:
-                    holder = finding.holder.holder_id
-                    passwords[holder] = generate_password_for(
-                        names=finding.holder.names, **password_context(personal, holder)
-                    )
             for system, backend in backends.items():
-                mine = [f for f in findings if f.system == system]
-                resets = {
-                    f.address: passwords[f.holder.holder_id] for f in mine if f.action == RESET and f.holder
-                }
-                locks = [f.address for f in mine if f.action == LOCK]
-                for result in backend.reset(resets) + backend.lock(locks):
-                    outcome[(system, result.address)] = result
+                resets, locks = system_actions(findings, system, passwords)
+                for done in backend.reset(resets) + backend.lock(locks):
+                    outcome[(system, done.address)] = done
     except BackendError as exc:
         module.fail_json(msg=f"cannot use the mail system, nothing more changed: {exc}")
     finally:
@@ -449,58 +437,23 @@ def run(module: AnsibleModule) -> None:
 
     for warning in calendar.warnings:
         module.warn(warning)
-    rows = []
-    for finding in findings:
-        row = finding.as_dict()
-        done = outcome.get((finding.system, finding.address))
-        if done is not None:
-            row.update(ok=done.ok, error=done.error)
-        rows.append(row)
-    changes = [f for f in findings if f.action in (LOCK, RESET)]
-    counts = summary(findings, checked)
-    counts["failed"] = sum(1 for r in outcome.values() if not r.ok)
-    succeeded = [r for r in outcome.values() if r.ok]
-    credentials: dict[str, dict[str, Any]] = {}
-    for finding in findings:
-        done = outcome.get((finding.system, finding.address))
-        if finding.action == RESET and done is not None and done.ok and finding.holder:
-            entry = credentials.setdefault(
-                finding.holder.holder_id,
-                {"address": finding.address, "password": passwords[finding.holder.holder_id], "systems": []},
-            )
-            entry["systems"].append(finding.system)
-    result: dict[str, Any] = {
-        "changed": bool(succeeded) if apply else bool(changes) and enforce,
-        "accounts": rows,
-        "report": report_rows(rows),
-        "summary": counts,
-        "now": iso(now),
-        "resets": sorted(credentials),
-    }
+    result = policy_result(findings, outcome, checked, enforce=enforce, applied=apply)
+    result["now"] = iso(now)
+    credentials = reset_credentials(findings, outcome, passwords)
+    result["resets"] = sorted(credentials)
     if module._diff:
-        result["diff"] = {
-            "before": {
-                f"{f.system}:{f.address}": {"locked": f.facts.locked, "must_change": f.facts.must_change}
-                for f in changes
-            },
-            "after": {
-                f"{f.system}:{f.address}": {
-                    "locked": f.action == LOCK,
-                    "must_change": f.action == RESET or f.facts.must_change,
-                }
-                for f in changes
-            },
-        }
+        result["diff"] = policy_diff(findings)
     if credentials:
         # Deliberately NOT in no_log_values: the action plugin pops it before anything is shown
         # and writes it to the encrypted credentials file (as danang.mail.mailbox does).
         result["_reset_credentials"] = credentials
     if params["resets"] and not enforce:
         module.warn("mode is audit: the resets were planned, not carried out")
-    if counts["failed"]:
+    failed = result["summary"]["failed"]
+    if failed:
         first = next(r for r in outcome.values() if not r.ok)
         module.fail_json(
-            msg=f"{counts['failed']} lock(s) or reset(s) failed (the others were applied; a re-run "
+            msg=f"{failed} lock(s) or reset(s) failed (the others were applied; a re-run "
             f"finishes the job), first: {first.address}: {first.error}",
             **result,
         )
