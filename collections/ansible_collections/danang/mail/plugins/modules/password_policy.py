@@ -81,13 +81,6 @@ options:
         file, at most 2 MiB, no anchors or aliases).
       - A deadline in a year past the latest C(reviewed_through) is computed with a warning.
     type: path
-  now:
-    description:
-      - TESTING ONLY. The moment the rules are judged at, ISO 8601 with a time zone
-        (V(2027-06-01T09:00:00+07:00)). Tests set it in the future to make passwords old, since
-        C(pwdChangedTime) cannot be written. Never set it in production - it would lock accounts
-        whose passwords are not yet due.
-    type: str
   credentials_file:
     description:
       - The ansible-vault encrypted credentials file the action plugin writes the reset passwords
@@ -354,7 +347,6 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "mode": {"type": "str", "choices": list(MODES), "default": "audit"},
     "resets": {"type": "list", "elements": "str", "default": []},
     "calendar_overrides": {"type": "path"},
-    "now": {"type": "str"},
     "desired_state": {"type": "path", "required": True},
     "ledger": {"type": "path", "required": True},
     "scope": {"type": "list", "elements": "str", "default": []},
@@ -367,19 +359,9 @@ ARGUMENT_SPEC: dict[str, Any] = {
 }
 
 
-def parse_now(text: str) -> datetime.datetime:
-    moment = datetime.datetime.fromisoformat(text.strip())
-    if moment.tzinfo is None:
-        raise ValueError("now must carry a time zone, e.g. 2027-06-01T09:00:00+07:00")
-    return moment
-
-
 def run(module: AnsibleModule) -> None:
     params = module.params
-    try:
-        now = parse_now(params["now"]) if params["now"] else datetime.datetime.now(CITY_TIMEZONE)
-    except ValueError as exc:
-        module.fail_json(msg=f"now: {exc}")
+    now = datetime.datetime.now(CITY_TIMEZONE)
     try:
         state = load_desired_state(params["desired_state"])
         ledger = load_ledger(params["ledger"])
