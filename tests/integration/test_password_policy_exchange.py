@@ -5,9 +5,10 @@ The three people of test_password_policy.py's town are reconciled into Exchange 
 (``ExchangeBackend``: ``New-Mailbox -ResetPasswordOnNextLogon $true``, the issue time recorded in
 ``CustomAttribute1``) in a mail domain and managed OU of their own. Time: the lab's control endpoint
 writes ``pwdLastSet`` at any moment (a password changed 100 or 200 days ago), and rules are judged at
-a later moment (the module's testing-only ``now``). Nothing sleeps. Logons are tried through the lab's
-EWS Basic authentication, which refuses disabled and must-change accounts as AD does; the lab's raw
-LDAP binds check the password only (they prove which password an account holds).
+a later moment (ansible-playbook run with its clock moved, ``clock.at``). Nothing sleeps. Logons
+are tried through the lab's EWS Basic authentication, which refuses disabled and must-change
+accounts as AD does; the lab's raw LDAP binds check the password only (they prove which password an
+account holds).
 """
 
 from __future__ import annotations
