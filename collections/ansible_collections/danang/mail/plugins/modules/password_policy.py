@@ -313,7 +313,6 @@ from ansible_collections.danang.mail.plugins.module_utils.password_policy import
     MODES,
     evaluate,
     holders_of,
-    iso,
     resolve_resets,
 )
 from ansible_collections.danang.mail.plugins.module_utils.password_resets import (
@@ -324,6 +323,7 @@ from ansible_collections.danang.mail.plugins.module_utils.password_resets import
     system_actions,
 )
 from ansible_collections.danang.mail.plugins.module_utils.personal_data import parse_personal_data
+from ansible_collections.danang.mail.plugins.module_utils.times import iso
 from ansible_collections.danang.mail.plugins.module_utils.workdays import (
     HAS_HOLIDAYS,
     HOLIDAYS_IMPORT_ERROR,
@@ -420,7 +420,7 @@ def run(module: AnsibleModule) -> None:
     for warning in calendar.warnings:
         module.warn(warning)
     result = policy_result(findings, outcome, checked, enforce=enforce, applied=apply)
-    result["now"] = iso(now)
+    result["now"] = iso(now, CITY_TIMEZONE)
     credentials = reset_credentials(findings, outcome, passwords)
     result["resets"] = sorted(credentials)
     if module._diff:

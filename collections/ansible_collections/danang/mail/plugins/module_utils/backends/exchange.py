@@ -31,7 +31,6 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_ad i
     ADError,
     ADUser,
     choose_sam_names,
-    iso,
 )
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_config import (
     ARGUMENT_SPEC,
@@ -69,6 +68,7 @@ from ansible_collections.danang.mail.plugins.module_utils.plan import (
     Change,
     Observed,
 )
+from ansible_collections.danang.mail.plugins.module_utils.times import UTC, iso
 
 # The names the modules, the tests and the benchmark import from here.
 __all__ = [
@@ -161,7 +161,7 @@ class ExchangeBackend(Backend):
     ) -> dict[str, Any]:
         stat = statistics.get(str(record.get("ExchangeGuid") or "").lower(), {})
         last_logon = stat.get("LastLogonTime")
-        ad_logon = iso(user.last_logon) if user else None
+        ad_logon = iso(user.last_logon, UTC) if user else None
         times = [t for t in (str(last_logon) if last_logon else None, ad_logon) if t]
         return {
             "dn": record.get("DistinguishedName"),
@@ -175,14 +175,14 @@ class ExchangeBackend(Backend):
             else size_mb(record.get("ProhibitSendReceiveQuota")),
             "used_mb": size_mb(stat.get("TotalItemSize")) if stat else None,
             "sam_account_name": user.sam_account_name if user else None,
-            "created": iso(user.created) if user else None,
+            "created": iso(user.created, UTC) if user else None,
             # LastLogonTime is stamped by background assistants too; AD's lastLogonTimestamp
             # (replicated, up to ~14 days late) is the other half of "not accessed".
             "last_login": str(last_logon) if last_logon else None,
             "last_logon_ad": ad_logon,
             "last_access": max(times) if times else None,
-            "password_changed": iso(user.password_changed) if user else None,
-            "password_issued": iso(user.password_issued) if user else None,
+            "password_changed": iso(user.password_changed, UTC) if user else None,
+            "password_issued": iso(user.password_issued, UTC) if user else None,
             "must_change_password": bool(user and user.must_change_password and not shared),
             "locked": bool(user and user.policy_locked),
         }

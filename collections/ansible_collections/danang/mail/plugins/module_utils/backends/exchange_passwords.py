@@ -41,7 +41,6 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_ad i
     USER_MAILBOX,
     ADError,
     ADUser,
-    iso,
     issue_record,
 )
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_config import (
@@ -64,6 +63,7 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.password_base
 )
 from ansible_collections.danang.mail.plugins.module_utils.model import SYSTEM_EXCHANGE
 from ansible_collections.danang.mail.plugins.module_utils.password_policy import PasswordFacts
+from ansible_collections.danang.mail.plugins.module_utils.times import UTC, iso
 
 if HAS_LDAP3:
     import ldap3
@@ -71,7 +71,7 @@ if HAS_LDAP3:
 
 def policy_lock_record(moment: datetime.datetime) -> str:
     """The mark of a password policy lock (R-41), with its time (UTC)."""
-    return POLICY_LOCK_PREFIX + str(iso(moment))
+    return POLICY_LOCK_PREFIX + str(iso(moment, UTC))
 
 
 def address_of(user: ADUser) -> str:

@@ -43,7 +43,6 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.obm_ldap impo
     HOLDER_ATTRIBUTE,
     DirectorySession,
     Entry,
-    nfc,
 )
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm_read import (
     INCOMPLETE,
@@ -58,6 +57,7 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.obm_read impo
 )
 from ansible_collections.danang.mail.plugins.module_utils.model import SYSTEM_OBM
 from ansible_collections.danang.mail.plugins.module_utils.plan import Attributes, Observed
+from ansible_collections.danang.mail.plugins.module_utils.vietnamese import nfc
 
 # The names the modules, the tests and the benchmark import from here.
 __all__ = [

@@ -36,11 +36,10 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.obm_ldap impo
     MANAGED_LDAP,
     READ_ATTRIBUTES,
     Entry,
-    generalized_time,
     search_domain,
-    timestamp,
 )
 from ansible_collections.danang.mail.plugins.module_utils.plan import Observed
+from ansible_collections.danang.mail.plugins.module_utils.times import UTC, generalized_time, iso
 
 READY, INCOMPLETE, MISSING = "ready", "incomplete", "missing"
 Quota = Optional[tuple[int, int]]  # (used KB, limit KB) of a quota root, None without one
@@ -167,7 +166,7 @@ def observe(
             entry.enabled,
             attributes,
             holder=entry.first(HOLDER_ATTRIBUTE),
-            created=timestamp(entry.first("createTimestamp")),
+            created=generalized_time(entry.first("createTimestamp")),
         )
         uid_number = entry.first("uidNumber")
         facts[address] = AccountFacts(
@@ -179,8 +178,8 @@ def observe(
             quota_mb=attributes["quota_mb"],
             used_mb=round(quota[0] / 1024, 3) if quota else None,
             uid_number=int(uid_number) if uid_number and uid_number.isdigit() else None,
-            last_login=generalized_time(entry.first("pwdLastSuccess")),
-            password_changed=generalized_time(entry.first("pwdChangedTime")),
+            last_login=iso(generalized_time(entry.first("pwdLastSuccess")), UTC),
+            password_changed=iso(generalized_time(entry.first("pwdChangedTime")), UTC),
             must_change_password=(entry.first("pwdReset") or "").upper() == "TRUE",
             locked=bool(entry.first("pwdAccountLockedTime")),
         )
