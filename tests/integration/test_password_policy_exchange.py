@@ -36,6 +36,7 @@ from ansible_collections.danang.mail.plugins.module_utils import (  # noqa: E402
     allocation,
     desired_state,
     ledger,
+    ledger_file,
     plan,
 )
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange import (  # noqa: E402
@@ -165,7 +166,7 @@ def extown(exchange_lab: ExchangeLab, tmp_path: Path):
     done = allocation.allocate(
         state.address_requests(), book.entries, domain=domain, today=datetime.date(2026, 1, 5)
     )
-    ledger.append_entries(book, done.entries)
+    ledger_file.write_text_atomically(book.path, ledger.appended_text(book, done.entries))
     ou = into_exchange(exchange_lab, desired, domain)
     try:
         yield exchange_lab, ou, ledger.load_ledger(str(desired / "ledger.yml")).holders()

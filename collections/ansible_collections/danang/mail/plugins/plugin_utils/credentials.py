@@ -19,15 +19,14 @@ runs of one control node (``locked``); ``scrub`` masks any secret left in a task
 from __future__ import annotations
 
 import datetime
-import fcntl
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Optional
 
 import yaml
 from ansible.parsing.vault import AnsibleVaultError, VaultLib, is_encrypted
+from ansible_collections.danang.mail.plugins.module_utils.files import exclusive_lock, write_atomically
 from ansible_collections.danang.mail.plugins.module_utils.model import CITY_TIMEZONE
 
 FILE_MODE = 0o600
@@ -207,8 +206,7 @@ def record_resets(
 def write_credentials(path: str, entries: Mapping[str, Mapping[str, Any]], secret: tuple[str, Any]) -> None:
     """Encrypt ``entries`` in memory and replace ``path`` atomically (mode 0600).
 
-    Only ciphertext touches the disk: the temporary file beside ``path`` is created 0600 by
-    ``mkstemp``, receives the vault text, is synced and renamed over ``path``.
+    Only ciphertext touches the disk: ``files.write_atomically``'s temporary file is created 0600.
     """
     vault_id, vault_secret = secret
     vault = VaultLib([secret])
@@ -216,25 +214,8 @@ def write_credentials(path: str, entries: Mapping[str, Mapping[str, Any]], secre
     cipher = vault.encrypt(plain, secret=vault_secret, vault_id=vault_id)
     if vault.decrypt(cipher).decode("utf-8") != plain:  # never write what cannot be read back
         raise CredentialsError("the encrypted credentials do not decrypt back to what was written")
-    directory = os.path.dirname(path) or "."
-    os.makedirs(directory, mode=DIR_MODE, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, FILE_MODE)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(cipher)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
-    dir_fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    os.makedirs(os.path.dirname(path) or ".", mode=DIR_MODE, exist_ok=True)
+    write_atomically(path, cipher, FILE_MODE)
 
 
 def update_credentials(
@@ -260,12 +241,8 @@ def locked(path: str) -> Iterator[None]:
     would pile up."""
     directory = os.path.dirname(path) or "."
     os.makedirs(directory, mode=DIR_MODE, exist_ok=True)
-    fd = os.open(os.path.join(directory, ".lock"), os.O_RDWR | os.O_CREAT, FILE_MODE)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    with exclusive_lock(os.path.join(directory, ".lock"), mode=FILE_MODE):
         yield
-    finally:
-        os.close(fd)  # closing releases the lock
 
 
 def scrub(value: Any, secrets: Iterable[str]) -> Any:
