@@ -22,7 +22,14 @@ from ansible_collections.danang.mail.plugins.module_utils import (
     ledger,
     ledger_file,
 )
-from ansible_collections.danang.mail.plugins.modules import mailbox, mailbox_info, password_policy, quota
+from ansible_collections.danang.mail.plugins.modules import (
+    exchange_org,
+    mailbox,
+    mailbox_info,
+    password_policy,
+    quota,
+)
+from fake_exchange_org import FakeOrganisation
 from fake_system import ISSUED, FakeSystem
 
 
@@ -41,6 +48,15 @@ def fake_systems(monkeypatch: pytest.MonkeyPatch) -> dict[str, FakeSystem]:
         password_policy, "BACKENDS", {name: (lambda params, fake=fake: fake) for name, fake in fakes.items()}
     )
     return fakes
+
+
+@pytest.fixture
+def fake_organisation(monkeypatch: pytest.MonkeyPatch) -> FakeOrganisation:
+    """The Exchange organisation exchange_org opens: its PowerShell and AD clients, in memory."""
+    fake = FakeOrganisation()
+    monkeypatch.setattr(exchange_org, "ExchangeTransport", lambda _config: fake)
+    monkeypatch.setattr(exchange_org, "Directory", lambda _config: fake)
+    return fake
 
 
 @pytest.fixture
