@@ -26,8 +26,9 @@ from typing import Any, Optional
 
 import yaml
 from ansible.parsing.vault import AnsibleVaultError, VaultLib, is_encrypted
+from ansible_collections.danang.mail.plugins.module_utils import strict_yaml
 from ansible_collections.danang.mail.plugins.module_utils.files import exclusive_lock, write_atomically
-from ansible_collections.danang.mail.plugins.module_utils.model import CITY_TIMEZONE
+from ansible_collections.danang.mail.plugins.module_utils.model import CITY_TIMEZONE, ValidationFailed
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
@@ -47,6 +48,22 @@ HEADER = (
 
 class CredentialsError(Exception):
     """The credentials file cannot be used; the message holds no secret."""
+
+
+def load_secret_yaml(text: str, path: str, what: str) -> Any:
+    """The data of a decrypted ``what`` file, read by the collection's one strict YAML reader
+    (``strict_yaml``: no duplicate keys, anchors or merge keys, no unquoted yes/no or odd numbers).
+    A refusal names the file and the line only: the reader's own message may quote a secret."""
+    try:
+        # One entry per person at most, as in the ledger: the ledger's size cap.
+        return strict_yaml.parse(text, path, dates=True, max_chars=strict_yaml.LEDGER_MAX_BYTES)
+    except ValidationFailed as exc:
+        where = next((p.entry for p in exc.problems if p.entry), "")
+        raise CredentialsError(
+            f"the {what} file {path} is refused by the strict YAML reader{', ' + where if where else ''} "
+            "(invalid YAML, a duplicate key, an anchor or merge key, or an unquoted value YAML would "
+            "read as a number or yes/no: quote it)"
+        ) from None
 
 
 def city_now() -> datetime.datetime:
@@ -104,10 +121,7 @@ def load_credentials(path: str, vault: VaultLib) -> dict[str, dict[str, Any]]:
         raise CredentialsError(
             f"cannot decrypt the credentials file {path} with this run's vault secrets (vault ids: {labels})"
         ) from None
-    try:
-        entries = yaml.safe_load(text)
-    except yaml.YAMLError:
-        raise CredentialsError(f"the credentials file {path} does not hold valid YAML") from None
+    entries = load_secret_yaml(text, path, "credentials")
     if entries is None:
         return {}
     if not isinstance(entries, dict) or not all(
