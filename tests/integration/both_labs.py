@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, Da Nang city IT infrastructure centre
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The lab city in both labs at once, for tests that run playbooks/site.yml (issue 10, section 5).
+"""The lab city in both labs at once, for tests that run playbooks/site.yml.
 
 The fixture ``site_city`` (``site_city = both_labs.site_city``) extends ``exchange_city.city``
 (its own mail domain, accepted domain and managed OU in the Exchange lab) with the domain's subtree

@@ -1,4 +1,4 @@
-"""The first real run (issue 2, section 5): playbooks/allocate.yml as an operator runs it.
+"""The first real run: playbooks/allocate.yml as an operator runs it.
 
 Each test copies the lab inventory into a temporary directory and runs the real
 ansible-playbook from the project's venv against it, so the committed lab is never touched.

@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, Da Nang city IT infrastructure centre
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""A run killed in the middle of apply loses no initial password (issue 10, section 5; R-40, R-45).
+"""A run killed in the middle of apply loses no initial password (R-40, R-45).
 
 playbooks/site.yml on the lab city in both labs is killed (SIGKILL to ansible-playbook and its
 module processes) as soon as a few persons exist on one system - OBM, or Exchange after OBM was

@@ -1,4 +1,4 @@
-"""playbooks/exchange.yml through ansible-playbook against the Exchange lab (issue 5, sections 3-5).
+"""playbooks/exchange.yml through ansible-playbook against the Exchange lab.
 
 The module danang.mail.mailbox (backend exchange, with its action plugin and the credentials file)
 and the role danang.mail.exchange_org, as an operator runs them. The city is a copy of the lab

@@ -1,4 +1,4 @@
-"""Never a person someone else's mailbox, on the Exchange lab (issue 10, section 2).
+"""Never a person someone else's mailbox, on the Exchange lab.
 
 Allocation skips every address in use in the AD domain (proxyAddresses and mail of any object), and
 the plan never adopts a mailbox whose stored holder (``CustomAttribute3``) is missing or different:

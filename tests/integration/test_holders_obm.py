@@ -1,4 +1,4 @@
-"""Never a person someone else's mailbox, on the OBM lab (issue 10, section 2).
+"""Never a person someone else's mailbox, on the OBM lab.
 
 An account that exists at an address before this project issues it (made by hand, left by a former
 holder, unmanaged) is never handed to a new person: allocation skips every address in use on the

@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, Da Nang city IT infrastructure centre
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""No secret in any output (issue 10, section 5; R-46): the real playbooks, as an operator runs
+"""No secret in any output (R-46): the real playbooks, as an operator runs
 them at -vvv with and without --check --diff, against both labs, and every byte they leave - stdout,
 stderr, the Ansible log, the R-47 reports - is searched for every secret the labs know: the service
 passwords in .lab/obm/secrets and .lab/exchange/secrets, and every initial and reset password in the

@@ -1,4 +1,4 @@
-"""danang.mail.password_policy and playbooks/password_policy.yml against the real OBM lab (issue 6).
+"""danang.mail.password_policy and playbooks/password_policy.yml against the real OBM lab (R-40…R-47).
 
 A small town of three people is reconciled into its own mail domain (its own LDAP subtree and Cyrus
 mailboxes) the way the project does it (``ObmBackend``: entries added with ``pwdReset: TRUE``), plus

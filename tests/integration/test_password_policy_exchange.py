@@ -1,4 +1,4 @@
-"""danang.mail.password_policy on Exchange/AD (issue 6): the backend against the Exchange lab, and
+"""danang.mail.password_policy on Exchange/AD (R-40…R-47): the backend against the Exchange lab, and
 playbooks/password_policy.yml on both systems at once.
 
 The three people of test_password_policy.py's town are reconciled into Exchange the project's way

@@ -1,4 +1,4 @@
-"""A bare ``pytest`` from the repository root runs the unit tests only (issue 10, section 1).
+"""A bare ``pytest`` from the repository root runs the unit tests only (the integration tests start labs).
 
 The integration tests bring up the labs (Debian packages, daemons, fixed ports): they must stay one
 explicit command (``make integration``), never the side effect of a developer's habit.

@@ -105,7 +105,7 @@ requirements:
   - ldap3
 """
 
-    # The desired state: danang.mail.mailbox (and later the Exchange modules).
+    # The desired state and the ledger, for the modules that compare them with a system.
     DESIRED_STATE = r"""
 options:
   desired_state:

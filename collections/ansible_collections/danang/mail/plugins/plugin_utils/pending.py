@@ -1,7 +1,7 @@
 # Copyright: (c) 2026, Da Nang city IT infrastructure centre
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The pending hand-over record: initial passwords written, encrypted, BEFORE any system is touched
-(issue 10, section 5), so that a run killed at any point loses none. Controller side only.
+"""The pending hand-over record: initial passwords written, encrypted, BEFORE any system is touched,
+so that a run killed at any point loses none. Controller side only.
 
 ``pending.vault.yml`` sits in the credentials directory (same vault, same lock, same atomic write as
 the run's credentials file). One entry per person whose initial password is planned and not yet

@@ -1,7 +1,8 @@
 # Copyright: (c) 2026, Da Nang city IT infrastructure centre
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The mailbox action plugin's pending hand-over record (issue 10, section 5) and personal data file
-(R-43), with the real plugin objects of test_mailbox_action.py and a fake module in their place.
+"""The mailbox action plugin's pending hand-over record (a run killed at any point loses no
+password) and personal data file (R-43), with the real plugin objects of test_mailbox_action.py and
+a fake module in their place.
 
 The crash the record guards against is a process killed between the module's apply and the write
 of the credentials file: here the fake module's real run raises where the kill would strike.

@@ -361,7 +361,7 @@ def test_domain_longer_than_253_or_a_label_over_63_is_refused():
     assert any("each label at most 63" in p for p in refused([P("CB-1")], domain="a" * 64 + ".vn"))
 
 
-# --- addresses in use on the systems (issue 10: never someone else's mailbox) ---------------------
+# --- addresses in use on the systems (never someone else's mailbox) ---------------------
 def test_addresses_in_use_on_a_system_are_skipped_for_new_persons():
     taken = ["DungNV@danang.gov.vn", "dungnv1@danang.gov.vn"]  # a hand-made account and an alias
     result = allocate([P("CB-1")], (), domain=DOMAIN, today=DAY, taken=taken)

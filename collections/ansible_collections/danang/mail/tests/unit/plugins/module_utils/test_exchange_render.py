@@ -237,7 +237,7 @@ def test_create_person_with_quoting_characters_passes_them_as_data() -> None:
     assert new.params["ResetPasswordOnNextLogon"] is True
     assert isinstance(new.params["Password"], Secret) and "Pw-" not in repr(new) and "Pw-" not in str(new)
     assert settings.params["MaxSendSize"] == "28MB" and settings.params["UseDatabaseQuotaDefaults"] is False
-    assert settings.params["CustomAttribute3"] == OANH.holder_id  # whose mailbox it is (issue 10)
+    assert settings.params["CustomAttribute3"] == OANH.holder_id  # whose mailbox it is
 
 
 def test_create_person_without_password_does_nothing() -> None:

@@ -78,7 +78,7 @@ def test_a_person_is_rendered_as_an_obm_user(backend: ObmBackend) -> None:
         "obmDomain": "danang.gov.vn",
         "hiddenUser": "FALSE",
         "homeDirectory": "/home/dungnv",
-        "employeeNumber": "CB-2017-000101",  # the holder: never adopted by another (issue 10)
+        "employeeNumber": "CB-2017-000101",  # the holder: never adopted by another
         "quota_mb": 2048,
         "cyrus_mailbox": READY,
     }

@@ -95,7 +95,7 @@ def test_plan_is_in_address_order_and_counts_actions() -> None:
     assert plan.count() == {"create": 2, "update": 0, "enable": 0, "disable": 0, "remove": 0}
 
 
-# --- holders: never a person someone else's mailbox (issue 10) ------------------------------------
+# --- holders: never a person someone else's mailbox ----------------------------------------------
 ISSUED = {A: datetime.date(2026, 3, 2)}
 LEGACY = Observed(
     A,

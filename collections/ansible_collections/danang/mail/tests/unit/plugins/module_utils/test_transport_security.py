@@ -1,4 +1,4 @@
-"""Passwords only inside TLS (issue 10, section 5): the IMAP, LDAP and PowerShell clients refuse to
+"""Passwords only inside TLS (R-46): the IMAP, LDAP and PowerShell clients refuse to
 send one in clear to another host, check certificates, and refuse a server that says LOGINDISABLED.
 
 The IMAP tests talk to a small IMAP server of their own on 127.0.0.1 (greeting, CAPABILITY,

@@ -349,7 +349,7 @@ def test_ledger_new_and_reseal_are_exclusive(module, ledger):
     assert module({"ledger": str(ledger), "ledger_new": True, "ledger_reseal": False})["changed"] is True
 
 
-def test_taken_addresses_give_the_next_free_number(module, ledger):  # issue 10
+def test_taken_addresses_give_the_next_free_number(module, ledger):  # never an address in use
     result = module({"ledger": str(ledger), "requests": [person("CB-1")], "taken": ["dungnv@danang.gov.vn"]})
     assert result["rc"] == 0, result
     assert result["addresses"] == {"CB-1": "dungnv1@danang.gov.vn"}
