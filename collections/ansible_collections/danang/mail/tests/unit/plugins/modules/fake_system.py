@@ -49,6 +49,10 @@ class FakeSystem:
         self.password_set: set[str] = set()
         self.closed = 0
 
+    def called(self) -> list[str]:
+        """The methods called that change or read in bulk, in order."""
+        return [name for name, _args in self.calls]
+
     # --- accounts -------------------------------------------------------------------------------
     def render(self, account: Account) -> dict[str, Any]:
         return {"display_name": account.display_name, "quota_mb": account.quota_mb}

@@ -43,7 +43,7 @@ def test_second_run_changes_nothing(run_module, fake_systems, args):
     again = run_module(mailbox, args)
     assert again["rc"] == 0 and again["changed"] is False
     assert again["summary"]["unchanged"] == 3 and again["plan"] == []
-    assert [call for call, _ in fake_systems["obm"].calls].count("apply") == 1
+    assert fake_systems["obm"].called().count("apply") == 1
 
 
 def test_check_mode_predicts_and_changes_nothing(run_module, fake_systems, args):
@@ -55,7 +55,7 @@ def test_check_mode_predicts_and_changes_nothing(run_module, fake_systems, args)
         "oanhtt@danang.gov.vn",
         AGENCY,
     ]
-    assert fake.accounts == {} and "apply" not in [call for call, _ in fake.calls]
+    assert fake.accounts == {} and "apply" not in fake.called()
     assert "dungnv@danang.gov.vn" in json.dumps(result["diff"])
     passwords = result.pop("_initial_credentials").values()
     assert all(p not in json.dumps(result) for p in passwords)

@@ -38,12 +38,12 @@ def test_second_run_changes_nothing(run_module, fake):
     run_module(quota, args(account_class="all"))
     again = run_module(quota, args(account_class="all"))
     assert again["rc"] == 0 and again["changed"] is False
-    assert [call for call, _ in fake.calls].count("set_quotas") == 1
+    assert fake.called().count("set_quotas") == 1
 
 
 def test_check_mode_sets_nothing_and_names_the_mailboxes_that_would_fail(run_module, fake):
     result = run_module(quota, args(addresses=[OANH, "Ghost@danang.gov.vn"], quota_mb=512), check=True)
-    assert fake.facts[OANH]["quota_mb"] == 1024 and "set_quotas" not in [call for call, _ in fake.calls]
+    assert fake.facts[OANH]["quota_mb"] == 1024 and "set_quotas" not in fake.called()
     assert result["failed"] is True and result["failed_accounts"] == ["ghost@danang.gov.vn"]
     assert "first: ghost@danang.gov.vn: no such mailbox" in result["msg"]
     rows = {row["address"]: row for row in result["accounts"]}
