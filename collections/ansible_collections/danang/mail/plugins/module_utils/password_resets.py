@@ -6,14 +6,23 @@ counts and diff the module returns. Pure: the mail systems are read and written 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import datetime
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ansible_collections.danang.mail.plugins.module_utils.accounts import desired_accounts
+from ansible_collections.danang.mail.plugins.module_utils.model import DesiredState
 from ansible_collections.danang.mail.plugins.module_utils.password_policy import (
     LOCK,
     RESET,
+    Calendar,
     Finding,
+    PasswordFacts,
+    evaluate,
+    holders_of,
     report_rows,
+    resolve_resets,
     summary,
 )
 from ansible_collections.danang.mail.plugins.module_utils.passwords import generate_password_for
@@ -29,6 +38,48 @@ class Outcome(Protocol):
 
 
 Outcomes = Mapping[tuple[str, str], Outcome]  # (system, address) -> what that system answered
+
+
+@dataclass
+class Judgement:
+    """Every system's findings, how many accounts were checked, and the problems that stop the run
+    before anything changes."""
+
+    findings: list[Finding] = field(default_factory=list)
+    checked: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def judge(
+    state: DesiredState,
+    ledger_holders: Mapping[str, str],
+    systems: Iterable[str],
+    read_facts: Callable[[str], Mapping[str, PasswordFacts]],
+    *,
+    now: datetime.datetime,
+    calendar: Calendar,
+    scope: Collection[str] = (),
+    requests: Collection[str] = (),
+) -> Judgement:
+    """Judge each system's accounts at ``now`` (``read_facts(system)``: its password facts, one bulk
+    read). A reset request must name a person of the desired state with an account on each system
+    that should hold one; a person may hold accounts on one system only, so a request is unknown only
+    when no system knows it."""
+    agency_names = {agency.abbreviation: agency.name for agency in state.agencies}
+    judged = Judgement()
+    unknown: list[set[str]] = []  # per system, the requests it does not know
+    for system in dict.fromkeys(systems):
+        accounts, found = desired_accounts(state, ledger_holders, system=system, agencies=scope or None)
+        judged.problems += [str(p) for p in found if str(p) not in judged.problems]
+        holders = holders_of(accounts, agency_names)
+        resets, not_here = resolve_resets(requests, holders)
+        unknown.append(set(not_here))
+        facts = read_facts(system)
+        judged.problems += [f"resets: {a} has no account on {system}" for a in resets if a not in facts]
+        judged.checked += len(facts)
+        judged.findings += evaluate(facts, now=now, calendar=calendar, holders=holders, resets=set(resets))
+    judged.problems += sorted(set.intersection(*unknown)) if unknown else []
+    return judged
 
 
 def new_passwords(

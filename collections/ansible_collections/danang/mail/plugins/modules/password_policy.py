@@ -291,7 +291,6 @@ import datetime
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible_collections.danang.mail.plugins.module_utils.accounts import desired_accounts
 from ansible_collections.danang.mail.plugins.module_utils.backends import exchange, obm, selection
 from ansible_collections.danang.mail.plugins.module_utils.backends.base import BackendError
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange_passwords import (
@@ -309,13 +308,9 @@ from ansible_collections.danang.mail.plugins.module_utils.model import (
     SYSTEM_OBM,
     ValidationFailed,
 )
-from ansible_collections.danang.mail.plugins.module_utils.password_policy import (
-    MODES,
-    evaluate,
-    holders_of,
-    resolve_resets,
-)
+from ansible_collections.danang.mail.plugins.module_utils.password_policy import MODES
 from ansible_collections.danang.mail.plugins.module_utils.password_resets import (
+    judge,
     new_passwords,
     policy_diff,
     policy_result,
@@ -376,29 +371,27 @@ def run(module: AnsibleModule) -> None:
         texts = [str(p) for p in personal_problems]
         module.fail_json(msg=f"{len(texts)} problem(s), nothing changed: {texts[0]}", problems=texts)
     calendar = WorkingCalendar(overrides)
-    agency_names = {agency.abbreviation: agency.name for agency in state.agencies}
     enforce = params["mode"] == "enforce"
     apply = enforce and not module.check_mode
 
-    findings, checked, backends = [], 0, {}
-    problems: list[str] = []
-    unknown: list[set[str]] = []  # per system, the reset requests it does not know
+    backends: dict[str, Any] = {}
+
+    def read_facts(system: str) -> Any:
+        backend = backends[system] = BACKENDS[system](params)
+        return backend.read_password_facts()
+
     try:
-        for system in dict.fromkeys(params["backend"]):
-            accounts, found = desired_accounts(
-                state, ledger.holders(), system=system, agencies=params["scope"] or None
-            )
-            problems += [str(p) for p in found if str(p) not in problems]
-            holders = holders_of(accounts, agency_names)
-            resets, not_here = resolve_resets(params["resets"], holders)
-            unknown.append(set(not_here))
-            backend = backends[system] = BACKENDS[system](params)
-            facts = backend.read_password_facts()
-            problems += [f"resets: {a} has no account on {system}" for a in resets if a not in facts]
-            checked += len(facts)
-            findings += evaluate(facts, now=now, calendar=calendar, holders=holders, resets=set(resets))
-        # A person may hold an account on one system only; a request no system knows is a problem.
-        problems += sorted(set.intersection(*unknown)) if unknown else []
+        judged = judge(
+            state,
+            ledger.holders(),
+            params["backend"],
+            read_facts,
+            now=now,
+            calendar=calendar,
+            scope=params["scope"],
+            requests=params["resets"],
+        )
+        findings, problems = judged.findings, judged.problems
         if problems:
             module.fail_json(
                 msg=f"{len(problems)} problem(s), nothing changed: {problems[0]}", problems=problems
@@ -419,7 +412,7 @@ def run(module: AnsibleModule) -> None:
 
     for warning in calendar.warnings:
         module.warn(warning)
-    result = policy_result(findings, outcome, checked, enforce=enforce, applied=apply)
+    result = policy_result(findings, outcome, judged.checked, enforce=enforce, applied=apply)
     result["now"] = iso(now, CITY_TIMEZONE)
     credentials = reset_credentials(findings, outcome, passwords)
     result["resets"] = sorted(credentials)

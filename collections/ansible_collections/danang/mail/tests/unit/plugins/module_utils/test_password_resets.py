@@ -20,6 +20,7 @@ from ansible_collections.danang.mail.plugins.module_utils.password_policy import
     PasswordFacts,
 )
 from ansible_collections.danang.mail.plugins.module_utils.password_resets import (
+    judge,
     new_passwords,
     policy_diff,
     policy_result,
@@ -27,6 +28,8 @@ from ansible_collections.danang.mail.plugins.module_utils.password_resets import
     system_actions,
 )
 from ansible_collections.danang.mail.plugins.module_utils.personal_data import PersonalData
+from ansible_collections.danang.mail.plugins.module_utils.workdays import WorkingCalendar
+from test_accounts import HOLDERS, city, someone  # the desired-state builders of the accounts tests
 
 DUNG = Holder("CB-1", "stttt", "Sở Thông tin và Truyền thông", ("Nguyễn Văn Dũng", "Dũng", "dungnv"))
 OANH = Holder("CB-2", "stttt", "Sở Thông tin và Truyền thông", ("Trần Thị Oanh",))
@@ -125,3 +128,48 @@ def test_password_names_are_the_holders_names_without_blanks():
     assert person.password_names == ("Nguyễn Văn Dũng", "Dũng", "Nguyễn Văn", "dungnv")
     shared = Account("stttt@danang.gov.vn", "agency", "CQ-stttt", "Sở TTTT", "stttt")
     assert shared.password_names == ("Sở TTTT", "stttt")
+
+
+def test_judge_reads_each_system_once_and_knows_people_on_one_system_only():
+    state = city(
+        someone("CB-1", "Nguyễn Văn Dũng"), someone("CB-2", "Nguyễn Văn An", systems=frozenset({"obm"}))
+    )
+    read: list[str] = []
+
+    def read_facts(system):
+        read.append(system)
+        addresses = ["dungnv@danang.gov.vn"] + (["annv@danang.gov.vn"] if system == "obm" else [])
+        return {a: PasswordFacts(a, system, True, False, None, WHEN, False) for a in addresses}
+
+    judged = judge(
+        state,
+        HOLDERS,
+        ["obm", "exchange", "obm"],
+        read_facts,
+        now=WHEN,
+        calendar=WorkingCalendar(),
+        requests=["CB-2"],
+    )
+    assert read == ["obm", "exchange"] and judged.checked == 3
+    assert judged.problems == []  # CB-2 is on OBM only: Exchange not knowing CB-2 is fine
+    assert [(f.system, f.address, f.action) for f in judged.findings] == [
+        ("obm", "annv@danang.gov.vn", RESET)
+    ]
+    unknown = judge(
+        state,
+        HOLDERS,
+        ["obm", "exchange"],
+        read_facts,
+        now=WHEN,
+        calendar=WorkingCalendar(),
+        requests=["CB-9"],
+    )
+    assert unknown.problems == ["resets: 'CB-9' is not a person of the desired state (holder id or address)"]
+
+
+def test_judge_refuses_a_reset_of_an_account_the_system_lacks():
+    state = city(someone("CB-1", "Nguyễn Văn Dũng"))
+    judged = judge(
+        state, HOLDERS, ["obm"], lambda _system: {}, now=WHEN, calendar=WorkingCalendar(), requests=["CB-1"]
+    )
+    assert judged.problems == ["resets: dungnv@danang.gov.vn has no account on obm"]
