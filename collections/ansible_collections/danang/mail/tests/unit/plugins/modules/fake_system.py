@@ -28,7 +28,11 @@ OBM = {"ldap_uri": "ldap://127.0.0.1:1", "ldap_bind_password": "Bind-Pw9", "imap
 class Facts(dict):
     """One account's facts: read as a mapping or as attributes, as the modules read either."""
 
-    __getattr__ = dict.__getitem__
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self)
