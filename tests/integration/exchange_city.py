@@ -1,4 +1,4 @@
-"""A copy of the lab city in the Exchange lab, for the Exchange integration tests (issue 5).
+"""A copy of the lab city in the Exchange lab, for the Exchange integration tests.
 
 The ``city`` fixture allocates the lab city's desired state into its own mail domain
 (``t<random>.danang.gov.vn``, made an accepted domain) and reconciles it into its own managed OU

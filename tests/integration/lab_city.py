@@ -11,7 +11,13 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import yaml
-from ansible_collections.danang.mail.plugins.module_utils import allocation, desired_state, ledger, model
+from ansible_collections.danang.mail.plugins.module_utils import (
+    allocation,
+    desired_state,
+    ledger,
+    ledger_file,
+    model,
+)
 
 
 def allocate_into(
@@ -26,7 +32,7 @@ def allocate_into(
     allocated = allocation.allocate(
         state.address_requests(), book.entries, domain=domain, today=today, taken=taken
     )
-    ledger.append_entries(book, allocated.entries)
+    ledger_file.write_text_atomically(path, ledger.appended_text(book, allocated.entries))
     return state, ledger.load_ledger(path)
 
 

@@ -3,8 +3,8 @@
 Every test reconciles its own copy of the lab city into its own mail domain
 (``t<random>.danang.gov.vn``: its own ``dc=<domain>,dc=local`` subtree and Cyrus mailboxes), so the
 tests run in any order, again and again, against one lab, and never meet the real lab city. The
-ledger of the copy is allocated first with the collection's library (``allocation.allocate`` +
-``ledger.append_entries``), as ``playbooks/allocate.yml`` does.
+ledger of the copy is allocated first with the collection's library (``allocation.allocate``, then
+``ledger.appended_text`` written atomically), as ``playbooks/allocate.yml`` does.
 """
 
 from __future__ import annotations

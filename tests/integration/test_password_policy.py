@@ -1,10 +1,10 @@
-"""danang.mail.password_policy and playbooks/password_policy.yml against the real OBM lab.
+"""danang.mail.password_policy and playbooks/password_policy.yml against the real OBM lab (R-40…R-47).
 
 A small town of three people is reconciled into its own mail domain (its own LDAP subtree and Cyrus
 mailboxes) the way the project does it (``ObmSystem``: entries added with ``pwdReset: TRUE``), plus
 one account added by hand outside the desired state. Time: ``pwdChangedTime`` is stamped by slapd and
 cannot be written (no-user-modification), so passwords are made "old" by judging them at a later
-moment: the module's testing-only ``now`` option (``danang_mail_password_now`` in the playbook).
+moment: ansible-playbook and its modules run with their clock moved (``clock.at``, tests/clock).
 Nothing sleeps.
 """
 
@@ -16,7 +16,6 @@ import datetime
 import imaplib
 import io
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -33,6 +32,7 @@ if TYPE_CHECKING:
 
 ldap3 = pytest.importorskip("ldap3")
 
+import clock  # noqa: E402
 from ansible_collections.danang.mail.plugins.module_utils import (  # noqa: E402
     accounts,
     plan,
@@ -125,11 +125,9 @@ class Town:
             "exchange_admin_password": "not used with obm alone",
             **variables,
         }
-        if now is not None:
-            values["danang_mail_password_now"] = now.isoformat()
         (self.root / "vars.json").write_text(json.dumps(values), encoding="utf-8")
         env = dict(
-            os.environ,
+            clock.at(now),  # the whole run, modules included, at ``now`` (tests/clock)
             ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
             ANSIBLE_NOCOLOR="1",
             ANSIBLE_CALLBACK_RESULT_FORMAT="json",

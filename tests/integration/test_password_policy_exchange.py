@@ -1,13 +1,14 @@
-"""danang.mail.password_policy on Exchange/AD: the backend against the Exchange lab, and
+"""danang.mail.password_policy on Exchange/AD (R-40…R-47): the backend against the Exchange lab, and
 playbooks/password_policy.yml on both systems at once.
 
 The three people of test_password_policy.py's town are reconciled into Exchange the project's way
 (``ExchangeSystem``: ``New-Mailbox -ResetPasswordOnNextLogon $true``, the issue time recorded in
 ``CustomAttribute1``) in a mail domain and managed OU of their own. Time: the lab's control endpoint
 writes ``pwdLastSet`` at any moment (a password changed 100 or 200 days ago), and rules are judged at
-a later moment (the module's testing-only ``now``). Nothing sleeps. Logons are tried through the lab's
-EWS Basic authentication, which refuses disabled and must-change accounts as AD does; the lab's raw
-LDAP binds check the password only (they prove which password an account holds).
+a later moment (ansible-playbook run with its clock moved, ``clock.at``). Nothing sleeps. Logons
+are tried through the lab's EWS Basic authentication, which refuses disabled and must-change
+accounts as AD does; the lab's raw LDAP binds check the password only (they prove which password an
+account holds).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from ansible_collections.danang.mail.plugins.module_utils import (  # noqa: E402
     allocation,
     desired_state,
     ledger,
+    ledger_file,
     plan,
 )
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.ad import (  # noqa: E402
@@ -157,7 +159,7 @@ def extown(exchange_lab: ExchangeLab, tmp_path: Path):
     done = allocation.allocate(
         state.address_requests(), book.entries, domain=domain, today=datetime.date(2026, 1, 5)
     )
-    ledger.append_entries(book, done.entries)
+    ledger_file.write_text_atomically(book.path, ledger.appended_text(book, done.entries))
     ou = into_exchange(exchange_lab, desired, domain)
     try:
         yield exchange_lab, ou, ledger.load_ledger(str(desired / "ledger.yml")).holders()

@@ -53,6 +53,12 @@ class Account:
         return self.address.partition("@")[0]
 
     @property
+    def password_names(self) -> tuple[str, ...]:
+        """The holder's names, which a generated password must not contain (R-43)."""
+        names = (self.display_name, self.first_name, self.last_name, self.local_part)
+        return tuple(name for name in names if name)
+
+    @property
     def domain(self) -> str:
         return self.address.partition("@")[2]
 

@@ -43,9 +43,8 @@ def initial_passwords(
         if given:
             passwords[account.holder_id] = given
             continue
-        names = [account.display_name, account.first_name or "", account.last_name or "", account.local_part]
         passwords[account.holder_id] = generate_password_for(
-            names=[n for n in names if n], **password_context(personal or {}, account.holder_id)
+            names=account.password_names, **password_context(personal or {}, account.holder_id)
         )
     return passwords
 

@@ -48,7 +48,6 @@ from ansible_collections.danang.mail.plugins.module_utils import ledger_seal, st
 from ansible_collections.danang.mail.plugins.module_utils.ledger_file import (
     require_directory,
     require_regular,
-    write_text_atomically,
 )
 from ansible_collections.danang.mail.plugins.module_utils.model import Problem, ValidationFailed
 
@@ -311,12 +310,3 @@ def appended_text(ledger: Ledger, new_entries: Iterable[LedgerEntry]) -> str:
             ]
         )
     return text
-
-
-def append_entries(ledger: Ledger, new_entries: Iterable[LedgerEntry]) -> bool:
-    """Append ``new_entries`` to the ledger file; nothing is written (False) when there are none."""
-    new_entries = tuple(new_entries)
-    if not new_entries:
-        return False
-    write_text_atomically(ledger.path, appended_text(ledger, new_entries))
-    return True

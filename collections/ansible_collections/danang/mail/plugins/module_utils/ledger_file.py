@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import os
 import stat
-import tempfile
-import time
 from collections.abc import Iterator
 
+from ansible_collections.danang.mail.plugins.module_utils.files import exclusive_lock, write_atomically
 from ansible_collections.danang.mail.plugins.module_utils.model import Problem, ValidationFailed
 
 
@@ -41,22 +39,12 @@ def require_regular(path: str, status: os.stat_result) -> None:
     raise ValidationFailed([Problem(path, "", "", f"the ledger {path} {message}")])
 
 
-def _fsync_directory(directory: str) -> None:
-    """Make the rename itself durable: a crash after it must not bring the old ledger back."""
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def write_text_atomically(path: str, text: str) -> None:
     """Replace ``path`` by ``text`` through a temporary file and a rename: readers see all or nothing.
 
     ``text`` is written as it is (no newline translation); a symlink or hard link is refused, never
     replaced by a plain file.
     """
-    directory = os.path.dirname(os.path.abspath(path))
     try:
         status = os.lstat(path)
     except FileNotFoundError:
@@ -66,19 +54,7 @@ def write_text_atomically(path: str, text: str) -> None:
     else:
         require_regular(path, status)
         mode = status.st_mode & 0o7777
-    fd, temporary = tempfile.mkstemp(dir=directory, prefix=".ledger-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-    _fsync_directory(directory)
+    write_atomically(path, text.encode("utf-8"), mode)
 
 
 def lock_path(path: str) -> str:
@@ -97,28 +73,13 @@ def ledger_lock(path: str, timeout: float | None = None, poll: float = 0.1) -> I
     require_directory(path)
     with contextlib.suppress(FileNotFoundError):
         require_regular(path, os.lstat(path))
+    held = contextlib.ExitStack()
     try:
-        fd = os.open(lock_path(path), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        held.enter_context(exclusive_lock(lock_path(path), timeout=timeout, poll=poll))
     except OSError as exc:
         if exc.errno != errno.ELOOP:
             raise
         message = f"the lock file {lock_path(path)} is a symbolic link: remove it"
         raise ValidationFailed([Problem(path, "", "", message)]) from None
-    try:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | (0 if deadline is None else fcntl.LOCK_NB))
-                break
-            except OSError as exc:
-                if exc.errno not in (errno.EAGAIN, errno.EACCES) or deadline is None:
-                    raise
-                if time.monotonic() >= deadline:
-                    raise TimeoutError(f"{lock_path(path)} is held by another run") from None
-                time.sleep(poll)
-        try:
-            yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
+    with held:
+        yield

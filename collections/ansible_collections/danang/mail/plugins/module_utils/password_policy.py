@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any, Optional, Protocol
 
 from ansible_collections.danang.mail.plugins.module_utils.model import CITY_TIMEZONE
+from ansible_collections.danang.mail.plugins.module_utils.times import iso
 
 INITIAL_WORKING_DAYS = 3  # R-41
 LOCK_MONTHS = 6  # R-41
@@ -113,22 +114,15 @@ class Finding:
             "reason": self.reason,
             "reason_text": REASON_TEXT.get(self.reason or ""),
             "due": self.due.isoformat() if self.due else None,
-            "counted_from": iso(self.counted_from),
+            "counted_from": iso(self.counted_from, CITY_TIMEZONE),
             "holder_id": holder.holder_id if holder else None,
             "agency": holder.agency if holder else None,
             "agency_name": holder.agency_name if holder else None,
             "managed": holder is not None,
             "must_change": self.facts.must_change,
             "locked": self.facts.locked,
-            "last_login": iso(self.facts.last_login),
+            "last_login": iso(self.facts.last_login, CITY_TIMEZONE),
         }
-
-
-def iso(moment: Optional[datetime.datetime]) -> Optional[str]:
-    """ISO 8601 on the city's clock, to the second."""
-    if moment is None:
-        return None
-    return moment.astimezone(CITY_TIMEZONE).isoformat(timespec="seconds")
 
 
 def city_day(moment: datetime.datetime) -> datetime.date:
@@ -233,11 +227,7 @@ def holders_of(accounts: Mapping[str, Any], agency_names: Mapping[str, str]) -> 
             account.holder_id,
             account.agency,
             agency_names.get(account.agency, account.agency),
-            tuple(
-                n
-                for n in (account.display_name, account.first_name, account.last_name, account.local_part)
-                if n
-            ),
+            account.password_names,
         )
         for address, account in accounts.items()
         if not account.shared

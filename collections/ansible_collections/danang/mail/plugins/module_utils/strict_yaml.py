@@ -141,13 +141,13 @@ def _where(mark: Any) -> str:
     return f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
 
 
-def _check_events(text: str, source: str, loader_class: Any) -> None:
+def _check_events(text: str, source: str) -> None:
     """Refuse aliases, anchors and deep nesting on the event stream, before composing anything.
 
     libyaml keeps its parser state on the heap, so reading events is safe at any depth; the scan
     stops at the first offence, so a million ``[`` cost microseconds.
     """
-    loader = loader_class(text)
+    loader = _StrictLoader(text)
     depth = 0
     try:
         while loader.check_event():
@@ -177,6 +177,7 @@ if HAS_YAML:
 
         problems: list[Problem]
         source: str
+        dates: bool = True
 
         def _refuse(self, node: Any, message: str, field: str = "") -> None:
             self.problems.append(Problem(self.source, _where(node.start_mark), field, message))
@@ -207,6 +208,11 @@ if HAS_YAML:
                 self._refuse(node, message)
             return super().construct_yaml_bool(node)
 
+        def construct_yaml_timestamp(self, node: Any) -> Any:
+            if not self.dates:  # dates stay strings: the agency schema checks them and names the field
+                return self.construct_scalar(node)
+            return super().construct_yaml_timestamp(node)
+
         def construct_yaml_int(self, node: Any) -> Any:
             value = super().construct_yaml_int(node)
             if not node.style and not _DECIMAL.match(node.value):
@@ -220,13 +226,7 @@ if HAS_YAML:
     _StrictLoader.add_constructor("tag:yaml.org,2002:bool", _StrictLoader.construct_yaml_bool)
     _StrictLoader.add_constructor("tag:yaml.org,2002:int", _StrictLoader.construct_yaml_int)
 
-    class _NoDatesLoader(_StrictLoader):
-        """Dates stay strings: the agency schema checks them and names the field."""
-
-    _NoDatesLoader.yaml_implicit_resolvers = {
-        first: [(tag, regexp) for tag, regexp in resolvers if tag != _TIMESTAMP]
-        for first, resolvers in _StrictLoader.yaml_implicit_resolvers.items()
-    }
+    _StrictLoader.add_constructor(_TIMESTAMP, _StrictLoader.construct_yaml_timestamp)
 
 
 def parse(text: str, source: str, *, dates: bool, max_chars: int) -> Any:
@@ -234,11 +234,10 @@ def parse(text: str, source: str, *, dates: bool, max_chars: int) -> Any:
     if len(text) > max_chars:
         raise ValidationFailed([_too_big(source, max_chars)])
     text = text[1:] if text.startswith("\ufeff") else text
-    loader_class = _StrictLoader if dates else _NoDatesLoader
     try:
-        _check_events(text, source, loader_class)
-        loader = loader_class(text)
-        loader.problems, loader.source = [], source
+        _check_events(text, source)
+        loader = _StrictLoader(text)
+        loader.problems, loader.source, loader.dates = [], source, dates
         try:
             data = loader.get_single_data()
         finally:

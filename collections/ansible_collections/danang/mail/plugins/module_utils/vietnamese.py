@@ -105,6 +105,11 @@ class InvalidName(ValueError):
 # --- Public helpers -------------------------------------------------------------------------
 
 
+def nfc(text: str) -> str:
+    """Vietnamese text as TCVN 6909 wants it: precomposed Unicode (R-15)."""
+    return unicodedata.normalize("NFC", text)
+
+
 def normalise_text(text: str) -> str:
     """NFC, whitespace runs folded to one space, stripped (invisible characters are kept, to be refused)."""
     text = unicodedata.normalize("NFC", text)

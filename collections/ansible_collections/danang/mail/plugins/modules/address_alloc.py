@@ -144,12 +144,6 @@ options:
     type: list
     elements: str
     default: []
-  today:
-    description:
-      - The issue date written to new ledger entries, C(YYYY-MM-DD). Defaults to the current date in
-        Da Nang (UTC+7), whatever the control node's time zone. For tests and for back-filling old
-        allocations.
-    type: str
 attributes:
   check_mode:
     support: full
@@ -256,8 +250,6 @@ problems:
 """
 
 import contextlib
-import datetime
-import re
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
@@ -299,19 +291,7 @@ ARGUMENT_SPEC = {
     "domain": {"type": "str", "default": DEFAULT_DOMAIN},
     "reserved": {"type": "list", "elements": "str", "default": []},
     "taken": {"type": "list", "elements": "str", "default": []},
-    "today": {"type": "str"},
 }
-
-
-def parse_today(value: str | None) -> datetime.date:
-    if value is None:
-        return city_today()
-    if re.match(r"^\d{4}-\d{2}-\d{2}$", value):
-        try:
-            return datetime.date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise ValidationFailed([Problem("today", "", "", f"must be a date YYYY-MM-DD, not {value!r}")])
 
 
 def failure_message(problems: list[Problem]) -> str:
@@ -340,7 +320,6 @@ def line_diff(old: str, new: str) -> tuple[str, str]:
 def run(module: AnsibleModule) -> dict[str, Any]:
     params = module.params
     path = params["ledger"]
-    today = parse_today(params["today"])
     requests = [{k: v for k, v in r.items() if v is not None} for r in params["requests"]]
     if params["ledger_new"] and params["ledger_reseal"]:  # explicit false values are fine
         raise ValidationFailed(
@@ -355,7 +334,7 @@ def run(module: AnsibleModule) -> dict[str, Any]:
             ledger.entries,
             domain=params["domain"],
             reserved=params["reserved"],
-            today=today,
+            today=city_today(),  # the city's date (UTC+7), whatever the control node's zone
             taken=params["taken"],
         )
         # Also proves, in check mode, that it appends; a new or resealed ledger is written as well.

@@ -358,7 +358,15 @@ from ansible_collections.danang.mail.plugins.module_utils.initial_passwords impo
 from ansible_collections.danang.mail.plugins.module_utils.ledger import load_ledger
 from ansible_collections.danang.mail.plugins.module_utils.model import ValidationFailed
 from ansible_collections.danang.mail.plugins.module_utils.personal_data import parse_personal_data
-from ansible_collections.danang.mail.plugins.module_utils.plan import make_plan
+from ansible_collections.danang.mail.plugins.module_utils.plan import Plan, make_plan
+from ansible_collections.danang.mail.plugins.module_utils.reconcile_result import (
+    conflict_rows,
+    failure_message,
+    held_passwords,
+    plan_rows,
+    plan_summary,
+    result_rows,
+)
 
 ARGUMENT_SPEC: dict[str, Any] = {
     "desired_state": {"type": "path", "required": True},
@@ -376,32 +384,6 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "credentials_vault_id": {"type": "str"},
     **BACKEND_ARGUMENT_SPEC,
 }
-
-
-def plan_rows(plan: Any) -> list[dict[str, Any]]:
-    return [
-        {
-            "address": c.address,
-            "action": c.action,
-            "kind": c.account.kind,
-            "holder_id": c.account.holder_id,
-            "before": dict(c.before),
-            "after": dict(c.after),
-        }
-        for c in plan.changes
-    ]
-
-
-def conflict_rows(plan: Any) -> list[dict[str, Any]]:
-    return [
-        {
-            "address": c.address,
-            "holder_id": c.account.holder_id,
-            "stored_holder": c.stored_holder,
-            "reason": c.reason,
-        }
-        for c in plan.conflicts
-    ]
 
 
 def run(module: AnsibleModule) -> None:
@@ -451,12 +433,7 @@ def run(module: AnsibleModule) -> None:
             issued_on={entry.address: entry.issued_on for entry in ledger.entries},
             allocated=allocated,
         )
-        summary: dict[str, int] = {
-            **plan.count(),
-            "unchanged": len(plan.unchanged),
-            "unmanaged": len(plan.unmanaged),
-            "conflict": len(plan.conflicts),
-        }
+        summary = plan_summary(plan)
         result: dict[str, Any] = {"changed": bool(plan.changes), "plan": plan_rows(plan), "summary": summary}
         if plan.conflicts:
             result["conflicts"] = conflict_rows(plan)
@@ -473,52 +450,28 @@ def run(module: AnsibleModule) -> None:
             changes, refused = withhold_unrecorded(changes, known)
         results = backend.apply(changes, passwords) if changes else []
         issued = backend.password_set
-    by_address = {c.address: c.account.holder_id for c in plan.changes}
-    # Only passwords that an entry now holds are returned (a create undone after a failure is not).
-    result["_initial_credentials"] = {
-        by_address[a]: passwords[by_address[a]] for a in sorted(issued) if by_address.get(a) in passwords
-    }
+    result["_initial_credentials"] = held_passwords(plan.changes, passwords, issued)
     result["_handover"] = handover(
         holders, observed, known, result["_initial_credentials"], person_systems(state)
     )
     if not plan.changes:
         finish(module, result, plan, [])
-    kinds = {c.address: c.account.kind for c in plan.changes}
     results = sorted(results + refused, key=lambda r: r.address)
-    result["results"] = [
-        {
-            "address": r.address,
-            "action": r.action,
-            "kind": kinds.get(r.address),
-            "holder_id": by_address.get(r.address),
-            "ok": r.ok,
-            "error": r.error,
-        }
-        for r in results
-    ]
+    result["results"] = result_rows(plan.changes, results)
     failed = [r.address for r in results if not r.ok]
     summary["ok"], summary["failed"] = len(results) - len(failed), len(failed)
     result["changed"] = any(r.ok for r in results) or bool(issued)
     finish(module, result, plan, results)
 
 
-def finish(module: AnsibleModule, result: dict[str, Any], plan: Any, results: list[Any]) -> None:
+def finish(module: AnsibleModule, result: dict[str, Any], plan: Plan, results: list[Any]) -> None:
     """Exit, or fail naming the failed changes and the conflicts (the other accounts were done)."""
-    failed = [r for r in results if not r.ok]
-    texts = []
+    failed = [r.address for r in results if not r.ok]
     if failed:
-        result["failed_accounts"] = [r.address for r in failed]
-        texts.append(
-            f"{len(failed)} of {len(results)} change(s) failed (the others were applied; a re-run "
-            f"finishes the job), first: {failed[0].address}: {failed[0].error}"
-        )
-    if plan.conflicts:
-        texts.append(
-            f"{len(plan.conflicts)} account(s) in conflict, left untouched (the others were "
-            f"{'planned' if module.check_mode else 'reconciled'}), first: {plan.conflicts[0].message}"
-        )
-    if texts:
-        module.fail_json(msg="; ".join(texts), **result)
+        result["failed_accounts"] = failed
+    message = failure_message(plan, results, check_mode=module.check_mode)
+    if message:
+        module.fail_json(msg=message, **result)
     module.exit_json(**result)
 
 

@@ -80,13 +80,6 @@ options:
         file, at most 2 MiB, no anchors or aliases).
       - A deadline in a year past the latest C(reviewed_through) is computed with a warning.
     type: path
-  now:
-    description:
-      - TESTING ONLY. The moment the rules are judged at, ISO 8601 with a time zone
-        (V(2027-06-01T09:00:00+07:00)). Tests set it in the future to make passwords old, since
-        C(pwdChangedTime) cannot be written. Never set it in production - it would lock accounts
-        whose passwords are not yet due.
-    type: str
   credentials_file:
     description:
       - The ansible-vault encrypted credentials file the action plugin writes the reset passwords
@@ -297,7 +290,6 @@ import datetime
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible_collections.danang.mail.plugins.module_utils.accounts import desired_accounts
 from ansible_collections.danang.mail.plugins.module_utils.backends import systems
 from ansible_collections.danang.mail.plugins.module_utils.backends.contract import BackendError
 from ansible_collections.danang.mail.plugins.module_utils.desired_state import (
@@ -310,22 +302,17 @@ from ansible_collections.danang.mail.plugins.module_utils.model import (
     SYSTEM_OBM,
     ValidationFailed,
 )
-from ansible_collections.danang.mail.plugins.module_utils.password_policy import (
-    LOCK,
-    MODES,
-    RESET,
-    evaluate,
-    holders_of,
-    iso,
-    report_rows,
-    resolve_resets,
-    summary,
+from ansible_collections.danang.mail.plugins.module_utils.password_policy import MODES
+from ansible_collections.danang.mail.plugins.module_utils.password_resets import (
+    judge,
+    new_passwords,
+    policy_diff,
+    policy_result,
+    reset_credentials,
+    system_actions,
 )
-from ansible_collections.danang.mail.plugins.module_utils.passwords import generate_password_for
-from ansible_collections.danang.mail.plugins.module_utils.personal_data import (
-    parse_personal_data,
-    password_context,
-)
+from ansible_collections.danang.mail.plugins.module_utils.personal_data import parse_personal_data
+from ansible_collections.danang.mail.plugins.module_utils.times import iso
 from ansible_collections.danang.mail.plugins.module_utils.workdays import (
     HAS_HOLIDAYS,
     HOLIDAYS_IMPORT_ERROR,
@@ -343,7 +330,6 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "mode": {"type": "str", "choices": list(MODES), "default": "audit"},
     "resets": {"type": "list", "elements": "str", "default": []},
     "calendar_overrides": {"type": "path"},
-    "now": {"type": "str"},
     "desired_state": {"type": "path", "required": True},
     "ledger": {"type": "path", "required": True},
     "scope": {"type": "list", "elements": "str", "default": []},
@@ -356,19 +342,9 @@ ARGUMENT_SPEC: dict[str, Any] = {
 }
 
 
-def parse_now(text: str) -> datetime.datetime:
-    moment = datetime.datetime.fromisoformat(text.strip())
-    if moment.tzinfo is None:
-        raise ValueError("now must carry a time zone, e.g. 2027-06-01T09:00:00+07:00")
-    return moment
-
-
 def run(module: AnsibleModule) -> None:
     params = module.params
-    try:
-        now = parse_now(params["now"]) if params["now"] else datetime.datetime.now(CITY_TIMEZONE)
-    except ValueError as exc:
-        module.fail_json(msg=f"now: {exc}")
+    now = datetime.datetime.now(CITY_TIMEZONE)
     try:
         state = load_desired_state(params["desired_state"])
         ledger = load_ledger(params["ledger"])
@@ -383,52 +359,39 @@ def run(module: AnsibleModule) -> None:
         texts = [str(p) for p in personal_problems]
         module.fail_json(msg=f"{len(texts)} problem(s), nothing changed: {texts[0]}", problems=texts)
     calendar = WorkingCalendar(overrides)
-    agency_names = {agency.abbreviation: agency.name for agency in state.agencies}
     enforce = params["mode"] == "enforce"
     apply = enforce and not module.check_mode
 
-    findings, checked, backends = [], 0, {}
-    problems: list[str] = []
-    unknown: list[set[str]] = []  # per system, the reset requests it does not know
+    backends: dict[str, Any] = {}
+
+    def read_facts(system: str) -> Any:
+        backend = backends[system] = systems.open_system(params, system)
+        return backend.read_password_facts()
+
     try:
-        for system in dict.fromkeys(params["backend"]):
-            accounts, found = desired_accounts(
-                state, ledger.holders(), system=system, agencies=params["scope"] or None
-            )
-            problems += [str(p) for p in found if str(p) not in problems]
-            holders = holders_of(accounts, agency_names)
-            resets, not_here = resolve_resets(params["resets"], holders)
-            unknown.append(set(not_here))
-            backend = backends[system] = systems.open_system(params, system)
-            facts = backend.read_password_facts()
-            problems += [f"resets: {a} has no account on {system}" for a in resets if a not in facts]
-            checked += len(facts)
-            findings += evaluate(facts, now=now, calendar=calendar, holders=holders, resets=set(resets))
-        # A person may hold an account on one system only; a request no system knows is a problem.
-        problems += sorted(set.intersection(*unknown)) if unknown else []
+        judged = judge(
+            state,
+            ledger.holders(),
+            params["backend"],
+            read_facts,
+            now=now,
+            calendar=calendar,
+            scope=params["scope"],
+            requests=params["resets"],
+        )
+        findings, problems = judged.findings, judged.problems
         if problems:
             module.fail_json(
                 msg=f"{len(problems)} problem(s), nothing changed: {problems[0]}", problems=problems
             )
 
-        # One new password per person, the same on every system.
-        passwords: dict[str, str] = {}
+        passwords = new_passwords(findings, personal) if apply else {}
         outcome: dict[tuple[str, str], Any] = {}
         if apply:
-            for finding in findings:
-                if finding.action == RESET and finding.holder and finding.holder.holder_id not in passwords:
-                    holder = finding.holder.holder_id
-                    passwords[holder] = generate_password_for(
-                        names=finding.holder.names, **password_context(personal, holder)
-                    )
             for system, backend in backends.items():
-                mine = [f for f in findings if f.system == system]
-                resets = {
-                    f.address: passwords[f.holder.holder_id] for f in mine if f.action == RESET and f.holder
-                }
-                locks = [f.address for f in mine if f.action == LOCK]
-                for result in backend.reset(resets) + backend.lock(locks):
-                    outcome[(system, result.address)] = result
+                resets, locks = system_actions(findings, system, passwords)
+                for done in backend.reset(resets) + backend.lock(locks):
+                    outcome[(system, done.address)] = done
     except BackendError as exc:
         module.fail_json(msg=f"cannot use the mail system, nothing more changed: {exc}")
     finally:
@@ -437,58 +400,23 @@ def run(module: AnsibleModule) -> None:
 
     for warning in calendar.warnings:
         module.warn(warning)
-    rows = []
-    for finding in findings:
-        row = finding.as_dict()
-        done = outcome.get((finding.system, finding.address))
-        if done is not None:
-            row.update(ok=done.ok, error=done.error)
-        rows.append(row)
-    changes = [f for f in findings if f.action in (LOCK, RESET)]
-    counts = summary(findings, checked)
-    counts["failed"] = sum(1 for r in outcome.values() if not r.ok)
-    succeeded = [r for r in outcome.values() if r.ok]
-    credentials: dict[str, dict[str, Any]] = {}
-    for finding in findings:
-        done = outcome.get((finding.system, finding.address))
-        if finding.action == RESET and done is not None and done.ok and finding.holder:
-            entry = credentials.setdefault(
-                finding.holder.holder_id,
-                {"address": finding.address, "password": passwords[finding.holder.holder_id], "systems": []},
-            )
-            entry["systems"].append(finding.system)
-    result: dict[str, Any] = {
-        "changed": bool(succeeded) if apply else bool(changes) and enforce,
-        "accounts": rows,
-        "report": report_rows(rows),
-        "summary": counts,
-        "now": iso(now),
-        "resets": sorted(credentials),
-    }
+    result = policy_result(findings, outcome, judged.checked, enforce=enforce, applied=apply)
+    result["now"] = iso(now, CITY_TIMEZONE)
+    credentials = reset_credentials(findings, outcome, passwords)
+    result["resets"] = sorted(credentials)
     if module._diff:
-        result["diff"] = {
-            "before": {
-                f"{f.system}:{f.address}": {"locked": f.facts.locked, "must_change": f.facts.must_change}
-                for f in changes
-            },
-            "after": {
-                f"{f.system}:{f.address}": {
-                    "locked": f.action == LOCK,
-                    "must_change": f.action == RESET or f.facts.must_change,
-                }
-                for f in changes
-            },
-        }
+        result["diff"] = policy_diff(findings)
     if credentials:
         # Deliberately NOT in no_log_values: the action plugin pops it before anything is shown
         # and writes it to the encrypted credentials file (as danang.mail.mailbox does).
         result["_reset_credentials"] = credentials
     if params["resets"] and not enforce:
         module.warn("mode is audit: the resets were planned, not carried out")
-    if counts["failed"]:
+    failed = result["summary"]["failed"]
+    if failed:
         first = next(r for r in outcome.values() if not r.ok)
         module.fail_json(
-            msg=f"{counts['failed']} lock(s) or reset(s) failed (the others were applied; a re-run "
+            msg=f"{failed} lock(s) or reset(s) failed (the others were applied; a re-run "
             f"finishes the job), first: {first.address}: {first.error}",
             **result,
         )

@@ -114,10 +114,17 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.systems impor
     open_system,
     read_facts,
 )
+from ansible_collections.danang.mail.plugins.module_utils.quotas import (
+    ACCOUNT_CLASSES,
+    predicted_failures,
+    quota_report,
+    quota_targets,
+    quotas_to_set,
+)
 
 ARGUMENT_SPEC: dict[str, Any] = {
     "addresses": {"type": "list", "elements": "str"},
-    "account_class": {"type": "str", "choices": ["persons", "shared", "all"]},
+    "account_class": {"type": "str", "choices": list(ACCOUNT_CLASSES)},
     "quota_mb": {"type": "int", "default": 2048},
     "warning_percent": {"type": "int", "default": 90},
     **BACKEND_ARGUMENT_SPEC,
@@ -147,45 +154,18 @@ def main() -> None:
             facts = read_facts(backend)
         except BackendError as exc:
             module.fail_json(msg=str(exc))
-        if params["addresses"] is not None:
-            targets = [a.lower() for a in params["addresses"]]
-        else:
-            kind = params["account_class"]
-            targets = sorted(
-                a for a, f in facts.items() if kind == "all" or f["shared"] == (kind == "shared")
-            )
-        wanted = params["quota_mb"]
-        to_set = {a: wanted for a in targets if a not in facts or facts[a]["quota_mb"] != wanted}
+        targets = quota_targets(facts, params["addresses"], params["account_class"])
+        to_set = quotas_to_set(facts, targets, params["quota_mb"])
         results = []
         if to_set and not module.check_mode:
             results = backend.set_quotas(to_set)
-    failed = {r.address: r.error for r in results if not r.ok}
     if module.check_mode:
-        failed = {a: "no such mailbox" for a in to_set if a not in facts or not facts[a]["mailbox"]}
-    rows, over = [], []
-    for address in targets:
-        f = facts.get(address)
-        used = f["used_mb"] if f else None
-        quota = wanted if address in to_set and address not in failed else (f["quota_mb"] if f else None)
-        percent = round(100 * used / quota, 2) if used is not None and quota else None
-        rows.append(
-            {
-                "address": address,
-                "quota_mb": quota,
-                "used_mb": used,
-                "used_percent": percent,
-                "changed": address in to_set and address not in failed,
-            }
-        )
-        if percent is not None and percent >= params["warning_percent"]:
-            over.append(address)
-    changed = any(row["changed"] for row in rows)
-    result: dict[str, Any] = {"changed": changed, "accounts": rows, "over_warning": over}
-    if module._diff:
-        result["diff"] = {
-            "before": {a: facts[a]["quota_mb"] if a in facts else None for a in to_set if a not in failed},
-            "after": {a: wanted for a in to_set if a not in failed},
-        }
+        failed = predicted_failures(facts, to_set)
+    else:
+        failed = {r.address: r.error for r in results if not r.ok}
+    result = quota_report(facts, targets, to_set, failed, params["warning_percent"])
+    if not module._diff:
+        del result["diff"]
     if failed:
         result["failed_accounts"] = sorted(failed)
         first = sorted(failed)[0]

@@ -19,16 +19,16 @@ runs of one control node (``locked``); ``scrub`` masks any secret left in a task
 from __future__ import annotations
 
 import datetime
-import fcntl
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Optional
 
 import yaml
 from ansible.parsing.vault import AnsibleVaultError, VaultLib, is_encrypted
-from ansible_collections.danang.mail.plugins.module_utils.model import CITY_TIMEZONE
+from ansible_collections.danang.mail.plugins.module_utils import strict_yaml
+from ansible_collections.danang.mail.plugins.module_utils.files import exclusive_lock, write_atomically
+from ansible_collections.danang.mail.plugins.module_utils.model import CITY_TIMEZONE, ValidationFailed
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
@@ -48,6 +48,22 @@ HEADER = (
 
 class CredentialsError(Exception):
     """The credentials file cannot be used; the message holds no secret."""
+
+
+def load_secret_yaml(text: str, path: str, what: str) -> Any:
+    """The data of a decrypted ``what`` file, read by the collection's one strict YAML reader
+    (``strict_yaml``: no duplicate keys, anchors or merge keys, no unquoted yes/no or odd numbers).
+    A refusal names the file and the line only: the reader's own message may quote a secret."""
+    try:
+        # One entry per person at most, as in the ledger: the ledger's size cap.
+        return strict_yaml.parse(text, path, dates=True, max_chars=strict_yaml.LEDGER_MAX_BYTES)
+    except ValidationFailed as exc:
+        where = next((p.entry for p in exc.problems if p.entry), "")
+        raise CredentialsError(
+            f"the {what} file {path} is refused by the strict YAML reader{', ' + where if where else ''} "
+            "(invalid YAML, a duplicate key, an anchor or merge key, or an unquoted value YAML would "
+            "read as a number or yes/no: quote it)"
+        ) from None
 
 
 def city_now() -> datetime.datetime:
@@ -105,10 +121,7 @@ def load_credentials(path: str, vault: VaultLib) -> dict[str, dict[str, Any]]:
         raise CredentialsError(
             f"cannot decrypt the credentials file {path} with this run's vault secrets (vault ids: {labels})"
         ) from None
-    try:
-        entries = yaml.safe_load(text)
-    except yaml.YAMLError:
-        raise CredentialsError(f"the credentials file {path} does not hold valid YAML") from None
+    entries = load_secret_yaml(text, path, "credentials")
     if entries is None:
         return {}
     if not isinstance(entries, dict) or not all(
@@ -207,8 +220,7 @@ def record_resets(
 def write_credentials(path: str, entries: Mapping[str, Mapping[str, Any]], secret: tuple[str, Any]) -> None:
     """Encrypt ``entries`` in memory and replace ``path`` atomically (mode 0600).
 
-    Only ciphertext touches the disk: the temporary file beside ``path`` is created 0600 by
-    ``mkstemp``, receives the vault text, is synced and renamed over ``path``.
+    Only ciphertext touches the disk: ``files.write_atomically``'s temporary file is created 0600.
     """
     vault_id, vault_secret = secret
     vault = VaultLib([secret])
@@ -216,25 +228,8 @@ def write_credentials(path: str, entries: Mapping[str, Mapping[str, Any]], secre
     cipher = vault.encrypt(plain, secret=vault_secret, vault_id=vault_id)
     if vault.decrypt(cipher).decode("utf-8") != plain:  # never write what cannot be read back
         raise CredentialsError("the encrypted credentials do not decrypt back to what was written")
-    directory = os.path.dirname(path) or "."
-    os.makedirs(directory, mode=DIR_MODE, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, FILE_MODE)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(cipher)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
-    dir_fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    os.makedirs(os.path.dirname(path) or ".", mode=DIR_MODE, exist_ok=True)
+    write_atomically(path, cipher, FILE_MODE)
 
 
 def update_credentials(
@@ -260,12 +255,8 @@ def locked(path: str) -> Iterator[None]:
     would pile up."""
     directory = os.path.dirname(path) or "."
     os.makedirs(directory, mode=DIR_MODE, exist_ok=True)
-    fd = os.open(os.path.join(directory, ".lock"), os.O_RDWR | os.O_CREAT, FILE_MODE)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    with exclusive_lock(os.path.join(directory, ".lock"), mode=FILE_MODE):
         yield
-    finally:
-        os.close(fd)  # closing releases the lock
 
 
 def scrub(value: Any, secrets: Iterable[str]) -> Any:

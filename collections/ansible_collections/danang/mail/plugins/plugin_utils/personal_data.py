@@ -13,10 +13,12 @@ from __future__ import annotations
 import os
 from typing import Any, Optional
 
-import yaml
 from ansible.parsing.vault import AnsibleVaultError, VaultLib, is_encrypted
 from ansible_collections.danang.mail.plugins.module_utils.personal_data import parse_personal_data
-from ansible_collections.danang.mail.plugins.plugin_utils.credentials import CredentialsError
+from ansible_collections.danang.mail.plugins.plugin_utils.credentials import (
+    CredentialsError,
+    load_secret_yaml,
+)
 
 OPTION = "personal_data_file"
 
@@ -47,10 +49,7 @@ def load_personal_data(path: Optional[str], vault: VaultLib) -> Optional[dict[st
         raise CredentialsError(
             f"cannot decrypt the personal data file {path} with this run's vault secrets"
         ) from None
-    try:
-        content: Any = yaml.safe_load(text)
-    except yaml.YAMLError:
-        raise CredentialsError(f"the personal data file {path} does not hold valid YAML") from None
+    content: Any = load_secret_yaml(text, path, "personal data")
     found, problems = parse_personal_data(content, path)
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""

@@ -36,6 +36,7 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.ldap import (
     LdapTarget,
     refusal,
 )
+from ansible_collections.danang.mail.plugins.module_utils.times import UTC, generalized_time, iso
 
 if HAS_LDAP3:  # Directory refuses to start without it
     import ldap3
@@ -98,23 +99,9 @@ def datetime_to_filetime(moment: datetime.datetime) -> int:
     return (delta.days * 86_400 + delta.seconds) * 10_000_000 + delta.microseconds * 10
 
 
-def generalized_time(value: Any) -> Optional[datetime.datetime]:
-    """``whenCreated`` (``20260302021502.0Z``) as an aware datetime."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime.datetime):
-        return value.astimezone(datetime.UTC)
-    text = str(value).rstrip("Z").split(".", maxsplit=1)[0]
-    return datetime.datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=datetime.UTC)
-
-
-def iso(moment: Optional[datetime.datetime]) -> Optional[str]:
-    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
-
-
 def issue_record(moment: datetime.datetime) -> str:
     """The value recording when an initial password was issued (R-41)."""
-    return ISSUE_PREFIX + iso(moment)  # type: ignore[operator]
+    return ISSUE_PREFIX + iso(moment, UTC)  # type: ignore[operator]
 
 
 def parse_issue_record(value: Optional[str]) -> Optional[datetime.datetime]:

@@ -42,7 +42,6 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.ad i
     ADError,
     ADUser,
     Directory,
-    iso,
     issue_record,
 )
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.config import (
@@ -59,6 +58,7 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.tran
 from ansible_collections.danang.mail.plugins.module_utils.backends.ldap import HAS_LDAP3
 from ansible_collections.danang.mail.plugins.module_utils.model import SYSTEM_EXCHANGE
 from ansible_collections.danang.mail.plugins.module_utils.password_policy import LOCK, RESET, PasswordFacts
+from ansible_collections.danang.mail.plugins.module_utils.times import UTC, iso
 
 if HAS_LDAP3:
     import ldap3
@@ -66,7 +66,7 @@ if HAS_LDAP3:
 
 def policy_lock_record(moment: datetime.datetime) -> str:
     """The mark of a password policy lock (R-41), with its time (UTC)."""
-    return POLICY_LOCK_PREFIX + str(iso(moment))
+    return POLICY_LOCK_PREFIX + str(iso(moment, UTC))
 
 
 def address_of(user: ADUser) -> str:

@@ -16,7 +16,6 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.ad i
     ADError,
     ADUser,
     Directory,
-    iso,
 )
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.config import ExchangeConfig
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.render import (
@@ -32,6 +31,7 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.tran
     ExchangeTransport,
 )
 from ansible_collections.danang.mail.plugins.module_utils.plan import Observed
+from ansible_collections.danang.mail.plugins.module_utils.times import UTC, iso
 
 
 @dataclass
@@ -101,7 +101,7 @@ def _facts(
 ) -> AccountFacts:
     stat = statistics.get(str(record.get("ExchangeGuid") or "").lower(), {})
     last_logon = stat.get("LastLogonTime")
-    ad_logon = iso(user.last_logon) if user else None
+    ad_logon = iso(user.last_logon, UTC) if user else None
     times = [t for t in (str(last_logon) if last_logon else None, ad_logon) if t]
     return AccountFacts(
         address=address,
@@ -118,14 +118,14 @@ def _facts(
         # (replicated, up to ~14 days late) is the other half of "not accessed".
         last_login=str(last_logon) if last_logon else None,
         last_access=max(times) if times else None,
-        password_changed=iso(user.password_changed) if user else None,
+        password_changed=iso(user.password_changed, UTC) if user else None,
         must_change_password=bool(user and user.must_change_password and not shared),
         locked=bool(user and user.policy_locked),
         own={
             "database": str(record.get("Database") or "") or None,
             "sam_account_name": user.sam_account_name if user else None,
-            "created": iso(user.created) if user else None,
+            "created": iso(user.created, UTC) if user else None,
             "last_logon_ad": ad_logon,
-            "password_issued": iso(user.password_issued) if user else None,
+            "password_issued": iso(user.password_issued, UTC) if user else None,
         },
     )

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Optional
@@ -46,6 +45,7 @@ from ansible_collections.danang.mail.plugins.module_utils.plan import (
     Change,
     Observed,
 )
+from ansible_collections.danang.mail.plugins.module_utils.vietnamese import nfc
 
 # a 20 MB attachment travels Base64-encoded in 76-character lines: 20 MiB x 4/3 x 78/76 =
 # 27.4 MiB, plus headers and the text. Exchange limits the whole encoded message, so send and receive
@@ -74,10 +74,6 @@ QUOTAS = ("issue_warning_mb", "prohibit_send_mb", "prohibit_send_receive_mb")
 SIZES = frozenset({*QUOTAS, "max_send_mb", "max_receive_mb"})
 SET_USER = {"first_name": "FirstName", "last_name": "LastName"}
 MANAGED = (*SET_MAILBOX, *SET_USER, "recipient_type", "password_issue_recorded")
-
-
-def nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text).strip()
 
 
 def size_mb(value: Any) -> Optional[float]:

@@ -11,8 +11,6 @@ by hand.
 
 from __future__ import annotations
 
-import datetime
-import unicodedata
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -20,6 +18,7 @@ from ansible_collections.danang.mail.plugins.module_utils.accounts import Accoun
 from ansible_collections.danang.mail.plugins.module_utils.backends.ldap import HAS_LDAP3
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.config import ObmConfig
 from ansible_collections.danang.mail.plugins.module_utils.plan import Attributes
+from ansible_collections.danang.mail.plugins.module_utils.vietnamese import nfc
 
 if HAS_LDAP3:  # without ldap3 the modules stop before anything here is called
     from ldap3.utils.conv import escape_filter_chars
@@ -67,11 +66,6 @@ ENTRY_FILTER = "(|(objectClass=obmUser)(objectClass=obmMailShare))"
 # Every entry of the domain that answers to an address: users, mailshares, groups, contacts, any class.
 ADDRESS_ATTRIBUTES = ("mail", "mailAlias", "mailBox")
 ADDRESS_FILTER = "(|(mail=*)(mailAlias=*)(mailBox=*))"
-
-
-def nfc(text: str) -> str:
-    """Vietnamese text as TCVN 6909 wants it: precomposed Unicode (R-15)."""
-    return unicodedata.normalize("NFC", text)
 
 
 def domain_dn(domain: str, base_dn: str) -> str:
@@ -143,21 +137,6 @@ def entry_from_response(item: dict[str, Any]) -> Entry:
     for name, raw in (item.get("raw_attributes") or {}).items():
         values[name.lower()] = tuple(v.decode("utf-8", "replace") for v in raw)
     return Entry(item.get("dn", ""), values)
-
-
-def generalized_time(value: Optional[str]) -> Optional[str]:
-    """``20261129045913Z`` → ``2026-11-29T04:59:13Z`` (ISO 8601, UTC), None stays None."""
-    if not value or len(value) < 14 or not value[:14].isdigit():
-        return value
-    v = value
-    return f"{v[0:4]}-{v[4:6]}-{v[6:8]}T{v[8:10]}:{v[10:12]}:{v[12:14]}Z"
-
-
-def timestamp(value: Optional[str]) -> Optional[datetime.datetime]:
-    """An LDAP GeneralizedTime (``createTimestamp``: ``20261129045913Z``) as an aware UTC datetime."""
-    if not value or len(value) < 14 or not value[:14].isdigit():
-        return None
-    return datetime.datetime.strptime(value[:14], "%Y%m%d%H%M%S").replace(tzinfo=datetime.UTC)
 
 
 def render(account: Account, config: ObmConfig) -> Attributes:

@@ -22,9 +22,7 @@ LDAP has no bulk modify: a lock or a reset is one modify per entry, all on one c
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Mapping, Sequence
-from typing import Optional
 
 from ansible_collections.danang.mail.plugins.module_utils.backends.contract import BackendError, Result
 from ansible_collections.danang.mail.plugins.module_utils.backends.ldap import (
@@ -42,6 +40,7 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.obm.layout im
 )
 from ansible_collections.danang.mail.plugins.module_utils.model import SYSTEM_OBM
 from ansible_collections.danang.mail.plugins.module_utils.password_policy import LOCK, RESET, PasswordFacts
+from ansible_collections.danang.mail.plugins.module_utils.times import generalized_time
 
 if HAS_LDAP3:
     import ldap3
@@ -51,20 +50,10 @@ PERSON_FILTER = "(objectClass=obmUser)"
 READ = ("mail", "mailAccess", *PASSWORD_FACTS)
 
 
-def parse_generalized_time(value: Optional[str]) -> Optional[datetime.datetime]:
-    """``20261129073248Z`` (or with a fraction) -> an aware UTC datetime; None when absent or odd."""
-    if not value or len(value) < 15 or not value[:14].isdigit() or not value.endswith("Z"):
-        return None
-    try:
-        return datetime.datetime.strptime(value[:14], "%Y%m%d%H%M%S").replace(tzinfo=datetime.UTC)
-    except ValueError:  # 000001010000Z and other sentinels
-        return None
-
-
 def facts_from_entry(entry: Entry) -> PasswordFacts:
     """The backend-neutral facts of one OBM person entry."""
     must_change = (entry.first("pwdReset") or "").upper() == "TRUE"
-    changed = parse_generalized_time(entry.first("pwdChangedTime"))
+    changed = generalized_time(entry.first("pwdChangedTime"))
     return PasswordFacts(
         address=(entry.first("mail") or "").lower(),
         system=SYSTEM_OBM,
@@ -73,7 +62,7 @@ def facts_from_entry(entry: Entry) -> PasswordFacts:
         issued_at=changed if must_change else None,
         changed_at=changed,
         locked=entry.first("pwdAccountLockedTime") == PERMANENT_LOCK,
-        last_login=parse_generalized_time(entry.first("pwdLastSuccess")),
+        last_login=generalized_time(entry.first("pwdLastSuccess")),
     )
 
 

@@ -40,11 +40,10 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.obm.layout im
     READ_ATTRIBUTES,
     READY,
     Entry,
-    generalized_time,
-    timestamp,
 )
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.steps import mailbox_name
 from ansible_collections.danang.mail.plugins.module_utils.plan import Observed
+from ansible_collections.danang.mail.plugins.module_utils.times import UTC, generalized_time, iso
 
 Quota = Optional[tuple[int, int]]  # (used KB, limit KB) of a quota root, None without one
 
@@ -134,11 +133,11 @@ def observe(
             entry.enabled,
             attributes,
             holder=entry.first(HOLDER_ATTRIBUTE),
-            created=timestamp(entry.first("createTimestamp")),
+            created=generalized_time(entry.first("createTimestamp")),
         )
         uid_number = entry.first("uidNumber")
-        last_login = generalized_time(entry.first("pwdLastSuccess"))
-        changed = generalized_time(entry.first("pwdChangedTime"))
+        last_login = iso(generalized_time(entry.first("pwdLastSuccess")), UTC)
+        changed = iso(generalized_time(entry.first("pwdChangedTime")), UTC)
         # Measured on slapd 2.5: a bind while pwdReset is TRUE stamps pwdLastSuccess, but the user's
         # password change removes it; the change is an access too.
         times = [t for t in (last_login, changed) if t]

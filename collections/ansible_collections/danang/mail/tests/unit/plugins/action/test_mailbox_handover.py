@@ -181,6 +181,25 @@ def test_a_bad_entry_names_the_file_entry_and_field(credentials, tmp_path):
     assert f"{personal}: CB-1: birth_date: must be a date" in result["msg"]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        'CB-1: {phone: "0905123456"}\nCB-1: {birth_date: 1985-04-12, phone: "0905999888"}\n',  # duplicate
+        "CB-1: {birth_date: 1985-04-12, phone: 0x35C7E2F0}\n",  # read as a number
+        'base: &b {phone: "0905123456"}\nCB-1: *b\n',  # alias
+    ],
+)
+def test_personal_data_is_read_strictly_and_the_refusal_shows_no_value(credentials, tmp_path, text):
+    personal = tmp_path / "personal_data.vault.yml"
+    write_personal(personal, text)
+    fake = FakeModule()
+    result = run({"credentials_file": str(credentials), "personal_data_file": str(personal)}, fake)
+    assert result["failed"] and f"the personal data file {personal} is refused" in result["msg"]
+    assert "line " in result["msg"]
+    assert all(secret not in result["msg"] for secret in ("0905123456", "0905999888", "0x35C7E2F0", "1985"))
+    assert fake.calls == [] and fake.previews == []
+
+
 def test_a_missing_personal_data_file_warns_when_passwords_are_drawn(credentials, tmp_path, monkeypatch):
     warnings = []
     fake = FakeModule(

@@ -16,12 +16,15 @@ from ansible_collections.danang.mail.plugins.module_utils.ledger import (
     HEADER,
     Ledger,
     LedgerEntry,
-    append_entries,
     appended_text,
     load_ledger,
     parse_ledger,
 )
-from ansible_collections.danang.mail.plugins.module_utils.ledger_file import ledger_lock, lock_path
+from ansible_collections.danang.mail.plugins.module_utils.ledger_file import (
+    ledger_lock,
+    lock_path,
+    write_text_atomically,
+)
 from ansible_collections.danang.mail.plugins.module_utils.ledger_seal import seal_line
 from ansible_collections.danang.mail.plugins.module_utils.model import ValidationFailed
 from hypothesis import given
@@ -36,6 +39,11 @@ addresses:
   cntt@danang.gov.vn: {kind: department, id: PB-01, issued_on: 2026-11-28, status: reclaimed, abbreviation: cntt, agency: stttt}
 """  # noqa: E501
 SEALED = TEXT + seal_line(parse_ledger(TEXT, "ledger.yml"))
+
+
+def append(ledger: Ledger, entries) -> None:
+    """What address_alloc does with its new entries: the appended text, written atomically."""
+    write_text_atomically(ledger.path, appended_text(ledger, entries))
 
 
 def person(address: str, holder: str, status: str = "active") -> LedgerEntry:
@@ -185,7 +193,7 @@ def test_append_keeps_old_text_byte_for_byte_and_renews_the_seal(tmp_path):
     path.write_text(SEALED, encoding="utf-8")
     ledger = load_ledger(str(path))
     new = [person("zz@danang.gov.vn", "B"), person("aa@danang.gov.vn", "C")]
-    assert append_entries(ledger, new) is True
+    append(ledger, new)
     text = path.read_text(encoding="utf-8")
     # appended, never reordered; only the seal line moves to the end
     assert text == TEXT + new[0].to_line() + new[1].to_line() + seal_line(ledger.entries + tuple(new))
@@ -197,7 +205,7 @@ def test_append_to_text_without_final_newline_or_with_empty_flow_mapping(tmp_pat
     for text in (TEXT.rstrip("\n"), "# mine\naddresses: {}\n", "addresses:\n"):
         path.write_text(text, encoding="utf-8")
         ledger = Ledger(str(path), parse_ledger(text, str(path)), text)  # as before seals existed
-        append_entries(ledger, [person("new@danang.gov.vn", "NEW")])
+        append(ledger, [person("new@danang.gov.vn", "NEW")])
         reread = load_ledger(str(path))
         assert reread.entries == (*ledger.entries, person("new@danang.gov.vn", "NEW"))
         assert reread.text.startswith(text.replace(" {}", ""))
@@ -209,18 +217,8 @@ def test_ledger_that_cannot_be_appended_is_refused_not_rewritten(tmp_path):
     path.write_text(text, encoding="utf-8")
     ledger = Ledger(str(path), parse_ledger(text, str(path)), text)
     with pytest.raises(ValidationFailed, match="cannot append"):
-        append_entries(ledger, [person("b@danang.gov.vn", "B")])
+        append(ledger, [person("b@danang.gov.vn", "B")])
     assert path.read_text(encoding="utf-8") == text
-
-
-def test_unchanged_ledger_is_not_rewritten(tmp_path):
-    path = tmp_path / "ledger.yml"
-    path.write_text(SEALED, encoding="utf-8")
-    os.utime(path, (1_000_000, 1_000_000))
-    before = os.stat(path)
-    assert append_entries(load_ledger(str(path)), []) is False
-    after = os.stat(path)
-    assert (after.st_ino, after.st_mtime) == (before.st_ino, before.st_mtime)
 
 
 def test_write_is_atomic_rename_and_keeps_mode(tmp_path, monkeypatch):
@@ -230,7 +228,7 @@ def test_write_is_atomic_rename_and_keeps_mode(tmp_path, monkeypatch):
     replaced = []
     real_replace = os.replace
     monkeypatch.setattr(ledger_file.os, "replace", lambda a, b: (replaced.append((a, b)), real_replace(a, b)))
-    append_entries(load_ledger(str(path)), [person("b@danang.gov.vn", "B")])
+    append(load_ledger(str(path)), [person("b@danang.gov.vn", "B")])
     [(temporary, target)] = replaced
     assert target == str(path)
     assert os.path.dirname(temporary) == str(tmp_path)
@@ -247,14 +245,14 @@ def test_failed_write_leaves_ledger_and_no_temporary(tmp_path, monkeypatch):
 
     monkeypatch.setattr(ledger_file.os, "replace", fail)
     with pytest.raises(OSError):
-        append_entries(load_ledger(str(path)), [person("b@danang.gov.vn", "B")])
+        append(load_ledger(str(path)), [person("b@danang.gov.vn", "B")])
     assert path.read_text(encoding="utf-8") == SEALED
     assert sorted(os.listdir(tmp_path)) == ["ledger.yml"]
 
 
 def test_created_ledger_is_valid_yaml(tmp_path):
     path = tmp_path / "ledger.yml"
-    append_entries(load_ledger(str(path), new=True), [person("a@danang.gov.vn", "A")])
+    append(load_ledger(str(path), new=True), [person("a@danang.gov.vn", "A")])
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert data == {
         "addresses": {"a@danang.gov.vn": {"kind": "person", "id": "A", "issued_on": DAY, "status": "active"}}

@@ -14,7 +14,6 @@ from ansible_collections.danang.mail.plugins.module_utils import ledger_file
 from ansible_collections.danang.mail.plugins.module_utils.ledger import (
     Ledger,
     LedgerEntry,
-    append_entries,
     appended_text,
     load_ledger,
 )
@@ -25,6 +24,11 @@ from ansible_collections.danang.mail.plugins.module_utils.ledger_file import (
 from ansible_collections.danang.mail.plugins.module_utils.model import ValidationFailed
 
 DAY = datetime.date(2026, 11, 29)
+
+
+def append(ledger: Ledger, entries) -> None:
+    """What address_alloc does with its new entries: the appended text, written atomically."""
+    write_text_atomically(ledger.path, appended_text(ledger, entries))
 
 
 def person(local: str, holder: str) -> LedgerEntry:
@@ -47,9 +51,6 @@ def test_symlinked_ledger_is_refused_and_stays_a_symlink(ledger_path, tmp_path):
         lambda: load_ledger(str(link)),
         lambda: ledger_lock(str(link)).__enter__(),
         lambda: write_text_atomically(str(link), text + "x"),
-        lambda: append_entries(
-            Ledger(str(link), load_ledger(str(ledger_path)).entries, text), [person("b", "B")]
-        ),
     ):
         with pytest.raises(ValidationFailed, match="is a symbolic link: give the real file's path"):
             attempt()
@@ -106,7 +107,7 @@ def test_crlf_ledger_stays_crlf_when_appended(tmp_path):
     path.write_bytes(text.encode("utf-8"))
     ledger = load_ledger(str(path))
     assert ledger.text == text  # read as written, not translated
-    append_entries(ledger, [person("b", "B")])
+    append(ledger, [person("b", "B")])
     data = path.read_bytes()
     assert data.startswith(text.rsplit("# seal", 1)[0].encode("utf-8"))
     assert data.count(b"\n") == data.count(b"\r\n") == text.count("\r\n") + 1
@@ -114,7 +115,7 @@ def test_crlf_ledger_stays_crlf_when_appended(tmp_path):
 
 
 def test_lf_ledger_stays_lf(ledger_path):
-    append_entries(load_ledger(str(ledger_path)), [person("b", "B")])
+    append(load_ledger(str(ledger_path)), [person("b", "B")])
     assert b"\r" not in ledger_path.read_bytes()
 
 
@@ -128,7 +129,7 @@ def test_write_fsyncs_the_file_then_the_directory_after_the_rename(ledger_path, 
 
     monkeypatch.setattr(ledger_file.os, "fsync", fsync)
     monkeypatch.setattr(ledger_file.os, "replace", lambda a, b: (calls.append("rename"), real_replace(a, b)))
-    append_entries(load_ledger(str(ledger_path)), [person("b", "B")])
+    append(load_ledger(str(ledger_path)), [person("b", "B")])
     assert calls == ["fsync file", "rename", "fsync dir"]
 
 

@@ -7,12 +7,8 @@ from __future__ import annotations
 
 import datetime
 
-import pytest
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.layout import Entry
-from ansible_collections.danang.mail.plugins.module_utils.backends.obm.passwords import (
-    facts_from_entry,
-    parse_generalized_time,
-)
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm.passwords import facts_from_entry
 
 UTC = datetime.UTC
 
@@ -23,21 +19,6 @@ def entry(**values: str) -> Entry:
         "uid=dungnv,ou=users,dc=danang.gov.vn,dc=local",
         {k.lower(): (v,) for k, v in {**base, **values}.items()},
     )
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("20261129073248Z", datetime.datetime(2026, 11, 29, 7, 32, 48, tzinfo=UTC)),
-        ("20261129073254.020750Z", datetime.datetime(2026, 11, 29, 7, 32, 54, tzinfo=UTC)),
-        ("000001010000Z", None),
-        ("", None),
-        (None, None),
-        ("garbage", None),
-    ],
-)
-def test_parse_generalized_time(text, expected):
-    assert parse_generalized_time(text) == expected
 
 
 def test_initial_password_issue_time_is_pwd_changed_time_while_pwd_reset():

@@ -27,7 +27,6 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.obm.layout im
     READY,
     Entry,
     entry_from_response,
-    generalized_time,
     mail_filter,
     person_dn,
     share_dn,
@@ -134,11 +133,6 @@ def test_entries_are_read_as_comparable_values() -> None:
     assert entry.comparable("sn") is None
     assert entry.addresses() == {"x@danang.gov.vn"}
     assert not Entry("dn", {"mailaccess": ("REJECT",)}).enabled
-
-
-def test_generalized_time_becomes_iso() -> None:
-    assert generalized_time("20261129045913Z") == "2026-11-29T04:59:13Z"
-    assert generalized_time(None) is None
 
 
 def test_imap_tokens_quota_and_acl() -> None:

@@ -9,6 +9,7 @@ messages and the accepted edge cases.
 from __future__ import annotations
 
 import codecs
+import datetime
 from pathlib import Path
 
 import pytest
@@ -112,3 +113,17 @@ def test_excerpt_is_short_printable_and_bounded() -> None:
     assert excerpt("a\nb\x1b[31m") == "'a\\nb\\x1b[31m'"
     assert excerpt("x" * 1000) == "'" + "x" * 40 + "…'"
     assert len(excerpt(list(range(100000)))) < 50
+
+
+def test_one_loader_reads_dates_as_dates_or_as_the_text_written():
+    text = "requested_on: 2026-11-29\nat: 2026-11-29 09:15:02\nquoted: '2026-11-29'\n"
+    with_dates = parse(text, "f.yml", dates=True, max_chars=1000)
+    assert with_dates["requested_on"] == datetime.date(2026, 11, 29)
+    assert isinstance(with_dates["at"], datetime.datetime)
+    assert parse(text, "f.yml", dates=False, max_chars=1000) == {
+        "requested_on": "2026-11-29",
+        "at": "2026-11-29 09:15:02",
+        "quoted": "2026-11-29",
+    }
+    # The choice is per call: the same loader class serves both in one process.
+    assert parse(text, "f.yml", dates=True, max_chars=1000) == with_dates

@@ -1,0 +1,165 @@
+# Copyright: (c) 2026, Da Nang city IT infrastructure centre
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""An in-memory mail system for the module unit tests (conftest.py opens it in place of a real one)."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ansible_collections.danang.mail.plugins.module_utils.accounts import Account
+from ansible_collections.danang.mail.plugins.module_utils.backends.contract import Result
+from ansible_collections.danang.mail.plugins.module_utils.model import CITY_TIMEZONE
+from ansible_collections.danang.mail.plugins.module_utils.password_policy import PasswordFacts
+from ansible_collections.danang.mail.plugins.module_utils.plan import (
+    CREATE,
+    DISABLE,
+    REMOVE,
+    Change,
+    Observed,
+)
+
+ISSUED = datetime.date(2026, 11, 2)
+MADE = datetime.datetime(2026, 11, 2, 9, tzinfo=CITY_TIMEZONE)
+OBM = {"ldap_uri": "ldap://127.0.0.1:1", "ldap_bind_password": "Bind-Pw9", "imap_admin_password": "Imap-Pw9"}
+
+
+class Facts(dict):
+    """One account's facts: read as a mapping or as attributes, as the modules read either."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self)
+
+
+class FakeSystem:
+    """A mail system in memory with the methods the modules call. ``refuse`` holds addresses whose
+    changes the system refuses; ``calls`` records what was asked (never a password)."""
+
+    def __init__(self, system: str = "obm") -> None:
+        self.system = system
+        self.accounts: dict[str, Observed] = {}
+        self.facts: dict[str, Facts] = {}
+        self.password_facts: dict[str, PasswordFacts] = {}
+        self.passwords: dict[str, str] = {}
+        self.refuse: set[str] = set()
+        self.calls: list[tuple[str, Any]] = []
+        self.password_set: set[str] = set()
+        self.closed = 0
+
+    def called(self) -> list[str]:
+        """The methods called that change or read in bulk, in order."""
+        return [name for name, _args in self.calls]
+
+    # --- accounts -------------------------------------------------------------------------------
+    def render(self, account: Account) -> dict[str, Any]:
+        return {"display_name": account.display_name, "quota_mb": account.quota_mb}
+
+    def read(self) -> dict[str, Observed]:
+        self.calls.append(("read", None))
+        return dict(self.accounts)
+
+    def addresses_in_use(self) -> set[str]:
+        return set(self.accounts)
+
+    def apply(self, changes: Sequence[Change], passwords: Mapping[str, str]) -> list[Result]:
+        self.calls.append(("apply", [(c.action, c.address) for c in changes]))
+        results = []
+        for change in changes:
+            if change.address in self.refuse:
+                results.append(Result(change.address, change.action, False, "refused by the fake system"))
+                continue
+            have = self.accounts.get(change.address)
+            if change.action == REMOVE:
+                del self.accounts[change.address]
+            elif change.action == DISABLE and have is not None:
+                self.accounts[change.address] = Observed(
+                    change.address, False, have.attributes, have.holder, have.created
+                )
+            else:
+                attributes = {k: v for k, v in change.after.items() if k != "enabled"}
+                before = dict(have.attributes) if have else {}
+                enabled = change.after.get("enabled", have.enabled if have else True)
+                holder = change.account.holder_id
+                self.accounts[change.address] = Observed(
+                    change.address, enabled, {**before, **attributes}, holder, have.created if have else MADE
+                )
+                if change.action == CREATE and change.account.holder_id in passwords:
+                    self.passwords[change.address] = passwords[change.account.holder_id]
+                    self.password_set.add(change.address)
+            results.append(Result(change.address, change.action, True))
+        return results
+
+    # --- facts and quotas -----------------------------------------------------------------------
+    def mailbox(
+        self, address: str, *, quota_mb: int | None = 2048, used_mb: float | None = 0.0, **extra: Any
+    ) -> None:
+        self.facts[address] = Facts(
+            shared=False,
+            enabled=True,
+            mailbox=True,
+            quota_mb=quota_mb,
+            used_mb=used_mb,
+            last_login=None,
+            last_access=None,
+            password_changed=None,
+            must_change_password=False,
+            locked=False,
+            dn=f"uid={address},ou=users",
+            **extra,
+        )
+
+    def set_quotas(self, quotas: Mapping[str, int]) -> list[Result]:
+        self.calls.append(("set_quotas", dict(quotas)))
+        results = []
+        for address, size in quotas.items():
+            if address not in self.facts or address in self.refuse:
+                results.append(Result(address, "quota", False, "no such mailbox"))
+            else:
+                self.facts[address]["quota_mb"] = size
+                results.append(Result(address, "quota", True))
+        return results
+
+    # --- passwords ------------------------------------------------------------------------------
+    def read_password_facts(self) -> dict[str, PasswordFacts]:
+        return dict(self.password_facts)
+
+    def lock(self, addresses: Sequence[str]) -> list[Result]:
+        self.calls.append(("lock", list(addresses)))
+        return [self._password_change(a, "lock", locked=True) for a in addresses]
+
+    def reset(self, passwords: Mapping[str, str]) -> list[Result]:
+        self.calls.append(("reset", sorted(passwords)))
+        results = []
+        for address, password in passwords.items():
+            result = self._password_change(address, "reset", locked=False, must_change=True)
+            if result.ok:
+                self.passwords[address] = password
+            results.append(result)
+        return results
+
+    def _password_change(self, address: str, action: str, **flags: bool) -> Result:
+        if address in self.refuse:
+            return Result(address, action, False, "refused by the fake system")
+        facts = self.password_facts[address]
+        self.password_facts[address] = PasswordFacts(**{**facts.__dict__, **flags})
+        return Result(address, action, True)
+
+    def close(self) -> None:
+        self.closed += 1
+
+    def __enter__(self) -> FakeSystem:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def person(holder: str, name: str, **extra: Any) -> dict[str, Any]:
+    return {"id": holder, "full_name": name, "requested_on": "2026-10-01", "department": "cntt", **extra}
