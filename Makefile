@@ -47,10 +47,10 @@ plan: venv $(SITE_DEPS)
 	$(BIN)/ansible-playbook -i inventories/$(ENV)/hosts.yml playbooks/site.yml --check --diff $(VAULT_ARGS)
 
 lab-up: venv
-	$(BIN)/ansible-playbook -i inventories/lab/hosts.yml playbooks/lab_up.yml
+	$(BIN)/ansible-playbook -i inventories/lab/hosts.yml lab/lab_up.yml
 
 lab-down: venv
-	$(BIN)/ansible-playbook -i inventories/lab/hosts.yml playbooks/lab_down.yml
+	$(BIN)/ansible-playbook -i inventories/lab/hosts.yml lab/lab_down.yml
 
 test: lint unit collection sanity molecule integration
 
