@@ -36,10 +36,12 @@ class PlaybookRun:
 
 
 def run_lab_playbook(name: str, *extra: str, timeout: int = 1800) -> PlaybookRun:
-    """Run playbooks/<name> (or lab/<name>, the labs' own) on the lab inventory; fail with its output when it fails."""
+    """Run playbooks/<name> (or lab/<name>, the labs' up and down) on the lab inventory; fail with its
+    output when it fails."""
+    playbook = next((d / name for d in PLAYBOOK_DIRS if (d / name).exists()), REPO / "playbooks" / name)
     env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
     proc = subprocess.run(
-        [str(ANSIBLE_PLAYBOOK), "-i", str(LAB_INVENTORY), str(next((d / name for d in PLAYBOOK_DIRS if (d / name).exists()), REPO / "playbooks" / name)), *extra],
+        [str(ANSIBLE_PLAYBOOK), "-i", str(LAB_INVENTORY), str(playbook), *extra],
         cwd=REPO,
         env=env,
         capture_output=True,
