@@ -1,6 +1,7 @@
 # danang.mail — the two commands a new operator needs:
-#   make lab    the main job on the local lab: bring the lab up (installing its Debian packages),
-#               validate the desired state, allocate addresses, reconcile OBM, print the summary
+#   make lab    the main job on the local labs: bring the labs up (lab/, installing their Debian
+#               packages), validate the desired state, allocate addresses, reconcile the accounts into
+#               OBM and into Exchange and AD, then Exchange's organisation settings, print the summaries
 #   make test   every linter and test suite, as CI runs it (.ci/run)
 # Both install what they need and are safe to run again.
 
@@ -17,9 +18,9 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 .PHONY: help lab plan lab-up lab-down test lint yamllint ansible-lint ruff sanity unit collection ee-context integration molecule bench bench-exchange schema clean
 
 help:
-	@echo "make lab      the main job on the local lab: validate, allocate, reconcile OBM"
+	@echo "make lab      the main job on the local labs: validate, allocate, reconcile OBM and Exchange/AD"
 	@echo "make plan     the same in check mode with diff: what would change"
-	@echo "make lab-up / lab-down   start or stop the local lab (OpenLDAP, Cyrus, Postfix)"
+	@echo "make lab-up / lab-down   start or stop the local labs (OBM and Exchange, lab/README.md)"
 	@echo "make test     all linters and tests (what CI runs)"
 
 $(BIN)/.installed: requirements.txt

@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, Da Nang city IT infrastructure centre
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The lab's EWS endpoint (issue 4, section 3): SOAP at ``/EWS/Exchange.asmx`` as exchangelib 5
+"""The lab's EWS endpoint: SOAP at ``/EWS/Exchange.asmx`` as exchangelib 5
 uses it with a fixed version and no autodiscover.
 
 ``handle(body, user, lab)`` gets a request the server has already authenticated (Basic, ``user``
