@@ -1,7 +1,7 @@
 # danang.mail — the two commands a new operator needs:
-#   make lab    the main job on the local labs: bring them up (installing their Debian packages),
-#               validate the desired state, allocate addresses, reconcile OBM and Exchange, print
-#               the summary
+#   make lab    the main job on the local labs: bring the labs up (lab/, installing their Debian
+#               packages), validate the desired state, allocate addresses, reconcile the accounts into
+#               OBM and into Exchange and AD, then Exchange's organisation settings, print the summaries
 #   make test   every linter and test suite, as CI runs it (.ci/run)
 # Both install what they need and are safe to run again.
 
@@ -18,9 +18,9 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 .PHONY: help lab plan lab-up lab-down test lint yamllint ansible-lint ruff sanity unit collection ee-context integration molecule bench bench-exchange schema clean
 
 help:
-	@echo "make lab      the main job on the local labs: validate, allocate, reconcile OBM and Exchange"
+	@echo "make lab      the main job on the local labs: validate, allocate, reconcile OBM and Exchange/AD"
 	@echo "make plan     the same in check mode with diff: what would change"
-	@echo "make lab-up / lab-down   start or stop the local labs (OBM and the Exchange stand-in)"
+	@echo "make lab-up / lab-down   start or stop the local labs (OBM and Exchange, lab/README.md)"
 	@echo "make test     all linters and tests (what CI runs)"
 
 $(BIN)/.installed: requirements.txt
@@ -48,10 +48,10 @@ plan: venv $(SITE_DEPS)
 	$(BIN)/ansible-playbook -i inventories/$(ENV)/hosts.yml playbooks/site.yml --check --diff $(VAULT_ARGS)
 
 lab-up: venv
-	$(BIN)/ansible-playbook -i inventories/lab/hosts.yml playbooks/lab_up.yml
+	$(BIN)/ansible-playbook -i inventories/lab/hosts.yml lab/lab_up.yml
 
 lab-down: venv
-	$(BIN)/ansible-playbook -i inventories/lab/hosts.yml playbooks/lab_down.yml
+	$(BIN)/ansible-playbook -i inventories/lab/hosts.yml lab/lab_down.yml
 
 test: lint unit collection sanity molecule integration
 

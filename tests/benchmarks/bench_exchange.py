@@ -3,7 +3,7 @@
 
     flock /tmp/danang-exlab.lock .venv/bin/python tests/benchmarks/bench_exchange.py [--people 20000]
 
-The Exchange lab must be up (``playbooks/lab_up.yml --tags exchange``); it is shared between
+The Exchange lab must be up (``lab/lab_up.yml --tags exchange``); it is shared between
 worktrees, hence the lock. Everything happens in an OU and a mail domain of the benchmark's own
 (``OU=bench,OU=DanangMail``, ``bench.danang.gov.vn``), emptied before and after. Aliases are
 organisation-wide in Exchange, so every alias the lab already holds (the lab city after ``make lab``)

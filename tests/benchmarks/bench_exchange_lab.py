@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Exchange lab benchmark (issue 4): start time and N mailboxes through pypsrp (default 20,000).
 
-Run as root with the lab set up once (playbooks/lab_up.yml --tags exchange), under the lab's lock:
+Run as root with the lab set up once (lab/lab_up.yml --tags exchange), under the lab's lock:
     flock /tmp/danang-exlab.lock .venv/bin/python tests/benchmarks/bench_exchange_lab.py [--mailboxes N]
 It restarts the lab to time a start, creates the mailboxes in pipelines of --batch statements
 (as a backend would), then times Get-Mailbox -ResultSize Unlimited, Get-MailboxStatistics -Database

@@ -71,7 +71,7 @@ from ansible_collections.danang.mail.plugins.module_utils.model import (  # noqa
 from ansible_collections.danang.mail.plugins.module_utils.passwords import generate_password  # noqa: E402
 
 BENCH_DOMAIN = "bench.danang.gov.vn"
-# The benchmark's own lab instance: the role danang.mail.obm_server in lab mode, rooted apart from
+# The benchmark's own lab instance: the lab role obm_lab (danang.mail.obm_server), rooted apart from
 # the shared lab so that other test runs (which stop and restart the shared lab) never cut a
 # half-hour run short, and 20,000 entries never slow their reads.
 BENCH_LAB = {
@@ -199,12 +199,12 @@ class Lab:
             log(f"starting the lab ({labctl} start)")
             subprocess.run([str(labctl), "start"], check=False, capture_output=True)
         if not (port_open(self.ldap_host, self.ldap_port) and port_open(self.imap_host, self.imap_port)):
-            log("bringing the lab up with playbooks/lab_up.yml (about a minute)")
+            log("bringing the lab up with lab/lab_up.yml (about a minute)")
             argv = [
                 str(Path(sys.executable).with_name("ansible-playbook")),
                 "-i",
                 str(REPO / "inventories/lab/hosts.yml"),
-                str(REPO / "playbooks/lab_up.yml"),
+                str(REPO / "lab/lab_up.yml"),
                 "--tags",
                 "obm",
             ]

@@ -77,7 +77,7 @@ class SiteCity:
             str(ANSIBLE_PLAYBOOK),
             "-i",
             str(inventory or self.root / "hosts.yml"),
-            str(REPO / "playbooks" / playbook),
+            str(REPO / playbook if "/" in playbook else REPO / "playbooks" / playbook),
             "--vault-password-file",
             str(self.root / "vault-password"),
             "-e",

@@ -1,7 +1,7 @@
 """The local OBM lab for integration tests (issue 3, section 1).
 
-``obm_lab`` brings the lab up once per test session by running ``playbooks/lab_up.yml`` from the
-project's venv (the role danang.mail.obm_server in lab mode), then hands the tests the lab's
+``obm_lab`` brings the lab up once per test session by running ``lab/lab_up.yml`` from the
+project's venv (the role obm_lab, which runs danang.mail.obm_server), then hands the tests the lab's
 connection facts: the literal values of ``inventories/lab/group_vars/all/obm.yml`` and the
 lab-only passwords generated into ``.lab/obm/secrets/``.
 """
@@ -25,6 +25,7 @@ ANSIBLE_PLAYBOOK = Path(sys.executable).with_name("ansible-playbook")
 LAB_INVENTORY = REPO / "inventories" / "lab" / "hosts.yml"
 LAB_VARS = REPO / "inventories" / "lab" / "group_vars" / "all" / "obm.yml"
 LAB_DIR = REPO / ".lab" / "obm"
+PLAYBOOK_DIRS = (REPO / "playbooks", REPO / "lab")
 RECAP = re.compile(r"^localhost\s+:\s+(.*)$", re.MULTILINE)
 
 
@@ -35,10 +36,12 @@ class PlaybookRun:
 
 
 def run_lab_playbook(name: str, *extra: str, timeout: int = 1800) -> PlaybookRun:
-    """Run playbooks/<name> on the lab inventory; fail with its output when it fails."""
+    """Run playbooks/<name> (or lab/<name>, the labs' up and down) on the lab inventory; fail with its
+    output when it fails."""
+    playbook = next((d / name for d in PLAYBOOK_DIRS if (d / name).exists()), REPO / "playbooks" / name)
     env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
     proc = subprocess.run(
-        [str(ANSIBLE_PLAYBOOK), "-i", str(LAB_INVENTORY), str(REPO / "playbooks" / name), *extra],
+        [str(ANSIBLE_PLAYBOOK), "-i", str(LAB_INVENTORY), str(playbook), *extra],
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -124,7 +127,7 @@ def obm_lab() -> ObmLab:
     )
 
 
-# -- The Exchange lab (issue 4): AD stand-in + PSRP/EWS server, tests/exchange_lab/README.md ----------
+# -- The Exchange lab: AD stand-in + PSRP/EWS server, lab/exchange_lab/README.md ----------
 EXCHANGE_VARS = REPO / "inventories" / "lab" / "group_vars" / "all" / "exchange.yml"
 # The tests' own Exchange lab, fresh for each session: aliases are organisation-wide in Exchange, so
 # the lab city that `make lab` reconciled would hold the test towns' aliases ("annv" is already
@@ -197,7 +200,7 @@ def _exchange_ctl(action: str) -> None:
 
 @pytest.fixture(scope="session")
 def exchange_lab():
-    """The Exchange lab, brought up by playbooks/lab_up.yml --tags exchange and stopped afterwards."""
+    """The Exchange lab, brought up by lab/lab_up.yml --tags exchange and stopped afterwards."""
     import fcntl
 
     if os.geteuid() != 0:

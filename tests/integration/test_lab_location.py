@@ -37,7 +37,7 @@ def playbook(clone: Path, name: str, *extra: str) -> subprocess.CompletedProcess
     env = dict(os.environ, ANSIBLE_CONFIG=str(clone / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
     args = [f"-e{k}={v}" for k, v in PORTS.items()]
     return subprocess.run(
-        [str(ANSIBLE_PLAYBOOK), "-i", "inventories/lab/hosts.yml", f"playbooks/{name}", *args, *extra],
+        [str(ANSIBLE_PLAYBOOK), "-i", "inventories/lab/hosts.yml", f"lab/{name}", *args, *extra],
         cwd=clone,
         env=env,
         capture_output=True,
@@ -56,7 +56,7 @@ def clone(tmp_path_factory: pytest.TempPathFactory):
     home.chmod(0o700)
     copy = home / "danang-mail"
     ignore = shutil.ignore_patterns(".lab", "output", "__pycache__", ".pytest_cache")
-    for part in ("ansible.cfg", "inventories", "playbooks", "roles", "collections", "tests/exchange_lab"):
+    for part in ("ansible.cfg", "inventories", "lab", "collections"):
         (copy / part).parent.mkdir(parents=True, exist_ok=True)
         if (REPO / part).is_dir():
             shutil.copytree(REPO / part, copy / part, ignore=ignore, symlinks=True)

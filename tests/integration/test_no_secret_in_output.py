@@ -64,9 +64,9 @@ def test_no_secret_in_any_output_of_the_playbooks(site_city: SiteCity) -> None:
     drift(rendered)
     keep(
         "lab_up --check --diff -vvv",
-        site_city.run("lab_up.yml", "--check", "--diff", "-vvv", inventory=lab_inventory),
+        site_city.run("lab/lab_up.yml", "--check", "--diff", "-vvv", inventory=lab_inventory),
     )
-    keep("lab_up --diff -vvv", site_city.run("lab_up.yml", "--diff", "-vvv", inventory=lab_inventory))
+    keep("lab_up --diff -vvv", site_city.run("lab/lab_up.yml", "--diff", "-vvv", inventory=lab_inventory))
     keep("site --check --diff -vvv", site_city.run("site.yml", "--check", "--diff", "-vvv"))
     keep("site --diff -vvv", site_city.run("site.yml", "--diff", "-vvv"))
     keep(

@@ -1,4 +1,4 @@
-"""playbooks/tasks/lab_link.yml never makes a lab's link point at itself.
+"""lab/tasks/lab_link.yml never makes a lab's link point at itself.
 
 A playbook handed ``.lab/obm`` (the link) as the lab's directory once replaced the link by a link to
 itself, and every later lab run failed ("Too many levels of symbolic links"). The task file refuses
@@ -26,7 +26,7 @@ def run_lab_link(tmp_path: Path, target: Path) -> subprocess.CompletedProcess[st
         "- hosts: localhost\n"
         "  gather_facts: false\n"
         "  tasks:\n"
-        f"    - ansible.builtin.include_tasks: {REPO / 'playbooks/tasks/lab_link.yml'}\n",
+        f"    - ansible.builtin.include_tasks: {REPO / 'lab/tasks/lab_link.yml'}\n",
         encoding="utf-8",
     )
     variables = {

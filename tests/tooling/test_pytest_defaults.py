@@ -29,7 +29,7 @@ def test_bare_pytest_collects_the_unit_tests_and_no_integration_test():
     ids = collected()
     assert not [i for i in ids if i.startswith("tests/integration/")]
     assert any(i.startswith("collections/ansible_collections/danang/mail/tests/unit/") for i in ids)
-    assert any(i.startswith("tests/exchange_lab/") for i in ids)
+    assert any(i.startswith("lab/exchange_lab/") for i in ids)
 
 
 def test_integration_tests_are_collected_when_named():

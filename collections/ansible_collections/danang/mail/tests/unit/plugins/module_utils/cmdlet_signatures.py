@@ -62,14 +62,14 @@ def assert_matches_signature(invocation: Invocation) -> None:
 
 
 def _lab_binder() -> Any:
-    """The Exchange lab's own cmdlet binder (tests/exchange_lab), when this checkout has the lab."""
+    """The Exchange lab's own cmdlet binder (lab/exchange_lab), when this checkout has the lab."""
     roots = [
-        p / "tests"
+        p / "lab"
         for p in Path(__file__).resolve().parents
-        if (p / "tests" / "exchange_lab" / "cmdlets").is_dir()
+        if (p / "lab" / "exchange_lab" / "cmdlets").is_dir()
     ]
     if not roots:
-        pytest.skip("the Exchange lab (tests/exchange_lab) is not in this checkout")
+        pytest.skip("the Exchange lab (lab/exchange_lab) is not in this checkout")
     pytest.importorskip("psrpcore")
     if str(roots[0]) not in sys.path:
         sys.path.insert(0, str(roots[0]))

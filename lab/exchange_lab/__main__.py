@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, Da Nang city IT infrastructure centre
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Run the lab server: ``python -m exchange_lab --lab-dir=.lab/exchange`` (tests/ on PYTHONPATH).
+"""Run the lab server: ``python -m exchange_lab --lab-dir=.lab/exchange`` (lab/ on PYTHONPATH).
 
 The Administrator password is read from <lab-dir>/secrets/administrator; the pid file is written
 once the port listens (the control script waits for it).

@@ -4,7 +4,7 @@
 
 - ``binder.py``: parameter sets, PowerShell's binding rules, Exchange's parameter types (``types.py``);
 - ``definitions.py``: the cmdlets' sets, types and mandatory flags (cross-checked with Microsoft's
-  reference by tests/exchange_lab/test_cmdlet_definitions.py);
+  reference by lab/exchange_lab/test_cmdlet_definitions.py);
 - ``engine.py``: runs a PSRP pipeline in no-language mode (cmdlets only), errors as PowerShell does;
 - ``mailbox.py``, ``users.py``, ``organization.py``, ``inbox.py``: what each cmdlet does;
 - ``objects.py``: output objects shaped like remote PowerShell's Exchange objects.
