@@ -4,8 +4,8 @@
 
 ``system`` (parametrised ``obm``, ``exchange``) is a fresh copy of the lab city in that system's lab
 (``obm_city.obm_town``, ``exchange_city.exchange_town``) with the module options that reach it
-(``params``). Every backend is opened here and only here, the way the modules open one, so the
-contract tests speak the public interface of a mail system and nothing else. The few things a test
+(``params``). The contract tests open every backend here (``open_backend``), the way the modules
+open one, so they speak the public interface of a mail system and nothing else. The few things a test
 does behind the backend's back (an account made by hand, another holder's id, an object in the way)
 are each system's own and live in its class below.
 """
