@@ -87,10 +87,11 @@ def test_first_run_creates_what_render_says_facts_alike_no_password_second_run_n
     assert second.plan.changes == () and second.results == []
 
 
-def test_a_changed_attribute_is_updated_and_nothing_else(system: System) -> None:
+def test_update_disable_enable_and_removal_that_disables_before_purge(system: System) -> None:
     system.reconcile()
-    system.edit_person("stttt", PERSON, full_name="Nguyễn Văn Y\u2019Dũng")
-    person = system.address(PERSON)
+    person, leaver = system.address(PERSON), system.address(OTHER)
+
+    system.edit_person("stttt", PERSON, full_name="Nguyễn Văn Y\u2019Dũng")  # a changed attribute
     run = system.reconcile()
     assert actions(run) == [("update", person)] and all(r.ok for r in run.results), run.results
     with system.open() as backend:
@@ -98,11 +99,6 @@ def test_a_changed_attribute_is_updated_and_nothing_else(system: System) -> None
         want = backend.render(system.accounts()[person])
     assert {k: have.attributes.get(k) for k in want} == want
     assert system.reconcile().plan.changes == ()
-
-
-def test_disable_keeps_the_account_enable_reverses_removal_disables_before_purge(system: System) -> None:
-    system.reconcile()
-    person, leaver = system.address(PERSON), system.address(OTHER)
 
     system.edit_person("stttt", PERSON, state="disabled")
     run = system.reconcile()
