@@ -4,15 +4,16 @@ The ``city`` fixture allocates the lab city's desired state into its own mail do
 (``t<random>.danang.gov.vn``, made an accepted domain) and reconciles it into its own managed OU
 under ``OU=DanangMail``, removed afterwards (Remove-Mailbox, so that Exchange frees the aliases at
 once): tests run in any order, again and again, against one lab. Import the fixture with
-``from exchange_city import city``.
+``from exchange_city import city`` (``exchange_town`` is the same as a context manager).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import shutil
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -185,8 +186,8 @@ class City:
         return found
 
 
-@pytest.fixture
-def city(exchange_lab: ExchangeLab, tmp_path: Path):
+@contextlib.contextmanager
+def exchange_town(exchange_lab: ExchangeLab, tmp_path: Path) -> Iterator[City]:
     """A copy of the lab city, allocated into a fresh mail domain and managed OU."""
     tag = uuid.uuid4().hex[:8]
     domain = f"t{tag}.{exchange_lab.domain}"
@@ -218,3 +219,9 @@ def city(exchange_lab: ExchangeLab, tmp_path: Path):
             exchange_lab.control().clear_faults()
         finally:
             remove_ou(exchange_lab, ou)
+
+
+@pytest.fixture
+def city(exchange_lab: ExchangeLab, tmp_path: Path) -> Iterator[City]:
+    with exchange_town(exchange_lab, tmp_path) as town:
+        yield town

@@ -41,7 +41,7 @@ def run_playbook(inventory: Path, *extra: str) -> tuple[subprocess.CompletedProc
     env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
     proc = subprocess.run(
         # Allocation rules only: the labs (which may hold this very city) are not read for addresses
-        # in use here; test_holders_* covers that read.
+        # in use here; test_backend_contract.py covers that read.
         [
             str(ANSIBLE_PLAYBOOK),
             "-i",
