@@ -731,6 +731,9 @@ def module_noop(lab: Lab, workload: dict[str, Any], tmp: Path, secrets: dict[str
                         "imap_admin": lab.imap_admin,
                         "imap_admin_password": "{{ bench_imap_pw }}",
                         "domain": lab.domain,
+                        "ca_file": str(
+                            lab.lab_dir / "tls" / "ca.crt"
+                        ),  # the lab's own CA (TLS on loopback too)
                         "credentials_file": str(tmp / "credentials.vault.yml"),
                     },
                 },
