@@ -35,18 +35,13 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.tran
     ExchangeConnection,
     ExchangeTransport,
 )
-from lab_city import allocate_into
+from lab_city import allocate_into, password_for
 
 if TYPE_CHECKING:
     from conftest import ExchangeLab
 
 REPO = Path(__file__).resolve().parents[2]
 TEST_OU_PREFIX = "itest-"
-
-
-def password_for(holder: str) -> str:
-    """A distinct R-42 password per holder, known to the test (the module draws random ones)."""
-    return f"Kt-{uuid.uuid5(uuid.NAMESPACE_URL, holder).hex[:10]}#A9"
 
 
 def connection(lab: ExchangeLab, **extra: Any) -> ExchangeConnection:

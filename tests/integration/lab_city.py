@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -18,6 +19,11 @@ from ansible_collections.danang.mail.plugins.module_utils import (
     ledger_file,
     model,
 )
+
+
+def password_for(holder: str) -> str:
+    """A distinct R-42 password per holder, known to the test (the module draws random ones)."""
+    return f"Kt-{uuid.uuid5(uuid.NAMESPACE_URL, holder).hex[:10]}#A9"
 
 
 def allocate_into(

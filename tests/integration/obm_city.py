@@ -30,18 +30,13 @@ import yaml
 from ansible_collections.danang.mail.plugins.module_utils import accounts, desired_state, ledger, plan
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.config import ObmConfig
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.system import ObmSystem
-from lab_city import add_obm_domain, allocate_into
+from lab_city import add_obm_domain, allocate_into, password_for
 
 if TYPE_CHECKING:
     from conftest import ObmLab
 
 REPO = Path(__file__).resolve().parents[2]
 FOLDERS = {"Trash", "Drafts", "SPAM", "Templates", "Sent"}
-
-
-def password_for(holder: str) -> str:
-    """A distinct R-42 password per holder, known to the test (the module draws random ones)."""
-    return f"Kt-{uuid.uuid5(uuid.NAMESPACE_URL, holder).hex[:10]}#A9"
 
 
 @dataclass

@@ -41,6 +41,7 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.obm.config im
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.system import ObmSystem  # noqa: E402
 from ansible_collections.danang.mail.plugins.module_utils.model import CITY_TIMEZONE  # noqa: E402
 from lab_city import add_obm_domain, allocate_into  # noqa: E402
+from lab_city import password_for as initial_password  # noqa: E402
 
 pytestmark = pytest.mark.integration
 
@@ -56,10 +57,6 @@ people:
   - {id: CB-T-0002, full_name: Trần Thị Bình, requested_on: 2026-01-05}
   - {id: CB-T-0003, full_name: Lê Văn Cường, requested_on: 2026-01-05}
 """
-
-
-def initial_password(holder: str) -> str:
-    return f"Kt-{uuid.uuid5(uuid.NAMESPACE_URL, holder).hex[:10]}#A9"
 
 
 def own_password(holder: str) -> str:
