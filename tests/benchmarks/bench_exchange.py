@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark: reconcile N synthetic people into the Exchange lab (issue 5, section 5). Not a test.
+"""Benchmark: reconcile N synthetic people into the Exchange lab: batched pipelines against one per cmdlet. Not a test.
 
     flock /tmp/danang-exlab.lock .venv/bin/python tests/benchmarks/bench_exchange.py [--people 20000]
 

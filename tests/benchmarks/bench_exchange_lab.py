@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, Da Nang city IT infrastructure centre
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Exchange lab benchmark (issue 4): start time and N mailboxes through pypsrp (default 20,000).
+"""Exchange lab benchmark alone: start time and N mailboxes through pypsrp (default 20,000).
 
 Run as root with the lab set up once (lab/lab_up.yml --tags exchange), under the lab's lock:
     flock /tmp/danang-exlab.lock .venv/bin/python tests/benchmarks/bench_exchange_lab.py [--mailboxes N]

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark: reconcile N synthetic people into an OBM lab (issue 3, section 6). Not a pytest test.
+"""Benchmark: reconcile N synthetic people into an OBM lab against the floor of the work. Not a pytest test.
 
     .venv/bin/python tests/benchmarks/bench_obm.py [--people 20000] [--sample 500] [--lab bench|shared]
 
@@ -898,7 +898,7 @@ def report(args: argparse.Namespace, skip: set[str], lab: Lab, tmp: Path) -> Non
         finishing = None
         if first_r["failed"]:
             # Reported, not hidden: the backend leaves a failed account untouched or unfinished, and a
-            # re-run finishes the job (issue 3, section 2). Its time is shown on a row of its own.
+            # re-run finishes the job. Its time is shown on a row of its own.
             log(f"  {first_r['failed']} accounts failed; a re-run finishes them")
             finishing = child("reconcile", spec)
             finishing_r = json.loads(finishing.out)
@@ -1122,7 +1122,7 @@ def report(args: argparse.Namespace, skip: set[str], lab: Lab, tmp: Path) -> Non
     for r in rows_out:
         print(f"{r[0]:<{width}}  {r[1]:>11}  {r[2]:>11}  {r[3]}")
     print()
-    print("targets (issue 3, section 6):")
+    print("targets (the speed goals of tests/benchmarks/README.md):")
     ratio = noop.wall / search.wall
     print(
         f"  {'PASS' if ratio <= 2 else 'FAIL'}  no-op re-run / plain ldapsearch = "

@@ -1,4 +1,4 @@
-"""The local OBM lab for integration tests (issue 3, section 1).
+"""The local labs for integration tests: OBM, and the tests' own Exchange lab.
 
 ``obm_lab`` brings the lab up once per test session by running ``lab/lab_up.yml`` from the
 project's venv (the role obm_lab, which runs danang.mail.obm_server), then hands the tests the lab's
