@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Benchmark: reconcile N synthetic people into the Exchange lab: batched pipelines against one per cmdlet. Not a test.
+"""Benchmark: reconcile N synthetic people into the Exchange lab, batched pipelines against one
+per cmdlet. Not a test.
 
     flock /tmp/danang-exlab.lock .venv/bin/python tests/benchmarks/bench_exchange.py [--people 20000]
 
