@@ -32,6 +32,7 @@ import contextlib
 import re
 import time
 import traceback
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Optional
@@ -55,10 +56,10 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.transport_sec
 
 try:
     import requests
-    from pypsrp.complex_objects import GenericComplexObject
+    from pypsrp.complex_objects import GenericComplexObject, ListMeta
     from pypsrp.exceptions import WinRMError, WinRMTransportError, WSManFaultError
     from pypsrp.powershell import PowerShell, PSInvocationState, RunspacePool
-    from pypsrp.serializer import TaggedValue
+    from pypsrp.serializer import Serializer, TaggedValue
     from pypsrp.wsman import WSMan
 
     HAS_PYPSRP = True
@@ -137,9 +138,20 @@ def _plain(value: Any) -> Any:
         if value.to_string is not None:
             return value.to_string
         if value.property_sets:
-            return [_plain(item) for item in value.property_sets]
+            items = [_plain(_collection_items(item)) for item in value.property_sets]
+            return items[0] if len(items) == 1 and isinstance(items[0], list) else items
         return {**_plain(value.adapted_properties), **_plain(value.extended_properties)}
     return value
+
+
+def _collection_items(item: Any) -> Any:
+    """pypsrp leaves the ``<LST>`` of a collection type it does not know (Exchange's
+    ProxyAddressCollection, MultiValuedProperty`1[…]) as raw CLIXML: its items, by pypsrp's deserializer."""
+    if isinstance(item, str) and item.lstrip().startswith("<LST"):
+        holder = ET.Element("Obj", RefId="0")  # pypsrp reads a list from the object holding it
+        holder.append(ET.fromstring(item))
+        return Serializer().deserialize(holder, ListMeta())
+    return item
 
 
 def to_record(value: Any) -> dict[str, Any]:
