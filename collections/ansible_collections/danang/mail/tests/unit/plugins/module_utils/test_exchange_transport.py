@@ -9,6 +9,7 @@ import pytest
 
 pytest.importorskip("pypsrp")
 
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.clixml import to_record
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.invocation import (
     Invocation,
     PsError,
@@ -19,7 +20,6 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.tran
     ExchangeConnection,
     _throttle_wait,
     error_from_record,
-    to_record,
 )
 from pypsrp.complex_objects import ErrorRecord, GenericComplexObject
 from pypsrp.serializer import Serializer
