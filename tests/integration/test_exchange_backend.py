@@ -9,6 +9,7 @@ nothing of the project is mocked. Every test works on its own copy of the lab ci
 
 from __future__ import annotations
 
+import datetime
 import uuid
 
 import pytest
@@ -27,6 +28,7 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.invo
 )
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.transport import ExchangeTransport  # noqa: E402
 from exchange_city import City, connection  # noqa: E402
+from lab_city import add_person, allocate_into  # noqa: E402
 
 pytestmark = pytest.mark.integration
 city = exchange_city.city  # the fixture
@@ -103,6 +105,42 @@ def test_quotes_and_powershell_syntax_in_raw_cmdlet_calls_are_data(city: City) -
     user = next(u for u in city.ad_users().values() if u.get("mailNickname") == alias)
     assert user["displayName"] == display and user["cn"] == NASTY[:64]
     assert len(city.mailboxes()) == 1  # nothing else was created or removed
+
+
+# --- Exchange's shapes --------------------------------------------------------------------------
+def test_a_secondary_address_of_a_mailbox_is_in_use_and_the_newcomer_is_refused(city: City) -> None:
+    """EmailAddresses arrives as Exchange serialises it: a ProxyAddressCollection object wrapping
+    <LST> (the lab sends that shape, after the Get-Mailbox capture from an Exchange 2016 server in
+    3gstudent/3gstudent.github.io, _posts/---2022-10-1-pypsrp在Exchange Powershell下的优化.md).
+    A newcomer whose address a managed mailbox holds as a SECONDARY address is refused, untouched."""
+    city.reconcile(scope=("stttt",))
+    add_person(
+        city.desired,
+        "stttt",
+        {
+            "id": "CB-2099-000001",
+            "full_name": "Khổng Minh Triết",
+            "department": "cntt",
+            "requested_on": "2026-11-29",
+        },
+    )
+    allocate_into(city.desired, city.domain, datetime.date(2026, 11, 29))  # without the addresses in use
+    newcomer, holder = city.address("CB-2099-000001"), city.address("CB-2017-000101")
+    transport = ExchangeTransport(connection(city.lab))
+    try:
+        transport.query(
+            Invocation.of("Set-Mailbox", {"Identity": holder, "EmailAddresses": {"add": f"smtp:{newcomer}"}})
+        )
+    finally:
+        transport.close()
+    assert f"smtp:{newcomer}" in [a.lower() for a in city.ad_users()[holder]["proxyAddresses"]]
+    before = city.mailboxes()[holder]
+
+    _plan, results, _ = city.reconcile(scope=("stttt",))
+    refused = [r for r in results if r.address == newcomer]
+    assert [(r.action, r.ok) for r in refused] == [("create", False)], results
+    assert refused[0].error == f"the address is already used by the mailbox {holder}: nothing done"
+    assert city.mailboxes()[holder] == before and newcomer not in city.mailboxes()
 
 
 # --- faults -----------------------------------------------------------------------------------------

@@ -5,7 +5,9 @@
 Over PSRP Exchange objects arrive as property bags whose type names are the .NET types (a
 PowerShell client then shows them as ``Deserialized.<type>``); complex values are flattened to
 strings (sizes as '2 GB (2,147,483,648 bytes)', identities as canonical names), GUIDs, dates and
-booleans keep their CLIXML types, address lists are lists of strings.
+booleans keep their CLIXML types. Multi-valued properties are objects with their collection's type
+names wrapping ``<LST>`` and no ToString, as in the Get-Mailbox capture from an Exchange 2016 server
+in 3gstudent/3gstudent.github.io, ``_posts/---2022-10-1-pypsrp在Exchange Powershell下的优化.md``.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from psrpcore.types import PSNoteProperty, PSObject
+from psrpcore.types import PSList, PSNoteProperty, PSObject
 
 from exchange_lab.cmdlets.types import UNLIMITED, format_size
 from exchange_lab.directory import UF_ACCOUNTDISABLE, guid_from_bytes
@@ -22,6 +24,16 @@ from exchange_lab.directory import UF_ACCOUNTDISABLE, guid_from_bytes
 MANAGEMENT = "Microsoft.Exchange.Data.Directory.Management"
 TYPE_DETAILS = {1: "UserMailbox", 4: "SharedMailbox", 16: "RoomMailbox", 32: "EquipmentMailbox"}
 TYPE_DETAILS_VALUE = {name: value for value, name in TYPE_DETAILS.items()}
+_PROXY = (
+    "Microsoft.Exchange.Data.ProxyAddress, Microsoft.Exchange.Data, Version=15.0.0.0, Culture=neutral, "
+    "PublicKeyToken=31bf3856ad364e35"
+)
+PROXY_ADDRESS_COLLECTION = [
+    "Microsoft.Exchange.Data.ProxyAddressCollection",
+    f"Microsoft.Exchange.Data.ProxyAddressBaseCollection`1[[{_PROXY}]]",
+    f"Microsoft.Exchange.Data.MultiValuedProperty`1[[{_PROXY}]]",
+    "Microsoft.Exchange.Data.MultiValuedPropertyBase",
+]
 
 
 def ps_object(type_names: list[str], props: dict[str, Any], to_string: str) -> PSObject:
@@ -31,6 +43,13 @@ def ps_object(type_names: list[str], props: dict[str, Any], to_string: str) -> P
         obj.PSObject.adapted_properties.append(PSNoteProperty(name, value))
     obj.PSObject.to_string = to_string
     return obj
+
+
+def multi_valued(type_names: list[str], values: list[Any]) -> PSList:
+    """A multi-valued property as Exchange serialises it: <Obj><TN>…</TN><LST>…</LST></Obj>."""
+    collection = PSList(values)
+    collection.PSObject.type_names = [*type_names, "System.Object"]
+    return collection
 
 
 def first(entry: dict[str, Any], name: str, default: Any = None) -> Any:
@@ -96,7 +115,7 @@ def mailbox_object(entry: dict[str, Any], database: str) -> PSObject:
         "DisplayName": first(entry, "displayName"),
         "PrimarySmtpAddress": primary,
         "WindowsEmailAddress": first(entry, "mail", primary),
-        "EmailAddresses": list(addresses),
+        "EmailAddresses": multi_valued(PROXY_ADDRESS_COLLECTION, list(addresses)),
         "EmailAddressPolicyEnabled": not entry.get("msexchpoliciesexcluded"),
         "UserPrincipalName": first(entry, "userPrincipalName"),
         "SamAccountName": first(entry, "sAMAccountName"),

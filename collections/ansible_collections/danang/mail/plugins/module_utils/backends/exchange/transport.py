@@ -36,6 +36,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.clixml import plain, to_record
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.invocation import (
     FAILED,
     IDENTIFYING,
@@ -55,7 +56,6 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.transport_sec
 
 try:
     import requests
-    from pypsrp.complex_objects import GenericComplexObject
     from pypsrp.exceptions import WinRMError, WinRMTransportError, WSManFaultError
     from pypsrp.powershell import PowerShell, PSInvocationState, RunspacePool
     from pypsrp.serializer import TaggedValue
@@ -126,31 +126,6 @@ def clear_text_refusal(c: ExchangeConnection) -> Optional[str]:
     return None
 
 
-def _plain(value: Any) -> Any:
-    """A deserialized PSRP value as plain Python: objects become dicts of their properties, nested
-    objects their ``ToString()`` (ADObjectId → name, ByteQuantifiedSize → "2 GB (... bytes)")."""
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if HAS_PYPSRP and isinstance(value, GenericComplexObject):
-        if value.to_string is not None:
-            return value.to_string
-        if value.property_sets:
-            return [_plain(item) for item in value.property_sets]
-        return {**_plain(value.adapted_properties), **_plain(value.extended_properties)}
-    return value
-
-
-def to_record(value: Any) -> dict[str, Any]:
-    """An output object of a Get-* cmdlet as a dict of its properties."""
-    if HAS_PYPSRP and isinstance(value, GenericComplexObject):
-        return {**_plain(value.adapted_properties), **_plain(value.extended_properties)}
-    if isinstance(value, dict):
-        return _plain(value)
-    return {"value": _plain(value)}
-
-
 def error_from_record(record: Any) -> PsError:
     """A pypsrp ErrorRecord as :class:`PsError` (defensive: servers fill different fields)."""
     exception = getattr(record, "exception", None)
@@ -168,14 +143,14 @@ def error_from_record(record: Any) -> PsError:
     )
     bound = getattr(record, "invocation_bound_parameters", None) or {}
     bound_values = tuple(
-        str(_plain(v)).lower() for k, v in bound.items() if str(k) in IDENTIFYING and v is not None
+        str(plain(v)).lower() for k, v in bound.items() if str(k) in IDENTIFYING and v is not None
     )
     target = getattr(record, "target_object", None)
     return PsError(
         message=str(message).strip(),
         category=str(getattr(record, "reason", "") or ""),
         error_id=str(getattr(record, "fq_error", "") or ""),
-        target=str(_plain(target)) if target is not None else "",
+        target=str(plain(target)) if target is not None else "",
         command=str(getattr(record, "invocation_name", "") or getattr(record, "activity", "") or ""),
         bound=bound_values,
     )

@@ -9,6 +9,7 @@ import pytest
 
 pytest.importorskip("pypsrp")
 
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.clixml import to_record
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.invocation import (
     Invocation,
     PsError,
@@ -19,9 +20,9 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.tran
     ExchangeConnection,
     _throttle_wait,
     error_from_record,
-    to_record,
 )
 from pypsrp.complex_objects import ErrorRecord, GenericComplexObject
+from pypsrp.serializer import Serializer
 
 BATCH = [
     Invocation.of(
@@ -64,6 +65,42 @@ def test_deserialized_objects_become_plain_records() -> None:
         "Alias": "an",
         "Database": "DB01",
         "EmailAddresses": ["SMTP:an@danang.gov.vn"],
+    }
+
+
+# Get-Mailbox as Exchange 2016 serialises it (abridged; the shape of the capture published in
+# 3gstudent/3gstudent.github.io, _posts/---2022-10-1-pypsrp在Exchange Powershell下的优化.md): EmailAddresses
+# is a ProxyAddressCollection object wrapping <LST>, without ToString.
+PROXY = (
+    "Microsoft.Exchange.Data.ProxyAddress, Microsoft.Exchange.Data, Version=15.0.0.0, Culture=neutral, "
+    "PublicKeyToken=31bf3856ad364e35"
+)
+EXCHANGE_MAILBOX = f"""<Obj RefId="0"><TN RefId="0">
+<T>Microsoft.Exchange.Data.Directory.Management.Mailbox</T><T>System.Object</T></TN>
+<ToString>An</ToString><Props><S N="Alias">an</S>
+<Obj N="EmailAddresses" RefId="1"><TN RefId="1"><T>Microsoft.Exchange.Data.ProxyAddressCollection</T>
+<T>Microsoft.Exchange.Data.ProxyAddressBaseCollection`1[[{PROXY}]]</T>
+<T>Microsoft.Exchange.Data.MultiValuedProperty`1[[{PROXY}]]</T>
+<T>Microsoft.Exchange.Data.MultiValuedPropertyBase</T><T>System.Object</T></TN>
+<LST><S>SMTP:an@danang.gov.vn</S><S>smtp:an.nguyen@danang.gov.vn</S><S>X500:/o=First Organization</S></LST>
+</Obj>
+<Obj N="ExtensionCustomAttribute1" RefId="2"><TN RefId="2">
+<T>Microsoft.Exchange.Data.MultiValuedProperty`1[[System.String]]</T><T>System.Object</T></TN><LST /></Obj>
+</Props></Obj>"""
+
+
+def test_exchanges_proxy_address_collection_becomes_a_list_of_addresses() -> None:
+    """pypsrp's own deserializer leaves the collection's <LST> as raw XML; the record has the list."""
+    mailbox = Serializer().deserialize(EXCHANGE_MAILBOX)
+    assert isinstance(mailbox.adapted_properties["EmailAddresses"], GenericComplexObject)  # what pypsrp gives
+    assert to_record(mailbox) == {
+        "Alias": "an",
+        "EmailAddresses": [
+            "SMTP:an@danang.gov.vn",
+            "smtp:an.nguyen@danang.gov.vn",
+            "X500:/o=First Organization",
+        ],
+        "ExtensionCustomAttribute1": [],
     }
 
 
