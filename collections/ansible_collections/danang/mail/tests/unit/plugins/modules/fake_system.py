@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ansible_collections.danang.mail.plugins.module_utils.accounts import Account
-from ansible_collections.danang.mail.plugins.module_utils.backends.contract import Result
+from ansible_collections.danang.mail.plugins.module_utils.backends.contract import AccountFacts, Result
 from ansible_collections.danang.mail.plugins.module_utils.model import CITY_TIMEZONE
 from ansible_collections.danang.mail.plugins.module_utils.password_policy import PasswordFacts
 from ansible_collections.danang.mail.plugins.module_utils.plan import (
@@ -25,19 +25,6 @@ MADE = datetime.datetime(2026, 11, 2, 9, tzinfo=CITY_TIMEZONE)
 OBM = {"ldap_uri": "ldap://127.0.0.1:1", "ldap_bind_password": "Bind-Pw9", "imap_admin_password": "Imap-Pw9"}
 
 
-class Facts(dict):
-    """One account's facts: read as a mapping or as attributes, as the modules read either."""
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(name) from None
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self)
-
-
 class FakeSystem:
     """A mail system in memory with the methods the modules call. ``refuse`` holds addresses whose
     changes the system refuses; ``calls`` records what was asked (never a password)."""
@@ -45,7 +32,7 @@ class FakeSystem:
     def __init__(self, system: str = "obm") -> None:
         self.system = system
         self.accounts: dict[str, Observed] = {}
-        self.facts: dict[str, Facts] = {}
+        self.facts: dict[str, AccountFacts] = {}
         self.password_facts: dict[str, PasswordFacts] = {}
         self.passwords: dict[str, str] = {}
         self.refuse: set[str] = set()
@@ -100,7 +87,8 @@ class FakeSystem:
     def mailbox(
         self, address: str, *, quota_mb: int | None = 2048, used_mb: float | None = 0.0, **extra: Any
     ) -> None:
-        self.facts[address] = Facts(
+        self.facts[address] = AccountFacts(
+            address=address,
             shared=False,
             enabled=True,
             mailbox=True,
@@ -112,7 +100,7 @@ class FakeSystem:
             must_change_password=False,
             locked=False,
             dn=f"uid={address},ou=users",
-            **extra,
+            own=extra,
         )
 
     def set_quotas(self, quotas: Mapping[str, int]) -> list[Result]:
@@ -122,7 +110,7 @@ class FakeSystem:
             if address not in self.facts or address in self.refuse:
                 results.append(Result(address, "quota", False, "no such mailbox"))
             else:
-                self.facts[address]["quota_mb"] = size
+                self.facts[address].quota_mb = size
                 results.append(Result(address, "quota", True))
         return results
 

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from ansible_collections.danang.mail.plugins.modules import mailbox_info
 from fake_system import OBM
 
@@ -14,7 +16,9 @@ def test_every_account_with_its_facts_and_counts(run_module, fake_systems):
     fake = fake_systems["obm"]
     fake.mailbox(DUNG)
     fake.mailbox(OANH)
-    fake.facts[OANH].update(enabled=False, locked=True, must_change_password=True)
+    fake.facts[OANH] = dataclasses.replace(
+        fake.facts[OANH], enabled=False, locked=True, must_change_password=True
+    )
     result = run_module(mailbox_info, {**OBM, "backend": "obm"}, check=True)
     assert result["rc"] == 0 and result["changed"] is False
     assert list(result["accounts"]) == [DUNG, OANH]

@@ -17,7 +17,7 @@ def fake(fake_systems):
     fake.mailbox(DUNG, quota_mb=2048, used_mb=1900.0)
     fake.mailbox(OANH, quota_mb=1024, used_mb=10.0)
     fake.mailbox(STTTT, quota_mb=2048, used_mb=None)
-    fake.facts[STTTT]["shared"] = True
+    fake.facts[STTTT].shared = True
     return fake
 
 
@@ -43,7 +43,7 @@ def test_second_run_changes_nothing(run_module, fake):
 
 def test_check_mode_sets_nothing_and_names_the_mailboxes_that_would_fail(run_module, fake):
     result = run_module(quota, args(addresses=[OANH, "Ghost@danang.gov.vn"], quota_mb=512), check=True)
-    assert fake.facts[OANH]["quota_mb"] == 1024 and "set_quotas" not in fake.called()
+    assert fake.facts[OANH].quota_mb == 1024 and "set_quotas" not in fake.called()
     assert result["failed"] is True and result["failed_accounts"] == ["ghost@danang.gov.vn"]
     assert "first: ghost@danang.gov.vn: no such mailbox" in result["msg"]
     rows = {row["address"]: row for row in result["accounts"]}
@@ -54,7 +54,7 @@ def test_a_refused_quota_fails_by_address_and_the_others_are_set(run_module, fak
     fake.refuse.add(OANH)
     result = run_module(quota, args(account_class="all", quota_mb=4096))
     assert result["rc"] == 1 and result["failed_accounts"] == [OANH]
-    assert fake.facts[DUNG]["quota_mb"] == 4096 and fake.facts[STTTT]["quota_mb"] == 4096
+    assert fake.facts[DUNG].quota_mb == 4096 and fake.facts[STTTT].quota_mb == 4096
     assert result["changed"] is True
 
 
