@@ -277,6 +277,8 @@ class ExchangeTransport:
                     shell.add_parameter(name)
                 else:
                     shell.add_parameter(name, self._value(value))
+            if invocation.select:  # piped in the same statement
+                shell.add_cmdlet("Select-Object").add_parameter("Property", list(invocation.select))
             shell.add_statement()
         return shell
 

@@ -17,6 +17,13 @@ import pytest
 from ansible_collections.danang.mail.plugins.module_utils.backends.contract import BackendError
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.ad import ADUser
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.read import _facts
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.render import (
+    MAILBOX_PROPERTIES,
+    STATISTICS_PROPERTIES,
+    observe,
+    read_invocation,
+    statistics_invocation,
+)
 from ansible_collections.danang.mail.plugins.module_utils.times import UTC, dotnet_time
 
 GUID = "9b9387fe-e1b1-4695-97bd-b0a0bebe7ce2"
@@ -107,3 +114,36 @@ def test_a_logon_time_without_zone_fails_the_read_naming_the_mailbox_and_field()
     stat = {"MailboxGuid": GUID, "LastLogonTime": "2026-11-29T10:00:00"}
     with pytest.raises(BackendError, match=r"dungnv@danang.gov.vn: LastLogonTime: a time without its zone"):
         _facts(RECORD["PrimarySmtpAddress"], RECORD, None, False, True, {GUID: stat})
+
+
+class _Recording(dict):
+    """A record that notes which properties the code reads."""
+
+    def __init__(self, values: dict) -> None:
+        super().__init__(values)
+        self.read: set[str] = set()
+
+    def get(self, key, default=None):
+        self.read.add(key)
+        return super().get(key, default)
+
+    def __getitem__(self, key):
+        self.read.add(key)
+        return super().__getitem__(key)
+
+
+def test_the_reads_select_every_property_the_backend_reads_and_no_other():
+    """Get-Mailbox | Select-Object <these>: a property read but not selected would be $null on
+    Exchange (Select-Object gives a missing name as $null), so every one read must be selected."""
+    record = _Recording(dict.fromkeys(MAILBOX_PROPERTIES, None) | RECORD)
+    stat = _Recording({"MailboxGuid": GUID, "LastLogonTime": None, "TotalItemSize": "1 MB (1,048,576 bytes)"})
+    observe(record, _user(datetime.datetime(2026, 11, 29, 5, 0, tzinfo=UTC)), False, True)
+    _facts(RECORD["PrimarySmtpAddress"], record, None, False, True, {GUID: stat})
+    in_read_into = {"PrimarySmtpAddress", "EmailAddresses", "DistinguishedName", "RecipientTypeDetails"}
+    assert record.read | in_read_into == set(MAILBOX_PROPERTIES)
+    assert stat.read | {"MailboxGuid"} == set(STATISTICS_PROPERTIES)
+    assert read_invocation("OU=DanangMail").select == MAILBOX_PROPERTIES
+    assert statistics_invocation("DB01").select == STATISTICS_PROPERTIES
+    assert (
+        str(read_invocation("x")) == "Get-Mailbox -ResultSize -OrganizationalUnit | Select-Object -Property"
+    )
