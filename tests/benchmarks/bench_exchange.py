@@ -22,6 +22,7 @@ and counts PSRP pipelines and WS-Management HTTP requests (round trips) for each
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
 import re
 import sys
@@ -46,7 +47,10 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.ad i
 )
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.config import ExchangeConfig  # noqa: E402
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.invocation import Invocation  # noqa: E402
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.render import step_for  # noqa: E402
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.render import (  # noqa: E402
+    read_invocation,
+    step_for,
+)
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.system import ExchangeSystem  # noqa: E402
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.transport import (  # noqa: E402
     ExchangeConnection,
@@ -64,15 +68,19 @@ SECRET = REPO / ".lab" / "exchange" / "secrets" / "administrator"
 
 
 class HttpCounter:
-    """Counts the WS-Management HTTP requests pypsrp sends (each is one round trip)."""
+    """Counts the WS-Management HTTP requests pypsrp sends (each is one round trip) and the bytes
+    of their answers."""
 
     def __init__(self) -> None:
         self.count = 0
+        self.received = 0
         original = pypsrp_wsman._TransportHTTP.send
 
         def send(transport: Any, *args: Any, **kwargs: Any) -> Any:
             self.count += 1
-            return original(transport, *args, **kwargs)
+            answer = original(transport, *args, **kwargs)
+            self.received += len(answer or b"")
+            return answer
 
         pypsrp_wsman._TransportHTTP.send = send  # type: ignore[method-assign]
 
@@ -167,7 +175,7 @@ def password_for(holder: str) -> str:
 
 
 def timed_run(config: ExchangeConfig, accounts: dict[str, Any]) -> dict[str, Any]:
-    http_before = HTTP.count
+    http_before, received_before = HTTP.count, HTTP.received
     start = time.perf_counter()
     with ExchangeSystem(config) as backend:
         observed = backend.read()
@@ -183,7 +191,30 @@ def timed_run(config: ExchangeConfig, accounts: dict[str, Any]) -> dict[str, Any
         "failed": [f"{r.address}: {r.action}: {r.error}" for r in results if not r.ok],
         "pipelines": pipelines,
         "http": HTTP.count - http_before,
+        "received": HTTP.received - received_before,
     }
+
+
+def mailbox_reads(lab: dict[str, Any], ou: str) -> dict[str, dict[str, float]]:
+    """The backend's Get-Mailbox read, as it is (Select-Object) and with whole objects: seconds,
+    bytes received, mailboxes."""
+    transport = ExchangeTransport(connection(lab, 50))
+    figures = {}
+    try:
+        for name, invocation in (
+            ("selected", read_invocation(ou)),
+            ("whole", dataclasses.replace(read_invocation(ou), select=())),
+        ):
+            received, start = HTTP.received, time.perf_counter()
+            records = transport.query(invocation)
+            figures[name] = {
+                "seconds": time.perf_counter() - start,
+                "received": HTTP.received - received,
+                "mailboxes": len(records),
+            }
+    finally:
+        transport.close()
+    return figures
 
 
 def one_pipeline_per_cmdlet(
@@ -263,6 +294,7 @@ def main() -> None:
         stop_on_failures("first run", first["failed"])
         noop = timed_run(config, accounts)
         stop_on_failures("no-op re-run", noop["failed"])
+        reads = mailbox_reads(lab, ou)
     finally:
         if not args.keep:
             reset_ou(lab, ou)
@@ -288,6 +320,12 @@ def main() -> None:
         f"{single['http'] * n // max(1, len(sample))} HTTP requests "
         f"(batched: {first['seconds']:.0f} s, {first['pipelines']} pipelines, {first['http']} HTTP requests)"
     )
+    print(f"no-op re-run received {noop['received']:,} bytes")
+    for name, read in reads.items():
+        print(
+            f"Get-Mailbox of {read['mailboxes']} mailboxes, {name}: {read['seconds']:.1f} s, "
+            f"{read['received']:,} bytes received"
+        )
 
 
 if __name__ == "__main__":
