@@ -106,6 +106,7 @@ def handle(lab: Any, method: str, path: str, body: bytes) -> tuple[int, bytes]:
             result: Any = {
                 "clock": lab.clock.now().isoformat(),
                 "shells": len(lab.shells),
+                "shells_opened": lab.shells_opened,
                 "mailboxes": len(lab.store.by_database()),
             }
         elif route == "/lab/clock":

@@ -52,11 +52,12 @@ class Lab:
         self.throttling = Throttling()
         self.shells: dict[str, Shell] = {}
         self.shells_lock = threading.Lock()
+        self.shells_opened = 0  # since the lab started (tests: a session is kept, not reopened)
         self._rules: Any = None
 
     def runner(self, shell: Shell, pipeline: Any, inputs: list[Any]) -> None:
         cmdlets = [command.command_text for command in pipeline.metadata.commands]
-        self.throttling.charge(shell.user, len(cmdlets))
+        self.throttling.admit_pipeline(shell.user, len(cmdlets))  # may refuse: a WS-Management fault
         # Server time outside the directory lock: pipelines of other runspaces overlap, as on Exchange.
         time.sleep(self.throttling.server_time(cmdlets))
         engine.run_pipeline(self, shell, pipeline, inputs)
@@ -189,7 +190,6 @@ class Handler(BaseHTTPRequestHandler):
             line = request.body.find("rsp:CommandLine", NS)
             if line is None:
                 raise WSManFault(2150858817, "The Command message has no CommandLine.")
-            self.lab.throttling.admit_pipeline(user)
             command_id = line.get("CommandId") or str(uuid.uuid4()).upper()
             pipeline_id = shell.new_pipeline(command_id)
             arguments = line.find("rsp:Arguments", NS)
@@ -237,6 +237,7 @@ class Handler(BaseHTTPRequestHandler):
         shell.feed(base64.b64decode(creation.text))
         with self.lab.shells_lock:
             self.lab.shells[shell_id] = shell
+            self.lab.shells_opened += 1
 
         created = ET.Element(f"{{{NS['wst']}}}ResourceCreated")
         sub(created, "wsa", "Address", f"http://{self.headers.get('Host', MACHINE)}/PowerShell")

@@ -34,8 +34,8 @@ def test_defaults_are_exchange_default_throttling_policy() -> None:
         budget.admit_shell(18)
     assert refused.value.code == ERROR_WSMAN_QUOTA_MAX_SHELLS and refused.value.subcode == "w:QuotaLimit"
     assert "maximum number of 18 concurrent shells" in refused.value.reason
-    budget.charge("Administrator@danang.gov.vn", 100_000)
-    budget.admit_pipeline("administrator@danang.gov.vn")  # PowerShellMaxCmdlets Unlimited
+    for _ in range(3):
+        budget.admit_pipeline("administrator@danang.gov.vn", 100_000)  # PowerShellMaxCmdlets Unlimited
 
 
 def test_cmdlet_budget_refuses_the_next_request_with_the_user_load_quota_fault() -> None:
@@ -51,13 +51,12 @@ def test_cmdlet_budget_refuses_the_next_request_with_the_user_load_quota_fault()
     clock = Clock()
     budget = Throttling(clock)
     budget.configure({"max_cmdlets": 5, "cmdlets_period": 2})
-    budget.admit_pipeline("admin")
-    budget.charge("admin", 3)
+    budget.admit_pipeline("admin", 3)
     clock.now += 0.5
-    budget.charge("admin", 2)
+    budget.admit_pipeline("admin", 2)
     clock.now += 0.5
     with pytest.raises(wsman.WSManFault) as refused:
-        budget.admit_pipeline("ADMIN")
+        budget.admit_pipeline("ADMIN", 1)
     fault = refused.value
     assert fault.code == ERROR_WSMAN_QUOTA_USER == 2150859175 and fault.subcode == "w:QuotaLimit"
     assert fault.reason == (
@@ -65,9 +64,11 @@ def test_cmdlet_budget_refuses_the_next_request_with_the_user_load_quota_fault()
         "seconds has been exceeded. Send future requests at a slower rate or raise the quota for this "
         "user. The next request from this user will not be approved for at least 1001 milliseconds."
     )
-    budget.admit_pipeline("other")  # another user's budget
-    clock.now += 1.0  # the first three cmdlets left the window
-    budget.admit_pipeline("admin")
+    budget.admit_pipeline("other", 1)  # another user's budget
+    clock.now += 1.0  # the first three cmdlets left the window: room, so a whole pipeline runs
+    budget.admit_pipeline("admin", 10)
+    with pytest.raises(wsman.WSManFault, match="at least 2001 milliseconds"):
+        budget.admit_pipeline("admin", 1)
 
     # On the wire, as a client (pypsrp) reads the fault: the code and the text with its hint.
     parsed = WSMan._parse_wsman_fault(wsman.fault(None, fault, "EXLAB01").decode())

@@ -9,10 +9,11 @@ PowerShellMaxConcurrency 18, PowerShellMaxCmdlets and PowerShellMaxCmdletsTimePe
 - ``max_concurrency``: runspaces (shells) a user holds open at once; one more is refused at Create
   with the WS-Management quota fault "This user is allowed a maximum number of N concurrent shells";
 - ``max_cmdlets`` per ``cmdlets_period`` seconds: every cmdlet of an admitted pipeline is charged
-  to the user; once the window holds ``max_cmdlets``, the next pipeline's Command request is refused
-  with the WS-Management fault ERROR_WSMAN_QUOTA_USER, "The user load quota of X requests per Y
-  seconds has been exceeded. ... at least Z milliseconds" (Z: until the window frees a cmdlet).
-  Nothing of a refused pipeline runs.
+  to the user when it is admitted; once the window holds ``max_cmdlets``, the next pipeline's
+  Command request is refused with the WS-Management fault ERROR_WSMAN_QUOTA_USER, "The user load
+  quota of X requests per Y seconds has been exceeded. ... at least Z milliseconds" (Z: until the
+  window frees a cmdlet). Nothing of a refused pipeline runs. The gate is on the request (the
+  fault names the next request), so a pipeline admitted with room left runs whole.
 
 Latency (OFF by default, so tests stay fast): server time per cmdlet, slept before a pipeline runs
 and outside the directory lock, so that runspaces in parallel overlap as on Exchange. ``DEFAULT_LATENCY``
@@ -91,13 +92,15 @@ class Throttling:
                 QUOTA_SUBCODE,
             )
 
-    def admit_pipeline(self, user: str) -> None:
-        """Refuse a Command while the user's window is full (PowerShellMaxCmdlets)."""
+    def admit_pipeline(self, user: str, cmdlets: int) -> None:
+        """Charge a pipeline of ``cmdlets`` to the user, or refuse it while the user's window is full
+        (PowerShellMaxCmdlets)."""
         if not self.max_cmdlets:
             return
         with self._lock:
             window = self._window(user)
             if len(window) < self.max_cmdlets:
+                window.extend([self._clock()] * cmdlets)
                 return
             # The window frees a place when its (len - max + 1)th oldest cmdlet leaves it.
             leaves = window[len(window) - self.max_cmdlets] + self.cmdlets_period
@@ -110,13 +113,6 @@ class Throttling:
             f"this user will not be approved for at least {wait_ms} milliseconds.",
             QUOTA_SUBCODE,
         )
-
-    def charge(self, user: str, cmdlets: int) -> None:
-        if not self.max_cmdlets:
-            return
-        with self._lock:
-            now = self._clock()
-            self._window(user).extend([now] * cmdlets)
 
     def _window(self, user: str) -> deque[float]:
         window = self._charged.setdefault(user.lower(), deque())
