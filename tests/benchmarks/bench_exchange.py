@@ -317,7 +317,7 @@ def report(latency: bool, rows: dict[str, dict[str, Any]]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[1])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--people", type=int, default=20000, help="synthetic people (default 20000)")
     parser.add_argument("--sample", type=int, default=100, help="persons for the rows (a), (b), (c)")
     parser.add_argument("--batch-size", type=int, default=50, help="(b): changes per pipeline (50)")
