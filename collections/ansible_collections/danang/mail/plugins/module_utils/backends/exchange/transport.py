@@ -191,7 +191,7 @@ def quota_wait(exc: BaseException) -> Optional[float]:
 
 class ExchangeTransport:
     """One RunspacePool on Exchange's remote PowerShell, opened on first use, reopened after a
-    dropped connection."""
+    dropped connection; and, for pipelines in parallel, more sessions of the same kind (``lanes``)."""
 
     def __init__(
         self, connection: ExchangeConnection, *, sleep: Callable[[float], None] = time.sleep
@@ -278,7 +278,10 @@ class ExchangeTransport:
     def lanes(self, wanted: int) -> list[ExchangeTransport]:
         """This session and up to ``wanted - 1`` more (at most ``runspaces`` in all), as many as
         Exchange lets the user open: one refused stops the growing, the work goes on with fewer."""
-        self.pool()  # the connection's checks, once
+        try:
+            self.pool()  # the connection's checks, once
+        except ExchangeError:
+            return [self]  # its pipelines fail as "not attempted", with the reason
         wanted = max(1, min(wanted, self.connection.runspaces))
         while len(self._lanes) + 1 < wanted and not self._lanes_full:
             lane = ExchangeTransport(self.connection, sleep=self._sleep)
