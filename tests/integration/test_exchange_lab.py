@@ -329,8 +329,8 @@ def test_faults_and_throttling(exchange_lab, pool):
         _, errors, ps = run(pool, "Get-AcceptedDomain")
         assert ps.state == PSInvocationState.COMPLETED and "temporarily unavailable" in str(errors[0])
 
-        control.inject_fault(max_concurrency=1)
-        with pytest.raises(Exception, match="MaxConcurrency"):
+        control.set_throttling(max_concurrency=1)
+        with pytest.raises(WSManFaultError, match="maximum number of 1 concurrent shells"):
             RunspacePool(exchange_lab.wsman(), configuration_name=exchange_lab.configuration).open()
         control.clear_faults()
 

@@ -154,7 +154,6 @@ def _run_command(
                     "Microsoft.Exchange.Data.Storage.StorageTransientException",
                     f"[Server=EXLAB01] [FailureCategory=Cmdlet-StorageTransientException] "
                     f"3F1B6A2C,{definition.task_class}",
-                    terminating="budget" in fault,
                 )
             if (
                 definition.confirm_impact_high
