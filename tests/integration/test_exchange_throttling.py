@@ -25,7 +25,8 @@ def test_a_tight_cmdlet_budget_is_waited_out_on_the_same_sessions(city: City) ->
     """Three sessions send pipelines of five changes against a budget of 20 cmdlets a second: the
     client waits the milliseconds each refusal names and sends the refused pipeline again on the
     session it has (a refused pipeline never ran), without counting it as a failed attempt, so one
-    run does everything and a second has nothing to do. Sessions opened: the read's and two more, whatever the number of refusals."""
+    run does everything and a second has nothing to do. Sessions opened: the read's and two more,
+    whatever the number of refusals."""
     scope = ("stttt", "stc")
     control = city.lab.control()
     before = control.status()
