@@ -107,6 +107,9 @@ class _Connection(socketserver.StreamRequestHandler):
     server: RangeProxy
 
     def handle(self) -> None:
+        # An answer is several small writes (entry, then done): Nagle's delay would hold the last one
+        # for the client's delayed ACK (40 ms a search).
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             upstream.connect(self.server.socket_path)
