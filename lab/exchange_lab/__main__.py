@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ldap3.core.exceptions import LDAPException
 
+from exchange_lab.ad_ranges import RangeProxy
 from exchange_lab.clock import LabClock, zone_from_offset
 from exchange_lab.directory import Directory
 from exchange_lab.server import Lab, make_server
@@ -40,7 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="exchange_lab", description=__doc__)
     parser.add_argument("--lab-dir", type=Path, required=True)
     parser.add_argument("--listen", default="127.0.0.1:15985")
-    parser.add_argument("--ldap-uri", default="ldap://127.0.0.1:3390")
+    # slapd's own socket; AD's TCP port is the lab's (ad_ranges.py: ranged retrieval in front of slapd)
+    parser.add_argument("--ldap-uri", required=True, help="slapd's ldapi:// URI")
+    parser.add_argument("--ldap-listen", default="127.0.0.1:3390")
     parser.add_argument("--base-dn", default="DC=danang,DC=gov,DC=vn")
     parser.add_argument("--domain", default="danang.gov.vn")
     parser.add_argument(
@@ -65,6 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     directory = _directory(args, password, clock)
     directory.store = store
     lab = Lab(state_dir, directory, store, clock)
+    ldap_host, _, ldap_port = args.ldap_listen.rpartition(":")
+    ldap_proxy = RangeProxy((ldap_host, int(ldap_port)), args.ldap_uri)
+    ldap_proxy.start()
     host, _, port = args.listen.rpartition(":")
     server = make_server((host, int(port)), lab)
 
@@ -76,12 +82,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.pid_file:
         args.pid_file.write_text(f"{os.getpid()}\n", encoding="utf-8")
     logging.getLogger("exchange_lab").info(
-        "listening on %s (AD %s) after %.2fs", args.listen, args.ldap_uri, time.monotonic() - started
+        "listening on %s (AD %s) after %.2fs", args.listen, args.ldap_listen, time.monotonic() - started
     )
     try:
         server.serve_forever()
     finally:
         server.server_close()
+        ldap_proxy.shutdown()
+        ldap_proxy.server_close()
         if args.pid_file:
             args.pid_file.unlink(missing_ok=True)
     return 0

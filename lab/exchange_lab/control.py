@@ -26,6 +26,7 @@ from datetime import datetime
 from typing import Any
 
 from exchange_lab.clock import to_filetime
+from exchange_lab.password_policy import remember
 
 
 class DropConnection(Exception):
@@ -122,6 +123,10 @@ def handle(lab: Any, method: str, path: str, body: bytes) -> tuple[int, bytes]:
             changes: dict[str, Any] = {"pwdLastSet": to_filetime(_parse_time(data.get("when"), lab))}
             if data.get("password"):
                 changes["userPassword"] = ssha(data["password"])
+                entry = lab.directory.read(dn, ["ntPwdHistory"]) or {}
+                policy = lab.directory.computed.policy_for(dn)
+                history = (entry.get("ntpwdhistory") or [None])[0]
+                changes["ntPwdHistory"] = remember(history, data["password"], policy)
             lab.directory.modify(dn, changes)
             lab.directory.forget_credentials()
             result = {}

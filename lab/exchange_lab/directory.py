@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import random
 import re
 import threading
 import time
@@ -24,8 +25,11 @@ from ldap3 import BASE, MODIFY_REPLACE, NONE, SUBTREE, Connection, Server
 from ldap3.core.exceptions import LDAPException, LDAPNoSuchObjectResult
 
 from exchange_lab.clock import LabClock, to_filetime
+from exchange_lab.computed import TRIGGERS, ComputedAttributes
 
-BINARY_ATTRIBUTES = frozenset({"objectguid", "msexchmailboxguid", "ntsecuritydescriptor", "objectsid"})
+BINARY_ATTRIBUTES = frozenset(
+    {"objectguid", "msexchmailboxguid", "ntsecuritydescriptor", "objectsid", "ntpwdhistory"}
+)
 INDEX_ATTRIBUTES = ["cn", "sAMAccountName", "userPrincipalName", "mailNickname", "proxyAddresses"]
 INDEX_BINARY = ["objectGUID", "msExchMailboxGuid"]
 
@@ -33,6 +37,10 @@ INDEX_BINARY = ["objectGUID", "msExchMailboxGuid"]
 UF_ACCOUNTDISABLE = 0x2
 UF_NORMAL_ACCOUNT = 0x200
 UF_DONT_EXPIRE_PASSWD = 0x10000
+# msDS-LogonTimeSyncInterval's default (the domain object has none here) and AD's random skew.
+LOGON_SYNC_DAYS = 14
+LOGON_SKEW_DAYS = 5
+TICKS_PER_DAY = 864_000_000_000
 
 
 @dataclass(frozen=True)
@@ -50,6 +58,18 @@ def ssha(password: str) -> str:
 
 def guid_from_bytes(value: bytes | None) -> str | None:
     return str(uuid.UUID(bytes_le=value)) if value and len(value) == 16 else None
+
+
+def logon_timestamp_due(previous: int | None, now: int, skew: float) -> bool:
+    """Whether a logon at ``now`` (FILETIME) rewrites lastLogonTimestamp: only when the stored value
+    is older than msDS-LogonTimeSyncInterval minus a random part (``skew`` in [0, 1)) of 5 days, so
+    AD's value lags real logons by up to 14 days. Source: MS-ADA1 2.352 lastLogonTimestamp,
+    https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-ada1/530d7194-20f6-4aaa-8d80-9ca6b6350ad6,
+    and the Directory Services team's "The LastLogonTimeStamp Attribute - what it was designed for
+    and how it works" (14 - random percentage of 5 days)."""
+    if not previous:
+        return True
+    return now - previous >= (LOGON_SYNC_DAYS - LOGON_SKEW_DAYS * skew) * TICKS_PER_DAY
 
 
 def ad_dn(dn: str) -> str:
@@ -83,7 +103,10 @@ class Directory:
         self._keys: dict[str, set[str]] = {}
         self._entry_keys: dict[str, set[str]] = {}
         self._auth_cache: dict[tuple[str, str], float] = {}
+        self._random = random.Random()
         self._load_index()
+        self.computed = ComputedAttributes(self)
+        self.computed.start()
 
     # -- LDAP primitives ---------------------------------------------------------------------------
     @staticmethod
@@ -135,6 +158,7 @@ class Directory:
         with self.lock:
             self._conn.add(dn, attributes=values)
             self._index_entry(dn, {k.lower(): v if isinstance(v, list) else [v] for k, v in values.items()})
+            self.computed.refresh(dn)
 
     def modify(self, dn: str, changes: dict[str, Any]) -> None:
         """Replace each attribute (None or [] clears it)."""
@@ -150,6 +174,8 @@ class Directory:
             self._conn.modify(dn, ldap_changes)
             if any(n.lower() in {a.lower() for a in INDEX_ATTRIBUTES + INDEX_BINARY} for n in changes):
                 self.reindex(dn)
+            if TRIGGERS & {n.lower() for n in changes}:
+                self.computed.refresh(dn)
 
     def delete(self, dn: str) -> None:
         with self.lock:
@@ -284,11 +310,16 @@ class Directory:
         return MailboxRef(entry["dn"], self._first(entry.get("mailnickname")) or "", primary, guid)
 
     def record_logon(self, dn: str, when: Any = None) -> None:
-        """A mailbox logon: AD lastLogon/lastLogonTimestamp and the store's LastLogonTime."""
+        """A mailbox logon: the DC's own lastLogon, the replicated lastLogonTimestamp when due (see
+        ``logon_timestamp_due``) and the store's LastLogonTime (every logon)."""
         when = when or self.clock.now()
         stamp = to_filetime(when)
-        self.modify(dn, {"lastLogon": stamp, "lastLogonTimestamp": stamp})
-        entry = self.read(dn, ["msExchMailboxGuid"])
+        entry = self.read(dn, ["msExchMailboxGuid", "lastLogonTimestamp"])
+        previous = self._first(entry.get("lastlogontimestamp")) if entry else None
+        changes: dict[str, Any] = {"lastLogon": stamp}
+        if logon_timestamp_due(int(previous) if previous else None, stamp, self._random.random()):
+            changes["lastLogonTimestamp"] = stamp
+        self.modify(dn, changes)
         guid = guid_from_bytes(self._first(entry.get("msexchmailboxguid"))) if entry else None
         if guid and self.store is not None:
             self.store.update(guid, last_logon_time=when.isoformat())

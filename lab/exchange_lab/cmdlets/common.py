@@ -12,6 +12,7 @@ from psrpcore.types import ErrorCategory
 
 from exchange_lab.cmdlets.errors import CmdletError, task_error
 from exchange_lab.cmdlets.objects import first
+from exchange_lab.password_policy import DOMAIN_POLICY, refusal, remember
 
 NOT_FOUND = "Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException"
 AMBIGUOUS = "Microsoft.Exchange.Configuration.Tasks.ManagementObjectAmbiguousException"
@@ -128,17 +129,17 @@ def check_sam(ctx: Any, sam: str) -> None:
         )
 
 
-def check_password(ctx: Any, password: str, sam: str) -> None:
-    """AD's default domain policy: 7+ characters, 3 of 4 character classes, no account name in it."""
-    classes = sum(
-        (
-            any(c.islower() for c in password),
-            any(c.isupper() for c in password),
-            any(c.isdigit() for c in password),
-            any(not c.isalnum() for c in password),
-        )
-    )
-    if len(password) < 7 or classes < 3 or (len(sam) >= 3 and sam.lower() in password.lower()):
+def check_password(
+    ctx: Any, password: str, sam: str, display_name: str, entry: dict[str, Any] | None
+) -> bytes:
+    """AD's check of a new password against the policy that governs the account (``entry``; None for
+    one being created: the domain's policy, it is in no group yet): length, complexity, history
+    (``password_policy``). Returns the password history to store with it (ntPwdHistory)."""
+    directory = ctx.lab.directory
+    policy = directory.computed.policy_for(entry["dn"]) if entry else DOMAIN_POLICY
+    history = first(entry, "ntPwdHistory") if entry else None
+    if refusal(password, sam, display_name, policy, history):
+        # One message for the three causes, as AD gives (ERROR_PASSWORD_RESTRICTION, 0x52D).
         raise task_error(
             f"Active Directory operation failed on {DC}. This error is not retriable. Additional "
             "information: The "
@@ -147,6 +148,7 @@ def check_password(ctx: Any, password: str, sam: str) -> None:
             ctx.task_class,
             ErrorCategory.NotSpecified,
         )
+    return remember(history, password, policy)
 
 
 def check_unique(ctx: Any, kind: str, value: str, own_dn: str | None = None) -> None:

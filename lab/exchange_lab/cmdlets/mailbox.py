@@ -190,8 +190,8 @@ def new_mailbox(ctx: Any, b: Bound) -> list[Any]:
     check_unique(ctx, "sam", sam)
     check_unique(ctx, "addr", primary)
     password = b.get("Password")
-    if password is not None:
-        common.check_password(ctx, password, sam)
+    display_name = b.get("DisplayName") or name
+    history = common.check_password(ctx, password, sam, display_name, None) if password is not None else None
     now = ctx.lab.clock.now()
     must_change = bool(b.get("ResetPasswordOnNextLogon", False))
     disabled = shared or password is None
@@ -210,7 +210,7 @@ def new_mailbox(ctx: Any, b: Bound) -> list[Any]:
         "sn": b.get("LastName") or name,
         "givenName": b.get("FirstName") or None,
         "initials": b.get("Initials") or None,
-        "displayName": b.get("DisplayName") or name,
+        "displayName": display_name,
         "instanceType": 4,
         "nTSecurityDescriptor": b"\x01\x00\x04\x80",
         "objectCategory": f"CN=Person,CN=Schema,CN=Configuration,{directory.base_dn}",
@@ -222,6 +222,7 @@ def new_mailbox(ctx: Any, b: Bound) -> list[Any]:
         "accountExpires": NEVER_EXPIRES,
         "whenCreated": to_generalized_time(now),
         "userPassword": ssha(password) if password is not None else None,
+        "ntPwdHistory": history,
         **_exchange_attributes(ctx, alias, primary, db, 4 if shared else 1, policy, guid),
     }
     directory.add(dn, attributes)
@@ -452,7 +453,9 @@ def set_mailbox(ctx: Any, b: Bound) -> None:
     if "Password" in b:
         # An administrator's reset (the User Options or Reset Password role): AD stamps pwdLastSet
         # now, or 0 with -ResetPasswordOnNextLogon $true.
-        common.check_password(ctx, b.get("Password"), first(entry, "sAMAccountName", ""))
+        changes["ntPwdHistory"] = common.check_password(
+            ctx, b.get("Password"), first(entry, "sAMAccountName", ""), first(entry, "displayName", ""), entry
+        )
         changes["userPassword"] = ssha(b.get("Password"))
         changes["pwdLastSet"] = to_filetime(ctx.lab.clock.now())
         directory.forget_credentials()

@@ -87,6 +87,9 @@ def open_connection(
             raise_exceptions=False,
             auto_referrals=False,
             return_empty_attributes=False,
+            # AD sends at most MaxValRange (1,500) values of an attribute, a large group's member as
+            # member;range=0-1499: ldap3 asks for the next ranges and joins them under "member".
+            auto_range=True,
         )
         conn.open()
         if starttls and not conn.start_tls():
