@@ -376,15 +376,17 @@ def _merge_addresses(ctx: Any, entry: dict[str, Any], b: Bound, alias: str, poli
     return None if addresses == current else addresses
 
 
-def _check_quota_order(ctx: Any, values: dict[str, Any]) -> None:
-    """IssueWarningQuota <= ProhibitSendQuota <= ProhibitSendReceiveQuota (Unlimited is largest)."""
+def check_quota_order(ctx: Any, values: dict[str, Any]) -> None:
+    """Each of IssueWarningQuota and ProhibitSendQuota <= ProhibitSendReceiveQuota (Unlimited is largest).
+
+    Exactly what Set-Mailbox's page states; a warning quota above the send quota is accepted.
+    """
 
     def size(name: str) -> float:
         value = values[name]
         return float("inf") if value is None else value * 1024
 
     for low, high in (
-        ("IssueWarningQuota", "ProhibitSendQuota"),
         ("ProhibitSendQuota", "ProhibitSendReceiveQuota"),
         ("IssueWarningQuota", "ProhibitSendReceiveQuota"),
     ):
@@ -441,7 +443,7 @@ def set_mailbox(ctx: Any, b: Bound) -> None:
         param: changes[attr] if attr in changes else (int(first(entry, attr)) if first(entry, attr) else None)
         for param, attr in QUOTAS
     }
-    _check_quota_order(ctx, quota_values)
+    check_quota_order(ctx, quota_values)
     if "ForwardingSmtpAddress" in b:
         changes["msExchGenericForwardingAddress"] = b.get("ForwardingSmtpAddress")
     if "ForwardingAddress" in b:
