@@ -8,6 +8,7 @@ own pools. Every mailbox has a unique name, so the tests run again on the same l
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -262,11 +263,13 @@ def test_exchange_refusals_are_error_records(exchange_lab, pool):
         pool,
         "Set-Mailbox",
         Identity=first["Alias"],
-        IssueWarningQuota="3GB",
+        IssueWarningQuota="5GB",
         ProhibitSendQuota="2GB",
         ProhibitSendReceiveQuota="4GB",
     )
     assert "must be less than or equal to" in str(errors[0])
+    _, errors, ps = run(pool, "Set-Mailbox", Identity=first["Alias"], PrimarySmtpAddress="a@elsewhere.vn")
+    assert ps.state == PSInvocationState.COMPLETED and "isn't an accepted domain" in str(errors[0])
     _, errors, _ = run(
         pool,
         "New-Mailbox",
@@ -300,6 +303,56 @@ def test_non_terminating_error_lets_the_pipeline_go_on_unless_stop(pool):
     ps.add_statement()
     ps.add_cmdlet("Get-AcceptedDomain")
     assert ps.invoke() == [] and ps.state == PSInvocationState.FAILED
+
+
+def test_batch_mode_runs_the_statements_after_an_error_of_any_kind(exchange_lab, pool):
+    """Batch mode (statements of one pipeline, PowerShell.AddStatement): Exchange's task errors are
+    non-terminating, and a terminating one (a binding error) ends only its statement; the error goes
+    to the error stream and the next statement runs, unless -ErrorAction Stop turned an error into
+    ActionPreferenceStopException (PowerShell/PowerShell, src/System.Management.Automation/engine/
+    hostifaces/PowerShell.cs: BatchInvocationWorkItem, BatchInvocationCallback). Task error ids carry
+    Exchange's prefix, as in the on-premises capture at
+    learn.microsoft.com/en-us/answers/questions/385228 ("[Server=EMAIL,RequestId=d85a204a-…,
+    TimeStamp=05.05.2021 11:47:43] [FailureCategory=Cmdlet-ADOperationException] 268CEFB0,
+    Microsoft.Exchange.Management.RecipientTasks.EnableMailbox")."""
+    first, second = new_user_mailbox(exchange_lab, pool), new_user_mailbox(exchange_lab, pool)
+    ps = PowerShell(pool)
+    ps.add_cmdlet("Set-Mailbox").add_parameter("Identity", first["Alias"])
+    ps.add_parameter("CustomAttribute1", "c" * 1025).add_statement()  # binding: terminating
+    ps.add_cmdlet("Get-Mailbox").add_parameter("Identity", "nobody-here").add_statement()  # not found
+    ps.add_cmdlet("Set-Mailbox").add_parameter("Identity", first["Alias"])
+    ps.add_parameter("Alias", second["Alias"]).add_statement()  # taken: already exists
+    ps.add_cmdlet("Set-Mailbox").add_parameter("Identity", first["Alias"]).add_parameter(
+        "CustomAttribute3", "ran"
+    )
+    ps.add_statement()
+    ps.add_cmdlet("Get-Mailbox").add_parameter("Identity", first["Alias"])
+    output = ps.invoke()
+    assert ps.state == PSInvocationState.COMPLETED, [str(e) for e in ps.streams.error]
+    assert output[0].adapted_properties["CustomAttribute3"] == "ran"
+    ids = [e.fq_error for e in ps.streams.error]
+    assert ids[0] == "ParameterBindingFailed,Set-Mailbox" and len(ids) == 3
+    stamped = (
+        r"^\[Server=EXLAB01,RequestId=[0-9a-f-]{36},"
+        r"TimeStamp=\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d\d:\d\d [AP]M\] "
+    )
+    assert re.match(
+        stamped + r"\[FailureCategory=Cmdlet-ManagementObjectNotFoundException\] [0-9A-F]{8},", ids[1]
+    )
+    assert re.match(stamped + r"\[FailureCategory=Cmdlet-\w+\] [0-9A-F]{8},.*SetMailbox$", ids[2])
+
+    ps = PowerShell(pool)
+    ps.add_cmdlet("Get-Mailbox").add_parameter("Identity", "nobody-here").add_parameter("ErrorAction", "Stop")
+    ps.add_statement()
+    ps.add_cmdlet("Set-Mailbox").add_parameter("Identity", first["Alias"]).add_parameter(
+        "CustomAttribute3", "not"
+    )
+    ps.invoke()
+    assert ps.state == PSInvocationState.FAILED
+    assert (
+        run(pool, "Get-Mailbox", Identity=first["Alias"])[0][0].adapted_properties["CustomAttribute3"]
+        == "ran"
+    )
 
 
 def test_control_clock_logon_and_statistics(exchange_lab, pool, ldap):

@@ -28,7 +28,7 @@ from exchange_lab.cmdlets.objects import (
     mailbox_object,
     ps_object,
 )
-from exchange_lab.cmdlets.organization import DATABASES, database_dn, find_database
+from exchange_lab.cmdlets.organization import DATABASES, check_accepted_domain, database_dn, find_database
 from exchange_lab.cmdlets.types import UNLIMITED, MultiValuedChange, format_size
 from exchange_lab.directory import UF_ACCOUNTDISABLE, UF_NORMAL_ACCOUNT, guid_from_bytes, ssha
 
@@ -166,6 +166,7 @@ def _store_row(
 def _primary_address(ctx: Any, alias: str, given: str | None) -> tuple[str, bool]:
     """The primary SMTP address and whether the e-mail address policy still manages it."""
     if given:
+        check_accepted_domain(ctx, given)
         return given, False
     return f"{common.fold_ascii(alias).lower()}@{ctx.lab.directory.domain}", True
 
@@ -360,6 +361,8 @@ def _merge_addresses(ctx: Any, entry: dict[str, Any], b: Bound, alias: str, poli
             if first_smtp is not None:
                 addresses[first_smtp] = "SMTP:" + addresses[first_smtp][5:]
     primary = b.get("PrimarySmtpAddress")
+    if primary is not None:
+        check_accepted_domain(ctx, primary)
     if primary is None and policy and "Alias" in b:
         primary = f"{common.fold_ascii(alias).lower()}@{ctx.lab.directory.domain}"
     if primary:
