@@ -123,6 +123,9 @@ def test_quota_order_is_what_set_mailbox_states():
         values[low] = 3 * kb
         with pytest.raises(CmdletError, match=f"'{low}' must be less than or equal"):
             check_quota_order(ctx, values)
+    unlimited = {"IssueWarningQuota": kb, "ProhibitSendQuota": None, "ProhibitSendReceiveQuota": 2 * kb}
+    with pytest.raises(CmdletError, match="ProhibitSendQuota: 'Unlimited'"):  # Unlimited is the largest
+        check_quota_order(ctx, unlimited)
 
 
 def test_secure_string_still_binds():  # the table must not touch types it does not list

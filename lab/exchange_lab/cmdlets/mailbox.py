@@ -379,7 +379,7 @@ def _merge_addresses(ctx: Any, entry: dict[str, Any], b: Bound, alias: str, poli
     return None if addresses == current else addresses
 
 
-def check_quota_order(ctx: Any, values: dict[str, Any]) -> None:
+def check_quota_order(ctx: Any, values: dict[str, Any], target: str | None = None) -> None:
     """Each of IssueWarningQuota and ProhibitSendQuota <= ProhibitSendReceiveQuota (Unlimited is largest).
 
     Exactly what Set-Mailbox's page states; a warning quota above the send quota is accepted.
@@ -389,6 +389,9 @@ def check_quota_order(ctx: Any, values: dict[str, Any]) -> None:
         value = values[name]
         return float("inf") if value is None else value * 1024
 
+    def shown(name: str) -> str:  # None (unlimited) too
+        return format_size(None if values[name] is None else values[name] * 1024)
+
     for low, high in (
         ("ProhibitSendQuota", "ProhibitSendReceiveQuota"),
         ("IssueWarningQuota", "ProhibitSendReceiveQuota"),
@@ -396,11 +399,11 @@ def check_quota_order(ctx: Any, values: dict[str, Any]) -> None:
         if size(low) > size(high):
             raise task_error(
                 f"The value of property '{low}' must be less than or equal to that of property '{high}'. "
-                f"{low}: '{format_size(values[low] * 1024)}', {high}: "
-                f"'{format_size(values[high] * 1024) if values[high] is not None else UNLIMITED}'.",
+                f"{low}: '{shown(low)}', {high}: '{shown(high)}'.",
                 common.VALIDATION,
                 ctx.task_class,
                 ErrorCategory.InvalidData,
+                target,  # Exchange writes a task's errors against the object it was given
             )
 
 
@@ -446,7 +449,7 @@ def set_mailbox(ctx: Any, b: Bound) -> None:
         param: changes[attr] if attr in changes else (int(first(entry, attr)) if first(entry, attr) else None)
         for param, attr in QUOTAS
     }
-    check_quota_order(ctx, quota_values)
+    check_quota_order(ctx, quota_values, b.get("Identity"))
     if "ForwardingSmtpAddress" in b:
         changes["msExchGenericForwardingAddress"] = b.get("ForwardingSmtpAddress")
     if "ForwardingAddress" in b:
