@@ -2,8 +2,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The Exchange lab driven only through the real client libraries: pypsrp and ldap3.
 
-One runspace pool serves the module (as the backend keeps one); faults and throttling get their
-own pools. Every mailbox has a unique name, so the tests run again on the same lab.
+One runspace pool (conftest's ``pool``) serves the module (as the backend keeps one); faults and
+throttling get their own pools. Every mailbox has a unique name, so the tests run again on the same lab.
 """
 
 from __future__ import annotations
@@ -13,30 +13,13 @@ from datetime import UTC, datetime
 
 import pytest
 import requests
-from ldap3 import BASE, Connection, Server
+from ldap3 import BASE
 from pypsrp.complex_objects import ObjectMeta, PSInvocationState
 from pypsrp.exceptions import AuthenticationError, WSManFaultError
 from pypsrp.powershell import PowerShell, RunspacePool
 
 pytestmark = pytest.mark.integration
 PASSWORD = "Khoi-tao#2026abc"
-
-
-@pytest.fixture(scope="module")
-def pool(exchange_lab):
-    with RunspacePool(exchange_lab.wsman(), configuration_name=exchange_lab.configuration) as runspace_pool:
-        runspace_pool.exchange_keys()
-        yield runspace_pool
-
-
-@pytest.fixture(scope="module")
-def ldap(exchange_lab):
-    host, port = exchange_lab.ad_uri.rsplit(":", 1)
-    conn = Connection(
-        Server(f"{host}:{port}"), exchange_lab.admin_dn, exchange_lab.admin_password, auto_bind=True
-    )
-    yield conn
-    conn.unbind()
 
 
 def run(pool, cmdlet: str, **params):
@@ -55,18 +38,16 @@ def secure(pool, value: str):
 
 def new_user_mailbox(lab, pool, **extra):
     alias = lab.unique("u")
-    output, errors, _ = run(
-        pool,
-        "New-Mailbox",
-        Name=f"Nguyễn Văn {alias}",
-        Alias=alias,
-        UserPrincipalName=f"{alias}@{lab.domain}",
-        Password=secure(pool, PASSWORD),
-        OrganizationalUnit=lab.managed_ou,
-        FirstName="Văn",
-        LastName="Nguyễn",
-        **extra,
-    )
+    params = {
+        "Name": f"Nguyễn Văn {alias}",
+        "Alias": alias,
+        "UserPrincipalName": f"{alias}@{lab.domain}",
+        "Password": secure(pool, PASSWORD),
+        "OrganizationalUnit": lab.managed_ou,
+        "FirstName": "Văn",
+        "LastName": "Nguyễn",
+    }
+    output, errors, _ = run(pool, "New-Mailbox", **{**params, **extra})
     assert errors == [], [str(e) for e in errors]
     return output[0].adapted_properties
 
