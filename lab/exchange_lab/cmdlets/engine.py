@@ -6,7 +6,8 @@
   the error Exchange gives ("The syntax is not supported by this runspace...").
 - An unknown command fails the pipeline (CommandNotFoundException), as do binding errors.
 - Commands of one statement are piped: each object the previous command wrote is bound to the
-  next command's pipeline parameter (Identity). Statements run one after another.
+  next command's pipeline parameter (Identity), or shaped by ``Select-Object -Property``
+  (``select``). Statements run one after another.
 - A cmdlet's non-terminating errors (Exchange's task errors: not found, already exists, data
   validation) go to the error stream and the statement goes on; -ErrorAction SilentlyContinue and
   Ignore drop them. A terminating one (binding errors, an unknown command, a non-terminating error
@@ -37,7 +38,7 @@ from psrpcore.types import (
     PSInvocationState,
 )
 
-from exchange_lab.cmdlets import inbox, mailbox, organization, users
+from exchange_lab.cmdlets import inbox, mailbox, organization, select, users
 from exchange_lab.cmdlets.binder import bind
 from exchange_lab.cmdlets.definitions import DEFINITIONS
 from exchange_lab.cmdlets.errors import CmdletError, failure_id, stamp
@@ -126,6 +127,11 @@ def _no_language(pipeline: ServerPipeline) -> CmdletError | None:
 def _run_command(
     pipeline: ServerPipeline, lab: Any, user: str, command: Any, inputs: list[Any] | None
 ) -> list[Any]:
+    if command.command_text.strip().lower() == select.NAME.lower():  # PowerShell's, not Exchange's
+        try:
+            return select.select_object(command.parameters, inputs)
+        except CmdletError as error:
+            raise _Stop(error, select.NAME) from None
     name = _BY_LOWER.get(command.command_text.strip().lower())
     if name is None or name not in IMPLEMENTATIONS:
         raise _Stop(
@@ -162,8 +168,6 @@ def _run_command(
                     ErrorCategory.ResourceUnavailable,
                     transient,
                     failure_id(transient, fault, definition.task_class),
-                    terminating="budget" in fault,
-                    stops_batch="budget" in fault,
                 )
             if (
                 definition.confirm_impact_high
@@ -191,7 +195,7 @@ def _run_command(
             error.error_id = stamp(error.error_id, SERVER, str(uuid.uuid4()), lab.clock.now())
             if error.terminating or action == "Stop":
                 # A non-terminating error under Stop is PowerShell's ActionPreferenceStopException.
-                stops = error.stops_batch or (action == "Stop" and not error.terminating)
+                stops = action == "Stop" and not error.terminating
                 raise _Stop(error, name, stops) from None
             if action not in ("SilentlyContinue", "Ignore"):
                 _write(pipeline, error, name)

@@ -17,7 +17,7 @@ class CmdletError(Exception):
 
     ``terminating`` errors stop their statement (PowerShell's ThrowTerminatingError and binding
     errors); the others are written to the error stream and the statement goes on, unless the
-    cmdlet runs with -ErrorAction Stop. ``stops_batch``: the later statements do not run either.
+    cmdlet runs with -ErrorAction Stop.
     """
 
     message: str
@@ -26,7 +26,6 @@ class CmdletError(Exception):
     error_id: str = ""
     target: str | None = None
     terminating: bool = False
-    stops_batch: bool = False
 
     def __str__(self) -> str:
         return self.message
