@@ -2,10 +2,10 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The AD stand-in over ldap3: the single store of users and mailboxes' AD attributes.
 
-The lab binds as the built-in Administrator (the database's rootdn). It keeps an in-memory index
-of the identity keys (name, alias, UPN, sAMAccountName, SMTP addresses, GUIDs) for -Identity
-resolution and uniqueness checks; entries themselves are always read fresh from LDAP, so what the
-backend writes over LDAP (userAccountControl, pwdLastSet...) is what the cmdlets see.
+The lab binds as the built-in Administrator (the database's rootdn). -Identity resolution and
+uniqueness checks query LDAP each time (exchange_lab.identity) and entries are always read fresh,
+so what the backend writes or deletes over LDAP (userAccountControl, pwdLastSet, an entry...) is
+what the cmdlets see.
 """
 
 from __future__ import annotations
@@ -26,12 +26,11 @@ from ldap3.core.exceptions import LDAPException, LDAPNoSuchObjectResult
 
 from exchange_lab.clock import LabClock, to_filetime
 from exchange_lab.computed import TRIGGERS, ComputedAttributes
+from exchange_lab.identity import any_of, canonical_path, lookup
 
 BINARY_ATTRIBUTES = frozenset(
     {"objectguid", "msexchmailboxguid", "ntsecuritydescriptor", "objectsid", "ntpwdhistory"}
 )
-INDEX_ATTRIBUTES = ["cn", "sAMAccountName", "userPrincipalName", "mailNickname", "proxyAddresses"]
-INDEX_BINARY = ["objectGUID", "msExchMailboxGuid"]
 
 # userAccountControl bits (MS-ADTS 2.2.16).
 UF_ACCOUNTDISABLE = 0x2
@@ -100,11 +99,8 @@ class Directory:
         self._server = Server(uri, get_info=NONE)
         self._conn = Connection(self._server, self.admin_dn, password, auto_bind=True, raise_exceptions=True)
         self.lock = threading.RLock()
-        self._keys: dict[str, set[str]] = {}
-        self._entry_keys: dict[str, set[str]] = {}
         self._auth_cache: dict[tuple[str, str], float] = {}
         self._random = random.Random()
-        self._load_index()
         self.computed = ComputedAttributes(self)
         self.computed.start()
 
@@ -126,7 +122,6 @@ class Directory:
             try:
                 self._conn.search(dn, "(objectClass=*)", BASE, attributes=attributes or ["*"])
             except LDAPNoSuchObjectResult:
-                self._unindex(dn)
                 return None
             if not self._conn.response:
                 return None
@@ -157,7 +152,6 @@ class Directory:
         }
         with self.lock:
             self._conn.add(dn, attributes=values)
-            self._index_entry(dn, {k.lower(): v if isinstance(v, list) else [v] for k, v in values.items()})
             self.computed.refresh(dn)
 
     def modify(self, dn: str, changes: dict[str, Any]) -> None:
@@ -172,97 +166,39 @@ class Directory:
                 ldap_changes[name] = [(MODIFY_REPLACE, [ldap_value(value)])]
         with self.lock:
             self._conn.modify(dn, ldap_changes)
-            if any(n.lower() in {a.lower() for a in INDEX_ATTRIBUTES + INDEX_BINARY} for n in changes):
-                self.reindex(dn)
             if TRIGGERS & {n.lower() for n in changes}:
                 self.computed.refresh(dn)
 
     def delete(self, dn: str) -> None:
         with self.lock:
             self._conn.delete(dn)
-            self._unindex(dn)
-
-    # -- identity index ------------------------------------------------------------------------------
-    def _load_index(self) -> None:
-        for entry in self.search(self.base_dn, "(objectClass=user)", INDEX_ATTRIBUTES + INDEX_BINARY):
-            self._index_entry(entry["dn"], {k: v for k, v in entry.items() if k != "dn"})
-
-    def reindex(self, dn: str) -> None:
-        entry = self.read(dn, INDEX_ATTRIBUTES + INDEX_BINARY)
-        self._unindex(dn)
-        if entry is not None:
-            self._index_entry(entry["dn"], {k: v for k, v in entry.items() if k != "dn"})
 
     @staticmethod
     def _first(values: list[Any] | None) -> Any:
         return values[0] if values else None
 
-    def _index_entry(self, dn: str, attrs: dict[str, list[Any]]) -> None:
-        keys = {f"dn:{dn.lower()}"}
-
-        def text(name: str) -> str | None:
-            value = self._first(attrs.get(name.lower()))
-            return value.decode("utf-8") if isinstance(value, bytes) else value
-
-        for kind, name in (("name", "cn"), ("sam", "samaccountname"), ("upn", "userprincipalname")):
-            value = text(name)
-            if value:
-                keys.add(f"{kind}:{value.lower()}")
-        alias = text("mailnickname")
-        if alias:
-            keys.add(f"alias:{alias.lower()}")
-        for proxy in attrs.get("proxyaddresses", []):
-            proxy = proxy.decode("utf-8") if isinstance(proxy, bytes) else proxy
-            prefix, _, address = proxy.partition(":")
-            if prefix.lower() == "smtp":
-                keys.add(f"addr:{address.lower()}")
-        for kind, name in (("guid", "objectguid"), ("xguid", "msexchmailboxguid")):
-            value = self._first(attrs.get(name))
-            guid = guid_from_bytes(value) if isinstance(value, bytes) else None
-            if guid:
-                keys.add(f"{kind}:{guid}")
-        self._entry_keys[dn.lower()] = keys
-        for key in keys:
-            self._keys.setdefault(key, set()).add(dn)
-
-    def _unindex(self, dn: str) -> None:
-        for key in self._entry_keys.pop(dn.lower(), set()):
-            holders = self._keys.get(key)
-            if holders is not None:
-                holders.discard(next((d for d in holders if d.lower() == dn.lower()), dn))
-                if not holders:
-                    del self._keys[key]
-
+    # -- identity ------------------------------------------------------------------------------------
     def holders(self, kind: str, value: str) -> set[str]:
-        """DNs whose ``kind`` key (name, alias, sam, upn, addr, guid, xguid) equals ``value``."""
-        return set(self._keys.get(f"{kind}:{value.lower()}", set()))
+        """DNs of the users whose ``kind`` key (identity.KEYS) equals ``value``."""
+        return {entry["dn"] for entry in self.search(self.base_dn, any_of((kind,), value), ["1.1"])}
 
     def resolve(self, identity: str) -> list[str]:
-        """DNs an -Identity value names: GUID, DN, DOMAIN\\user, UPN, address, alias, sAMAccountName, name."""
-        identity = identity.strip()
-        try:
-            guid = str(uuid.UUID(identity))
-        except ValueError:
-            guid = None
-        if guid:
-            return sorted(self.holders("guid", guid) | self.holders("xguid", guid))
-        if "=" in identity and "," in identity:
-            return sorted(self.holders("dn", identity))
-        if "\\" in identity:
-            domain, _, sam = identity.partition("\\")
-            return (
-                sorted(self.holders("sam", sam))
-                if domain.upper() in (self.netbios, self.domain.upper())
-                else []
-            )
-        if "@" in identity:
-            found = self.holders("upn", identity) | self.holders("addr", identity)
-            if found:
-                return sorted(found)
-        for kind in ("alias", "sam", "name"):
-            found = self.holders(kind, identity)
-            if found:
-                return sorted(found)
+        """DNs an -Identity value names (identity.lookup), asked of LDAP now."""
+        how = lookup(identity, self.domain, self.netbios)
+        if how.dn is not None:
+            try:
+                entry = self.read(how.dn, ["objectClass"])
+            except LDAPException:  # not a DN after all
+                entry = None
+            if entry is None or "user" not in [c.lower() for c in entry.get("objectclass", [])]:
+                return []
+            return [entry["dn"]]
+        for ldap_filter in how.filters:
+            dns = [e["dn"] for e in self.search(self.base_dn, ldap_filter, ["1.1"])]
+            if how.canonical is not None:
+                dns = [dn for dn in dns if canonical_path(dn) == how.canonical]
+            if dns:
+                return sorted(dns)
         return []
 
     # -- what EWS and the server use -----------------------------------------------------------------
@@ -328,7 +264,4 @@ class Directory:
         """Rename an entry in place (Name changes); returns the new DN."""
         with self.lock:
             self._conn.modify_dn(dn, new_rdn)
-            new_dn = f"{new_rdn},{dn.split(',', 1)[1]}"
-            self._unindex(dn)
-            self.reindex(new_dn)
-        return new_dn
+        return f"{new_rdn},{dn.split(',', 1)[1]}"

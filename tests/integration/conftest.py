@@ -236,3 +236,25 @@ def exchange_lab():
             )
         finally:
             _exchange_ctl("stop")
+
+
+@pytest.fixture(scope="module")
+def pool(exchange_lab):
+    """One runspace pool on the Exchange lab for a test module (as the backend keeps one)."""
+    from pypsrp.powershell import RunspacePool
+
+    with RunspacePool(exchange_lab.wsman(), configuration_name=exchange_lab.configuration) as runspace_pool:
+        runspace_pool.exchange_keys()
+        yield runspace_pool
+
+
+@pytest.fixture(scope="module")
+def ldap(exchange_lab):
+    """An LDAP connection to the lab's AD stand-in as its Administrator, behind the lab's back."""
+    from ldap3 import Connection, Server
+
+    conn = Connection(
+        Server(exchange_lab.ad_uri), exchange_lab.admin_dn, exchange_lab.admin_password, auto_bind=True
+    )
+    yield conn
+    conn.unbind()

@@ -143,6 +143,55 @@ def test_a_secondary_address_of_a_mailbox_is_in_use_and_the_newcomer_is_refused(
     assert city.mailboxes()[holder] == before and newcomer not in city.mailboxes()
 
 
+# --- errors mid-batch -------------------------------------------------------------------------------
+def test_each_error_mid_batch_is_its_statements_and_the_later_statements_run(city: City) -> None:
+    """The statements of one pipeline meet each kind of error the client can meet: not found
+    (ManagementObjectNotFoundException), already exists (the alias), data validation (the quota
+    order, Set-Mailbox.md) and a binding error (an SmtpAddress with a prefix). Exchange writes its
+    task errors as non-terminating records and PowerShell's batch mode ends only the statement of a
+    terminating one (PowerShell/PowerShell, src/System.Management.Automation/engine/hostifaces/
+    PowerShell.cs, BatchInvocationWorkItem), so each error is its own statement's outcome and the
+    statement after them runs."""
+    tag = uuid.uuid4().hex[:6]
+    first, second, nobody, other = (f"{n}{tag}@{city.domain}" for n in ("errs", "errt", "nobody", "dup"))
+
+    def shared(address: str, alias: str) -> Invocation:
+        params = {"Shared": SWITCH, "Name": address, "Alias": alias, "PrimarySmtpAddress": address}
+        return Invocation.of("New-Mailbox", {**params, "OrganizationalUnit": city.ou}, address)
+
+    transport = ExchangeTransport(connection(city.lab))
+    try:
+        made = transport.run([shared(first, f"errs{tag}"), shared(second, f"errt{tag}")])
+        assert [o.status for o in made] == ["ok", "ok"], made
+        outcomes = transport.run(
+            [
+                Invocation.of("Set-Mailbox", {"Identity": nobody, "CustomAttribute3": "x"}, nobody),
+                shared(other, f"errs{tag}"),
+                Invocation.of(
+                    "Set-Mailbox",
+                    {
+                        "Identity": first,
+                        "IssueWarningQuota": "5GB",
+                        "ProhibitSendQuota": "3GB",
+                        "ProhibitSendReceiveQuota": "4GB",
+                    },
+                    first,
+                ),
+                Invocation.of(
+                    "Set-Mailbox", {"Identity": second, "PrimarySmtpAddress": f"SMTP:{second}"}, second
+                ),
+                Invocation.of("Set-Mailbox", {"Identity": second, "CustomAttribute3": f"ran-{tag}"}, second),
+            ]
+        )
+        [box] = transport.query(Invocation.of("Get-Mailbox", {"Identity": second}))
+    finally:
+        transport.close()
+    assert [o.status for o in outcomes] == ["failed"] * 4 + ["ok"], outcomes
+    assert "couldn't be found" in str(outcomes[0].error) and "already being used" in str(outcomes[1].error)
+    assert "less than or equal" in str(outcomes[2].error) and "PrimarySmtpAddress" in str(outcomes[3].error)
+    assert box["CustomAttribute3"] == f"ran-{tag}"
+
+
 # --- faults -----------------------------------------------------------------------------------------
 FAULTS = {
     "connection dropped mid-batch": {"drop_next_pipeline": True},

@@ -2,12 +2,13 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The Exchange lab driven only through the real client libraries: pypsrp and ldap3.
 
-One runspace pool serves the module (as the backend keeps one); faults and throttling get their
-own pools. Every mailbox has a unique name, so the tests run again on the same lab.
+One runspace pool (conftest's ``pool``) serves the module (as the backend keeps one); faults and
+throttling get their own pools. Every mailbox has a unique name, so the tests run again on the same lab.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
@@ -17,30 +18,13 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.invo
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.organisation import _rule_changes
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.transport import ExchangeTransport
 from exchange_city import connection
-from ldap3 import BASE, Connection, Server
+from ldap3 import BASE
 from pypsrp.complex_objects import ObjectMeta, PSInvocationState
 from pypsrp.exceptions import AuthenticationError, WSManFaultError
 from pypsrp.powershell import PowerShell, RunspacePool
 
 pytestmark = pytest.mark.integration
 PASSWORD = "Khoi-tao#2026abc"
-
-
-@pytest.fixture(scope="module")
-def pool(exchange_lab):
-    with RunspacePool(exchange_lab.wsman(), configuration_name=exchange_lab.configuration) as runspace_pool:
-        runspace_pool.exchange_keys()
-        yield runspace_pool
-
-
-@pytest.fixture(scope="module")
-def ldap(exchange_lab):
-    host, port = exchange_lab.ad_uri.rsplit(":", 1)
-    conn = Connection(
-        Server(f"{host}:{port}"), exchange_lab.admin_dn, exchange_lab.admin_password, auto_bind=True
-    )
-    yield conn
-    conn.unbind()
 
 
 def run(pool, cmdlet: str, **params):
@@ -59,18 +43,16 @@ def secure(pool, value: str):
 
 def new_user_mailbox(lab, pool, **extra):
     alias = lab.unique("u")
-    output, errors, _ = run(
-        pool,
-        "New-Mailbox",
-        Name=f"Nguyễn Văn {alias}",
-        Alias=alias,
-        UserPrincipalName=f"{alias}@{lab.domain}",
-        Password=secure(pool, PASSWORD),
-        OrganizationalUnit=lab.managed_ou,
-        FirstName="Văn",
-        LastName="Nguyễn",
-        **extra,
-    )
+    params = {
+        "Name": f"Nguyễn Văn {alias}",
+        "Alias": alias,
+        "UserPrincipalName": f"{alias}@{lab.domain}",
+        "Password": secure(pool, PASSWORD),
+        "OrganizationalUnit": lab.managed_ou,
+        "FirstName": "Văn",
+        "LastName": "Nguyễn",
+    }
+    output, errors, _ = run(pool, "New-Mailbox", **{**params, **extra})
     assert errors == [], [str(e) for e in errors]
     return output[0].adapted_properties
 
@@ -267,11 +249,13 @@ def test_exchange_refusals_are_error_records(exchange_lab, pool):
         pool,
         "Set-Mailbox",
         Identity=first["Alias"],
-        IssueWarningQuota="3GB",
+        IssueWarningQuota="5GB",
         ProhibitSendQuota="2GB",
         ProhibitSendReceiveQuota="4GB",
     )
     assert "must be less than or equal to" in str(errors[0])
+    _, errors, ps = run(pool, "Set-Mailbox", Identity=first["Alias"], PrimarySmtpAddress="a@elsewhere.vn")
+    assert ps.state == PSInvocationState.COMPLETED and "isn't an accepted domain" in str(errors[0])
     _, errors, _ = run(
         pool,
         "New-Mailbox",
@@ -305,6 +289,56 @@ def test_non_terminating_error_lets_the_pipeline_go_on_unless_stop(pool):
     ps.add_statement()
     ps.add_cmdlet("Get-AcceptedDomain")
     assert ps.invoke() == [] and ps.state == PSInvocationState.FAILED
+
+
+def test_batch_mode_runs_the_statements_after_an_error_of_any_kind(exchange_lab, pool):
+    """Batch mode (statements of one pipeline, PowerShell.AddStatement): Exchange's task errors are
+    non-terminating, and a terminating one (a binding error) ends only its statement; the error goes
+    to the error stream and the next statement runs, unless -ErrorAction Stop turned an error into
+    ActionPreferenceStopException (PowerShell/PowerShell, src/System.Management.Automation/engine/
+    hostifaces/PowerShell.cs: BatchInvocationWorkItem, BatchInvocationCallback). Task error ids carry
+    Exchange's prefix, as in the on-premises capture at
+    learn.microsoft.com/en-us/answers/questions/385228 ("[Server=EMAIL,RequestId=d85a204a-…,
+    TimeStamp=05.05.2021 11:47:43] [FailureCategory=Cmdlet-ADOperationException] 268CEFB0,
+    Microsoft.Exchange.Management.RecipientTasks.EnableMailbox")."""
+    first, second = new_user_mailbox(exchange_lab, pool), new_user_mailbox(exchange_lab, pool)
+    ps = PowerShell(pool)
+    ps.add_cmdlet("Set-Mailbox").add_parameter("Identity", first["Alias"])
+    ps.add_parameter("CustomAttribute1", "c" * 1025).add_statement()  # binding: terminating
+    ps.add_cmdlet("Get-Mailbox").add_parameter("Identity", "nobody-here").add_statement()  # not found
+    ps.add_cmdlet("Set-Mailbox").add_parameter("Identity", first["Alias"])
+    ps.add_parameter("Alias", second["Alias"]).add_statement()  # taken: already exists
+    ps.add_cmdlet("Set-Mailbox").add_parameter("Identity", first["Alias"]).add_parameter(
+        "CustomAttribute3", "ran"
+    )
+    ps.add_statement()
+    ps.add_cmdlet("Get-Mailbox").add_parameter("Identity", first["Alias"])
+    output = ps.invoke()
+    assert ps.state == PSInvocationState.COMPLETED, [str(e) for e in ps.streams.error]
+    assert output[0].adapted_properties["CustomAttribute3"] == "ran"
+    ids = [e.fq_error for e in ps.streams.error]
+    assert ids[0] == "ParameterBindingFailed,Set-Mailbox" and len(ids) == 3
+    stamped = (
+        r"^\[Server=EXLAB01,RequestId=[0-9a-f-]{36},"
+        r"TimeStamp=\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d\d:\d\d [AP]M\] "
+    )
+    assert re.match(
+        stamped + r"\[FailureCategory=Cmdlet-ManagementObjectNotFoundException\] [0-9A-F]{8},", ids[1]
+    )
+    assert re.match(stamped + r"\[FailureCategory=Cmdlet-\w+\] [0-9A-F]{8},.*SetMailbox$", ids[2])
+
+    ps = PowerShell(pool)
+    ps.add_cmdlet("Get-Mailbox").add_parameter("Identity", "nobody-here").add_parameter("ErrorAction", "Stop")
+    ps.add_statement()
+    ps.add_cmdlet("Set-Mailbox").add_parameter("Identity", first["Alias"]).add_parameter(
+        "CustomAttribute3", "not"
+    )
+    ps.invoke()
+    assert ps.state == PSInvocationState.FAILED
+    assert (
+        run(pool, "Get-Mailbox", Identity=first["Alias"])[0][0].adapted_properties["CustomAttribute3"]
+        == "ran"
+    )
 
 
 def test_control_clock_logon_and_statistics(exchange_lab, pool, ldap):

@@ -17,6 +17,7 @@ from typing import Any
 
 from psrpcore.types import ErrorCategory
 
+from exchange_lab.cmdlets import values
 from exchange_lab.cmdlets.errors import CmdletError, binding_error
 from exchange_lab.cmdlets.types import ConversionFailed, converter
 
@@ -47,6 +48,9 @@ COMMON_ALIASES = {
     "wa": "WarningAction",
     "wv": "WarningVariable",
 }
+# ShouldProcess parameters carry the same aliases on every cmdlet that has them (the reference's
+# "aliases" field: Confirm cf, WhatIf wi).
+SHOULD_PROCESS_ALIASES = {"Confirm": ("cf",), "WhatIf": ("wi",)}
 BINDING_EXCEPTION = "System.Management.Automation.ParameterBindingException"
 
 
@@ -114,7 +118,7 @@ def define(
                 mandatory=token.endswith("!"),
                 selector=token.endswith("*"),
                 position=(positions or {}).get(pname),
-                aliases=(aliases or {}).get(pname, ()),
+                aliases=(aliases or {}).get(pname, SHOULD_PROCESS_ALIASES.get(pname, ())),
                 pipeline=pname in pipeline,
             )
         parsed[set_name] = params
@@ -136,7 +140,8 @@ def _error(
 def _canonical(cmdlet: CmdletDef, given: str) -> str:
     """The parameter (or common parameter) a given name means."""
     params = cmdlet.all_params()
-    lowered = given.lower()
+    # The API form of -Name:value is the name with its dash and colon ("-cf:" or "cf").
+    lowered = given.strip().removeprefix("-").removesuffix(":").lower()
     for name in list(params) + list(COMMON_PARAMETERS):
         if name.lower() == lowered:
             return name
@@ -162,27 +167,27 @@ def _canonical(cmdlet: CmdletDef, given: str) -> str:
     )
 
 
+def _by_position(params: dict[str, Param], names: set[str]) -> list[Param]:
+    """The positional parameters not bound by name, in position order: what positional values fill."""
+    return sorted(
+        (p for p in params.values() if p.position is not None and p.name not in names),
+        key=lambda p: p.position or 0,
+    )
+
+
 def _choose_set(cmdlet: CmdletDef, names: set[str], positional: int) -> str:
-    candidates = [
-        s
-        for s, params in cmdlet.sets.items()
-        if names <= set(params) and positional <= len([p for p in params.values() if p.position is not None])
-    ]
+    candidates = [s for s, params in cmdlet.sets.items() if names <= set(params)]
     if not candidates:
         raise _error(
             "Parameter set cannot be resolved using the specified named parameters.",
             "AmbiguousParameterSet",
             cmdlet.name,
         )
-    complete = [
-        s
-        for s in candidates
-        if all(
-            p.name in names or (p.position is not None and p.position <= positional)
-            for p in cmdlet.sets[s].values()
-            if p.mandatory or p.selector
-        )
-    ]
+    complete = []
+    for s in candidates:
+        filled = names | {p.name for p in _by_position(cmdlet.sets[s], names)[:positional]}
+        if all(p.name in filled for p in cmdlet.sets[s].values() if p.mandatory or p.selector):
+            complete.append(s)
     for group in (complete, candidates):
         if len(group) == 1:
             return group[0]
@@ -227,16 +232,14 @@ def bind(
     # WhatIf/Confirm are ordinary parameters of the sets that list them.
     set_name = _choose_set(cmdlet, set(named), len(positional))
     params = cmdlet.sets[set_name]
-    by_position = sorted(
-        (p for p in params.values() if p.position is not None), key=lambda p: p.position or 0
-    )
-    for param, value in zip(by_position, positional, strict=False):
-        if param.name in named:
-            raise _error(
-                f"A positional parameter cannot be found that accepts argument '{value}'.",
-                "PositionalParameterNotFound",
-                cmdlet.name,
-            )
+    free = _by_position(params, set(named))
+    if len(positional) > len(free):
+        raise _error(
+            f"A positional parameter cannot be found that accepts argument '{positional[len(free)]}'.",
+            "PositionalParameterNotFound",
+            cmdlet.name,
+        )
+    for param, value in zip(free, positional, strict=False):
         named[param.name] = value
 
     missing = [p.name for p in params.values() if p.mandatory and p.name not in named]
@@ -257,8 +260,15 @@ def bind(
 
 
 def _convert(cmdlet: CmdletDef, name: str, type_name: str, value: Any) -> Any:
+    limit = values.limit_of(cmdlet.name, name)
+    convert = converter(type_name)
+    if limit is not None and limit.convert is not None:
+        convert = limit.convert
+    elif limit is not None and limit.count is not None:
+        largest = limit.count
+        convert = lambda v: values.to_count(v, largest)  # noqa: E731
     try:
-        return converter(type_name)(value)
+        converted = convert(value)
     except ConversionFailed as exc:
         raise binding_error(
             f"Cannot process argument transformation on parameter '{name}'. {exc}",
@@ -267,3 +277,13 @@ def _convert(cmdlet: CmdletDef, name: str, type_name: str, value: Any) -> Any:
             "System.Management.Automation.ParameterBindingArgumentTransformationException",
             ErrorCategory.InvalidData,
         ) from None
+    why = values.check(limit, converted) if limit is not None else None
+    if why:
+        raise binding_error(
+            f'Cannot bind parameter \'{name}\' to the target. Exception setting "{name}": "{why}"',
+            "ParameterBindingFailed",
+            cmdlet.name,
+            BINDING_EXCEPTION,
+            ErrorCategory.WriteError,
+        )
+    return converted

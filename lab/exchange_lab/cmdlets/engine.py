@@ -8,15 +8,23 @@
 - Commands of one statement are piped: each object the previous command wrote is bound to the
   next command's pipeline parameter (Identity), or shaped by ``Select-Object -Property``
   (``select``). Statements run one after another.
-- A cmdlet's non-terminating errors go to the error stream and the pipeline goes on; a
-  terminating one (or any error under -ErrorAction Stop) fails it; -ErrorAction SilentlyContinue
-  and Ignore drop them.
+- A cmdlet's non-terminating errors (Exchange's task errors: not found, already exists, data
+  validation) go to the error stream and the statement goes on; -ErrorAction SilentlyContinue and
+  Ignore drop them. A terminating one (binding errors, an unknown command, a non-terminating error
+  under -ErrorAction Stop) ends its statement. With one statement that fails the pipeline; with
+  several (batch mode) it is written to the error stream and the next statements run, except
+  after -ErrorAction Stop, which stops the batch and fails it (PowerShell/PowerShell,
+  src/System.Management.Automation/engine/hostifaces/PowerShell.cs, BatchInvocationWorkItem and
+  BatchInvocationCallback: AppendExceptionToErrorStream, then the next statement, unless
+  ActionPreferenceStopException).
+- Task errors carry Exchange's ``[Server=…,RequestId=…,TimeStamp=…]`` id prefix (errors.stamp).
 - Cmdlets run one at a time (the directory lock): uniqueness checks and writes never interleave.
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -33,7 +41,7 @@ from psrpcore.types import (
 from exchange_lab.cmdlets import inbox, mailbox, organization, select, users
 from exchange_lab.cmdlets.binder import bind
 from exchange_lab.cmdlets.definitions import DEFINITIONS
-from exchange_lab.cmdlets.errors import CmdletError
+from exchange_lab.cmdlets.errors import CmdletError, failure_id, stamp
 
 log = logging.getLogger("exchange_lab.cmdlets")
 
@@ -53,6 +61,9 @@ class Context:
 
     def warn(self, message: str) -> None:
         self.pipeline.write_warning(message)
+
+
+SERVER = "EXLAB01"
 
 
 def _record(error: CmdletError, activity: str) -> ErrorRecord:
@@ -90,9 +101,12 @@ def _write(pipeline: ServerPipeline, error: CmdletError, activity: str) -> None:
 
 
 class _Stop(Exception):
-    def __init__(self, error: CmdletError, activity: str) -> None:
+    """A statement ended by a terminating error; ``batch``: the later statements do not run."""
+
+    def __init__(self, error: CmdletError, activity: str, batch: bool = False) -> None:
         self.error = error
         self.activity = activity
+        self.batch = batch
 
 
 def _no_language(pipeline: ServerPipeline) -> CmdletError | None:
@@ -148,12 +162,12 @@ def _run_command(
         try:
             fault = lab.faults.cmdlet_fault(user, name)
             if fault:
+                transient = "Microsoft.Exchange.Data.Storage.StorageTransientException"
                 raise CmdletError(
                     fault,
                     ErrorCategory.ResourceUnavailable,
-                    "Microsoft.Exchange.Data.Storage.StorageTransientException",
-                    f"[Server=EXLAB01] [FailureCategory=Cmdlet-StorageTransientException] "
-                    f"3F1B6A2C,{definition.task_class}",
+                    transient,
+                    failure_id(transient, fault, definition.task_class),
                 )
             if (
                 definition.confirm_impact_high
@@ -178,8 +192,11 @@ def _run_command(
             output.extend(result or [])
         except CmdletError as error:
             log.info("%s: %s", name, error.message)
+            error.error_id = stamp(error.error_id, SERVER, str(uuid.uuid4()), lab.clock.now())
             if error.terminating or action == "Stop":
-                raise _Stop(error, name) from None
+                # A non-terminating error under Stop is PowerShell's ActionPreferenceStopException.
+                stops = action == "Stop" and not error.terminating
+                raise _Stop(error, name, stops) from None
             if action not in ("SilentlyContinue", "Ignore"):
                 _write(pipeline, error, name)
     return output
@@ -195,14 +212,20 @@ def run_pipeline(lab: Any, shell: Any, pipeline: ServerPipeline, inputs: list[An
         statements[-1].append(command)
         if command.end_of_statement:
             statements.append([])
+    statements = [s for s in statements if s]
     try:
         with lab.directory.lock:
-            for index, statement in enumerate(s for s in statements if s):
-                objects: list[Any] | None = inputs if index == 0 and inputs else None
-                for command in statement:
-                    objects = _run_command(pipeline, lab, shell.user, command, objects)
-                for obj in objects or []:
-                    pipeline.write_output(obj)
+            for index, statement in enumerate(statements):
+                try:
+                    objects: list[Any] | None = inputs if index == 0 and inputs else None
+                    for command in statement:
+                        objects = _run_command(pipeline, lab, shell.user, command, objects)
+                    for obj in objects or []:
+                        pipeline.write_output(obj)
+                except _Stop as stop:
+                    if len(statements) == 1 or stop.batch:
+                        raise
+                    _write(pipeline, stop.error, stop.activity)
     except _Stop as stop:
         _fail(pipeline, stop.error, stop.activity)
         return

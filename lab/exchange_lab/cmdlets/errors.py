@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 
 from psrpcore.types import ErrorCategory
 
@@ -14,8 +15,8 @@ from psrpcore.types import ErrorCategory
 class CmdletError(Exception):
     """A failure of one cmdlet invocation (or of binding it).
 
-    ``terminating`` errors stop the pipeline (PowerShell's ThrowTerminatingError and binding
-    errors); the others are written to the error stream and the pipeline goes on, unless the
+    ``terminating`` errors stop their statement (PowerShell's ThrowTerminatingError and binding
+    errors); the others are written to the error stream and the statement goes on, unless the
     cmdlet runs with -ErrorAction Stop.
     """
 
@@ -44,12 +45,29 @@ def task_error(
     category: ErrorCategory = ErrorCategory.NotSpecified,
     target: str | None = None,
 ) -> CmdletError:
-    """An Exchange task error: FullyQualifiedErrorId as remote Exchange writes it.
+    """An Exchange task error (non-terminating, as Exchange's tasks write them).
 
-    ``[Server=...] [FailureCategory=Cmdlet-<Exception>] <hash>,<task class>``; the hash is stable
-    per message, as Exchange's is per error site.
+    FullyQualifiedErrorId ``[FailureCategory=Cmdlet-<Exception>] <hash>,<task class>``; the engine
+    puts ``[Server=…,RequestId=…,TimeStamp=…]`` before it when it writes the record (``stamp``).
+    The hash is stable per message, as Exchange's is per error site.
     """
+    return CmdletError(message, category, exception, failure_id(exception, message, task_class), target)
+
+
+def failure_id(exception: str, message: str, task_class: str) -> str:
     short = exception.rsplit(".", 1)[-1]
     digest = hashlib.sha1(message.encode("utf-8")).hexdigest()[:8].upper()
-    error_id = f"[Server=EXLAB01] [FailureCategory=Cmdlet-{short}] {digest},{task_class}"
-    return CmdletError(message, category, exception, error_id, target)
+    return f"[FailureCategory=Cmdlet-{short}] {digest},{task_class}"
+
+
+def stamp(error_id: str, server: str, request_id: str, when: datetime) -> str:
+    """Exchange's prefix of a task error id, as an on-premises capture shows it:
+    ``[Server=EMAIL,RequestId=d85a204a-…,TimeStamp=05.05.2021 11:47:43] [FailureCategory=Cmdlet-
+    ADOperationException] 268CEFB0,Microsoft.Exchange.Management.RecipientTasks.EnableMailbox``
+    (learn.microsoft.com/en-us/answers/questions/385228); the time in the en-US form Exchange Online
+    shows (``9/19/2018 7:38:34 PM``). Binding and engine errors keep PowerShell's plain ids."""
+    if not error_id.startswith("[FailureCategory="):
+        return error_id
+    hour = when.hour % 12 or 12
+    time = f"{when.month}/{when.day}/{when.year} {hour}:{when:%M:%S} {'AM' if when.hour < 12 else 'PM'}"
+    return f"[Server={server},RequestId={request_id},TimeStamp={time}] {error_id}"

@@ -28,7 +28,7 @@ from exchange_lab.cmdlets.objects import (
     mailbox_object,
     statistics_object,
 )
-from exchange_lab.cmdlets.organization import DATABASES, database_dn, find_database
+from exchange_lab.cmdlets.organization import DATABASES, check_accepted_domain, database_dn, find_database
 from exchange_lab.cmdlets.types import UNLIMITED, MultiValuedChange, format_size
 from exchange_lab.directory import UF_ACCOUNTDISABLE, UF_NORMAL_ACCOUNT, guid_from_bytes, ssha
 
@@ -165,6 +165,7 @@ def _store_row(
 def _primary_address(ctx: Any, alias: str, given: str | None) -> tuple[str, bool]:
     """The primary SMTP address and whether the e-mail address policy still manages it."""
     if given:
+        check_accepted_domain(ctx, given)
         return given, False
     return f"{common.fold_ascii(alias).lower()}@{ctx.lab.directory.domain}", True
 
@@ -360,6 +361,8 @@ def _merge_addresses(ctx: Any, entry: dict[str, Any], b: Bound, alias: str, poli
             if first_smtp is not None:
                 addresses[first_smtp] = "SMTP:" + addresses[first_smtp][5:]
     primary = b.get("PrimarySmtpAddress")
+    if primary is not None:
+        check_accepted_domain(ctx, primary)
     if primary is None and policy and "Alias" in b:
         primary = f"{common.fold_ascii(alias).lower()}@{ctx.lab.directory.domain}"
     if primary:
@@ -376,26 +379,31 @@ def _merge_addresses(ctx: Any, entry: dict[str, Any], b: Bound, alias: str, poli
     return None if addresses == current else addresses
 
 
-def _check_quota_order(ctx: Any, values: dict[str, Any]) -> None:
-    """IssueWarningQuota <= ProhibitSendQuota <= ProhibitSendReceiveQuota (Unlimited is largest)."""
+def check_quota_order(ctx: Any, values: dict[str, Any], target: str | None = None) -> None:
+    """Each of IssueWarningQuota and ProhibitSendQuota <= ProhibitSendReceiveQuota (Unlimited is largest).
+
+    Exactly what Set-Mailbox's page states; a warning quota above the send quota is accepted.
+    """
 
     def size(name: str) -> float:
         value = values[name]
         return float("inf") if value is None else value * 1024
 
+    def shown(name: str) -> str:  # None (unlimited) too
+        return format_size(None if values[name] is None else values[name] * 1024)
+
     for low, high in (
-        ("IssueWarningQuota", "ProhibitSendQuota"),
         ("ProhibitSendQuota", "ProhibitSendReceiveQuota"),
         ("IssueWarningQuota", "ProhibitSendReceiveQuota"),
     ):
         if size(low) > size(high):
             raise task_error(
                 f"The value of property '{low}' must be less than or equal to that of property '{high}'. "
-                f"{low}: '{format_size(values[low] * 1024)}', {high}: "
-                f"'{format_size(values[high] * 1024) if values[high] is not None else UNLIMITED}'.",
+                f"{low}: '{shown(low)}', {high}: '{shown(high)}'.",
                 common.VALIDATION,
                 ctx.task_class,
                 ErrorCategory.InvalidData,
+                target,  # Exchange writes a task's errors against the object it was given
             )
 
 
@@ -441,7 +449,7 @@ def set_mailbox(ctx: Any, b: Bound) -> None:
         param: changes[attr] if attr in changes else (int(first(entry, attr)) if first(entry, attr) else None)
         for param, attr in QUOTAS
     }
-    _check_quota_order(ctx, quota_values)
+    check_quota_order(ctx, quota_values, b.get("Identity"))
     if "ForwardingSmtpAddress" in b:
         changes["msExchGenericForwardingAddress"] = b.get("ForwardingSmtpAddress")
     if "ForwardingAddress" in b:

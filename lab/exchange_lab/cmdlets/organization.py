@@ -8,6 +8,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from psrpcore.types import ErrorCategory
+
 from exchange_lab.cmdlets.binder import Bound
 from exchange_lab.cmdlets.errors import CmdletError, task_error
 from exchange_lab.cmdlets.objects import ps_object
@@ -190,6 +192,22 @@ def accepted_domains(ctx: Any) -> dict[str, dict[str, Any]]:
     domain = ctx.lab.directory.domain
     return ctx.lab.store.config(
         "accepted_domains", {domain: {"DomainName": domain, "DomainType": "Authoritative", "Default": True}}
+    )
+
+
+def check_accepted_domain(ctx: Any, address: str) -> None:
+    """A primary SMTP address must be in an accepted domain ("*.x" accepts x's subdomains)."""
+    domain = address.rpartition("@")[2].lower()
+    for accepted in (str(d["DomainName"]).lower() for d in accepted_domains(ctx).values()):
+        if domain == accepted or (accepted.startswith("*.") and domain.endswith(accepted[1:])):
+            return
+    raise task_error(
+        f'The email address "{address}" isn\'t correct. The domain "{domain}" isn\'t an accepted '
+        "domain for your organization.",
+        "Microsoft.Exchange.Data.DataValidationException",
+        ctx.task_class,
+        ErrorCategory.InvalidArgument,
+        address,
     )
 
 

@@ -168,10 +168,15 @@ def to_smtp_address(value: Any) -> str | None:
     if value is None:
         return None
     text = to_string(value).strip()
-    if text.lower().startswith("smtp:"):
-        text = text[5:]
+    # An SmtpAddress is a bare address: a proxy prefix ("SMTP:") makes it invalid.
     if not _SMTP.match(text):
-        raise _cannot_convert(value, "SmtpAddress", f'Error: "The email address "{text}" isn\'t correct."')
+        raise _cannot_convert(
+            value,
+            "SmtpAddress",
+            f'Error: "The email address "{text}" isn\'t correct. Please use this format: user name, the '
+            "@ sign, followed by the domain name. For example, tonysmith@contoso.com or "
+            'tony.smith@contoso.com."',
+        )
     return text
 
 
@@ -248,14 +253,31 @@ def format_size(size: int | str | None) -> str:
     return f"{size / _UNITS[unit]:.4g} {unit} ({size:,} bytes)"
 
 
-RECIPIENT_TYPE_DETAILS = (
-    "UserMailbox",
-    "SharedMailbox",
-    "RoomMailbox",
-    "EquipmentMailbox",
-    "User",
+# Get-User's documented values (Exchange 2016/2019), a superset of Get-Mailbox's (values.py).
+RECIPIENT_TYPE_DETAILS = [
     "DisabledUser",
-)
+    "DiscoveryMailbox",
+    "EquipmentMailbox",
+    "GuestMailUser",
+    "GroupMailbox",
+    "LegacyMailbox",
+    "LinkedMailbox",
+    "LinkedRoomMailbox",
+    "LinkedUser",
+    "MailUser",
+    "PublicFolderMailbox",
+    "RemoteEquipmentMailbox",
+    "RemoteRoomMailbox",
+    "RemoteSharedMailbox",
+    "RemoteTeamMailbox",
+    "RemoteUserMailbox",
+    "RoomMailbox",
+    "SchedulingMailbox",
+    "SharedMailbox",
+    "TeamMailbox",
+    "User",
+    "UserMailbox",
+]
 
 CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "String": to_string,

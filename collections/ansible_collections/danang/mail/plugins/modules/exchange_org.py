@@ -56,15 +56,21 @@ options:
     elements: str
     default: []
   message_size_mb:
-    description: The organisation's send and receive limit in MB (R-31; 20 MB x 4/3 x 78/76 = 27.4).
+    description:
+      - The organisation's send and receive limit in MB (R-31; 20 MB x 4/3 x 78/76 = 27.4).
+      - From 1 to 2047 (Set-TransportConfig takes up to 2147482624 bytes).
     type: int
     default: 28
   forward_rule_name:
-    description: The name of the transport rule that rejects automatic forwarding outside (R-50).
+    description:
+      - The name of the transport rule that rejects automatic forwarding outside (R-50).
+      - At most 64 characters, Exchange's limit for a rule name.
     type: str
     default: "danang.mail R-50: no automatic forwarding outside the city"
   forward_rule_text:
-    description: The rejection text of that rule (the default is English and Vietnamese without marks).
+    description:
+      - The rejection text of that rule (the default is English and Vietnamese without marks).
+      - At most 256 characters, Exchange's limit for a rejection text.
     type: str
   spam_mailbox:
     description: Keep the spam-report shared mailbox C(chanthurac) (R-51).
@@ -180,6 +186,7 @@ from typing import Any
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.danang.mail.plugins.module_utils.backends import systems
 from ansible_collections.danang.mail.plugins.module_utils.backends.contract import BackendError
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange import limits
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange import (
     organisation as exchange_org,
 )
@@ -233,8 +240,11 @@ def main() -> None:
     missing_lib = systems.missing_library(SYSTEM_EXCHANGE)
     if missing_lib:
         module.fail_json(msg=missing_required_lib(missing_lib[0]), exception=missing_lib[1])
-    if module.params["message_size_mb"] <= 0:
-        module.fail_json(msg="message_size_mb must be a positive number of MB")
+    refused = limits.problems(
+        {k: module.params[k] for k in ("forward_rule_name", "forward_rule_text", "message_size_mb")}
+    )
+    if refused:
+        module.fail_json(msg="; ".join(refused))
     try:
         system: Any = systems.open_system(module.params, SYSTEM_EXCHANGE)
     except BackendError as exc:

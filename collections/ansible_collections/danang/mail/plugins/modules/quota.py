@@ -42,7 +42,10 @@ options:
     type: str
     choices: [persons, shared, all]
   quota_mb:
-    description: The quota in MB (R-30, 2 GB).
+    description:
+      - The quota in MB (R-30, 2 GB).
+      - On Exchange at most 2097151 (Set-Mailbox takes quotas up to 2199023254528 bytes); a larger
+        value fails the module before anything is sent.
     type: int
     default: 2048
   warning_percent:
@@ -105,6 +108,7 @@ from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.danang.mail.plugins.module_utils.backends.contract import BackendError
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange import limits
 from ansible_collections.danang.mail.plugins.module_utils.backends.systems import (
     ARGUMENT_SPEC as BACKEND_ARGUMENT_SPEC,
 )
@@ -114,6 +118,7 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.systems impor
     open_system,
     read_facts,
 )
+from ansible_collections.danang.mail.plugins.module_utils.model import SYSTEM_EXCHANGE
 from ansible_collections.danang.mail.plugins.module_utils.quotas import (
     ACCOUNT_CLASSES,
     predicted_failures,
@@ -145,6 +150,11 @@ def main() -> None:
     params = module.params
     if params["quota_mb"] <= 0:
         module.fail_json(msg="quota_mb must be a positive number of MB")
+    refused = (
+        limits.problems({"quota_mb": params["quota_mb"]}) if params["backend"] == SYSTEM_EXCHANGE else []
+    )
+    if refused:
+        module.fail_json(msg="; ".join(refused))
     try:
         backend = open_system(params, statistics=True)
     except BackendError as exc:

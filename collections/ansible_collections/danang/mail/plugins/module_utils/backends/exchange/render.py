@@ -57,7 +57,7 @@ _SIZE = re.compile(r"^\s*([\d.,]+)\s*(B|KB|MB|GB|TB)?\s*(?:\(([\d,.\s]+)\s*bytes
 _UNITS = {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3, "TB": 1024**4}
 
 # Managed attribute -> Set-Mailbox parameter; the quotas are always set together (Exchange checks
-# IssueWarningQuota <= ProhibitSendQuota <= ProhibitSendReceiveQuota on the resulting values).
+# IssueWarningQuota and ProhibitSendQuota <= ProhibitSendReceiveQuota on the resulting values).
 SET_MAILBOX = {
     "name": "Name",
     "display_name": "DisplayName",

@@ -71,7 +71,14 @@ def test_a_refused_item_fails_by_name_and_the_others_are_set(run_module, fake_or
 
 
 @pytest.mark.parametrize(
-    ("extra", "message"), [({"message_size_mb": 0}, "message_size_mb must be a positive")]
+    ("extra", "message"),
+    [
+        ({"message_size_mb": 0}, "message_size_mb: 0 MB, must be a positive"),
+        # Exchange's limits (the cmdlet pages); the lab refuses the same values when it binds them.
+        ({"message_size_mb": 2048}, "message_size_mb: 2048 MB, Exchange allows at most 2047"),
+        ({"forward_rule_name": "r" * 65}, "forward_rule_name: 65 characters, Exchange allows at most 64"),
+        ({"forward_rule_text": "t" * 257}, "forward_rule_text: 257 characters, Exchange allows at most 256"),
+    ],
 )
 def test_invalid_options_fail_before_anything_is_read(run_module, fake_organisation, extra, message):
     result = run_module(exchange_org, {**ARGS, **extra})
