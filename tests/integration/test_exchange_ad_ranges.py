@@ -17,10 +17,8 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.orga
     GLOBAL_SECURITY_GROUP,
 )
 from ldap3 import BASE, Connection, Server
-from test_exchange_lab import ldap
 
 pytestmark = pytest.mark.integration
-__all__ = ["ldap"]  # the fixture shared with test_exchange_lab
 MEMBERS = 1600
 
 

@@ -22,11 +22,10 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.orga
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.system import ExchangeSystem
 from exchange_city import City
 from ldap3 import MODIFY_ADD, MODIFY_DELETE
-from test_exchange_lab import PASSWORD, ldap, ldap_entry, new_user_mailbox, pool, run, secure
+from test_exchange_lab import PASSWORD, ldap_entry, new_user_mailbox, run, secure
 
 pytestmark = pytest.mark.integration
 city = exchange_city.city  # the fixture
-__all__ = ["ldap", "pool"]  # fixtures shared with test_exchange_lab
 REFUSED = "does not meet the length, complexity, or history requirement of the domain"
 DAY = 864_000_000_000
 
