@@ -134,7 +134,12 @@ EXCHANGE_VARS = REPO / "inventories" / "lab" / "group_vars" / "all" / "exchange.
 # being used); and the session never stops or changes the operator's lab.
 EXCHANGE_NAME = "exchange-tests"
 EXCHANGE_DIR = REPO / ".lab" / EXCHANGE_NAME
-EXCHANGE_PORTS = {"exchange_port": 25985, "exchange_ad_port": 23390}
+EXCHANGE_PORTS = {
+    "exchange_port": 25985,
+    "exchange_https_port": 25986,
+    "exchange_kdc_port": 20088,
+    "exchange_ad_port": 23390,
+}
 # The Exchange lab's ports belong to one worktree at a time (the shared-machine rule).
 EXCHANGE_LOCK = Path("/tmp/danang-exlab.lock")
 
