@@ -163,6 +163,19 @@ class ExchangeLab:
     def base_url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
+    @property
+    def https_port(self) -> int:
+        return EXCHANGE_PORTS["exchange_https_port"]
+
+    @property
+    def krb5_conf(self) -> Path:
+        """The clients' Kerberos settings for the lab realm (KRB5_CONFIG)."""
+        return self.lab_dir / "krb5.conf"
+
+    @property
+    def realm(self) -> str:
+        return self.domain.upper()
+
     def wsman(self, username: str | None = None, password: str | None = None, **kwargs):
         from pypsrp.wsman import WSMan
 
