@@ -114,3 +114,25 @@ def test_a_ticket_for_a_service_the_lab_has_no_key_for_is_refused(krb5) -> None:
         wsman.transport.send(b"<x/>")
     # The KDC has no HTTP/exlab02 either; both ends refuse, never the lab accepting a foreign ticket.
     assert isinstance(refused.value, AuthenticationError) or "exlab02" in str(refused.value)
+
+
+def test_kerberos_with_the_ticket_of_a_cache_and_no_password(krb5, tmp_path, monkeypatch) -> None:
+    """No exchange_username/exchange_password: the ticket already in the cache (KRB5CCNAME), as
+    ``kinit`` (or ``kinit -k -t <keytab>``) left it on the control node."""
+    import subprocess
+
+    cache = tmp_path / "ccache"
+    monkeypatch.setenv("KRB5CCNAME", f"FILE:{cache}")
+    subprocess.run(
+        ["kinit", f"administrator@{krb5.realm}"],
+        input=krb5.admin_password + "\n",
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    )
+    transport = ExchangeTransport(kerberos(krb5, username=None, password=None))
+    try:
+        assert transport.query(ACCEPTED_DOMAINS)
+    finally:
+        transport.close()
