@@ -81,9 +81,11 @@ class Connection:
                 self.context = spnego.server(protocol=scheme.lower())
                 self.principal = None
             answer = self.context.step(data)
-        except (binascii.Error, spnego.exceptions.SpnegoError, ValueError) as exc:
+        except Exception as exc:
+            # Any token the acceptor fails on is a 401, as IIS answers (pyspnego/gssapi raise
+            # AttributeError, not SpnegoError, for a ticket whose key is not in the keytab).
             self.context = None
-            raise AuthRefused(str(exc)) from None
+            raise AuthRefused(f"{type(exc).__name__}: {exc}") from None
         self.scheme = scheme.lower()
         if answer:
             self.reply["WWW-Authenticate"] = f"{scheme} {base64.b64encode(answer).decode('ascii')}"
