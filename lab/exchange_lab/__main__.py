@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ldap3.core.exceptions import LDAPException
 
-from exchange_lab.clock import LabClock
+from exchange_lab.clock import LabClock, zone_from_offset
 from exchange_lab.directory import Directory
 from exchange_lab.server import Lab, make_server
 from exchange_lab.store import MailboxStore
@@ -52,6 +52,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ldap-uri", default="ldap://127.0.0.1:3390")
     parser.add_argument("--base-dn", default="DC=danang,DC=gov,DC=vn")
     parser.add_argument("--domain", default="danang.gov.vn")
+    parser.add_argument(
+        "--utc-offset",
+        type=zone_from_offset,
+        default="+07:00",
+        help="the Exchange server's local zone, in which it sends DateTime values (default: the city's)",
+    )
     parser.add_argument("--pid-file", type=Path)
     parser.add_argument("--keytab", type=Path, help="the HTTP/ service keys: Negotiate/Kerberos accepted")
     parser.add_argument("--listen-tls", help="host:port of the HTTPS listener (needs --tls-cert/--tls-key)")
@@ -67,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     state_dir = args.lab_dir / "state"
     state_dir.mkdir(parents=True, exist_ok=True)
     password = (args.lab_dir / "secrets" / "administrator").read_text(encoding="utf-8").split()[0]
-    clock = LabClock(state_dir / "clock.json")
+    clock = LabClock(state_dir / "clock.json", args.utc_offset)
     store = MailboxStore(state_dir / "store.sqlite3")
     directory = _directory(args, password, clock)
     directory.store = store

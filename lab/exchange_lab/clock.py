@@ -4,16 +4,27 @@
 
 Every time the lab writes (whenCreated, pwdLastSet, lastLogonTimestamp, LastLogonTime,
 DisconnectDate) comes from ``LabClock.now()``, so a test can age accounts without waiting.
+``zone`` is the Exchange server's local zone (the city's UTC+7 by default): remote PowerShell
+sends DateTime properties in it, with its offset.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 
 EPOCH_1601 = datetime(1601, 1, 1, tzinfo=UTC)
+CITY_ZONE = timezone(timedelta(hours=7))
+
+
+def zone_from_offset(text: str) -> timezone:
+    """``+07:00``, ``-07:00``, ``Z`` as a fixed zone (ValueError for anything else)."""
+    if text.upper() == "Z":
+        return UTC
+    parsed = datetime.strptime(text, "%z").tzinfo
+    return parsed if isinstance(parsed, timezone) else UTC
 
 
 def to_filetime(when: datetime) -> int:
@@ -31,7 +42,8 @@ def to_generalized_time(when: datetime) -> str:
 
 
 class LabClock:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, zone: tzinfo = CITY_ZONE) -> None:
+        self.zone = zone
         self._path = path
         self._lock = threading.Lock()
         self._offset = timedelta()

@@ -11,8 +11,9 @@ Faults (POST /lab/faults, cleared by POST /lab/faults/clear):
   optionally only counting cmdlets named ``fail_cmdlet``;
 - ``drop_next_pipeline``: the next Receive for a pipeline gets its TCP connection closed without
   an answer and the session (runspace pool) is lost, as when the server's app pool recycles;
-- ``max_cmdlets`` per ``period_seconds`` and ``max_concurrency`` (open pools per user): Exchange's
-  PowerShellMaxCmdlets / PowerShellMaxConcurrency throttling.
+
+Throttling and latency (POST /lab/throttling, ``throttling.SETTINGS``; back to Exchange's default
+policy and no latency by POST /lab/throttling/reset or /lab/faults/clear): ``throttling.py``.
 """
 
 from __future__ import annotations
@@ -25,9 +26,6 @@ from datetime import datetime
 from typing import Any
 
 from exchange_lab.clock import to_filetime
-from exchange_lab.wsman import WSManFault
-
-ERROR_MAX_SHELLS = 2150859173  # 0x803381A5, WinRM's "maximum number of concurrent shells"
 
 
 class DropConnection(Exception):
@@ -45,11 +43,7 @@ class Faults:
             self.fail_nth_cmdlet = 0
             self.fail_cmdlet: str | None = None
             self.drop_next_pipeline = False
-            self.max_cmdlets = 0
-            self.period_seconds = 60.0
-            self.max_concurrency = 0
             self._counted = 0
-            self._cmdlet_times: dict[str, list[float]] = {}
 
     def configure(self, settings: dict[str, Any]) -> None:
         known = {
@@ -57,9 +51,6 @@ class Faults:
             "fail_nth_cmdlet",
             "fail_cmdlet",
             "drop_next_pipeline",
-            "max_cmdlets",
-            "period_seconds",
-            "max_concurrency",
         }
         unknown = set(settings) - known
         if unknown:
@@ -73,36 +64,9 @@ class Faults:
         if self.delay_seconds:
             time.sleep(self.delay_seconds)
 
-    def admit_session(self, lab: Any, user: str) -> None:
-        if not self.max_concurrency:
-            return
-        with lab.shells_lock:
-            open_shells = sum(1 for s in lab.shells.values() if s.user.lower() == user.lower())
-        if open_shells >= self.max_concurrency:
-            raise WSManFault(
-                ERROR_MAX_SHELLS,
-                "Fail to create a runspace because you have exceeded the maximum number of "
-                "connections allowed : "
-                f"{self.max_concurrency} for the policy party : MaxConcurrency. Please close "
-                "existing runspace and "
-                "try again.",
-            )
-
     def cmdlet_fault(self, user: str, cmdlet: str) -> str | None:
         """The message of a fault this cmdlet run must fail with, if any."""
         with self._lock:
-            if self.max_cmdlets:
-                now = time.monotonic()
-                times = [t for t in self._cmdlet_times.get(user.lower(), []) if now - t < self.period_seconds]
-                if len(times) >= self.max_cmdlets:
-                    wait = int(self.period_seconds - (now - times[0])) + 1
-                    return (
-                        f"The user has exceeded the budget for cmdlets: {self.max_cmdlets} within "
-                        f"{int(self.period_seconds)} seconds (policy part PowerShellMaxCmdlets). "
-                        f"Please wait for {wait} seconds."
-                    )
-                times.append(now)
-                self._cmdlet_times[user.lower()] = times
             if self.fail_nth_cmdlet and (
                 self.fail_cmdlet is None or self.fail_cmdlet.lower() == cmdlet.lower()
             ):
@@ -142,6 +106,7 @@ def handle(lab: Any, method: str, path: str, body: bytes) -> tuple[int, bytes]:
             result: Any = {
                 "clock": lab.clock.now().isoformat(),
                 "shells": len(lab.shells),
+                "shells_opened": lab.shells_opened,
                 "mailboxes": len(lab.store.by_database()),
             }
         elif route == "/lab/clock":
@@ -175,6 +140,13 @@ def handle(lab: Any, method: str, path: str, body: bytes) -> tuple[int, bytes]:
             result = {}
         elif route == "/lab/faults/clear":
             lab.faults.clear()
+            lab.throttling.reset()
+            result = {}
+        elif route == "/lab/throttling":
+            lab.throttling.configure(data)
+            result = {}
+        elif route == "/lab/throttling/reset":
+            lab.throttling.reset()
             result = {}
         else:
             return 404, json.dumps({"error": f"no control route {route}"}).encode()
@@ -231,4 +203,12 @@ class LabControl:
         self._call("faults", settings)
 
     def clear_faults(self) -> None:
+        """No fault, and throttling and latency back to their defaults."""
         self._call("faults/clear", {})
+
+    def set_throttling(self, **settings: Any) -> None:
+        """E.g. ``set_throttling(max_cmdlets=25, cmdlets_period=2)`` or ``set_throttling(latency=True)``."""
+        self._call("throttling", settings)
+
+    def reset_throttling(self) -> None:
+        self._call("throttling/reset", {})

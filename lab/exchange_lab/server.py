@@ -18,6 +18,7 @@ import importlib
 import logging
 import ssl
 import threading
+import time
 import uuid
 import xml.etree.ElementTree as ET
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -30,6 +31,7 @@ from exchange_lab.cmdlets import engine
 from exchange_lab.directory import Directory
 from exchange_lab.psrp import Shell
 from exchange_lab.store import MailboxStore
+from exchange_lab.throttling import Throttling
 from exchange_lab.wsman import NS, WSManFault, rsp, sub
 
 log = logging.getLogger("exchange_lab")
@@ -48,11 +50,17 @@ class Lab:
         self.store = store
         self.clock = clock
         self.faults = control.Faults()
+        self.throttling = Throttling()
         self.shells: dict[str, Shell] = {}
         self.shells_lock = threading.Lock()
+        self.shells_opened = 0  # since the lab started (tests: a session is kept, not reopened)
         self._rules: Any = None
 
     def runner(self, shell: Shell, pipeline: Any, inputs: list[Any]) -> None:
+        cmdlets = [command.command_text for command in pipeline.metadata.commands]
+        self.throttling.admit_pipeline(shell.user, len(cmdlets))  # may refuse: a WS-Management fault
+        # Server time outside the directory lock: pipelines of other runspaces overlap, as on Exchange.
+        time.sleep(self.throttling.server_time(cmdlets))
         engine.run_pipeline(self, shell, pipeline, inputs)
 
     @property
@@ -246,7 +254,9 @@ class Handler(BaseHTTPRequestHandler):
                 "configuration in the WSMan: drive on the EXLAB01 computer.",
                 "w:InvalidResourceURI",
             )
-        self.lab.faults.admit_session(self.lab, user)
+        with self.lab.shells_lock:
+            held = sum(1 for s in self.lab.shells.values() if s.user.lower() == user.lower())
+        self.lab.throttling.admit_shell(held)
         shell_element = request.body.find("rsp:Shell", NS)
         creation = shell_element.find("pwsh:creationXml", NS) if shell_element is not None else None
         if creation is None or not creation.text:
@@ -256,6 +266,7 @@ class Handler(BaseHTTPRequestHandler):
         shell.feed(base64.b64decode(creation.text))
         with self.lab.shells_lock:
             self.lab.shells[shell_id] = shell
+            self.lab.shells_opened += 1
 
         created = ET.Element(f"{{{NS['wst']}}}ResourceCreated")
         sub(created, "wsa", "Address", f"http://{self.headers.get('Host', MACHINE)}/PowerShell")

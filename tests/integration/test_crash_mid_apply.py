@@ -60,9 +60,9 @@ def test_a_run_killed_mid_apply_loses_no_initial_password(site_city: SiteCity, s
         def struck() -> bool:
             return len(town.obm_logins(poll)) >= 1
     else:
-        # Exchange's cmdlet budget (PowerShellMaxCmdlets) lets the reads and a few creates through,
-        # then the run waits as Exchange asks: it is killed during that wait, mid-apply.
-        town.city.lab.control().inject_fault(max_cmdlets=12, period_seconds=600)
+        # Exchange's cmdlet budget (PowerShellMaxCmdlets) lets the reads and the first pipeline of
+        # creates through, then refuses the next for ten minutes: the run is killed while it waits.
+        town.city.lab.control().set_throttling(max_cmdlets=12, cmdlets_period=600)
 
         def struck() -> bool:
             return len(persons_on_exchange(town, persons)) >= 1

@@ -148,7 +148,6 @@ FAULTS = {
     "connection dropped mid-batch": {"drop_next_pipeline": True},
     "5th New-Mailbox fails": {"fail_nth_cmdlet": 5, "fail_cmdlet": "New-Mailbox"},
     "7th Set-Mailbox fails": {"fail_nth_cmdlet": 7, "fail_cmdlet": "Set-Mailbox"},
-    "throttled": {"max_cmdlets": 25, "period_seconds": 2},
 }
 
 
@@ -156,7 +155,7 @@ FAULTS = {
 def test_fault_leaves_a_state_a_rerun_completes(city: City, fault: str) -> None:
     scope = ("stttt", "stc")
     control = city.lab.control()
-    first, results, backend = city.reconcile(
+    _first, results, backend = city.reconcile(
         scope=scope, batch_size=10, before_apply=lambda: control.inject_fault(**FAULTS[fault])
     )
     control.clear_faults()
@@ -167,8 +166,6 @@ def test_fault_leaves_a_state_a_rerun_completes(city: City, fault: str) -> None:
     persons = {a for a, acc in desired.items() if not acc.shared}
     assert persons & set(boxes) <= backend.password_set
     failed = [r for r in results if not r.ok]
-    if fault == "throttled":  # the transport waits as Exchange asks and sends again: most done at once
-        assert len(failed) * 4 < len(first.changes), failed
     second, results, _ = city.reconcile(scope=scope)
     assert all(r.ok for r in results), [r for r in results if not r.ok]
     assert len(second.changes) <= len(failed)

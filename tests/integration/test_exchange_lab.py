@@ -9,9 +9,14 @@ own pools. Every mailbox has a unique name, so the tests run again on the same l
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import pytest
 import requests
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.invocation import OK
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.organisation import _rule_changes
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.transport import ExchangeTransport
+from exchange_city import connection
 from ldap3 import BASE, Connection, Server
 from pypsrp.complex_objects import ObjectMeta, PSInvocationState
 from pypsrp.exceptions import AuthenticationError, WSManFaultError
@@ -324,8 +329,8 @@ def test_faults_and_throttling(exchange_lab, pool):
         _, errors, ps = run(pool, "Get-AcceptedDomain")
         assert ps.state == PSInvocationState.COMPLETED and "temporarily unavailable" in str(errors[0])
 
-        control.inject_fault(max_concurrency=1)
-        with pytest.raises(Exception, match="MaxConcurrency"):
+        control.set_throttling(max_concurrency=1)
+        with pytest.raises(WSManFaultError, match="maximum number of 1 concurrent shells"):
             RunspacePool(exchange_lab.wsman(), configuration_name=exchange_lab.configuration).open()
         control.clear_faults()
 
@@ -369,3 +374,23 @@ def test_organization_settings(exchange_lab, pool):
     assert errors == []
     rule = run(pool, "Get-TransportRule", Identity=name)[0][0].adapted_properties
     assert rule["MessageTypeMatches"] == "AutoForward" and rule["State"] == "Enabled"
+
+
+def test_a_disabled_transport_rule_is_enabled_again_by_the_clients_invocation(exchange_lab, pool):
+    """State is not a Set-TransportRule parameter (shared/reference/exchange-cmdlets.json): the
+    organisation plan re-enables the R-50 rule with Enable-TransportRule, as Exchange requires
+    (learn.microsoft.com/powershell/module/exchange/enable-transportrule)."""
+    name = exchange_lab.unique("r")
+    assert run(pool, "New-TransportRule", Name=name, MessageTypeMatches="AutoForward")[1] == []
+    assert run(pool, "Disable-TransportRule", Identity=name)[1] == []
+    rule = run(pool, "Get-TransportRule", Identity=name)[0][0].adapted_properties
+    assert rule["State"] == "Disabled"
+    settings = SimpleNamespace(rule=lambda: {"MessageTypeMatches": "AutoForward"}, forward_rule_name=name)
+    (change,) = _rule_changes(settings, rule)
+    transport = ExchangeTransport(connection(exchange_lab))
+    try:
+        outcomes = transport.run(change.invocations)
+    finally:
+        transport.close()
+    assert [(o.invocation.cmdlet, o.status) for o in outcomes] == [("Enable-TransportRule", OK)]
+    assert run(pool, "Get-TransportRule", Identity=name)[0][0].adapted_properties["State"] == "Enabled"

@@ -416,6 +416,20 @@ DEFINITIONS: dict[str, CmdletDef] = {
             positions=ID,
         ),
         define(
+            "Enable-TransportRule",
+            f"{SYSTEM_CONFIGURATION}.EnableTransportRule",
+            {**_ID_TYPES, "Identity": "RuleIdParameter", "Mode": "RuleMode"},
+            {"__AllParameterSets": "Identity! Mode DomainController Confirm WhatIf"},
+            positions=ID,
+        ),
+        define(
+            "Disable-TransportRule",
+            f"{SYSTEM_CONFIGURATION}.DisableTransportRule",
+            {**_ID_TYPES, "Identity": "RuleIdParameter"},
+            {"__AllParameterSets": "Identity! DomainController Confirm WhatIf"},
+            positions=ID,
+        ),
+        define(
             "Get-InboxRule",
             f"{RECIPIENT_TASKS}.GetInboxRule",
             {**_ID_TYPES, "Identity": "InboxRuleIdParameter", "Mailbox": "MailboxIdParameter"},

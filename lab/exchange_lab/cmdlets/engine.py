@@ -6,7 +6,8 @@
   the error Exchange gives ("The syntax is not supported by this runspace...").
 - An unknown command fails the pipeline (CommandNotFoundException), as do binding errors.
 - Commands of one statement are piped: each object the previous command wrote is bound to the
-  next command's pipeline parameter (Identity). Statements run one after another.
+  next command's pipeline parameter (Identity), or shaped by ``Select-Object -Property``
+  (``select``). Statements run one after another.
 - A cmdlet's non-terminating errors go to the error stream and the pipeline goes on; a
   terminating one (or any error under -ErrorAction Stop) fails it; -ErrorAction SilentlyContinue
   and Ignore drop them.
@@ -29,7 +30,7 @@ from psrpcore.types import (
     PSInvocationState,
 )
 
-from exchange_lab.cmdlets import inbox, mailbox, organization, users
+from exchange_lab.cmdlets import inbox, mailbox, organization, select, users
 from exchange_lab.cmdlets.binder import bind
 from exchange_lab.cmdlets.definitions import DEFINITIONS
 from exchange_lab.cmdlets.errors import CmdletError
@@ -112,6 +113,11 @@ def _no_language(pipeline: ServerPipeline) -> CmdletError | None:
 def _run_command(
     pipeline: ServerPipeline, lab: Any, user: str, command: Any, inputs: list[Any] | None
 ) -> list[Any]:
+    if command.command_text.strip().lower() == select.NAME.lower():  # PowerShell's, not Exchange's
+        try:
+            return select.select_object(command.parameters, inputs)
+        except CmdletError as error:
+            raise _Stop(error, select.NAME) from None
     name = _BY_LOWER.get(command.command_text.strip().lower())
     if name is None or name not in IMPLEMENTATIONS:
         raise _Stop(
@@ -148,7 +154,6 @@ def _run_command(
                     "Microsoft.Exchange.Data.Storage.StorageTransientException",
                     f"[Server=EXLAB01] [FailureCategory=Cmdlet-StorageTransientException] "
                     f"3F1B6A2C,{definition.task_class}",
-                    terminating="budget" in fault,
                 )
             if (
                 definition.confirm_impact_high

@@ -21,12 +21,12 @@ from exchange_lab.cmdlets.binder import Bound
 from exchange_lab.cmdlets.common import check_unique, resolve
 from exchange_lab.cmdlets.errors import CmdletError, task_error
 from exchange_lab.cmdlets.objects import (
+    POLICY_EXCLUDED,
     TYPE_DETAILS_VALUE,
     canonical_name,
     first,
-    flag,
     mailbox_object,
-    ps_object,
+    statistics_object,
 )
 from exchange_lab.cmdlets.organization import DATABASES, database_dn, find_database
 from exchange_lab.cmdlets.types import UNLIMITED, MultiValuedChange, format_size
@@ -62,7 +62,6 @@ EXCHANGE_ATTRIBUTES = (
     "extensionAttribute1",
     "extensionAttribute3",
 )
-POLICY_EXCLUDED = "{26491cfc-9e50-4857-861b-0cb8df22b5d7}"
 QUOTAS = (
     ("IssueWarningQuota", "mDBStorageQuota"),
     ("ProhibitSendQuota", "mDBOverQuotaLimit"),
@@ -84,7 +83,7 @@ def _database_of(entry: dict[str, Any]) -> str:
 
 
 def _mailbox(ctx: Any, entry: dict[str, Any]) -> Any:
-    return mailbox_object(entry, _database_of(entry))
+    return mailbox_object(entry, DATABASES.get(_database_of(entry), {}), ctx.lab.clock.zone)
 
 
 def _pick_database(ctx: Any, b: Bound) -> dict[str, Any]:
@@ -614,68 +613,16 @@ def connect_mailbox(ctx: Any, b: Bound) -> None:
     )
 
 
-def _statistics(ctx: Any, row: dict[str, Any], entry: dict[str, Any] | None) -> Any:
-    db = DATABASES.get(row["database"], {})
-    use_defaults = entry is None or flag(entry, "mDBUseDefaults", True)
-
-    def effective(param: str, attribute: str) -> float:
-        if use_defaults:
-            return db.get(param, float("inf"))
-        value = first(entry, attribute) if entry else None
-        return float("inf") if value is None else int(value) * 1024
-
-    size = row["total_item_size"]
-    status = "BelowLimit"
-    if size >= effective("ProhibitSendReceiveQuota", "mDBOverHardQuotaLimit"):
-        status = "MailboxDisabled"
-    elif size >= effective("ProhibitSendQuota", "mDBOverQuotaLimit"):
-        status = "ProhibitSend"
-    elif size >= effective("IssueWarningQuota", "mDBStorageQuota"):
-        status = "IssueWarning"
-    from datetime import datetime
-
-    def when(value: str | None) -> Any:
-        return datetime.fromisoformat(value) if value else None
-
-    props = {
-        "DisplayName": row["display_name"],
-        "MailboxGuid": uuid.UUID(row["exchange_guid"]),
-        "Database": row["database"],
-        "DatabaseName": row["database"],
-        "ServerName": "EXLAB01",
-        "ItemCount": row["item_count"],
-        "TotalItemSize": format_size(row["total_item_size"]),
-        "TotalDeletedItemSize": format_size(0),
-        "DeletedItemCount": 0,
-        "LastLogonTime": when(row["last_logon_time"]),
-        "LastLogoffTime": when(row["last_logon_time"]),
-        "DisconnectDate": when(row["disconnect_date"]),
-        "DisconnectReason": row["disconnect_reason"],
-        "StorageLimitStatus": status,
-        "DatabaseIssueWarningQuota": format_size(db.get("IssueWarningQuota")),
-        "DatabaseProhibitSendQuota": format_size(db.get("ProhibitSendQuota")),
-        "DatabaseProhibitSendReceiveQuota": format_size(db.get("ProhibitSendReceiveQuota")),
-        "MailboxTypeDetail": "SharedMailbox" if row["type_details"] == 4 else "UserMailbox",
-        "IsArchiveMailbox": False,
-        "LegacyDN": row["legacy_dn"],
-        "Identity": row["exchange_guid"],
-    }
-    return ps_object(
-        [
-            "Microsoft.Exchange.Management.MapiTasks.Presentation.MailboxStatistics",
-            "Microsoft.Exchange.Data.Mapi.MailboxStatistics",
-        ],
-        props,
-        row["display_name"],
-    )
-
-
 def get_mailbox_statistics(ctx: Any, b: Bound) -> list[Any]:
     store = ctx.lab.store
     if b.set_name == "Identity":
         entry = resolve(ctx, b.get("Identity"), mailbox=True)
         row = store.get(guid_from_bytes(first(entry, "msExchMailboxGuid")))
-        return [_statistics(ctx, row, entry)] if row else []
+        return (
+            [statistics_object(row, entry, DATABASES.get(row["database"], {}), ctx.lab.clock.zone)]
+            if row
+            else []
+        )
     if b.set_name == "Server":
         rows = store.by_database()
     else:
@@ -687,7 +634,7 @@ def get_mailbox_statistics(ctx: Any, b: Bound) -> list[Any]:
         entry = (
             ctx.lab.directory.read(row["user_dn"]) if row["user_dn"] and not row["disconnect_date"] else None
         )
-        result.append(_statistics(ctx, row, entry))
+        result.append(statistics_object(row, entry, DATABASES.get(row["database"], {}), ctx.lab.clock.zone))
     return result
 
 

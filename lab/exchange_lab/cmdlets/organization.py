@@ -318,6 +318,26 @@ def set_transport_rule(ctx: Any, b: Bound) -> None:
     ctx.lab.store.set_config("transport_rules", rules)
 
 
+def _switch_transport_rule(ctx: Any, b: Bound, state: str) -> None:
+    """State is not a Set-TransportRule parameter: Enable-/Disable-TransportRule change it
+    (learn.microsoft.com/powershell/module/exchange/enable-transportrule, …/disable-transportrule);
+    Enable's -Mode sets the mode at the same time."""
+    rules = list(_rules(ctx))
+    rule = rules[_rule_index(rules, b.get("Identity"), ctx.task_class)]
+    rule["State"] = state
+    if "Mode" in b:
+        rule["Mode"] = b.get("Mode")
+    ctx.lab.store.set_config("transport_rules", rules)
+
+
+def enable_transport_rule(ctx: Any, b: Bound) -> None:
+    _switch_transport_rule(ctx, b, "Enabled")
+
+
+def disable_transport_rule(ctx: Any, b: Bound) -> None:
+    _switch_transport_rule(ctx, b, "Disabled")
+
+
 CMDLETS = {
     "Get-MailboxDatabase": get_mailbox_database,
     "Get-TransportConfig": get_transport_config,
@@ -330,4 +350,6 @@ CMDLETS = {
     "Get-TransportRule": get_transport_rule,
     "New-TransportRule": new_transport_rule,
     "Set-TransportRule": set_transport_rule,
+    "Enable-TransportRule": enable_transport_rule,
+    "Disable-TransportRule": disable_transport_rule,
 }

@@ -60,7 +60,7 @@ def get_user(ctx: Any, b: Bound) -> list[Any]:
                     for a in ("cn", "displayName", "sAMAccountName")
                 )
             ]
-    objects = [user_object(e) for e in entries]
+    objects = [user_object(e, ctx.lab.clock.zone) for e in entries]
     wanted = b.get("RecipientTypeDetails")
     if wanted:
         objects = [o for o in objects if _prop(o, "RecipientTypeDetails") in wanted]

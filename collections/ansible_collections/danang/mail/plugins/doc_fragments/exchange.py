@@ -74,9 +74,21 @@ options:
       - Changes sent in one pipeline (one round trip). A change is one account's cmdlets (several
         for a new mailbox, for example C(New-Mailbox) then C(Set-Mailbox)), one quota or one
         password reset; all cmdlets of the changes of a batch are the statements of that pipeline.
-        Exchange's throttling policy (C(PowerShellMaxCmdlets)) may need it lower.
+        Where Exchange's throttling policy sets C(PowerShellMaxCmdlets), keep O(exchange_batch_size)
+        times O(exchange_runspaces) times about two cmdlets within it; when the budget is spent,
+        Exchange refuses the next pipeline with its "user load quota" fault and the module waits the
+        time Exchange names, then sends it again (nothing of it ran).
     type: int
     default: 50
+  exchange_runspaces:
+    description:
+      - Exchange sessions (runspaces) that send pipelines at the same time while applying changes
+        (about a second of server time per new mailbox, so one session waits most of its time).
+        Each counts against the throttling policy's C(PowerShellMaxConcurrency) (18 per user by
+        default, other sessions of the same user included); when Exchange refuses one more session
+        the module goes on with those it has. V(1) sends one pipeline at a time.
+    type: int
+    default: 4
   exchange_timeout:
     description: Seconds to wait for Exchange to connect or answer one pipeline.
     type: int

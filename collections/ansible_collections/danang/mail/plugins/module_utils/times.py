@@ -10,9 +10,13 @@ report, the run's clock) is on the city's clock (UTC+7), so a due date is the da
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any, Optional
 
 UTC = datetime.UTC
+# .NET's round-trip form, as CLIXML carries a DateTime: up to 7 digits of fractions, then Z (UTC)
+# or the offset of the server's zone (a Local time). Kind Unspecified has no suffix.
+_DOTNET = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,7}))?(Z|[+-]\d{2}:\d{2})$")
 
 
 def iso(moment: Optional[datetime.datetime], zone: datetime.tzinfo) -> Optional[str]:
@@ -24,6 +28,27 @@ def iso(moment: Optional[datetime.datetime], zone: datetime.tzinfo) -> Optional[
         raise ValueError(f"a naive time cannot be placed in a zone: {moment.isoformat()}")
     text = moment.astimezone(zone).isoformat(timespec="seconds")
     return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def dotnet_time(value: Any) -> Optional[datetime.datetime]:
+    """A DateTime from remote PowerShell (``2022-10-19T20:31:31-07:00``, ``…T10:00:00.1234567+07:00``,
+    ``…Z``; pypsrp leaves it as text) as an aware UTC datetime; None for no value. A time without its
+    zone cannot be placed and is refused (ValueError), never taken as UTC."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is None:
+            raise ValueError(f"a time without its zone: {value.isoformat()}")
+        return value.astimezone(UTC)
+    match = _DOTNET.match(str(value).strip())
+    if not match:
+        raise ValueError(f"a time without its zone, or not a time: {value!r}")
+    seconds, fraction, zone = match.groups()
+    moment = datetime.datetime.fromisoformat(seconds).replace(
+        microsecond=int((fraction or "0").ljust(7, "0")[:6]),
+        tzinfo=UTC if zone == "Z" else datetime.datetime.strptime(zone, "%z").tzinfo,
+    )
+    return moment.astimezone(UTC)
 
 
 def generalized_time(value: Any) -> Optional[datetime.datetime]:

@@ -20,9 +20,11 @@ description:
   - C(password_changed) is C(pwdChangedTime); C(must_change_password) is C(pwdReset), set on new
     accounts until the first change (R-40, R-47); C(locked) is C(pwdAccountLockedTime) present (R-41).
   - With O(backend=exchange) - one C(Get-Mailbox) pipeline, one C(Get-MailboxStatistics -Database) per
-    database and one paged AD search. C(last_login) is the mailbox's C(LastLogonTime) (also stamped by
-    background assistants), C(last_logon_ad) AD's C(lastLogonTimestamp) (replicated, up to about 14 days
-    late); C(last_access) is the later of the two (R-23). C(must_change_password) is C(pwdLastSet) 0,
+    database (each piped to C(Select-Object) to keep only the properties read) and one paged AD search.
+    C(last_login) is the mailbox's C(LastLogonTime) (also stamped by background assistants),
+    C(last_logon_ad) AD's C(lastLogonTimestamp) (replicated, up to about 14 days late); C(last_access)
+    is the later of the two (R-23). Exchange sends C(LastLogonTime) in its server's local zone; both
+    are returned in UTC (C(Z)) and compared as moments. C(must_change_password) is C(pwdLastSet) 0,
     C(password_issued) the initial password's issue time the backend recorded (R-41), C(locked) the AD
     account disabled by M(danang.mail.password_policy) (R-41; such an account counts as C(enabled), as
     on OBM).

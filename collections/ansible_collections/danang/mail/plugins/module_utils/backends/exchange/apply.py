@@ -2,12 +2,14 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Exchange's part of ``apply`` (:class:`ExchangeWriter`) and its quota path (:func:`set_quotas`).
 
-Per batch of ``batch_size`` changes: (1) AD disables first (nobody keeps access while the rest
-runs); (2) the cmdlets of every change as the statements of one pipeline — persons ``New-Mailbox``
-(User set, ``-ResetPasswordOnNextLogon $true``, R-40) then ``Set-Mailbox`` for quotas, sizes and the
-issue record, agencies and departments ``New-Mailbox -Shared``, updates ``Set-Mailbox``/``Set-User``,
-purges ``Remove-Mailbox`` (the AD user goes with it; Exchange keeps the disconnected mailbox for its
-retention period); (3) AD enables and the disabling of new accounts that should start disabled.
+Per batch of ``batch_size`` times ``runspaces`` changes: (1) AD disables first (nobody keeps access
+while the rest runs); (2) the cmdlets of the changes, ``batch_size`` changes a pipeline, the
+pipelines on parallel sessions (``parallel.run_groups``; one change's cmdlets always in one
+pipeline, in order) — persons ``New-Mailbox`` (User set, ``-ResetPasswordOnNextLogon $true``, R-40)
+then ``Set-Mailbox`` for quotas, sizes and the issue record, agencies and departments ``New-Mailbox
+-Shared``, updates ``Set-Mailbox``/``Set-User``, purges ``Remove-Mailbox`` (the AD user goes with
+it; Exchange keeps the disconnected mailbox for its retention period); (3) AD enables and the
+disabling of new accounts that should start disabled.
 Whatever did not clearly succeed (an error record, a dropped connection) is checked by one re-read
 at the end: a change is reported done only when the system now holds what the plan wanted. Every
 step is idempotent or guarded by the plan, so a re-run finishes what a failure left.
@@ -29,6 +31,7 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.ad i
 )
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.config import ExchangeConfig
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.invocation import FAILED, OK
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.parallel import run_groups
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.read import Seen
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.render import (
     ExchangeStep,
@@ -64,7 +67,8 @@ class ExchangeWriter:
         reread: Callable[[], dict[str, Observed]],
     ) -> None:
         self.config = config
-        self.batch_size = config.exchange.batch_size
+        self.pipeline_size = max(1, config.exchange.batch_size)  # changes per pipeline
+        self.batch_size = self.pipeline_size * max(1, config.exchange.runspaces)
         self.transport = transport
         self.directory = directory
         self.seen = seen
@@ -137,9 +141,13 @@ class ExchangeWriter:
             if step.error is None and step.ad_before is not None:
                 step.error = self._set_enabled(step.change.address, step.ad_before)
         live = [s for s in batch if s.error is None and s.invocations]
-        invocations = [inv for s in live for inv in s.invocations]
-        if invocations:
-            outcomes = self.transport.run(invocations, batch_size=len(invocations))
+        if live:
+            size = self.pipeline_size
+            groups = [
+                [inv for s in live[start : start + size] for inv in s.invocations]
+                for start in range(0, len(live), size)
+            ]
+            outcomes = run_groups(self.transport, groups)
             position = 0
             for step in live:
                 mine = outcomes[position : position + len(step.invocations)]

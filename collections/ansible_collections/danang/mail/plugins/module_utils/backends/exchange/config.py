@@ -68,6 +68,7 @@ ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
     "exchange_password": {"type": "str", "no_log": True},
     "exchange_databases": {"type": "list", "elements": "str", "default": []},
     "exchange_batch_size": {"type": "int", "default": 50},
+    "exchange_runspaces": {"type": "int", "default": 4},
     "exchange_timeout": {"type": "int", "default": 120},
     "ad_uri": {"type": "str"},
     "ad_bind_user": {"type": "str"},
@@ -95,6 +96,9 @@ def config_from_params(params: Mapping[str, Any], *, statistics: bool = False) -
     p = {key: params.get(key, spec.get("default")) for key, spec in ARGUMENT_SPEC.items()}
     bind_user = p["ad_bind_user"] or p["exchange_username"]
     bind_password = p["ad_bind_password"] if p["ad_bind_password"] is not None else p["exchange_password"]
+    for name in ("exchange_batch_size", "exchange_runspaces"):
+        if p[name] is None or p[name] < 1:
+            raise BackendError(f"{name} must be 1 or more, not {p[name]}")
     if not bind_user or bind_password is None:
         raise BackendError("AD needs ad_bind_user and ad_bind_password (or exchange_username/_password)")
     return ExchangeConfig(
@@ -111,6 +115,7 @@ def config_from_params(params: Mapping[str, Any], *, statistics: bool = False) -
             password=p["exchange_password"],
             timeout=p["exchange_timeout"],
             batch_size=p["exchange_batch_size"],
+            runspaces=p["exchange_runspaces"],
         ),
         ad=ADConnection(
             uri=p["ad_uri"],

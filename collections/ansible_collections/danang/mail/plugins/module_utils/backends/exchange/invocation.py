@@ -42,15 +42,24 @@ Value = Any  # str | bool | int | Secret | Switch | list of str
 
 @dataclass(frozen=True)
 class Invocation:
-    """One cmdlet with typed parameters; ``key`` says which account its outcome belongs to."""
+    """One cmdlet with typed parameters; ``key`` says which account its outcome belongs to.
+    ``select``: the properties a read keeps, piped to ``Select-Object -Property`` (the rest of
+    Exchange's object is never serialised nor sent)."""
 
     cmdlet: str
     parameters: tuple[tuple[str, Value], ...] = ()
     key: Optional[str] = None
+    select: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, cmdlet: str, params: Mapping[str, Value], key: Optional[str] = None) -> Invocation:
-        return cls(cmdlet, tuple(params.items()), key)
+    def of(
+        cls,
+        cmdlet: str,
+        params: Mapping[str, Value],
+        key: Optional[str] = None,
+        select: tuple[str, ...] = (),
+    ) -> Invocation:
+        return cls(cmdlet, tuple(params.items()), key, select)
 
     @property
     def params(self) -> dict[str, Value]:
@@ -65,7 +74,8 @@ class Invocation:
         )
 
     def __str__(self) -> str:  # for messages: the cmdlet and the parameter names, no values
-        return f"{self.cmdlet} " + " ".join(f"-{name}" for name, _value in self.parameters)
+        text = f"{self.cmdlet} " + " ".join(f"-{name}" for name, _value in self.parameters)
+        return f"{text} | Select-Object -Property" if self.select else text
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from typing import Any, Optional
 from ansible_collections.danang.mail.plugins.module_utils.accounts import Account
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.invocation import Invocation
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.render import (
+    MAILBOX_PROPERTIES,
     MESSAGE_SIZE_MB,
     SHARED,
     as_bool,
@@ -205,6 +206,7 @@ def read_invocations(settings: OrgSettings) -> dict[str, Invocation]:
                 "RecipientTypeDetails": SHARED,
                 "ResultSize": "Unlimited",
             },
+            select=MAILBOX_PROPERTIES,
         )
     return reads
 

@@ -31,7 +31,7 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.tran
     ExchangeTransport,
 )
 from ansible_collections.danang.mail.plugins.module_utils.plan import Observed
-from ansible_collections.danang.mail.plugins.module_utils.times import UTC, iso
+from ansible_collections.danang.mail.plugins.module_utils.times import UTC, dotnet_time, iso
 
 
 @dataclass
@@ -100,9 +100,13 @@ def _facts(
     statistics: Mapping[str, Mapping[str, Any]],
 ) -> AccountFacts:
     stat = statistics.get(str(record.get("ExchangeGuid") or "").lower(), {})
-    last_logon = stat.get("LastLogonTime")
-    ad_logon = iso(user.last_logon, UTC) if user else None
-    times = [t for t in (str(last_logon) if last_logon else None, ad_logon) if t]
+    # Exchange sends its server's local time with an offset, AD UTC: compared as moments, not texts.
+    try:
+        last_logon = dotnet_time(stat.get("LastLogonTime"))
+    except ValueError as exc:
+        raise BackendError(f"Get-MailboxStatistics of {address}: LastLogonTime: {exc}") from None
+    ad_logon = user.last_logon if user else None
+    times = [t for t in (last_logon, ad_logon) if t]
     return AccountFacts(
         address=address,
         dn=record.get("DistinguishedName"),
@@ -116,8 +120,8 @@ def _facts(
         used_mb=size_mb(stat.get("TotalItemSize")) if stat else None,
         # LastLogonTime is stamped by background assistants too; AD's lastLogonTimestamp
         # (replicated, up to ~14 days late) is the other half of "not accessed".
-        last_login=str(last_logon) if last_logon else None,
-        last_access=max(times) if times else None,
+        last_login=iso(last_logon, UTC),
+        last_access=iso(max(times), UTC) if times else None,
         password_changed=iso(user.password_changed, UTC) if user else None,
         must_change_password=bool(user and user.must_change_password and not shared),
         locked=bool(user and user.policy_locked),
@@ -125,7 +129,7 @@ def _facts(
             "database": str(record.get("Database") or "") or None,
             "sam_account_name": user.sam_account_name if user else None,
             "created": iso(user.created, UTC) if user else None,
-            "last_logon_ad": ad_logon,
+            "last_logon_ad": iso(ad_logon, UTC),
             "password_issued": iso(user.password_issued, UTC) if user else None,
         },
     )

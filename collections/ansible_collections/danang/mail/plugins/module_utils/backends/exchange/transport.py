@@ -16,10 +16,12 @@ attributed, and every statement of a pipeline whose connection was lost, is repo
 ``unknown``: the backend then re-reads and decides (a re-run finishes the job).
 
 Retries with exponential back-off: opening the pool, and a pipeline the server refused before it
-started (HTTP 429/500/503, a WS-Management fault such as the throttling quota, a refused
-connection). A pipeline that may have started is never sent twice, except when Exchange throttled it
-(PowerShellMaxCmdlets: the error says how long to wait): then, after that wait, what did not succeed
-is sent again (see :meth:`ExchangeTransport._run_throttled`).
+started (HTTP 429/500/503, a WS-Management fault, a refused connection). A pipeline that may have
+started is never sent twice. Exchange's throttling (PowerShellMaxCmdlets) refuses the Command
+request with a WS-Management fault, "The user load quota of X requests per Y seconds has been
+exceeded ... at least N milliseconds": nothing of that pipeline ran, so the transport waits the
+hinted time and sends it again on the same session (:func:`quota_wait`), for up to
+``THROTTLE_PATIENCE`` seconds of waiting per pipeline.
 
 Credentials never reach a log or an error message: :class:`Secret` masks its ``repr``, the
 connection's password field is ``repr=False``, and error texts come from the server's error
@@ -70,8 +72,7 @@ except ImportError:  # the modules report it with missing_required_lib('pypsrp')
     PYPSRP_IMPORT_ERROR = traceback.format_exc()
     _AUTH_ERRORS = ()
 
-# A ticket got from the password (pyspnego's kinit through python-krb5) fails with krb5's own error:
-# a wrong password, an unknown principal, no KDC. Without krb5 there is no such kinit.
+# pyspnego's kinit from the password fails with python-krb5's own error (wrong password, no KDC).
 with contextlib.suppress(ImportError):
     from krb5 import Krb5Error
 
@@ -81,11 +82,10 @@ AUTHS = ("kerberos", "negotiate", "ntlm", "basic", "credssp")
 ENCRYPTIONS = ("auto", "always", "never")
 CONFIGURATION = "Microsoft.Exchange"
 _RETRY_HTTP = frozenset({429, 500, 502, 503, 504})
-# Exchange's throttling of remote PowerShell (PowerShellMaxCmdlets and friends) answers a cmdlet with
-# an error telling how long to wait; the cmdlet did not run.
-_THROTTLED = ("exceeded the budget", "powershellmaxcmdlets", "micro delay", "throttl")
-_WAIT = re.compile(r"wait (?:for )?(\d+) seconds", re.IGNORECASE)
-MAX_THROTTLE_WAIT = 120.0
+# WinRM's ERROR_WSMAN_QUOTA_USER (wsmerror.h): the fault Exchange's throttling answers a request with.
+ERROR_WSMAN_QUOTA_USER = 0x803381A7
+_QUOTA = re.compile(r"user load quota of .*? at least (\d+) milliseconds", re.IGNORECASE | re.DOTALL)
+THROTTLE_PATIENCE = 900.0  # seconds of throttling waits per pipeline before giving it up
 
 
 @dataclass
@@ -119,6 +119,7 @@ class ExchangeConnection:
     configuration_name: str = CONFIGURATION
     timeout: int = 60
     batch_size: int = 50  # changes per pipeline (a change: one account's cmdlets, one quota, one reset)
+    runspaces: int = 4  # sessions sending pipelines at once (Exchange allows 18 a user by default)
     retries: int = 4
     backoff: float = 2.0
 
@@ -189,18 +190,19 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _throttle_wait(error: Optional[str]) -> Optional[float]:
-    """Seconds Exchange asks to wait when ``error`` is its throttling (0: it does not say); else None."""
-    text = (error or "").lower()
-    if not any(mark in text for mark in _THROTTLED):
+def quota_wait(exc: BaseException) -> Optional[float]:
+    """Seconds Exchange's throttling asks to wait when ``exc`` is its user-load-quota fault, else None."""
+    if not (HAS_PYPSRP and isinstance(exc, WSManFaultError)):
         return None
-    found = _WAIT.search(text)
-    return float(found.group(1)) if found else 0.0
+    found = _QUOTA.search(str(exc.reason or ""))
+    if found:
+        return int(found.group(1)) / 1000
+    return 1.0 if exc.code == ERROR_WSMAN_QUOTA_USER else None
 
 
 class ExchangeTransport:
     """One RunspacePool on Exchange's remote PowerShell, opened on first use, reopened after a
-    dropped connection."""
+    dropped connection; and, for pipelines in parallel, more sessions of the same kind (``lanes``)."""
 
     def __init__(
         self, connection: ExchangeConnection, *, sleep: Callable[[float], None] = time.sleep
@@ -212,6 +214,9 @@ class ExchangeTransport:
         self._pool: Any = None
         self._keys_exchanged = False
         self.round_trips = 0  # pipelines sent (benchmarks)
+        self.throttle_waits = 0  # requests Exchange's throttling refused (benchmarks)
+        self._lanes: list[ExchangeTransport] = []  # more sessions for pipelines in parallel
+        self._lanes_full = False  # Exchange refused one more session (PowerShellMaxConcurrency)
 
     # --- the pool --------------------------------------------------------------------------------
     def _open(self) -> Any:
@@ -249,11 +254,18 @@ class ExchangeTransport:
 
     def _retry(self, what: str, call: Callable[[], Any]) -> Any:
         attempt = 0
+        throttled = 0.0
         while True:
             try:
                 return call()
             except (WinRMError, requests.RequestException, OSError, *_AUTH_ERRORS) as exc:
-                retriable = _refused_before_start(exc)
+                wait = quota_wait(exc)
+                if wait is not None and throttled + wait <= THROTTLE_PATIENCE:
+                    throttled += wait
+                    self.throttle_waits += 1
+                    self._sleep(wait)
+                    continue
+                retriable = _refused_before_start(exc) and wait is None
                 if not retriable or attempt >= self.connection.retries:
                     where = f"{self.connection.server}:{self.connection.port or ''}/{self.connection.path}"
                     raise ExchangeError(f"Exchange {where}: cannot {what}: {_describe(exc)}") from None
@@ -267,7 +279,35 @@ class ExchangeTransport:
                 pool.close()  # best effort: the connection may be gone already
 
     def close(self) -> None:
+        for lane in self._lanes:
+            lane.close()
+            self.round_trips += lane.round_trips  # the counters outlive the sessions
+            self.throttle_waits += lane.throttle_waits
+        self._lanes, self._lanes_full = [], False
         self._drop()
+
+    def lanes(self, wanted: int) -> list[ExchangeTransport]:
+        """This session and up to ``wanted - 1`` more (at most ``runspaces`` in all), as many as
+        Exchange lets the user open: one refused stops the growing, the work goes on with fewer."""
+        try:
+            self.pool()  # the connection's checks, once
+        except ExchangeError:
+            return [self]  # its pipelines fail as "not attempted", with the reason
+        wanted = max(1, min(wanted, self.connection.runspaces))
+        while len(self._lanes) + 1 < wanted and not self._lanes_full:
+            lane = ExchangeTransport(self.connection, sleep=self._sleep)
+            try:
+                lane._pool = lane._open()
+            except (WinRMError, requests.RequestException, OSError):
+                self._lanes_full = True
+                break
+            self._lanes.append(lane)
+        return [self, *self._lanes[: wanted - 1]]
+
+    def counters(self) -> tuple[int, int]:
+        """(pipelines sent, requests throttled) over every session of this transport (benchmarks)."""
+        every = [self, *self._lanes]
+        return sum(t.round_trips for t in every), sum(t.throttle_waits for t in every)
 
     # --- pipelines -------------------------------------------------------------------------------
     def _value(self, value: Value) -> Any:
@@ -289,6 +329,8 @@ class ExchangeTransport:
                     shell.add_parameter(name)
                 else:
                     shell.add_parameter(name, self._value(value))
+            if invocation.select:  # piped in the same statement
+                shell.add_cmdlet("Select-Object").add_parameter("Property", list(invocation.select))
             shell.add_statement()
         return shell
 
@@ -299,8 +341,9 @@ class ExchangeTransport:
             try:
                 shell = self._build(invocations)
                 shell.begin_invoke()
-            except BaseException:
-                self._drop()
+            except BaseException as exc:
+                if quota_wait(exc) is None:  # throttled: the session stays, nothing ran
+                    self._drop()
                 raise
             self.round_trips += 1
             return shell
@@ -343,48 +386,20 @@ class ExchangeTransport:
         for start in range(0, len(invocations), size):
             batch = invocations[start : start + size]
             try:
-                outcomes.extend(self._run_throttled(batch))
+                outcomes.extend(self.run_batch(batch).outcomes)
             except ExchangeError as exc:  # refused even after the retries: nothing of it ran
                 outcomes.extend(Outcome(inv, FAILED, f"not attempted: {exc}") for inv in batch)
-        return outcomes
-
-    def _run_throttled(self, batch: Sequence[Invocation]) -> list[Outcome]:
-        """One batch; when Exchange throttles it, wait as it asks and send again what did not succeed.
-
-        A throttled pipeline stops, and which of its statements ran is not told, so every statement
-        not seen to succeed is sent again, in pipelines half as long each time. Each is idempotent
-        (Set-*) or refused when done already (New-Mailbox: the name, alias and addresses are taken;
-        Remove-Mailbox: not found), and the backend's re-read decides what is done."""
-        outcomes = self.run_batch(batch).outcomes
-        size = len(batch)
-        for attempt in range(self.connection.retries):
-            waits = [_throttle_wait(o.error) for o in outcomes if o.status != OK]
-            if not any(w is not None for w in waits):
-                break
-            hinted = max((w for w in waits if w), default=0.0)
-            self._sleep(min(MAX_THROTTLE_WAIT, hinted or self.connection.backoff * 2**attempt))
-            # Smaller pipelines each time, so that one fits the budget however small it is.
-            size = max(1, size // 2)
-            pending = [i for i, o in enumerate(outcomes) if o.status != OK]
-            for start in range(0, len(pending), size):
-                chunk = pending[start : start + size]
-                for index, outcome in zip(
-                    chunk, self.run_batch([batch[i] for i in chunk]).outcomes, strict=True
-                ):
-                    outcomes[index] = outcome
         return outcomes
 
     def query(self, invocation: Invocation) -> list[dict[str, Any]]:
         """A read (Get-*) in its own pipeline; raises :class:`ExchangeError` on any error record.
 
-        A read changes nothing, so a pipeline whose connection dropped, or that Exchange throttled, is
-        simply sent again."""
+        A read changes nothing, so a pipeline whose connection dropped is simply sent again."""
         for attempt in range(self.connection.retries + 1):
             result = self.run_batch([invocation])
-            wait = _throttle_wait(result.outcomes[0].error) if result.outcomes[0].status != OK else None
-            if result.lost is None and wait is None:
+            if result.lost is None:
                 break
-            self._sleep(min(MAX_THROTTLE_WAIT, wait or self.connection.backoff * 2**attempt))
+            self._sleep(self.connection.backoff * 2**attempt)
         if result.lost or result.errors or result.outcomes[0].status != OK:
             reason = result.lost or "; ".join(str(e) for e in result.errors) or result.outcomes[0].error
             raise ExchangeError(f"Exchange {invocation}: {reason}")

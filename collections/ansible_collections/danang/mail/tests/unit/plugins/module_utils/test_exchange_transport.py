@@ -18,11 +18,14 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.invo
 )
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.transport import (
     ExchangeConnection,
-    _throttle_wait,
+    ExchangeError,
+    ExchangeTransport,
     error_from_record,
+    quota_wait,
 )
 from pypsrp.complex_objects import ErrorRecord, GenericComplexObject
 from pypsrp.serializer import Serializer
+from pypsrp.wsman import WSMan
 
 BATCH = [
     Invocation.of(
@@ -120,16 +123,46 @@ def test_error_record_reduction() -> None:
     assert attribute([error], BATCH)[0] == {2: [error]}
 
 
-def test_throttling_is_recognised_with_the_wait_it_asks() -> None:
-    budget = (
-        "The user has exceeded the budget for cmdlets: 12 within 60 seconds "
-        "(policy part PowerShellMaxCmdlets). "
-        "Please wait for 17 seconds."
-    )
-    assert _throttle_wait(budget) == 17.0
-    assert _throttle_wait("Micro delay applied: the server is busy") == 0.0
-    assert _throttle_wait("The alias dungnv is already used") is None
-    assert _throttle_wait(None) is None
+# Exchange's throttling fault as a WinRM server sends it (the text: c7solutions.com/2010/01/
+# restrictive-throttling-policies-in-aspx; the code ERROR_WSMAN_QUOTA_USER 0x803381A7: wsmerror.h as
+# copied in PowerShell/PowerShell src/Microsoft.PowerShell.Commands.Management/cimSupport/
+# cmdletization/cim/cimChildJobBase.cs; the subcode: [MS-WSMV] 3.1.4.5.2.1 wsman:QuotaLimit).
+QUOTA_FAULT = """<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"
+ xmlns:f="http://schemas.microsoft.com/wbem/wsman/1/wsmanfault"><s:Body><s:Fault>
+<s:Code><s:Value>s:Receiver</s:Value><s:Subcode><s:Value>w:QuotaLimit</s:Value></s:Subcode></s:Code>
+<s:Reason><s:Text xml:lang="en-US">The WS-Management service cannot process the request.</s:Text></s:Reason>
+<s:Detail><f:WSManFault Code="2150859175" Machine="ex1.danang.gov.vn"><f:Message>The WS-Management
+service cannot process the request. The user load quota of 100 requests per 60 seconds has been
+exceeded. Send future requests at a slower rate or raise the quota for this user. The next request
+from this user will not be approved for at least 1500 milliseconds.</f:Message></f:WSManFault>
+</s:Detail></s:Fault></s:Body></s:Envelope>"""
+
+
+def test_the_user_load_quota_fault_is_recognised_with_its_millisecond_hint() -> None:
+    fault = WSMan._parse_wsman_fault(QUOTA_FAULT)
+    assert quota_wait(fault) == 1.5
+    other = WSMan._parse_wsman_fault(QUOTA_FAULT.replace("2150859175", "5").replace("user load", "x"))
+    assert quota_wait(other) is None
+    assert quota_wait(ValueError("The user load quota of 1 requests per 1 seconds")) is None
+
+
+def test_a_throttled_request_waits_as_asked_and_is_sent_again_beyond_the_retries() -> None:
+    """Throttling is not a failure: the waits Exchange asks for do not use up ``retries``."""
+    sleeps: list[float] = []
+    transport = ExchangeTransport(ExchangeConnection("127.0.0.1", retries=0), sleep=sleeps.append)
+    answers: list[object] = [WSMan._parse_wsman_fault(QUOTA_FAULT)] * 3 + ["started"]
+
+    def call() -> object:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    assert transport._retry("start a pipeline", call) == "started"
+    assert sleeps == [1.5, 1.5, 1.5] and transport.throttle_waits == 3
+    answers[:] = [WSMan._parse_wsman_fault(QUOTA_FAULT.replace("user load", "x").replace("2150859175", "5"))]
+    with pytest.raises(ExchangeError, match="cannot start a pipeline"):
+        transport._retry("start a pipeline", call)
 
 
 def test_an_error_goes_to_the_cmdlet_its_error_id_names() -> None:
