@@ -4,7 +4,7 @@
 
 The Administrator password is read from <lab-dir>/secrets/administrator; the pid file is written
 once the ports listen (the control script waits for it). With ``--keytab`` the server also accepts
-Negotiate/Kerberos tickets of the lab KDC for the HTTP/ principals in it; with ``--listen-tls`` it
+Negotiate/Kerberos tickets of the lab KDC for the host/ and HTTP/ principals in it; with ``--listen-tls`` it
 serves the same endpoints over HTTPS too (Exchange's 443, WinRM's 5986).
 """
 
@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         help="the Exchange server's local zone, in which it sends DateTime values (default: the city's)",
     )
     parser.add_argument("--pid-file", type=Path)
-    parser.add_argument("--keytab", type=Path, help="the HTTP/ service keys: Negotiate/Kerberos accepted")
+    parser.add_argument("--keytab", type=Path, help="host/ and HTTP/ keys: Negotiate/Kerberos accepted")
     parser.add_argument("--listen-tls", help="host:port of the HTTPS listener (needs --tls-cert/--tls-key)")
     parser.add_argument("--tls-cert", type=Path)
     parser.add_argument("--tls-key", type=Path)
