@@ -205,6 +205,8 @@ class ExchangeLab:
         return {
             "exchange_lab_name": EXCHANGE_NAME,
             "exchange_port": self.port,
+            "exchange_https_port": self.https_port,
+            "exchange_kdc_port": EXCHANGE_PORTS["exchange_kdc_port"],
             "exchange_ad_port": int(self.ad_uri.rsplit(":", 1)[1]),
             "exchange_admin_password": self.admin_password,
         }
