@@ -26,6 +26,12 @@ help:
 $(BIN)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ needed"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@# gssapi and krb5 (Kerberos, the default exchange_auth) have no Linux wheels: pip compiles them
+	@# with gcc against MIT Kerberos' headers (krb5-config) and Python's (python3-dev for Debian's).
+	command -v krb5-config >/dev/null && command -v gcc >/dev/null \
+		&& $(PYTHON) -c 'import os, sysconfig; os.stat(sysconfig.get_path("include") + "/Python.h")' 2>/dev/null \
+		|| { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=600 \
+			--no-install-recommends libkrb5-dev gcc python3-dev; }
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 

@@ -3,7 +3,9 @@
 """Run the lab server: ``python -m exchange_lab --lab-dir=.lab/exchange`` (lab/ on PYTHONPATH).
 
 The Administrator password is read from <lab-dir>/secrets/administrator; the pid file is written
-once the port listens (the control script waits for it).
+once the ports listen (the control script waits for it). With ``--keytab`` the server also accepts
+Negotiate/Kerberos tickets of the lab KDC for the host/ and HTTP/ principals in it; with ``--listen-tls`` it
+serves the same endpoints over HTTPS too (Exchange's 443, WinRM's 5986).
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ import argparse
 import logging
 import os
 import signal
+import ssl
 import sys
 import threading
 import time
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 from ldap3.core.exceptions import LDAPException
@@ -37,6 +41,11 @@ def _directory(args: argparse.Namespace, password: str, clock: LabClock) -> Dire
             time.sleep(0.2)
 
 
+def _server(listen: str, lab: Lab, kerberos: bool, tls: ssl.SSLContext | None) -> ThreadingHTTPServer:
+    host, _, port = listen.rpartition(":")
+    return make_server((host, int(port)), lab, kerberos, tls)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="exchange_lab", description=__doc__)
     parser.add_argument("--lab-dir", type=Path, required=True)
@@ -53,6 +62,10 @@ def main(argv: list[str] | None = None) -> int:
         help="the Exchange server's local zone, in which it sends DateTime values (default: the city's)",
     )
     parser.add_argument("--pid-file", type=Path)
+    parser.add_argument("--keytab", type=Path, help="host/ and HTTP/ keys: Negotiate/Kerberos accepted")
+    parser.add_argument("--listen-tls", help="host:port of the HTTPS listener (needs --tls-cert/--tls-key)")
+    parser.add_argument("--tls-cert", type=Path)
+    parser.add_argument("--tls-key", type=Path)
     parser.add_argument("--debug", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -71,11 +84,19 @@ def main(argv: list[str] | None = None) -> int:
     ldap_host, _, ldap_port = args.ldap_listen.rpartition(":")
     ldap_proxy = RangeProxy((ldap_host, int(ldap_port)), args.ldap_uri)
     ldap_proxy.start()
-    host, _, port = args.listen.rpartition(":")
-    server = make_server((host, int(port)), lab)
+    if args.keytab:
+        os.environ["KRB5_KTNAME"] = f"FILE:{args.keytab}"  # read by the GSSAPI acceptor
+    servers = [_server(args.listen, lab, bool(args.keytab), None)]
+    if args.listen_tls:
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(args.tls_cert, args.tls_key)
+        servers.append(_server(args.listen_tls, lab, bool(args.keytab), tls))
+        threading.Thread(target=servers[1].serve_forever, daemon=True).start()
+    server = servers[0]
 
     def stop(*_: object) -> None:
-        threading.Thread(target=server.shutdown, daemon=True).start()
+        for each in servers:
+            threading.Thread(target=each.shutdown, daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
@@ -87,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         server.serve_forever()
     finally:
-        server.server_close()
+        for each in servers:
+            each.server_close()
         ldap_proxy.shutdown()
         ldap_proxy.server_close()
         if args.pid_file:

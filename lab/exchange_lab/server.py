@@ -7,15 +7,16 @@
 - ``/EWS/Exchange.asmx``: handed to ``ews.handle(body, user, lab)`` (imported when first used).
 - ``/lab/...``: the control endpoint for tests (``control.py``); never used by the backend.
 
-Every request but the control endpoint needs HTTP Basic credentials that the AD stand-in accepts.
+Every request but the control endpoint needs HTTP Basic credentials that the AD stand-in accepts or,
+when the lab has a keytab, Negotiate/Kerberos with WinRM message encryption (``auth.py``).
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
 import importlib
 import logging
+import ssl
 import threading
 import time
 import uuid
@@ -24,7 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from exchange_lab import control, wsman
+from exchange_lab import auth, control, wsman
 from exchange_lab.clock import LabClock
 from exchange_lab.cmdlets import engine
 from exchange_lab.directory import Directory
@@ -91,12 +92,22 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "Microsoft-HTTPAPI/2.0"
     protocol_version = "HTTP/1.1"
     lab: Lab  # set on the subclass made by make_server
+    kerberos = False  # the lab has a keytab: Negotiate/Kerberos offered too
+
+    def setup(self) -> None:
+        super().setup()
+        self.auth = auth.Connection()  # one per TCP connection, as the security context
+        self.sealed = False  # this request came encrypted: so goes its answer
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s %s", self.address_string(), format % args)
 
     # -- plumbing --------------------------------------------------------------------------------
     def _send(self, status: int, content_type: str, body: bytes, extra: dict[str, str] | None = None) -> None:
+        extra = {**self.auth.reply, **(extra or {})}
+        self.auth.reply.clear()
+        if self.sealed:
+            content_type, body = self.auth.wrap(body)
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -110,18 +121,25 @@ class Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def _user(self) -> str | None:
-        """The Basic-auth user when the directory accepts the password, else None."""
+        """The Basic-auth user when the directory accepts the password, the Kerberos principal's user
+        once this connection's context is complete, else None."""
         header = self.headers.get("Authorization", "")
-        if not header.lower().startswith("basic "):
-            return None
-        try:
-            user, _, password = base64.b64decode(header[6:].strip()).decode("utf-8").partition(":")
-        except (binascii.Error, UnicodeDecodeError):
-            return None
-        return user if user and self.lab.directory.authenticate(user, password) else None
+        if self.kerberos and self.auth.step(header):
+            return self.auth.user
+        basic = auth.basic_credentials(header)
+        if basic is not None:
+            return basic[0] if self.lab.directory.authenticate(*basic) else None
+        return None if header else self.auth.user
 
     def _unauthorized(self) -> None:
-        self._send(401, "text/plain", b"", {"WWW-Authenticate": 'Basic realm="EXLAB01"'})
+        self.sealed = False
+        self.send_response(401)
+        # A context that needs another leg answers with its token; otherwise the offers.
+        reply = self.auth.reply.pop("WWW-Authenticate", None)
+        for offer in [reply] if reply else auth.challenges(self.kerberos):
+            self.send_header("WWW-Authenticate", offer)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
     # -- routing ---------------------------------------------------------------------------------
     def do_GET(self) -> None:
@@ -141,9 +159,20 @@ class Handler(BaseHTTPRequestHandler):
         if path not in ("/powershell", "/wsman", "/ews/exchange.asmx"):
             self._send(404, "text/plain", b"")
             return
-        user = self._user()
+        self.sealed = False
+        try:
+            user = self._user()
+            if user is not None and self.headers.get("Content-Type", "").startswith("multipart/encrypted"):
+                body = self.auth.unwrap(self.headers["Content-Type"], body)
+                self.sealed = True
+        except auth.AuthRefused as refused:
+            log.info("authentication refused: %s", refused)
+            user = None
         if user is None:
             self._unauthorized()
+            return
+        if not body:  # pypsrp's empty request that sets up the context for message encryption
+            self._send(200, "text/plain", b"")
             return
         self.lab.faults.delay()
         if path == "/ews/exchange.asmx":
@@ -289,8 +318,13 @@ class Handler(BaseHTTPRequestHandler):
         return wsman.response(request, answer)
 
 
-def make_server(address: tuple[str, int], lab: Lab) -> ThreadingHTTPServer:
-    handler = type("LabHandler", (Handler,), {"lab": lab})
+def make_server(
+    address: tuple[str, int], lab: Lab, kerberos: bool = False, tls: ssl.SSLContext | None = None
+) -> ThreadingHTTPServer:
+    """The lab's HTTP server (HTTPS with ``tls``); ``kerberos`` when KRB5_KTNAME names the lab's keytab."""
+    handler = type("LabHandler", (Handler,), {"lab": lab, "kerberos": kerberos})
     server = ThreadingHTTPServer(address, handler)
     server.daemon_threads = True
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     return server

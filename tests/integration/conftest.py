@@ -134,7 +134,12 @@ EXCHANGE_VARS = REPO / "inventories" / "lab" / "group_vars" / "all" / "exchange.
 # being used); and the session never stops or changes the operator's lab.
 EXCHANGE_NAME = "exchange-tests"
 EXCHANGE_DIR = REPO / ".lab" / EXCHANGE_NAME
-EXCHANGE_PORTS = {"exchange_port": 25985, "exchange_ad_port": 23390}
+EXCHANGE_PORTS = {
+    "exchange_port": 25985,
+    "exchange_https_port": 25986,
+    "exchange_kdc_port": 20088,
+    "exchange_ad_port": 23390,
+}
 # The Exchange lab's ports belong to one worktree at a time (the shared-machine rule).
 EXCHANGE_LOCK = Path("/tmp/danang-exlab.lock")
 
@@ -157,6 +162,19 @@ class ExchangeLab:
     @property
     def base_url(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+    @property
+    def https_port(self) -> int:
+        return EXCHANGE_PORTS["exchange_https_port"]
+
+    @property
+    def krb5_conf(self) -> Path:
+        """The clients' Kerberos settings for the lab realm (KRB5_CONFIG)."""
+        return self.lab_dir / "krb5.conf"
+
+    @property
+    def realm(self) -> str:
+        return self.domain.upper()
 
     def wsman(self, username: str | None = None, password: str | None = None, **kwargs):
         from pypsrp.wsman import WSMan
@@ -187,6 +205,8 @@ class ExchangeLab:
         return {
             "exchange_lab_name": EXCHANGE_NAME,
             "exchange_port": self.port,
+            "exchange_https_port": self.https_port,
+            "exchange_kdc_port": EXCHANGE_PORTS["exchange_kdc_port"],
             "exchange_ad_port": int(self.ad_uri.rsplit(":", 1)[1]),
             "exchange_admin_password": self.admin_password,
         }

@@ -21,14 +21,16 @@ pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
 ANSIBLE_PLAYBOOK = Path(sys.executable).with_name("ansible-playbook")
-# The copy's ports: none of the labs of make lab (3389…, 15985, 3390), of the Exchange tests (25985,
-# 23390) or of molecule (23389…).
+# The copy's ports: none of the labs of make lab (3389…, 15985, 15986, 10088, 3390), of the Exchange
+# tests (25985, 25986, 20088, 23390) or of molecule (23389…).
 PORTS = {
     "obm_ldap_port": 33389,
     "obm_imap_port": 31143,
     "obm_lmtp_port": 32424,
     "obm_smtp_port": 32525,
     "exchange_port": 35985,
+    "exchange_https_port": 35986,
+    "exchange_kdc_port": 30088,
     "exchange_ad_port": 33390,
 }
 

@@ -107,13 +107,19 @@ def test_start_status_pids_and_stop_from_the_list(lab: Path) -> None:
 
 
 def test_a_stale_pid_file_is_cleared_and_a_failed_start_shows_the_daemons_own_error(lab: Path) -> None:
+    """Also: a daemon whose pid file a crash lost is found by its marker, even one beginning with
+    ``--`` (the Exchange lab server's ``--pid-file=...``), and stopped."""
+    marked_pidfile = lab / "run" / "marked.pid"
+    marker = f"--pid-file={marked_pidfile}"
+    marked = {**sleeper(lab, "marked"), "marker": marker}
+    marked["start"] = [*marked["start"], marker]
     broken = {
         "name": "broken",
         "pidfile": str(lab / "run" / "broken.pid"),
         "foreground": True,
         "start": [PYTHON, "-c", "import sys; sys.exit('broken: invalid config directory')", str(lab)],
     }
-    script = render(lab, [sleeper(lab, "one"), broken])
+    script = render(lab, [sleeper(lab, "one"), broken, marked])
     # a pid file left by a crash, naming a live process that is not the lab's (this test runner)
     (lab / "run" / "one.pid").write_text(str(os.getpid()), encoding="utf-8")
 
@@ -126,6 +132,14 @@ def test_a_stale_pid_file_is_cleared_and_a_failed_start_shows_the_daemons_own_er
     assert (lab / "log" / "broken.log").read_text(
         encoding="utf-8"
     ).strip() == "broken: invalid config directory"
+
+    pid = int(marked_pidfile.read_text())
+    marked_pidfile.unlink()
+    ctl(script, "stop", "marked")
+    deadline = time.monotonic() + 10
+    while alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not alive(pid)
 
 
 def test_both_labs_use_the_one_control_script_and_the_shipped_roles_carry_none() -> None:

@@ -62,12 +62,21 @@ try:
     from pypsrp.powershell import PowerShell, PSInvocationState, RunspacePool
     from pypsrp.serializer import TaggedValue
     from pypsrp.wsman import WSMan
+    from spnego.exceptions import SpnegoError
 
     HAS_PYPSRP = True
     PYPSRP_IMPORT_ERROR: Optional[str] = None
+    _AUTH_ERRORS: tuple = (SpnegoError,)
 except ImportError:  # the modules report it with missing_required_lib('pypsrp')
     HAS_PYPSRP = False
     PYPSRP_IMPORT_ERROR = traceback.format_exc()
+    _AUTH_ERRORS = ()
+
+# pyspnego's kinit from the password fails with python-krb5's own error (wrong password, no KDC).
+with contextlib.suppress(ImportError):
+    from krb5 import Krb5Error
+
+    _AUTH_ERRORS += (Krb5Error,)
 
 AUTHS = ("kerberos", "negotiate", "ntlm", "basic", "credssp")
 ENCRYPTIONS = ("auto", "always", "never")
@@ -176,6 +185,8 @@ def _describe(exc: BaseException) -> str:
         return f"WS-Management fault: {exc.reason or exc.code}"
     if HAS_PYPSRP and isinstance(exc, WinRMTransportError):
         return f"HTTP {exc.code} from the server"
+    if isinstance(exc, _AUTH_ERRORS):
+        return f"Kerberos/Negotiate authentication failed: {exc}"
     return f"{type(exc).__name__}: {exc}"
 
 
@@ -247,7 +258,7 @@ class ExchangeTransport:
         while True:
             try:
                 return call()
-            except (WinRMError, requests.RequestException, OSError) as exc:
+            except (WinRMError, requests.RequestException, OSError, *_AUTH_ERRORS) as exc:
                 wait = quota_wait(exc)
                 if wait is not None and throttled + wait <= THROTTLE_PATIENCE:
                     throttled += wait
