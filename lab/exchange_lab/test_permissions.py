@@ -5,7 +5,8 @@
 Sources, per test: learn.microsoft.com/powershell/module/exchange/get-mailboxpermission
 (Description: the default entries), …/add-mailboxpermission (-AutoMapping), …/remove-mailboxpermission
 (-BypassMasterAccountSid: the "ACE doesn't exist" warning), …/add-adpermission (Example:
--ExtendedRights "Send As"); Exchange's MailboxAcePresentationObjectCreator (the object's properties).
+-ExtendedRights "Send As"); Exchange's task classes, decompiled (PiratesRE/exchange_diff,
+Microsoft.Exchange.Management.Recipient/*Permission*.cs, AcePresentationObject.cs).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ class Directory:
 
     def __init__(self) -> None:
         self.entries: dict[str, dict] = {}
-        for dn, sam, mailbox in ((SHARED, "sonoivu", True), (AN, "an.nv", False), (BINH, "binh.tt", False)):
+        for dn, sam, mailbox in ((SHARED, "sonoivu", True), (AN, "an.nv", True), (BINH, "binh.tt", True)):
             entry = {
                 "dn": dn,
                 "objectclass": ["top", "user"],
@@ -155,12 +156,15 @@ def test_remove_takes_the_right_and_the_automapping(lab) -> None:
     assert lab.warnings == []
 
 
-def test_deny_is_its_own_entry(lab) -> None:
-    """Add-/Remove-MailboxPermission -Deny: a Deny entry, removed only with -Deny."""
+def test_deny_is_its_own_entry_and_full_access_maps_either_way(lab) -> None:
+    """Add-/Remove-MailboxPermission -Deny: a Deny entry, removed only with -Deny. Automapping follows
+    the rights named, not -Deny (SetMailboxPermissionTaskBase.ToGrantFullAccess; AddMailboxPermission
+    and RemoveMailboxPermission.ApplyDelegation), and a Remove of FullAccess unmaps even when it warns."""
     run(lab, "Add-MailboxPermission", Identity="sonoivu", User="an.nv", AccessRights="FullAccess", Deny=True)
-    assert "msexchdelegatelistlink" not in lab.directory.entries[SHARED.lower()]  # a Deny is never mapped
+    assert lab.directory.entries[SHARED.lower()]["msexchdelegatelistlink"] == [AN]
     run(lab, "Remove-MailboxPermission", Identity="sonoivu", User="an.nv", AccessRights="FullAccess")
     assert len(lab.warnings) == 1
+    assert lab.directory.entries[SHARED.lower()]["msexchdelegatelistlink"] == []
     (deny,) = run(lab, "Get-MailboxPermission", Identity="sonoivu", User="an.nv")
     assert props(deny)["Deny"] is True
     run(
@@ -171,6 +175,31 @@ def test_deny_is_its_own_entry(lab) -> None:
         AccessRights="FullAccess",
         Deny=True,
     )
+    assert run(lab, "Get-MailboxPermission", Identity="sonoivu", User="an.nv") == []
+
+
+def test_only_a_trustee_with_a_mailbox_is_mapped(lab) -> None:
+    """SetMailboxPermissionTaskBase.ApplyDelegationInternal: delegation only for a UserMailbox trustee."""
+    del lab.directory.entries[AN.lower()]["msexchmailboxguid"]
+    run(lab, "Add-MailboxPermission", Identity="sonoivu", User="an.nv", AccessRights="FullAccess")
+    assert "msexchdelegatelistlink" not in lab.directory.entries[SHARED.lower()]
+    assert len(run(lab, "Get-MailboxPermission", Identity="sonoivu", User="an.nv")) == 1
+
+
+def test_add_refuses_send_as_and_automapping_without_full_access(lab) -> None:
+    """AddMailboxPermission.InternalValidate: SendAs is not set here (Send As is Add-ADPermission's) and
+    -AutoMapping $true needs FullAccess; nothing is written."""
+    with pytest.raises(CmdletError, match="Add-ADPermission"):
+        run(lab, "Add-MailboxPermission", Identity="sonoivu", User="an.nv", AccessRights="SendAs")
+    with pytest.raises(CmdletError, match="AutoMapping"):
+        run(
+            lab,
+            "Add-MailboxPermission",
+            Identity="sonoivu",
+            User="an.nv",
+            AccessRights="ReadPermission",
+            AutoMapping=True,
+        )
     assert run(lab, "Get-MailboxPermission", Identity="sonoivu", User="an.nv") == []
 
 
@@ -203,27 +232,39 @@ def test_a_deleted_trustee_shows_as_its_sid_and_can_be_removed(lab) -> None:
 
 
 def test_send_as_on_the_ad_object(lab) -> None:
-    """Add-ADPermission page, example: -ExtendedRights "Send As"; shown as ADAcePresentationObject
-    with ExtendedRights {Send-As} and AccessRights {ExtendedRight}; SELF has Send-As by default (the
-    AD user class's default security descriptor); a missing one removed is a warning."""
-    (added,) = run(lab, "Add-ADPermission", Identity="sonoivu", User="an.nv", ExtendedRights="Send As")
-    assert (
-        added.PSObject.type_names[0] == "Microsoft.Exchange.Management.RecipientTasks.ADAcePresentationObject"
+    """Add-ADPermission page, example: -ExtendedRights "Send As"; ADAcePresentationObject.cs: one object
+    per ACE, an extended right shown by its name (Send-As) with AccessRights {ExtendedRight}; SELF has
+    Send-As by default (the AD user class's default security descriptor); Remove writes nothing and
+    a missing entry is a warning."""
+    added = run(
+        lab, "Add-ADPermission", Identity="sonoivu", User="an.nv", ExtendedRights=["Send As", "Receive-As"]
     )
-    assert (props(added)["ExtendedRights"], props(added)["AccessRights"]) == (["Send-As"], ["ExtendedRight"])
+    assert [a.PSObject.type_names[0] for a in added] == [
+        "Microsoft.Exchange.Management.RecipientTasks.ADAcePresentationObject"
+    ] * 2
+    assert [(props(a)["ExtendedRights"], props(a)["AccessRights"]) for a in added] == [
+        (["Send-As"], ["ExtendedRight"]),
+        (["Receive-As"], ["ExtendedRight"]),
+    ]
     rows = [props(o) for o in run(lab, "Get-ADPermission", Identity="sonoivu")]
     assert ("NT AUTHORITY\\SELF", ["Send-As"]) in [(r["User"], r["ExtendedRights"]) for r in rows]
-    (mine,) = run(lab, "Get-ADPermission", Identity="sonoivu", User="an.nv")
-    assert props(mine)["ExtendedRights"] == ["Send-As"]
-    run(lab, "Remove-ADPermission", Identity="sonoivu", User="an.nv", ExtendedRights="Send-As")
-    assert run(lab, "Get-ADPermission", Identity="sonoivu", User="an.nv") == []
+    mine = [
+        props(o)["ExtendedRights"] for o in run(lab, "Get-ADPermission", Identity="sonoivu", User="an.nv")
+    ]
+    assert mine == [["Send-As"], ["Receive-As"]]
+    assert run(lab, "Remove-ADPermission", Identity="sonoivu", User="an.nv", ExtendedRights="Send-As") == []
+    mine = [
+        props(o)["ExtendedRights"] for o in run(lab, "Get-ADPermission", Identity="sonoivu", User="an.nv")
+    ]
+    assert mine == [["Receive-As"]]
     run(lab, "Remove-ADPermission", Identity="sonoivu", User="an.nv", ExtendedRights="Send As")
     assert "because the ACE doesn't exist on the object" in lab.warnings[0]
 
 
 def test_remove_asks_for_confirmation_and_values_are_checked() -> None:
-    """Remove-MailboxPermission and Remove-ADPermission are ConfirmImpact High (a remote host cannot
-    prompt: -Confirm:$false needed; the engine refuses otherwise); MailboxRights is an enumeration."""
+    """RemoveMailboxPermission.cs and RemoveADPermission.cs: ConfirmImpact High (a remote host cannot
+    prompt: -Confirm:$false needed; the engine refuses otherwise), AddMailboxPermission.cs: not;
+    MailboxRights is an enumeration, an extended right must exist."""
     assert DEFINITIONS["Remove-MailboxPermission"].confirm_impact_high
     assert DEFINITIONS["Remove-ADPermission"].confirm_impact_high
     assert not DEFINITIONS["Add-MailboxPermission"].confirm_impact_high

@@ -2,23 +2,30 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Get-/Add-/Remove-MailboxPermission and Get-/Add-/Remove-ADPermission.
 
-- Where: the mailbox's access entries live in the mailbox database (the lab's store, key
-  ``mailbox_acl/<ExchangeGuid>``), the AD object's ones (Send As) beside the object (key
-  ``ad_acl/<objectGUID>``: the lab's AD has no security descriptors). A trustee is kept by its
-  objectGUID (as an ACE keeps a SID): a renamed user keeps its rights, a deleted one shows as a SID.
-- Output: MailboxAcePresentationObject / ADAcePresentationObject with the properties Exchange's
-  creator lists (Microsoft.Exchange.Configuration.MonadDataProvider,
-  MailboxAcePresentationObjectCreator: AccessRights, Deny, Identity, InheritanceType, IsInherited,
-  User); User as DOMAIN\\sam.
-- Defaults: Get-MailboxPermission also lists the entries every mailbox has (NT AUTHORITY\\SELF and the
-  inherited ones, learn.microsoft.com/powershell/module/exchange/get-mailboxpermission,
-  Description); Get-ADPermission the extended rights the user class gives SELF (AD schema,
-  user defaultSecurityDescriptor: Send-As, Receive-As, Change-Password for PS).
-- Adding an entry that exists merges it (ObjectSecurity.AddAccessRule), no error; removing a
-  missing one is a warning, not an error ("Can't remove the access control entry on the object …
-  because the ACE doesn't exist on the object.", Remove-MailboxPermission page, -BypassMasterAccountSid).
-- FullAccess with AutoMapping (default $true) adds the trustee to the mailbox user's
-  msExchDelegateListLink, so Outlook opens it; -AutoMapping $false and Remove take it out.
+Behaviour from Exchange's own task classes (Exchange 2013+ decompiled, PiratesRE/exchange_diff,
+Microsoft.Exchange.Management.Recipient/: AddMailboxPermission.cs, RemoveMailboxPermission.cs,
+SetMailboxPermissionTaskBase.cs, GetMailboxPermission.cs, AcePresentationObject.cs,
+ADAcePresentationObject.cs) and Microsoft's cmdlet pages:
+
+- Where: a mailbox's entries live in its mailbox database (the lab's store, ``mailbox_acl/<ExchangeGuid>``),
+  an AD object's ones (Send As) beside the object (``ad_acl/<objectGUID>``: the lab's AD has no
+  security descriptors). A trustee is kept by objectGUID, as an ACE keeps a SID: a renamed user keeps
+  its rights, a deleted one shows as its SID (``sid_of``, the lab's stand-in).
+- Output: MailboxAcePresentationObject / ADAcePresentationObject (AccessRights, Deny, InheritanceType,
+  User as DOMAIN\\sam, Identity as the object's canonical name, IsInherited); one AD object per ACE,
+  so each extended right (Send-As) is an object of its own with AccessRights {ExtendedRight}.
+- Defaults: Get-MailboxPermission lists the entries every mailbox has (NT AUTHORITY\\SELF, the inherited
+  ones: get-mailboxpermission page, Description); Get-ADPermission the extended rights the AD user
+  class gives SELF (its defaultSecurityDescriptor: Send-As, Receive-As, User-Change-Password).
+- Add merges into an entry of the same trustee and type (AddAccessRule), no error, and writes the
+  added entry; Remove writes nothing, and a missing entry is a warning ("Can't remove the access
+  control entry on the object … because the ACE doesn't exist on the object.",
+  remove-mailboxpermission page, -BypassMasterAccountSid); both Remove cmdlets are ConfirmImpact High.
+- FullAccess (allowed or denied: ToGrantFullAccess reads the rights only) for a trustee with a
+  mailbox puts it on the mailbox user's msExchDelegateListLink (automapping) unless -AutoMapping
+  $false, which takes it off; Remove of FullAccess takes it off, even when the entry was missing.
+- Add-MailboxPermission refuses SendAs and -AutoMapping $true without FullAccess (InternalValidate;
+  the messages are the lab's wording).
 """
 
 from __future__ import annotations
@@ -26,8 +33,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from psrpcore.types import ErrorCategory
+
 from exchange_lab.cmdlets import common
 from exchange_lab.cmdlets.binder import Bound
+from exchange_lab.cmdlets.errors import task_error
 from exchange_lab.cmdlets.objects import canonical_name, first, ps_object
 from exchange_lab.directory import guid_from_bytes
 
@@ -60,9 +70,7 @@ _MAILBOX_DEFAULTS = [
     ),
     ("{d}\\Managed Availability Servers", ["ReadPermission"], False, True),
 ]
-_AD_DEFAULTS = [
-    ("NT AUTHORITY\\SELF", [right]) for right in ("Send-As", "Receive-As", "User-Change-Password")
-]
+_AD_DEFAULTS = [("NT AUTHORITY\\SELF", right) for right in ("Send-As", "Receive-As", "User-Change-Password")]
 
 
 def sid_of(guid: str) -> str:
@@ -121,25 +129,27 @@ def _acl_key(prefix: str, entry: dict[str, Any], attribute: str) -> str:
     return f"{prefix}/{guid_from_bytes(first(entry, attribute))}"
 
 
-def _matches(ace: dict[str, Any], guid: str, deny: bool) -> bool:
-    return ace["user"] == guid and ace["deny"] == deny
-
-
-def _merge(acl: list[dict[str, Any]], guid: str, deny: bool, field: str, values: list[str]) -> None:
-    for ace in acl:
-        if _matches(ace, guid, deny):
-            ace[field] = [*ace[field], *(v for v in values if v not in ace[field])]
+def _merge(acl: list[dict[str, Any]], ace: dict[str, Any]) -> None:
+    """AddAccessRule: an entry of the same trustee, type and object type takes the new rights."""
+    for held in acl:
+        if _same(held, ace):
+            held["rights"] = [*held["rights"], *(r for r in ace["rights"] if r not in held["rights"])]
             return
-    acl.append({"user": guid, "deny": deny, "rights": [], "extended": [], field: list(values)})
+    acl.append(ace)
 
 
-def _take(acl: list[dict[str, Any]], guid: str, deny: bool, field: str, values: list[str]) -> bool:
-    """Remove ``values`` from the trustee's entry; False when it held none of them."""
-    for ace in acl:
-        if _matches(ace, guid, deny) and set(values) & set(ace[field]):
-            ace[field] = [v for v in ace[field] if v not in values]
-            if not ace["rights"] and not ace["extended"]:
-                acl.remove(ace)
+def _same(one: dict[str, Any], other: dict[str, Any]) -> bool:
+    keys = ("user", "deny", "extended")
+    return all(one.get(key) == other.get(key) for key in keys)
+
+
+def _take(acl: list[dict[str, Any]], ace: dict[str, Any]) -> bool:
+    """RemoveAccessRule: the rights go from the matching entry; False when it held none of them."""
+    for held in acl:
+        if _same(held, ace) and set(ace["rights"]) & set(held["rights"]):
+            held["rights"] = [r for r in held["rights"] if r not in ace["rights"]]
+            if not held["rights"]:
+                acl.remove(held)
             return True
     return False
 
@@ -151,11 +161,12 @@ def _not_there(ctx: Any, dn: str, account: str) -> None:
     )
 
 
-def _automap(ctx: Any, mailbox: dict[str, Any], trustee_dn: str | None, on: bool) -> None:
-    if trustee_dn is None:
+def _automap(ctx: Any, mailbox: dict[str, Any], trustee: dict[str, Any] | None, on: bool) -> None:
+    """msExchDelegateListLink, for a trustee that is a mailbox user only (ApplyDelegationInternal)."""
+    if trustee is None or not trustee.get("msexchmailboxguid"):
         return
-    links = [dn for dn in mailbox.get(DELEGATES.lower(), []) if dn.lower() != trustee_dn.lower()]
-    ctx.lab.directory.modify(mailbox["dn"], {DELEGATES: [*links, trustee_dn] if on else links})
+    links = [dn for dn in mailbox.get(DELEGATES.lower(), []) if dn.lower() != trustee["dn"].lower()]
+    ctx.lab.directory.modify(mailbox["dn"], {DELEGATES: [*links, trustee["dn"]] if on else links})
 
 
 # -- mailbox permissions ---------------------------------------------------------------------------
@@ -187,29 +198,43 @@ def get_mailbox_permission(ctx: Any, b: Bound) -> list[Any]:
     return [_ace(MAILBOX_ACE, identity, *row) for row in rows]
 
 
+def _check_add(ctx: Any, b: Bound) -> None:
+    """AddMailboxPermission.InternalValidate: no SendAs here, AutoMapping only with FullAccess."""
+    rights = b.get("AccessRights")
+    if "SendAs" in rights:
+        message = "SendAs can't be granted with Add-MailboxPermission; use Add-ADPermission -ExtendedRights."
+    elif b.get("AutoMapping") is True and "FullAccess" not in rights:
+        message = "AutoMapping can be specified only when FullAccess is granted."
+    else:
+        return
+    raise task_error(
+        message, "System.InvalidOperationException", ctx.task_class, ErrorCategory.InvalidOperation
+    )
+
+
 def add_mailbox_permission(ctx: Any, b: Bound) -> list[Any]:
+    _check_add(ctx, b)
     mailbox, key, acl = _mailbox_acl(ctx, b)
-    guid, _ = _trustee(ctx, b.get("User"))
+    guid, trustee = _trustee(ctx, b.get("User"))
     rights, deny = b.get("AccessRights"), bool(b.get("Deny"))
-    _merge(acl, guid, deny, "rights", rights)
+    _merge(acl, {"user": guid, "deny": deny, "rights": list(rights)})
     ctx.lab.store.set_config(key, acl)
-    account, trustee_dn = _account(ctx, guid)
-    if "FullAccess" in rights and not deny:
-        _automap(ctx, mailbox, trustee_dn, b.get("AutoMapping") is not False)
+    if "FullAccess" in rights:  # ToGrantFullAccess looks at the rights only, not at -Deny
+        _automap(ctx, mailbox, trustee, b.get("AutoMapping") is not False)
+    account = _account(ctx, guid)[0]
     return [_ace(MAILBOX_ACE, canonical_name(mailbox["dn"]), account, rights, deny, False)]
 
 
 def remove_mailbox_permission(ctx: Any, b: Bound) -> None:
     mailbox, key, acl = _mailbox_acl(ctx, b)
-    guid, _ = _trustee(ctx, b.get("User"))
-    rights, deny = b.get("AccessRights"), bool(b.get("Deny"))
-    account, trustee_dn = _account(ctx, guid)
-    if not _take(acl, guid, deny, "rights", rights):
-        _not_there(ctx, mailbox["dn"], account)
-        return
-    ctx.lab.store.set_config(key, acl)
-    if "FullAccess" in rights and not deny:
-        _automap(ctx, mailbox, trustee_dn, False)
+    guid, trustee = _trustee(ctx, b.get("User"))
+    rights = b.get("AccessRights")
+    if _take(acl, {"user": guid, "deny": bool(b.get("Deny")), "rights": list(rights)}):
+        ctx.lab.store.set_config(key, acl)
+    else:
+        _not_there(ctx, mailbox["dn"], _account(ctx, guid)[0])
+    if "FullAccess" in rights:  # the delegation goes even when the entry was not there
+        _automap(ctx, mailbox, trustee, False)
 
 
 # -- AD permissions (Send As) ------------------------------------------------------------------------
@@ -219,69 +244,71 @@ def _ad_acl(ctx: Any, b: Bound) -> tuple[dict[str, Any], str, list[dict[str, Any
     return entry, key, ctx.lab.store.config(key, [])
 
 
-def _ad_ace(identity: str, user: str, rights: list[str], extended: list[str], deny: bool) -> Any:
+def _ad_ace(identity: str, user: str, ace: dict[str, Any]) -> Any:
+    """One ACE, one object: an extended right is an object ACE of its own (ADAcePresentationObject)."""
+    extended = [ace["extended"]] if ace.get("extended") else None
     return _ace(
         AD_ACE,
         identity,
         user,
-        rights,
-        deny,
+        ace["rights"],
+        ace["deny"],
         False,
-        ExtendedRights=extended or None,
+        ExtendedRights=extended,
         ChildObjectTypes=None,
         InheritedObjectType=None,
         Properties=None,
     )
 
 
-def _ad_rights(b: Bound) -> tuple[list[str], list[str]]:
-    extended = b.get("ExtendedRights") or []
-    rights = b.get("AccessRights") or []
-    if extended and "ExtendedRight" not in rights:
-        rights = [*rights, "ExtendedRight"]
-    return rights, extended
+def _requested(b: Bound, guid: str) -> list[dict[str, Any]]:
+    """The ACEs -AccessRights and -ExtendedRights name: one per extended right (with ExtendedRight)."""
+    deny = bool(b.get("Deny"))
+    aces = [
+        {"user": guid, "deny": deny, "rights": ["ExtendedRight"], "extended": e}
+        for e in b.get("ExtendedRights") or []
+    ]
+    rights = [r for r in b.get("AccessRights") or [] if not (aces and r == "ExtendedRight")]
+    if rights:
+        aces.append({"user": guid, "deny": deny, "rights": rights, "extended": None})
+    return aces
 
 
 def get_ad_permission(ctx: Any, b: Bound) -> list[Any]:
     entry, _, acl = _ad_acl(ctx, b)
     identity = canonical_name(entry["dn"])
-    rows = [(user, ["ExtendedRight"], extended, False) for user, extended in _AD_DEFAULTS]
-    rows += [(_account(ctx, a["user"])[0], a["rights"], a["extended"], a["deny"]) for a in acl]
+    rows = [
+        (user, {"rights": ["ExtendedRight"], "extended": right, "deny": False})
+        for user, right in _AD_DEFAULTS
+    ]
+    rows += [(_account(ctx, ace["user"])[0], ace) for ace in acl]
     wanted = b.get("User")
     if wanted:
-        if wanted.lower() == "nt authority\\self":
-            account = "NT AUTHORITY\\SELF"
+        if wanted.lower() in {user.lower() for user, _ in _AD_DEFAULTS}:
+            account = wanted
         else:
             account = _account(ctx, _trustee(ctx, wanted)[0])[0]
         rows = [row for row in rows if row[0].lower() == account.lower()]
-    return [_ad_ace(identity, *row) for row in rows]
+    return [_ad_ace(identity, user, ace) for user, ace in rows]
 
 
 def add_ad_permission(ctx: Any, b: Bound) -> list[Any]:
     entry, key, acl = _ad_acl(ctx, b)
     guid, _ = _trustee(ctx, b.get("User"))
-    rights, extended = _ad_rights(b)
-    deny = bool(b.get("Deny"))
-    _merge(acl, guid, deny, "rights", rights)
-    _merge(acl, guid, deny, "extended", extended)
+    aces = _requested(b, guid)
+    for ace in aces:
+        _merge(acl, dict(ace))
     ctx.lab.store.set_config(key, acl)
-    return [_ad_ace(canonical_name(entry["dn"]), _account(ctx, guid)[0], rights, extended, deny)]
+    account = _account(ctx, guid)[0]
+    return [_ad_ace(canonical_name(entry["dn"]), account, ace) for ace in aces]
 
 
 def remove_ad_permission(ctx: Any, b: Bound) -> None:
     entry, key, acl = _ad_acl(ctx, b)
     guid, _ = _trustee(ctx, b.get("User"))
-    rights, extended = _ad_rights(b)
-    deny = bool(b.get("Deny"))
-    field, values = ("extended", extended) if extended else ("rights", rights)
-    if not _take(acl, guid, deny, field, values):
-        _not_there(ctx, entry["dn"], _account(ctx, guid)[0])
-        return
-    if extended:  # the ExtendedRight bit goes with the last extended right
-        for ace in acl:
-            if _matches(ace, guid, deny) and not ace["extended"]:
-                ace["rights"] = [r for r in ace["rights"] if r != "ExtendedRight"]
-        acl = [a for a in acl if a["rights"] or a["extended"]]
+    for ace in _requested(b, guid):
+        if not _take(acl, ace):
+            _not_there(ctx, entry["dn"], _account(ctx, guid)[0])
     ctx.lab.store.set_config(key, acl)
 
 
