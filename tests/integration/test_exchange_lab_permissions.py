@@ -14,7 +14,7 @@ import pytest
 from test_exchange_lab import ldap_entry, new_user_mailbox, run
 
 pytestmark = pytest.mark.integration
-ACE_TYPES = "Deserialized.Microsoft.Exchange.Management.RecipientTasks."
+ACE_TYPES = "Microsoft.Exchange.Management.RecipientTasks."  # on the wire: no "Deserialized." prefix
 
 
 def _explicit(pool, cmdlet: str, identity: str, user: str) -> list[dict]:
@@ -88,4 +88,4 @@ def test_full_access_and_send_as_on_a_shared_mailbox(exchange_lab, pool, ldap):
         ExtendedRights=["Send As"],
         Confirm=False,
     )
-    assert errors == [] and "doesn't exist on the object" in str(ps.streams.warning[0])
+    assert errors == [] and "doesn't exist on the object" in ps.streams.warning[0].message
