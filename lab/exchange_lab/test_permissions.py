@@ -178,6 +178,26 @@ def test_deny_is_its_own_entry_and_full_access_maps_either_way(lab) -> None:
     assert run(lab, "Get-MailboxPermission", Identity="sonoivu", User="an.nv") == []
 
 
+def test_inheritance_type_is_part_of_the_entry(lab) -> None:
+    """Add-/Remove-MailboxPermission -InheritanceType (default All): kept and shown on the entry, and
+    a Remove matches it (SetMailboxPermissionTaskBase.UpdateAcl builds the rule with it)."""
+    run(
+        lab,
+        "Add-MailboxPermission",
+        Identity="sonoivu",
+        User="an.nv",
+        AccessRights="FullAccess",
+        InheritanceType="SelfAndChildren",
+    )
+    (entry,) = run(lab, "Get-MailboxPermission", Identity="sonoivu", User="an.nv")
+    assert props(entry)["InheritanceType"] == "SelfAndChildren"
+    run(lab, "Remove-MailboxPermission", Identity="sonoivu", User="an.nv", AccessRights="FullAccess")
+    assert (
+        len(lab.warnings) == 1
+        and len(run(lab, "Get-MailboxPermission", Identity="sonoivu", User="an.nv")) == 1
+    )
+
+
 def test_only_a_trustee_with_a_mailbox_is_mapped(lab) -> None:
     """SetMailboxPermissionTaskBase.ApplyDelegationInternal: delegation only for a UserMailbox trustee."""
     del lab.directory.entries[AN.lower()]["msexchmailboxguid"]

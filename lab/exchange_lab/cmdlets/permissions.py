@@ -98,24 +98,22 @@ def _trustee(ctx: Any, text: str) -> tuple[str, dict[str, Any] | None]:
     return guid_from_bytes(first(entry, "objectGUID")), entry
 
 
-def _account(ctx: Any, guid: str) -> tuple[str, str | None]:
-    """(DOMAIN\\sam, DN) of a trustee now, or (its SID, None) when the account is gone."""
+def _account(ctx: Any, guid: str) -> str:
+    """DOMAIN\\sam of a trustee now, or its SID when the account is gone."""
     directory = ctx.lab.directory
     for dn in directory.resolve(guid):
         entry = directory.read(dn, ["sAMAccountName", "objectGUID"])
         if entry and guid_from_bytes(first(entry, "objectGUID")) == guid:
-            return f"{directory.netbios}\\{first(entry, 'sAMAccountName')}", entry["dn"]
-    return sid_of(guid), None
+            return f"{directory.netbios}\\{first(entry, 'sAMAccountName')}"
+    return sid_of(guid)
 
 
-def _ace(
-    kind: list[str], identity: str, user: str, rights: list[str], deny: bool, inherited: bool, **more: Any
-):
+def _ace(kind: list[str], identity: str, user: str, ace: dict[str, Any], inherited: bool, **more: Any) -> Any:
     props = {
-        "AccessRights": rights,
+        "AccessRights": ace["rights"],
         **more,
-        "Deny": deny,
-        "InheritanceType": "All",
+        "Deny": ace["deny"],
+        "InheritanceType": ace.get("inheritance", "All"),
         "User": user,
         "Identity": identity,
         "IsInherited": inherited,
@@ -139,7 +137,7 @@ def _merge(acl: list[dict[str, Any]], ace: dict[str, Any]) -> None:
 
 
 def _same(one: dict[str, Any], other: dict[str, Any]) -> bool:
-    keys = ("user", "deny", "extended")
+    keys = ("user", "deny", "extended", "inheritance")
     return all(one.get(key) == other.get(key) for key in keys)
 
 
@@ -181,11 +179,11 @@ def get_mailbox_permission(ctx: Any, b: Bound) -> list[Any]:
     identity = canonical_name(mailbox["dn"])
     netbios = ctx.lab.directory.netbios
     rows = [
-        (user.format(d=netbios), rights, deny, inherited)
+        (user.format(d=netbios), {"rights": rights, "deny": deny}, inherited)
         for user, rights, deny, inherited in _MAILBOX_DEFAULTS
     ]
-    explicit = [(_account(ctx, ace["user"])[0], ace["rights"], ace["deny"], False) for ace in acl]
-    explicit.sort(key=lambda row: not row[2])  # canonical order: explicit Deny first
+    explicit = [(_account(ctx, ace["user"]), ace, False) for ace in acl]
+    explicit.sort(key=lambda row: not row[1]["deny"])  # canonical order: explicit Deny first
     rows = rows[:1] + explicit + rows[1:]
     wanted = b.get("User")
     if wanted:
@@ -193,7 +191,7 @@ def get_mailbox_permission(ctx: Any, b: Bound) -> list[Any]:
         if wanted.lower() in names:
             rows = [row for row in rows if row[0].lower() == wanted.lower()]
         else:
-            account = _account(ctx, _trustee(ctx, wanted)[0])[0]
+            account = _account(ctx, _trustee(ctx, wanted)[0])
             rows = [row for row in rows if row[0] == account]
     return [_ace(MAILBOX_ACE, identity, *row) for row in rows]
 
@@ -212,28 +210,36 @@ def _check_add(ctx: Any, b: Bound) -> None:
     )
 
 
+def _requested_mailbox_ace(b: Bound, guid: str) -> dict[str, Any]:
+    return {
+        "user": guid,
+        "deny": bool(b.get("Deny")),
+        "rights": list(b.get("AccessRights")),
+        "inheritance": b.get("InheritanceType") or "All",
+    }
+
+
 def add_mailbox_permission(ctx: Any, b: Bound) -> list[Any]:
     _check_add(ctx, b)
     mailbox, key, acl = _mailbox_acl(ctx, b)
     guid, trustee = _trustee(ctx, b.get("User"))
-    rights, deny = b.get("AccessRights"), bool(b.get("Deny"))
-    _merge(acl, {"user": guid, "deny": deny, "rights": list(rights)})
+    ace = _requested_mailbox_ace(b, guid)
+    _merge(acl, dict(ace))
     ctx.lab.store.set_config(key, acl)
-    if "FullAccess" in rights:  # ToGrantFullAccess looks at the rights only, not at -Deny
+    if "FullAccess" in ace["rights"]:  # ToGrantFullAccess looks at the rights only, not at -Deny
         _automap(ctx, mailbox, trustee, b.get("AutoMapping") is not False)
-    account = _account(ctx, guid)[0]
-    return [_ace(MAILBOX_ACE, canonical_name(mailbox["dn"]), account, rights, deny, False)]
+    return [_ace(MAILBOX_ACE, canonical_name(mailbox["dn"]), _account(ctx, guid), ace, False)]
 
 
 def remove_mailbox_permission(ctx: Any, b: Bound) -> None:
     mailbox, key, acl = _mailbox_acl(ctx, b)
     guid, trustee = _trustee(ctx, b.get("User"))
-    rights = b.get("AccessRights")
-    if _take(acl, {"user": guid, "deny": bool(b.get("Deny")), "rights": list(rights)}):
+    ace = _requested_mailbox_ace(b, guid)
+    if _take(acl, ace):
         ctx.lab.store.set_config(key, acl)
     else:
-        _not_there(ctx, mailbox["dn"], _account(ctx, guid)[0])
-    if "FullAccess" in rights:  # the delegation goes even when the entry was not there
+        _not_there(ctx, mailbox["dn"], _account(ctx, guid))
+    if "FullAccess" in ace["rights"]:  # the delegation goes even when the entry was not there
         _automap(ctx, mailbox, trustee, False)
 
 
@@ -251,8 +257,7 @@ def _ad_ace(identity: str, user: str, ace: dict[str, Any]) -> Any:
         AD_ACE,
         identity,
         user,
-        ace["rights"],
-        ace["deny"],
+        ace,
         False,
         ExtendedRights=extended,
         ChildObjectTypes=None,
@@ -263,14 +268,11 @@ def _ad_ace(identity: str, user: str, ace: dict[str, Any]) -> Any:
 
 def _requested(b: Bound, guid: str) -> list[dict[str, Any]]:
     """The ACEs -AccessRights and -ExtendedRights name: one per extended right (with ExtendedRight)."""
-    deny = bool(b.get("Deny"))
-    aces = [
-        {"user": guid, "deny": deny, "rights": ["ExtendedRight"], "extended": e}
-        for e in b.get("ExtendedRights") or []
-    ]
+    base = {"user": guid, "deny": bool(b.get("Deny")), "inheritance": b.get("InheritanceType") or "All"}
+    aces = [{**base, "rights": ["ExtendedRight"], "extended": e} for e in b.get("ExtendedRights") or []]
     rights = [r for r in b.get("AccessRights") or [] if not (aces and r == "ExtendedRight")]
     if rights:
-        aces.append({"user": guid, "deny": deny, "rights": rights, "extended": None})
+        aces.append({**base, "rights": rights, "extended": None})
     return aces
 
 
@@ -278,16 +280,16 @@ def get_ad_permission(ctx: Any, b: Bound) -> list[Any]:
     entry, _, acl = _ad_acl(ctx, b)
     identity = canonical_name(entry["dn"])
     rows = [
-        (user, {"rights": ["ExtendedRight"], "extended": right, "deny": False})
+        (user, {"rights": ["ExtendedRight"], "extended": right, "deny": False, "inheritance": "None"})
         for user, right in _AD_DEFAULTS
     ]
-    rows += [(_account(ctx, ace["user"])[0], ace) for ace in acl]
+    rows += [(_account(ctx, ace["user"]), ace) for ace in acl]
     wanted = b.get("User")
     if wanted:
         if wanted.lower() in {user.lower() for user, _ in _AD_DEFAULTS}:
             account = wanted
         else:
-            account = _account(ctx, _trustee(ctx, wanted)[0])[0]
+            account = _account(ctx, _trustee(ctx, wanted)[0])
         rows = [row for row in rows if row[0].lower() == account.lower()]
     return [_ad_ace(identity, user, ace) for user, ace in rows]
 
@@ -299,7 +301,7 @@ def add_ad_permission(ctx: Any, b: Bound) -> list[Any]:
     for ace in aces:
         _merge(acl, dict(ace))
     ctx.lab.store.set_config(key, acl)
-    account = _account(ctx, guid)[0]
+    account = _account(ctx, guid)
     return [_ad_ace(canonical_name(entry["dn"]), account, ace) for ace in aces]
 
 
@@ -308,7 +310,7 @@ def remove_ad_permission(ctx: Any, b: Bound) -> None:
     guid, _ = _trustee(ctx, b.get("User"))
     for ace in _requested(b, guid):
         if not _take(acl, ace):
-            _not_there(ctx, entry["dn"], _account(ctx, guid)[0])
+            _not_there(ctx, entry["dn"], _account(ctx, guid))
     ctx.lab.store.set_config(key, acl)
 
 
