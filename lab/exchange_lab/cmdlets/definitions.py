@@ -11,6 +11,7 @@ mandatory flag here must match Microsoft's reference (test_cmdlet_definitions.py
 from __future__ import annotations
 
 from exchange_lab.cmdlets.binder import CmdletDef, define
+from exchange_lab.cmdlets.permission_definitions import PERMISSION_DEFINITIONS
 
 RECIPIENT_TASKS = "Microsoft.Exchange.Management.RecipientTasks"
 SYSTEM_CONFIGURATION = "Microsoft.Exchange.Management.SystemConfigurationTasks"
@@ -451,5 +452,6 @@ DEFINITIONS: dict[str, CmdletDef] = {
             {"__AllParameterSets": "Identity! Mailbox DomainController Force Confirm WhatIf"},
             positions=ID,
         ),
+        *PERMISSION_DEFINITIONS,
     )
 }

@@ -38,14 +38,20 @@ from psrpcore.types import (
     PSInvocationState,
 )
 
-from exchange_lab.cmdlets import inbox, mailbox, organization, select, users
+from exchange_lab.cmdlets import inbox, mailbox, organization, permissions, select, users
 from exchange_lab.cmdlets.binder import bind
 from exchange_lab.cmdlets.definitions import DEFINITIONS
 from exchange_lab.cmdlets.errors import CmdletError, failure_id, stamp
 
 log = logging.getLogger("exchange_lab.cmdlets")
 
-IMPLEMENTATIONS = {**mailbox.CMDLETS, **users.CMDLETS, **organization.CMDLETS, **inbox.CMDLETS}
+IMPLEMENTATIONS = {
+    **mailbox.CMDLETS,
+    **users.CMDLETS,
+    **organization.CMDLETS,
+    **inbox.CMDLETS,
+    **permissions.CMDLETS,
+}
 _BY_LOWER = {name.lower(): name for name in DEFINITIONS}
 
 

@@ -279,6 +279,37 @@ RECIPIENT_TYPE_DETAILS = [
     "UserMailbox",
 ]
 
+MAILBOX_RIGHTS = (
+    "ChangeOwner",
+    "ChangePermission",
+    "DeleteItem",
+    "ExternalAccount",
+    "FullAccess",
+    "ReadPermission",
+    "SendAs",
+)
+AD_RIGHTS = (
+    "CreateChild",
+    "DeleteChild",
+    "ListChildren",
+    "Self",
+    "ReadProperty",
+    "WriteProperty",
+    "DeleteTree",
+    "ListObject",
+    "ExtendedRight",
+    "Delete",
+    "ReadControl",
+    "GenericExecute",
+    "GenericWrite",
+    "GenericRead",
+    "WriteDacl",
+    "WriteOwner",
+    "GenericAll",
+    "Synchronize",
+    "AccessSystemSecurity",
+)
+
 CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "String": to_string,
     "Boolean": to_boolean,
@@ -316,7 +347,27 @@ CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "RejectEnhancedStatus": lambda v: _enhanced_status(v),
     "RejectText": to_string,
     "ConvertibleMailboxSubType": enum("Regular", "Room", "Equipment", "Shared"),
+    # The permission cmdlets' enumerations (System.DirectoryServices, Microsoft.Exchange.Data.Directory).
+    "MailboxRights[]": multi_valued(enum(*MAILBOX_RIGHTS)),
+    "ActiveDirectoryRights[]": multi_valued(enum(*AD_RIGHTS)),
+    "ActiveDirectorySecurityInheritance": enum("None", "All", "Descendents", "SelfAndChildren", "Children"),
+    "ExtendedRightIdParameter[]": multi_valued(lambda v: _extended_right(v)),
 }
+
+# An extended right by its display name ("Send As", the docs' form) or its cn ("Send-As", shown).
+_EXTENDED_RIGHTS = {
+    "send as": "Send-As",
+    "receive as": "Receive-As",
+    "change password": "User-Change-Password",
+}
+
+
+def _extended_right(value: Any) -> str:
+    text = (to_string(value) or "").strip().lower()
+    for display, name in _EXTENDED_RIGHTS.items():
+        if text in (display, name.lower()):
+            return name
+    raise ConversionFailed(f'Cannot convert value "{value}" to type "ExtendedRightIdParameter".')
 
 
 def _enhanced_status(value: Any) -> str:
