@@ -98,7 +98,8 @@ ee-context: venv
 	$(BIN)/ansible-builder create -f execution-environment.yml -c build/ee-context --output-filename Containerfile
 
 integration: venv
-	$(BIN)/python -m pytest -q tests/integration
+	@# The slowest tests are listed at the end: the whole of make test must stay under 20 minutes.
+	$(BIN)/python -m pytest -q --durations=15 tests/integration
 
 # The JSON Schemas for editors are exports of desired_state_schema.py: fail when they drift.
 schema: venv
