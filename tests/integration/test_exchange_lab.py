@@ -57,6 +57,14 @@ def new_user_mailbox(lab, pool, **extra):
     return output[0].adapted_properties
 
 
+def new_shared_mailbox(lab, pool):
+    alias = lab.unique("s")
+    params = {"Name": f"Hộp thư {alias}", "Alias": alias, "OrganizationalUnit": lab.managed_ou}
+    output, errors, _ = run(pool, "New-Mailbox", Shared=True, **params)
+    assert errors == [], [str(e) for e in errors]
+    return output[0].adapted_properties
+
+
 def ldap_entry(ldap, dn: str, *attributes: str) -> dict:
     ldap.search(dn, "(objectClass=*)", BASE, attributes=list(attributes))
     return {k: v for k, v in ldap.response[0]["raw_attributes"].items()}
@@ -160,17 +168,7 @@ def test_mailbox_lifecycle(exchange_lab, pool, ldap):
 
 
 def test_shared_mailbox_has_a_disabled_account(exchange_lab, pool, ldap):
-    alias = exchange_lab.unique("s")
-    output, errors, _ = run(
-        pool,
-        "New-Mailbox",
-        Shared=True,
-        Name=f"Hộp thư {alias}",
-        Alias=alias,
-        OrganizationalUnit=exchange_lab.managed_ou,
-    )
-    assert errors == []
-    mailbox = output[0].adapted_properties
+    mailbox = new_shared_mailbox(exchange_lab, pool)
     assert mailbox["RecipientTypeDetails"] == "SharedMailbox"
     uac = int(ldap_entry(ldap, mailbox["DistinguishedName"], "userAccountControl")["userAccountControl"][0])
     assert uac & 0x2

@@ -11,7 +11,7 @@ lab/exchange_lab/cmdlets/permissions.py and lab/exchange_lab/test_permissions.py
 from __future__ import annotations
 
 import pytest
-from test_exchange_lab import ldap_entry, new_user_mailbox, run
+from test_exchange_lab import ldap_entry, new_shared_mailbox, new_user_mailbox, run
 
 pytestmark = pytest.mark.integration
 ACE_TYPES = "Microsoft.Exchange.Management.RecipientTasks."  # on the wire: no "Deserialized." prefix
@@ -24,17 +24,8 @@ def _explicit(pool, cmdlet: str, identity: str, user: str) -> list[dict]:
 
 
 def test_full_access_and_send_as_on_a_shared_mailbox(exchange_lab, pool, ldap):
-    alias = exchange_lab.unique("s")
-    output, errors, _ = run(
-        pool,
-        "New-Mailbox",
-        Shared=True,
-        Name=f"Hộp thư {alias}",
-        Alias=alias,
-        OrganizationalUnit=exchange_lab.managed_ou,
-    )
-    assert errors == []
-    shared_dn = output[0].adapted_properties["DistinguishedName"]
+    shared = new_shared_mailbox(exchange_lab, pool)
+    alias, shared_dn = shared["Alias"], shared["DistinguishedName"]
     delegate = new_user_mailbox(exchange_lab, pool)
     sam = f"{exchange_lab.domain.split('.')[0].upper()}\\{delegate['SamAccountName']}"
 
