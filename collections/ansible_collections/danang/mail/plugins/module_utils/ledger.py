@@ -37,11 +37,12 @@ This file does I/O (read, lock, write) but holds no allocation rule: see ``alloc
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from ansible_collections.danang.mail.plugins.module_utils import ledger_seal, strict_yaml
@@ -71,6 +72,9 @@ _FIELDS = {
     "agency": ("kind", "id", "issued_on", "status"),
     "department": ("kind", "id", "issued_on", "status", "abbreviation", "agency"),
 }
+RECLAIMED = "reclaimed"
+# R-23: the day a reclaim run reclaimed the mailbox; only on a reclaimed entry, never required.
+_OPTIONAL = ("reclaimed_on",)
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,7 @@ class LedgerEntry:
     status: str = "active"
     abbreviation: str | None = None  # departments only
     agency: str | None = None  # departments only: the agency's abbreviation
+    reclaimed_on: datetime.date | None = None  # status reclaimed only (R-23)
 
     @property
     def local_part(self) -> str:
@@ -97,6 +102,8 @@ class LedgerEntry:
             ("issued_on", self.issued_on.isoformat()),  # a YAML date, unquoted
             ("status", _scalar(self.status)),
         ]
+        if self.reclaimed_on is not None:
+            fields.append(("reclaimed_on", self.reclaimed_on.isoformat()))
         if self.kind == "department":
             fields += [
                 ("abbreviation", _scalar(self.abbreviation or "")),
@@ -121,6 +128,10 @@ class Ledger:
     def holders(self) -> dict[str, str]:
         """Holder id -> address: what the account backends key the desired state by (R-03)."""
         return {entry.id: entry.address for entry in self.entries}
+
+    def reclaimed(self) -> dict[str, datetime.date]:
+        """Holder id -> the day its mailbox was reclaimed, for the holders the ledger says are (R-23)."""
+        return {e.id: e.reclaimed_on for e in self.entries if e.status == RECLAIMED and e.reclaimed_on}
 
 
 def _scalar(value: str) -> str:
@@ -181,7 +192,7 @@ def _entry(address: object, value: object, source: str, problems: list[Problem])
     if kind not in KINDS:
         bad("kind", f"must be one of {', '.join(KINDS)}")
         return None
-    for field in sorted(set(value) - set(_FIELDS[kind]), key=str):
+    for field in sorted(set(value) - set(_FIELDS[kind]) - set(_OPTIONAL), key=str):
         bad(str(field), f"unknown field for a {kind}")
     for field in _FIELDS[kind]:
         if field not in value:
@@ -199,6 +210,13 @@ def _entry(address: object, value: object, source: str, problems: list[Problem])
     for field in ("abbreviation", "agency"):
         if field in value and kind == "department" and not isinstance(value[field], str):
             bad(field, "must be a string")
+    reclaimed_on = value.get("reclaimed_on")
+    if "reclaimed_on" in value and (
+        not isinstance(reclaimed_on, datetime.date) or isinstance(reclaimed_on, datetime.datetime)
+    ):
+        bad("reclaimed_on", "must be a date, YYYY-MM-DD")
+    elif "reclaimed_on" in value and value.get("status") != RECLAIMED:
+        bad("reclaimed_on", f"only on an entry whose status is {RECLAIMED}")
     if len(problems) > before:
         return None
     return LedgerEntry(
@@ -209,6 +227,7 @@ def _entry(address: object, value: object, source: str, problems: list[Problem])
         status=value["status"],
         abbreviation=value.get("abbreviation"),
         agency=value.get("agency"),
+        reclaimed_on=reclaimed_on,
     )
 
 
@@ -309,4 +328,56 @@ def appended_text(ledger: Ledger, new_entries: Iterable[LedgerEntry]) -> str:
                 )
             ]
         )
+    return text
+
+
+def reactivations(
+    entries: Iterable[LedgerEntry], requested_on: Mapping[str, datetime.date]
+) -> dict[str, str]:
+    """Address -> ``active`` for each reclaimed holder with a new request (R-20, R-23): its
+    ``requested_on`` (holder id -> date) is after the day it was reclaimed."""
+    return {
+        e.address: "active"
+        for e in entries
+        if e.status == RECLAIMED
+        and e.reclaimed_on
+        and requested_on.get(e.id, e.reclaimed_on) > e.reclaimed_on
+    }
+
+
+def rewritten_text(ledger: Ledger, statuses: Mapping[str, str], today: datetime.date) -> str:
+    """The ledger text with the status of some addresses changed in place (address -> new status)
+    and a new seal; a line becoming ``reclaimed`` gets ``reclaimed_on: today``, one leaving it
+    loses it. Nothing else of the line changes, and no line moves, so the diff shows just those.
+    """
+    if ledger.text is None:
+        raise ValidationFailed([Problem(ledger.path, "", "", "the ledger does not exist")])
+    known = {e.address: e for e in ledger.entries}
+    problems = [
+        Problem(ledger.path, f"addresses.{a}", "status", f"cannot become {s}: not in the ledger")
+        for a, s in sorted(statuses.items())
+        if a not in known or s not in STATUSES
+    ]
+    if problems:
+        raise ValidationFailed(problems)
+    changed = {
+        a: dataclasses.replace(known[a], status=s, reclaimed_on=today if s == RECLAIMED else None)
+        for a, s in statuses.items()
+        if known[a].status != s
+    }
+    every = tuple(changed.get(e.address, e) for e in ledger.entries)
+    newline = ledger_seal.newline_of(ledger.text)
+    text = ledger_seal.without_seal(ledger.text)
+    for address, entry in changed.items():
+        line = re.compile(rf"(?m)^  {re.escape(_scalar(address))}: \{{.*\}}(?=\r?$)")
+        text, count = line.subn(entry.to_line().rstrip("\n").replace("\\", "\\\\"), text)
+        if count != 1:
+            message = "cannot rewrite its line: keep one entry per line, as the module writes them"
+            raise ValidationFailed([Problem(ledger.path, f"addresses.{address}", "", message)])
+    if not text.endswith("\n"):
+        text += newline
+    text += ledger_seal.seal_line(every).replace("\n", newline)
+    if sealed_entries(text, ledger.path) != every:  # never write what would not read back the same
+        message = "cannot rewrite the ledger: keep 'addresses:' one entry per line"
+        raise ValidationFailed([Problem(ledger.path, "", "", message)])
     return text
