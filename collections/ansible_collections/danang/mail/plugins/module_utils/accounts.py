@@ -9,6 +9,7 @@ which never changes once issued (R-03).
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Optional
@@ -18,6 +19,7 @@ from ansible_collections.danang.mail.plugins.module_utils.model import (
     KIND_DEPARTMENT,
     KIND_PERSON,
     STATE_ACTIVE,
+    STATE_RECLAIMED,
     STATE_REMOVED,
     DesiredState,
     Problem,
@@ -78,6 +80,7 @@ def desired_accounts(
     *,
     system: str,
     agencies: Optional[Iterable[str]] = None,
+    reclaimed: Optional[Mapping[str, datetime.date]] = None,
 ) -> tuple[dict[str, Account], list[Problem]]:
     """The accounts ``system`` should hold, keyed by address, and the problems found.
 
@@ -86,7 +89,13 @@ def desired_accounts(
     first. Removed people are kept (state ``removed``) when they hold an address, so the plan can
     disable or purge what exists; people not on ``system`` (``systems``) are left out.
     ``agencies`` limits the result to some agencies (the modules' ``scope``).
+
+    ``reclaimed`` (``ledger.reclaimed()``: holder id -> reclaimed_on) makes an active or disabled
+    person whose mailbox was reclaimed on or after its ``requested_on`` an account in state
+    ``reclaimed`` (R-23): git stays the truth, a reclaim is never undone by the next reconcile. A
+    new request (``requested_on`` after ``reclaimed_on``, R-20) makes it the person's state again.
     """
+    reclaimed_on = reclaimed or {}
     wanted = frozenset(agencies) if agencies is not None else None
     accounts: dict[str, Account] = {}
     problems: list[Problem] = []
@@ -123,6 +132,10 @@ def desired_accounts(
             if person.state == STATE_REMOVED and person.id not in holders:
                 continue  # never had an address: nothing to remove
             entry = f"people[{index}] (id {person.id})"
+            state = person.state
+            day = reclaimed_on.get(person.id)
+            if day is not None and person.holds_address and day >= person.requested_on:
+                state = STATE_RECLAIMED
             if address := address_of(person.id, agency.source, entry):
                 accounts[address] = Account(
                     address,
@@ -133,6 +146,6 @@ def desired_accounts(
                     person.department,
                     first_name=" ".join(person.name.given),
                     last_name=" ".join(person.name.family + person.name.middle),
-                    state=person.state,
+                    state=state,
                 )
     return accounts, problems

@@ -82,6 +82,9 @@ KIND_PERSON = "person"  # R-12, R-20
 STATE_ACTIVE = "active"
 STATE_DISABLED = "disabled"
 STATE_REMOVED = "removed"
+# the ledger says the person's mailbox was reclaimed after its last request; never set in the
+# YAML (accounts.desired_accounts derives it), never created, enabled or updated by the reconcile.
+STATE_RECLAIMED = "reclaimed"
 PERSON_STATES: tuple[str, ...] = (STATE_ACTIVE, STATE_DISABLED, STATE_REMOVED)
 # States that hold an address: a removed person keeps what the ledger issued but gets nothing new.
 STATES_WITH_ADDRESS: frozenset[str] = frozenset({STATE_ACTIVE, STATE_DISABLED})

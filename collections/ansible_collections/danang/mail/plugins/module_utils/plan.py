@@ -11,6 +11,9 @@ Safety rules, from the regulation and the project's rules:
 - disable before delete: a removed person's account is disabled first, and only an account that
   is already disabled is removed, and only with ``purge`` (R-23 keeps mail recoverable);
 - a disabled account keeps its mailbox and mail (R-23);
+- a reclaimed person's account (R-23, state ``reclaimed``) is never created, enabled or updated: an
+  enabled one is disabled (a reclaim stopped half-way is completed, never undone); danang.mail.reclaim
+  purges it;
 - never a person someone else's mailbox: every account this project makes stores its holder's id
   (``Observed.holder``; OBM ``employeeNumber``, Exchange ``CustomAttribute3``). An account whose
   stored holder differs, or that has none and cannot be shown to be one this project made before
@@ -25,7 +28,11 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from ansible_collections.danang.mail.plugins.module_utils.accounts import Account
-from ansible_collections.danang.mail.plugins.module_utils.model import CITY_TIMEZONE, STATE_REMOVED
+from ansible_collections.danang.mail.plugins.module_utils.model import (
+    CITY_TIMEZONE,
+    STATE_RECLAIMED,
+    STATE_REMOVED,
+)
 
 CREATE = "create"
 UPDATE = "update"
@@ -174,6 +181,12 @@ def make_plan(
             elif purge:
                 changes.append(Change(REMOVE, address, account, dict(have.attributes), {}))
             else:
+                unchanged.append(address)
+            continue
+        if account.state == STATE_RECLAIMED:
+            if have is not None and have.enabled:
+                changes.append(Change(DISABLE, address, account, {"enabled": True}, {"enabled": False}))
+            elif have is not None:
                 unchanged.append(address)
             continue
         want = render(account)
