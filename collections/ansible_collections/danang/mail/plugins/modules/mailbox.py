@@ -24,6 +24,10 @@ description:
   - Disabling sets C(mailAccess) to V(REJECT) - the mailbox and its mail are kept (R-23). An account is
     removed only when the desired state says V(removed), the account is already disabled, and
     O(purge) is on.
+  - A person whose ledger line says V(reclaimed) with a C(reclaimed_on) on or after the person's
+    C(requested_on) (R-23, see M(danang.mail.reclaim)) is never created, enabled or updated; an enabled
+    account of theirs is disabled. A new request (C(requested_on) after C(reclaimed_on), R-20) makes the
+    person's state apply again.
   - A new person gets an initial password (R-42, R-45; one per person, the same on every system with
     O(known_passwords)) that must be changed at first use (R-40, C(pwdReset)). Passwords never appear
     in the diff, the results or the logs.
@@ -408,7 +412,11 @@ def run(module: AnsibleModule) -> None:
         a for a in params["addresses"].values() if a not in in_ledger
     }
     desired, problems = desired_accounts(
-        state, holders, system=params["backend"], agencies=params["scope"] or None
+        state,
+        holders,
+        system=params["backend"],
+        agencies=params["scope"] or None,
+        reclaimed=ledger.reclaimed(),  # git stays the truth, a reclaim is never undone
     )
     problems = personal_problems + problems
     if problems:
