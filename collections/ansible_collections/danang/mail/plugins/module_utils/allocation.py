@@ -103,6 +103,7 @@ class AllocationResult:
     addresses: dict[str, str]  # id -> full address, for every request
     allocated: list[dict[str, str]]  # [{id, address}] issued by this run, in allocation order
     entries: tuple[LedgerEntry, ...]  # to append to the ledger, same order
+    requested_on: dict[str, datetime.date] = field(default_factory=dict)  # id -> date, when given
 
 
 @dataclass
@@ -400,4 +401,5 @@ def allocate(
         addresses={r.id: addresses[r.id] for r in checked},
         allocated=[{"id": e.id, "address": e.address} for e in issuer.entries],
         entries=tuple(issuer.entries),
+        requested_on={r.id: r.requested_on for r in checked if r.requested_on is not None},
     )

@@ -237,6 +237,15 @@ allocated:
       type: str
       sample: dungnv@danang.gov.vn
   sample: [{id: CB-2017-000101, address: dungnv@danang.gov.vn}]
+reactivated:
+  description:
+    - The addresses whose ledger line went from V(reclaimed) back to V(active) because their holder's
+      O(requests[].requested_on) is after the line's C(reclaimed_on) - a new request for a reclaimed
+      mailbox (R-20, R-23). The same address comes back; the reconcile then creates or enables it.
+  returned: success
+  type: list
+  elements: str
+  sample: [dungnv@danang.gov.vn]
 problems:
   description:
     - "Every problem found, as C(source: entry: field: message); the module fails when there is one."
@@ -255,8 +264,11 @@ from typing import Any
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.danang.mail.plugins.module_utils.allocation import allocate
 from ansible_collections.danang.mail.plugins.module_utils.ledger import (
+    Ledger,
     appended_text,
     load_ledger,
+    reactivations,
+    rewritten_text,
 )
 from ansible_collections.danang.mail.plugins.module_utils.ledger_file import (
     ledger_lock,
@@ -339,13 +351,26 @@ def run(module: AnsibleModule) -> dict[str, Any]:
         )
         # Also proves, in check mode, that it appends; a new or resealed ledger is written as well.
         text = appended_text(ledger, result.entries)
+        # a reclaimed holder's new request (requested_on after reclaimed_on) makes its
+        # line active again, so the reconcile brings the mailbox back at the same address.
+        back = reactivations(ledger.entries, result.requested_on)
+        if back:
+            text = rewritten_text(Ledger(path, ledger.entries + result.entries, text), back, city_today())
         changed = (
-            bool(result.entries) or ledger.text is None or (params["ledger_reseal"] and text != ledger.text)
+            bool(result.entries)
+            or bool(back)
+            or ledger.text is None
+            or (params["ledger_reseal"] and text != ledger.text)
         )
         if changed and not module.check_mode:
             write_text_atomically(path, text)
 
-    output = {"changed": changed, "addresses": result.addresses, "allocated": result.allocated}
+    output = {
+        "changed": changed,
+        "addresses": result.addresses,
+        "allocated": result.allocated,
+        "reactivated": sorted(back),
+    }
     if module._diff and changed:
         before, after = line_diff(ledger.text or "", text)
         output["diff"] = {

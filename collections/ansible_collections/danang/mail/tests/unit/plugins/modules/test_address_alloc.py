@@ -16,7 +16,12 @@ from pathlib import Path
 import pytest
 import time_machine
 from ansible.module_utils.testing import patch_module_args
-from ansible_collections.danang.mail.plugins.module_utils.ledger import Ledger, appended_text, load_ledger
+from ansible_collections.danang.mail.plugins.module_utils.ledger import (
+    Ledger,
+    appended_text,
+    load_ledger,
+    rewritten_text,
+)
 from ansible_collections.danang.mail.plugins.modules import address_alloc
 
 DUNG, NGO_DUNG = "Nguyễn Văn Dũng", "Ngô Văn Dũng"
@@ -354,3 +359,22 @@ def test_taken_addresses_give_the_next_free_number(module, ledger):
     assert result["rc"] == 0, result
     assert result["addresses"] == {"CB-1": "dungnv1@danang.gov.vn"}
     assert "dungnv1@danang.gov.vn: {kind: person, id: CB-1" in ledger.read_text()
+
+
+def test_a_new_request_of_a_reclaimed_holder_makes_its_line_active_again(module, ledger):
+    """R-20, R-23: the same address comes back; only that line (and the seal) changes."""
+    requests = [person("CB-1"), person("CB-2", NGO_DUNG)]
+    assert module({"ledger": str(ledger), "requests": requests})["rc"] == 0
+    text = ledger.read_text()
+    reclaimed_on = datetime.date(2027, 3, 1)  # as the reclaim run writes it
+    ledger.write_text(
+        rewritten_text(load_ledger(str(ledger)), {"dungnv@danang.gov.vn": "reclaimed"}, reclaimed_on)
+    )
+    same = module({"ledger": str(ledger), "requests": requests})
+    assert (same["changed"], same["reactivated"]) == (False, [])  # the old request is no new request
+    requests[0] = person("CB-1", on="2027-04-01")
+    again = module({"ledger": str(ledger), "requests": requests}, diff=True)
+    assert again["rc"] == 0, again
+    assert (again["changed"], again["reactivated"]) == (True, ["dungnv@danang.gov.vn"])
+    assert again["addresses"]["CB-1"] == "dungnv@danang.gov.vn"
+    assert ledger.read_text() == text  # the line as it was, and so the seal
