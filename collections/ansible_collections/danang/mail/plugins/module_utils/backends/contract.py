@@ -50,7 +50,9 @@ class AccountFacts:
 
     ``last_access`` is the later of the system's own signs of use (R-23): on OBM the last login and
     the last password change (a user's password change removes ``pwdLastSuccess`` on slapd 2.5), on
-    Exchange the mailbox's last logon and AD's ``lastLogonTimestamp``. ``own`` holds the facts only
+    Exchange the mailbox's last logon and AD's ``lastLogonTimestamp``. A sign of use known to lag
+    counts at its value plus its lag (AD's ``lastLogonTimestamp`` + 14 days), so ``last_access`` never
+    makes a used mailbox look idle. ``own`` holds the facts only
     one system has (OBM ``uid_number``; Exchange ``database``, ``sam_account_name``, ``created``,
     ``last_logon_ad``, ``password_issued``), reported beside the common ones.
     """
@@ -67,6 +69,8 @@ class AccountFacts:
     password_changed: Optional[str]
     must_change_password: bool
     locked: bool
+    created: Optional[str] = None  # when the system made the account (R-23: "since created")
+    reclaimed: bool = False  # the account carries this system's reclaim marker (R-23)
     own: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -126,7 +130,25 @@ class Passwords(Protocol):
         ``issued_at`` (while ``must_change``). One ``Result`` per address, in order."""
 
 
-class MailSystem(Accounts, Quotas, Passwords, Protocol):
+class Reclaim(Protocol):
+    """Reclaiming idle personal mailboxes (R-23, danang.mail.reclaim); accounts as ``read()`` saw."""
+
+    def reclaim(self, accounts: Sequence[Account], bounce: str) -> list[Result]:
+        """Refuse logins on every protocol and new mail with a permanent bounce (5.x.x) whose text
+        is ``bounce``, hide from address lists where the system has them; keep the account and its
+        content; mark it so that ``read()`` gives ``facts[address].reclaimed``. Idempotent; one
+        ``Result`` (action ``reclaim``) per account, in order. ``apply`` of an ENABLE on a marked
+        account clears the marker (mail accepted again, shown in address lists)."""
+
+    def purge(self, accounts: Sequence[Account], export_dir: Optional[str]) -> list[Result]:
+        """Refused (``ok=False``) for an account not reclaimed on this system. With ``export_dir``,
+        first write the whole mailbox under it (one file or folder per address, mode 0600/0700, a
+        symlinked target refused) and delete nothing if that failed; then remove the mailbox, its
+        storage and the account. An account already gone is ok. One ``Result`` (action ``purge``)
+        per account, in order."""
+
+
+class MailSystem(Accounts, Quotas, Passwords, Reclaim, Protocol):
     """All of it, as ``systems.open_system`` returns it; ``close()`` releases the connections."""
 
     def close(self) -> None: ...

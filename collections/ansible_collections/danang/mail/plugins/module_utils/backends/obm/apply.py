@@ -37,6 +37,7 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.obm.cyrus imp
     Reply,
 )
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.layout import (
+    BOUNCE_ATTRIBUTE,
     DEFAULT_GID,
     HOLDER_ATTRIBUTE,
     MANAGED_LDAP,
@@ -55,7 +56,7 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.obm.steps imp
     setquota,
     step_for,
 )
-from ansible_collections.danang.mail.plugins.module_utils.plan import CREATE, REMOVE, Change
+from ansible_collections.danang.mail.plugins.module_utils.plan import CREATE, ENABLE, REMOVE, Change
 
 if HAS_LDAP3:
     import ldap3
@@ -80,12 +81,16 @@ class ObmWriter:
         """Nothing to prepare: a step needs only its change."""
 
     def step(self, change: Change, password: Optional[str]) -> ObmStep:
-        return step_for(
+        step = step_for(
             change,
             imap_admin=self.config.imap_admin,
             default_folders=self.config.default_folders,
             password=password,
         )
+        entry = self.seen.entries.get(change.address)
+        if change.action == ENABLE and entry is not None and entry.reclaimed:
+            step.ldap[BOUNCE_ATTRIBUTE] = None  # R-23, a new request: the reclaim bounce goes too
+        return step
 
     def finish(self, steps: list[ObmStep]) -> None:
         """Nothing left: each batch finishes its own changes."""

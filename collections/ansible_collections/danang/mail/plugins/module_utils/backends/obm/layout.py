@@ -34,6 +34,10 @@ HOLDER_ATTRIBUTE = "employeeNumber"
 FIRST_UID = 1001  # OBM: first uidNumber
 DEFAULT_GID = 1000  # OBM: the default group's gidNumber
 PERMIT, REJECT = "PERMIT", "REJECT"
+# R-23: the reclaim marker, a third mailAccess value (not PERMIT: no login, no delivery); Postfix
+# bounces mail to it with the entry's description (roles/obm_server, check_recipient_access).
+RECLAIMED = "RECLAIMED"
+BOUNCE_ATTRIBUTE = "description"  # inetOrgPerson (person) allows it; render never manages it
 # The state of a Cyrus mailbox as the plan compares it: ready = the mailbox, its default folders and
 # the "anyone p" ACL, which apply sends last and only once the rest was answered OK (``steps``).
 READY, INCOMPLETE, MISSING = "ready", "incomplete", "missing"
@@ -124,6 +128,10 @@ class Entry:
     @property
     def enabled(self) -> bool:
         return (self.first("mailAccess") or "").upper() == PERMIT
+
+    @property
+    def reclaimed(self) -> bool:
+        return (self.first("mailAccess") or "").upper() == RECLAIMED
 
     def addresses(self) -> set[str]:
         """Every address this entry answers to (main, aliases, mailbox), lower case."""

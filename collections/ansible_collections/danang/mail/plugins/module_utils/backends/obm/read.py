@@ -154,6 +154,8 @@ def observe(
             password_changed=changed,
             must_change_password=(entry.first("pwdReset") or "").upper() == "TRUE",
             locked=bool(entry.first("pwdAccountLockedTime")),
+            created=iso(generalized_time(entry.first("createTimestamp")), UTC),
+            reclaimed=entry.reclaimed,
             own={"uid_number": int(uid_number) if uid_number and uid_number.isdigit() else None},
         )
     return observed, facts

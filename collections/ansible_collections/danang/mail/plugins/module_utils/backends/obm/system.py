@@ -11,6 +11,7 @@ does. :class:`ObmSystem` satisfies ``contract.MailSystem`` by putting together:
   OBM's order (``steps``): LDAP entry -> Cyrus mailbox with default folders -> SETQUOTA (KB) ->
   SETACL ``anyone p``.
 - ``set_quotas`` — ``apply.set_quotas``; the password calls — ``passwords.ObmPasswords``.
+- ``reclaim`` / ``purge`` (R-23) — ``reclaim.ObmReclaim``.
 
 Both share one lazy directory session (``connection``) and one Cyrus connection.
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import Optional
 
 from ansible_collections.danang.mail.plugins.module_utils.accounts import Account
 from ansible_collections.danang.mail.plugins.module_utils.backends.apply import apply_changes
@@ -30,6 +32,7 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.obm.connectio
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.cyrus import CyrusAdmin
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.layout import render
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.passwords import ObmPasswords
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm.reclaim import ObmReclaim
 from ansible_collections.danang.mail.plugins.module_utils.model import SYSTEM_OBM
 from ansible_collections.danang.mail.plugins.module_utils.password_policy import PasswordFacts
 from ansible_collections.danang.mail.plugins.module_utils.plan import Attributes, Change, Observed
@@ -103,6 +106,12 @@ class ObmSystem:
 
     def reset(self, passwords: Mapping[str, str]) -> list[Result]:
         return self.passwords.reset(passwords)
+
+    def reclaim(self, accounts: Sequence[Account], bounce: str) -> list[Result]:
+        return ObmReclaim(self.config, self.directory, self.cyrus, self.seen).reclaim(accounts, bounce)
+
+    def purge(self, accounts: Sequence[Account], export_dir: Optional[str]) -> list[Result]:
+        return ObmReclaim(self.config, self.directory, self.cyrus, self.seen).purge(accounts, export_dir)
 
     def close(self) -> None:
         self.cyrus.close()
