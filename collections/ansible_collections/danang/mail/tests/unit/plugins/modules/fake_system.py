@@ -39,6 +39,7 @@ class FakeSystem:
         self.calls: list[tuple[str, Any]] = []
         self.password_set: set[str] = set()
         self.closed = 0
+        self.bounce: str | None = None
 
     def called(self) -> list[str]:
         """The methods called that change or read in bulk, in order."""
@@ -112,6 +113,36 @@ class FakeSystem:
             else:
                 self.facts[address].quota_mb = size
                 results.append(Result(address, "quota", True))
+        return results
+
+    # --- reclaim (R-23) ----------------------------------------------------------------------------
+    def reclaim(self, accounts: Sequence[Account], bounce: str) -> list[Result]:
+        self.calls.append(("reclaim", [a.address for a in accounts]))
+        self.bounce = bounce
+        results = []
+        for account in accounts:
+            if account.address in self.refuse or account.address not in self.facts:
+                results.append(Result(account.address, "reclaim", False, "refused by the fake system"))
+                continue
+            self.facts[account.address].reclaimed = True
+            self.facts[account.address].enabled = False
+            results.append(Result(account.address, "reclaim", True))
+        return results
+
+    def purge(self, accounts: Sequence[Account], export_dir: str | None) -> list[Result]:
+        self.calls.append(("purge", [a.address for a in accounts]))
+        results = []
+        for account in accounts:
+            facts = self.facts.get(account.address)
+            if facts is not None and not facts.reclaimed:
+                results.append(Result(account.address, "purge", False, "not reclaimed"))
+                continue
+            if facts is not None and export_dir is not None:
+                with open(f"{export_dir}/{account.address}.mbox", "w", encoding="utf-8") as handle:
+                    handle.write("From MAILER-DAEMON Thu Jan  1 00:00:00 1970\n\n")
+            self.facts.pop(account.address, None)
+            self.accounts.pop(account.address, None)
+            results.append(Result(account.address, "purge", True))
         return results
 
     # --- passwords ------------------------------------------------------------------------------
