@@ -17,6 +17,8 @@ description:
   - C(last_login) is C(pwdLastSuccess), stamped by slapd (C(olcLastBind)) on every successful bind,
     IMAP logins included (they bind through saslauthd) - the last-access signal of R-23.
   - C(last_access) is the later of C(last_login) and C(password_changed) (R-23).
+  - C(created) is the entry's C(createTimestamp); C(reclaimed) is true for an account M(danang.mail.reclaim)
+    reclaimed (C(mailAccess) V(RECLAIMED)).
   - C(password_changed) is C(pwdChangedTime); C(must_change_password) is C(pwdReset), set on new
     accounts until the first change (R-40, R-47); C(locked) is C(pwdAccountLockedTime) present (R-41).
   - With O(backend=exchange) - one C(Get-Mailbox) pipeline, one C(Get-MailboxStatistics -Database) per
@@ -90,6 +92,8 @@ accounts:
       password_changed: "2026-11-29T04:58:01Z"
       must_change_password: true
       locked: false
+      created: "2026-11-29T04:58:01Z"
+      reclaimed: false
 summary:
   description: Counts over the accounts returned.
   returned: success

@@ -88,6 +88,18 @@ options:
       - A directory on the managed host (usually the control node) to export each mailbox to before it
         is purged. It must exist and not be a symbolic link. Omitted, a purge deletes without export.
     type: path
+  working_days_only:
+    description:
+      - Do nothing on a day that is not a working day of the Vietnamese civil service (weekends, Tết
+        and the decreed days off, as M(danang.mail.password_policy) counts them) - the run of the next
+        working day does what fell due. The result then has C(working_day=false).
+    type: bool
+    default: false
+  calendar_overrides:
+    description:
+      - The environment's decreed days off and working days, as for M(danang.mail.password_policy);
+        only with O(working_days_only).
+    type: path
   notices_path:
     description:
       - The YAML file the notices are appended to (one line each, mode 0600); created when missing.
@@ -147,6 +159,10 @@ today:
   returned: always
   type: str
   sample: "2027-03-02"
+working_day:
+  description: False when O(working_days_only) skipped the run (nothing was read or changed).
+  returned: always
+  type: bool
 accounts:
   description: One row per personal mailbox judged, in address order.
   returned: always
@@ -239,6 +255,12 @@ from ansible_collections.danang.mail.plugins.module_utils.model import (
     ValidationFailed,
     city_today,
 )
+from ansible_collections.danang.mail.plugins.module_utils.workdays import (
+    HAS_HOLIDAYS,
+    HOLIDAYS_IMPORT_ERROR,
+    WorkingCalendar,
+    load_overrides,
+)
 
 _BOUNCE = re.compile(r"^[\x20-\x7e]{1,200}$")  # an SMTP reply line: printable ASCII
 
@@ -260,6 +282,8 @@ ARGUMENT_SPEC: dict[str, Any] = {
         "Ask the city IT centre.",
     },
     "export_dir": {"type": "path"},
+    "working_days_only": {"type": "bool", "default": False},
+    "calendar_overrides": {"type": "path"},
     "notices_path": {"type": "path"},
     "desired_state": {"type": "path", "required": True},
     "ledger": {"type": "path", "required": True},
@@ -296,6 +320,18 @@ def run(module: AnsibleModule) -> dict[str, Any]:
     problems = option_problems(params)
     if problems:
         raise ValidationFailed(problems)
+    if params["working_days_only"]:
+        overrides = load_overrides(params["calendar_overrides"]) if params["calendar_overrides"] else None
+        if not WorkingCalendar(overrides).is_working_day(today):
+            return {
+                "changed": False,
+                "today": today.isoformat(),
+                "working_day": False,
+                "accounts": [],
+                "notices": [],
+                "summary": {},
+                "ledger_changes": [],
+            }
     state = load_desired_state(params["desired_state"])
     # The ledger is rewritten at the end: hold its lock from reading it (check mode only reads).
     with ledger_lock(params["ledger"]) if applied else contextlib.nullcontext():
@@ -336,6 +372,7 @@ def run(module: AnsibleModule) -> dict[str, Any]:
     result: dict[str, Any] = {
         "changed": acted or bool(outcome.statuses) or bool(fresh and params["notices_path"]),
         "today": today.isoformat(),
+        "working_day": True,
         "accounts": reclaim_run.rows(outcome, applied),
         "notices": [n.as_dict() for n in fresh],
         "summary": reclaim_run.summary(outcome),
@@ -357,6 +394,8 @@ def main() -> None:
         missing_lib = systems.missing_library(system)
         if missing_lib:
             module.fail_json(msg=missing_required_lib(missing_lib[0]), exception=missing_lib[1])
+    if module.params["working_days_only"] and not HAS_HOLIDAYS:
+        module.fail_json(msg=missing_required_lib("holidays"), exception=HOLIDAYS_IMPORT_ERROR)
     try:
         result = run(module)
     except MissingLibrary as exc:
@@ -368,7 +407,7 @@ def main() -> None:
         module.fail_json(msg=f"cannot use the mail system, the run stopped: {exc}")
     except (OSError, TimeoutError) as exc:
         module.fail_json(msg=f"cannot lock, read or write a file: {exc}")
-    failed = result["summary"]["failed"]
+    failed = result["summary"].get("failed", 0)
     if failed:
         module.fail_json(
             msg=f"{failed} reclaim(s) or purge(s) failed (the others were done; a re-run finishes the job)",

@@ -113,3 +113,14 @@ def test_a_wrong_option_is_refused_before_anything(run_module, town, fake_system
     result = run_module(reclaim, args)
     assert result["rc"] == 1 and len(result["problems"]) == 2
     assert fake_systems["obm"].called() == []
+
+
+def test_a_day_off_is_skipped_with_working_days_only(run_module, town, fake_systems, tmp_path):
+    args = {**setup(town, fake_systems, tmp_path), "working_days_only": True}
+    with at(datetime.date(2027, 3, 6)):  # a Saturday
+        result = run_module(reclaim, args)
+    assert (result["rc"], result["changed"], result["working_day"]) == (0, False, False)
+    assert fake_systems["obm"].called() == []
+    with at(datetime.date(2027, 3, 8)):  # the Monday after: what fell due is done
+        result = run_module(reclaim, args)
+    assert result["working_day"] is True and result["summary"]["reclaim"] == 1
