@@ -11,14 +11,14 @@ exists only in the memory of a process dies with it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any, Optional
 
 from ansible_collections.danang.mail.plugins.module_utils.backends.contract import Result
 from ansible_collections.danang.mail.plugins.module_utils.model import KIND_PERSON, DesiredState
 from ansible_collections.danang.mail.plugins.module_utils.passwords import generate_password_for
 from ansible_collections.danang.mail.plugins.module_utils.personal_data import PersonalData, password_context
-from ansible_collections.danang.mail.plugins.module_utils.plan import CREATE, Change
+from ansible_collections.danang.mail.plugins.module_utils.plan import CREATE, ENABLE, Change
 
 NOT_RECORDED = (
     "not created: its initial password was not recorded before apply (the plan changed since the "
@@ -26,18 +26,26 @@ NOT_RECORDED = (
 )
 
 
-def person_creates(changes: Iterable[Change]) -> list[Change]:
-    return [c for c in changes if c.action == CREATE and c.account.kind == KIND_PERSON]
+def person_creates(changes: Iterable[Change], returning: Collection[str] = ()) -> list[Change]:
+    """The person creates, and the ENABLEs of ``returning`` accounts (reclaimed, back on a new
+    request, R-20, R-23): those get a new initial password too."""
+    return [
+        c
+        for c in changes
+        if c.account.kind == KIND_PERSON
+        and (c.action == CREATE or (c.action == ENABLE and c.address in returning))
+    ]
 
 
 def initial_passwords(
     changes: Iterable[Change],
     known: Mapping[str, str],
     personal: Optional[Mapping[str, PersonalData]] = None,
+    returning: Collection[str] = (),
 ) -> dict[str, str]:
-    """Holder id -> password for every person ``changes`` create."""
+    """Holder id -> password for every person ``changes`` create or bring back (``returning``)."""
     passwords: dict[str, str] = {}
-    for change in person_creates(changes):
+    for change in person_creates(changes, returning):
         account = change.account
         given = known.get(account.holder_id)
         if given:
@@ -50,17 +58,15 @@ def initial_passwords(
 
 
 def withhold_unrecorded(
-    changes: Sequence[Change], known: Mapping[str, str]
+    changes: Sequence[Change], known: Mapping[str, str], returning: Collection[str] = ()
 ) -> tuple[list[Change], list[Result]]:
-    """The changes to apply, and a failed ``Result`` for each person create without a known password."""
+    """The changes to apply, and a failed ``Result`` for each person create (or return) without a
+    known password."""
     keep: list[Change] = []
     refused: list[Result] = []
+    needing = {id(c) for c in person_creates(changes, returning)}
     for change in changes:
-        if (
-            change.action == CREATE
-            and change.account.kind == KIND_PERSON
-            and not known.get(change.account.holder_id)
-        ):
+        if id(change) in needing and not known.get(change.account.holder_id):
             refused.append(Result(change.address, change.action, False, NOT_RECORDED))
         else:
             keep.append(change)

@@ -362,7 +362,7 @@ from ansible_collections.danang.mail.plugins.module_utils.initial_passwords impo
 from ansible_collections.danang.mail.plugins.module_utils.ledger import load_ledger
 from ansible_collections.danang.mail.plugins.module_utils.model import ValidationFailed
 from ansible_collections.danang.mail.plugins.module_utils.personal_data import parse_personal_data
-from ansible_collections.danang.mail.plugins.module_utils.plan import Plan, make_plan
+from ansible_collections.danang.mail.plugins.module_utils.plan import ENABLE, Plan, make_plan
 from ansible_collections.danang.mail.plugins.module_utils.reconcile_result import (
     conflict_rows,
     failure_message,
@@ -449,15 +449,17 @@ def run(module: AnsibleModule) -> None:
             result["diff"] = plan.diff()
         # Deliberately NOT registered with no_log_values: the action plugin pops this key before
         # anything is displayed or logged and records it encrypted (in check mode: before the real run).
-        passwords = initial_passwords(plan.changes, known, personal)
+        # R-20, R-23: a reclaimed account enabled again by a new request gets a new initial password.
+        returning = {a for a, f in backend.facts.items() if f.reclaimed}
+        passwords = initial_passwords(plan.changes, known, personal, returning)
         if module.check_mode:
             result["_initial_credentials"] = passwords
             finish(module, result, plan, [])
         changes, refused = list(plan.changes), []
         if params["require_known_passwords"]:
-            changes, refused = withhold_unrecorded(changes, known)
+            changes, refused = withhold_unrecorded(changes, known, returning)
         results = backend.apply(changes, passwords) if changes else []
-        issued = backend.password_set
+        issued = backend.password_set | returned_passwords(backend, changes, results, passwords, returning)
     result["_initial_credentials"] = held_passwords(plan.changes, passwords, issued)
     result["_handover"] = handover(
         holders, observed, known, result["_initial_credentials"], person_systems(state)
@@ -470,6 +472,20 @@ def run(module: AnsibleModule) -> None:
     summary["ok"], summary["failed"] = len(results) - len(failed), len(failed)
     result["changed"] = any(r.ok for r in results) or bool(issued)
     finish(module, result, plan, results)
+
+
+def returned_passwords(
+    backend: Any, changes: list[Any], results: list[Any], passwords: dict[str, str], returning: set[str]
+) -> set[str]:
+    """The new initial passwords of the reclaimed accounts this run enabled (reset: forced change at
+    the next login, R-40); the addresses that now hold one."""
+    enabled = {r.address for r in results if r.ok and r.action == ENABLE}
+    due = {
+        c.address: passwords[c.account.holder_id]
+        for c in changes
+        if c.address in returning and c.address in enabled and c.account.holder_id in passwords
+    }
+    return {r.address for r in backend.reset(due) if r.ok} if due else set()
 
 
 def finish(module: AnsibleModule, result: dict[str, Any], plan: Plan, results: list[Any]) -> None:

@@ -5,9 +5,12 @@ plan, check mode, diff, idempotence, failures by address, initial passwords neve
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
+from ansible_collections.danang.mail.plugins.module_utils.accounts import Account
+from ansible_collections.danang.mail.plugins.module_utils.password_policy import PasswordFacts
 from ansible_collections.danang.mail.plugins.modules import mailbox
 from fake_system import OBM, person
 
@@ -103,3 +106,23 @@ def test_invalid_options_fail_before_the_system_is_opened(run_module, fake_syste
     result = run_module(mailbox, {**args, "addresses": {"CB-9": "x@danang.gov.vn"}})
     assert result["failed"] is True and "check mode only" in result["msg"]
     assert fake_systems["obm"].calls == []
+
+
+def test_a_reclaimed_account_enabled_again_gets_a_new_initial_password(run_module, fake_systems, args):
+    """R-20, R-23: a new request during the grace period enables the account (the person's ledger
+    line is active again) and gives it a new initial password, which must be changed (R-40)."""
+    fake = fake_systems["obm"]
+    run_module(mailbox, args)
+    address = "dungnv@danang.gov.vn"
+    old = fake.passwords[address]
+    fake.mailbox(address)  # what danang.mail.reclaim left: marked, disabled, content kept
+    fake.reclaim([Account(address, "person", "CB-1", "Nguyễn Văn Dũng", "stttt")], "reclaimed")
+    fake.accounts[address] = dataclasses.replace(fake.accounts[address], enabled=False)
+    fake.password_facts[address] = PasswordFacts(address, "obm", False, False, None, None, False)
+    result = run_module(mailbox, args)
+    assert result["rc"] == 0, result
+    assert [(row["action"], row["address"]) for row in result["plan"]] == [("enable", address)]
+    credentials = result.pop("_initial_credentials")
+    assert set(credentials) == {"CB-1"} and credentials["CB-1"] != old
+    assert fake.passwords[address] == credentials["CB-1"]
+    assert fake.password_facts[address].must_change is True
