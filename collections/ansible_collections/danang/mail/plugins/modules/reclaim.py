@@ -24,7 +24,7 @@ description:
     purged.
   - Reclaiming refuses every login, refuses new mail with a permanent bounce carrying O(bounce),
     hides the account from address lists and keeps the account and its content. The ledger line of
-    the holder becomes C(status: reclaimed) with C(reclaimed_on), so M(danang.mail.mailbox) never
+    the holder becomes C(status=reclaimed) with C(reclaimed_on), so M(danang.mail.mailbox) never
     enables it again - until a new request (C(requested_on) after C(reclaimed_on)).
   - Purging first writes the whole mailbox to O(export_dir) when it is set (nothing is deleted if
     that fails), then removes the mailbox, its storage and the account. The ledger keeps the address.
@@ -33,8 +33,8 @@ description:
     M(danang.mail.mailbox).
   - A system that cannot say when an account was created gives no due date - the person is never
     reclaimed and the row says why.
-  - With O(backend=obm) - the marker is C(mailAccess: RECLAIMED) (saslauthd admits only C(PERMIT)),
-    C(hiddenUser: TRUE) and the bounce text in C(description), which the C(danang.mail.obm_server)
+  - With O(backend=obm) - the marker is C(mailAccess=RECLAIMED) (saslauthd admits only C(PERMIT)),
+    C(hiddenUser=TRUE) and the bounce text in C(description), which the C(danang.mail.obm_server)
     role's Postfix answers as C(550 5.2.1 <text>). The export is one mbox file
     C(<export_dir>/<address>.mbox), read over IMAP, each message tagged with C(X-Mail-Folder).
 author:
