@@ -11,6 +11,9 @@ idle on both, so the person's due date is the later one. The holder is warned fr
 warn_days``, the mailbox is reclaimed on or after ``due`` and purged on or after ``reclaimed_on +
 grace_days``.
 
+A new request (R-20) restarts the clock: ``since`` is never before the person's ``requested_on``,
+so a mailbox brought back is not reclaimed again the next day for its old idleness.
+
 A system that cannot say when an account was made gives no due date: such a person is never
 reclaimed, and the decision says why (the operator looks at it).
 """
@@ -134,13 +137,17 @@ def parse_moment(value: Optional[str]) -> Optional[datetime.datetime]:
     return moment
 
 
-def system_due(use: Use, policy: Policy) -> tuple[Optional[datetime.date], Optional[datetime.date]]:
+def system_due(
+    use: Use, policy: Policy, requested_on: Optional[datetime.date] = None
+) -> tuple[Optional[datetime.date], Optional[datetime.date]]:
     """``(since, due)`` of one account; both None when the system cannot say when it was made."""
     if use.created is None:
         return None, None
     since = city_date(use.created)
     if use.last_access is not None:
         since = max(since, city_date(use.last_access))
+    if requested_on is not None:
+        since = max(since, requested_on)
     return since, add_months(since, policy.idle_months)
 
 
@@ -151,17 +158,19 @@ def decide(
     today: datetime.date,
     policy: Policy,
     reclaimed_on: Optional[datetime.date] = None,
+    requested_on: Optional[datetime.date] = None,
 ) -> Decision:
     """The decision for one person on ``today`` (the city's date).
 
     ``uses`` maps each system where the person has an account to what it knows; ``reclaimed_on``
-    is the ledger's date when the ledger already says ``reclaimed``.
+    is the ledger's date when the ledger already says ``reclaimed``; ``requested_on`` the person's
+    (latest) request.
     """
     systems: dict[str, dict[str, Any]] = {}
     dues: list[Optional[datetime.date]] = []
     for system in sorted(uses):
         use = uses[system]
-        since, due = system_due(use, policy)
+        since, due = system_due(use, policy, requested_on)
         dues.append(due)
         systems[system] = {
             "created": use.created.isoformat() if use.created else None,

@@ -80,6 +80,7 @@ def _use(facts: Any) -> reclaim.Use:
 
 
 def decide_all(
+    state: DesiredState,
     accounts: Mapping[str, Mapping[str, Account]],
     facts: Mapping[str, Mapping[str, Any]],
     ledger: Ledger,
@@ -88,6 +89,7 @@ def decide_all(
 ) -> list[reclaim.Decision]:
     """One decision per person, in address order; ``facts`` is each system's ``facts`` after its read."""
     reclaimed_on = ledger.reclaimed()
+    requested = {p.id: p.requested_on for p in state.people()}
     people: dict[str, Account] = {}
     for system_accounts in accounts.values():
         people.update(system_accounts)
@@ -100,7 +102,17 @@ def decide_all(
             if address in accounts[system] and address in facts[system]
         }
         since = reclaimed_on.get(account.holder_id) if account.state == STATE_RECLAIMED else None
-        decisions.append(reclaim.decide(account.holder_id, address, uses, today, policy, reclaimed_on=since))
+        decisions.append(
+            reclaim.decide(
+                account.holder_id,
+                address,
+                uses,
+                today,
+                policy,
+                reclaimed_on=since,
+                requested_on=requested.get(account.holder_id),
+            )
+        )
     return decisions
 
 

@@ -349,7 +349,7 @@ def run(module: AnsibleModule) -> dict[str, Any]:
             for system, backend in backends.items():
                 backend.read()
                 facts[system] = backend.facts
-            outcome.decisions = reclaim_run.decide_all(accounts, facts, ledger, today, policy)
+            outcome.decisions = reclaim_run.decide_all(state, accounts, facts, ledger, today, policy)
             if applied:
                 reclaim_run.carry_out(outcome, backends, params["bounce"], params["export_dir"])
         holders = ledger.holders()

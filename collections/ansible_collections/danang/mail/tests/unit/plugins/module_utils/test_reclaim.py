@@ -140,3 +140,10 @@ def test_a_naive_time_is_refused() -> None:
         reclaim.parse_moment("2026-01-01T00:00:00")
     assert reclaim.parse_moment("2026-01-01T00:00:00Z") == at(2026, 1, 1, 0)
     assert reclaim.city_date(at(2026, 1, 1, 20, ICT)) == D(2026, 1, 1)
+
+
+def test_a_new_request_restarts_the_clock() -> None:
+    """R-20: a mailbox brought back is not reclaimed again the next day for its old idleness."""
+    uses = {"obm": Use(created=at(2026, 1, 1), last_access=None)}
+    back = decide("CB-1", "a@x", uses, D(2026, 6, 2), POLICY, requested_on=D(2026, 6, 1))
+    assert (back.action, back.due) == (reclaim.NONE, D(2026, 9, 1))
