@@ -14,7 +14,11 @@ Passwords (danang.mail.password_policy, R-40, R-41, R-44, R-47): ``read_password
 bulk -> ``password_policy.evaluate`` (pure) -> (audit and check mode stop here) -> ``lock()`` and
 ``reset()`` in batches -> one ``Result`` per account.
 
-``backends.systems.open_system`` gives one object that satisfies all three and closes its
+Reclaim (danang.mail.reclaim, R-23): ``read()`` once in bulk (``facts``: ``created``,
+``last_access``, ``reclaimed``) -> ``reclaim.decide`` (pure) -> (audit and check mode stop here) ->
+``reclaim()`` and ``purge()`` -> one ``Result`` per account.
+
+``backends.systems.open_system`` gives one object that satisfies all four and closes its
 connections as a context manager. The same contract tests run against every system's lab.
 """
 
