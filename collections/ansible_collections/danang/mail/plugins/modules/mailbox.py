@@ -485,7 +485,10 @@ def returned_passwords(
         for c in changes
         if c.address in returning and c.address in enabled and c.account.holder_id in passwords
     }
-    return {r.address for r in backend.reset(due) if r.ok} if due else set()
+    if not due:
+        return set()
+    backend.read_password_facts()  # reset() acts on the accounts its password read saw
+    return {r.address for r in backend.reset(due) if r.ok}
 
 
 def finish(module: AnsibleModule, result: dict[str, Any], plan: Plan, results: list[Any]) -> None:
