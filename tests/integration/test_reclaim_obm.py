@@ -123,7 +123,7 @@ class Town:
 
     def entry(self, address: str) -> dict[str, str]:
         conn = self.ldap()
-        conn.search(f"dc={self.domain},{self.lab.base_dn}", f"(mail={address})", attributes=["*"])
+        conn.search(f"dc={self.domain},{self.lab.base_dn}", f"(mail={address})", attributes=["*", "pwdReset"])
         found = (
             {k: v[0].decode() for k, v in conn.response[0]["raw_attributes"].items()} if conn.response else {}
         )
