@@ -45,6 +45,7 @@ from ansible_collections.danang.mail.plugins.module_utils.ledger_file import wri
 from ansible_collections.danang.mail.plugins.module_utils.model import CITY_TIMEZONE  # noqa: E402
 from ansible_collections.danang.mail.plugins.module_utils.workdays import WorkingCalendar  # noqa: E402
 from lab_city import add_obm_domain, allocate_into, password_for  # noqa: E402
+from ldap3.utils.conv import escape_filter_chars  # noqa: E402
 
 pytestmark = pytest.mark.integration
 
@@ -123,7 +124,11 @@ class Town:
 
     def entry(self, address: str) -> dict[str, str]:
         conn = self.ldap()
-        conn.search(f"dc={self.domain},{self.lab.base_dn}", f"(mail={address})", attributes=["*", "pwdReset"])
+        conn.search(
+            f"dc={self.domain},{self.lab.base_dn}",
+            f"(mail={escape_filter_chars(address)})",
+            attributes=["*", "pwdReset"],
+        )
         found = (
             {k: v[0].decode() for k, v in conn.response[0]["raw_attributes"].items()} if conn.response else {}
         )
