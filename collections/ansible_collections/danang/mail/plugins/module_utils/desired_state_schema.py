@@ -293,6 +293,13 @@ LEDGER_SCHEMA: dict[str, Any] = {
                     "description": "reclaimed (R-23) and removed keep the address for the same holder.",
                     "enum": ["active", "disabled", "reclaimed", "removed"],
                 },
+                "reclaimed_on": {
+                    "title": "Reclaimed on",
+                    "description": "Status reclaimed only: the day the mailbox was reclaimed (R-23).",
+                    "type": "string",
+                    "format": "date",
+                    "pattern": DATE_PATTERN,
+                },
                 "abbreviation": {
                     "title": "Abbreviation",
                     "description": "Departments only: the department's abbreviation.",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+import yaml
 from ansible_collections.danang.mail.plugins.module_utils.ledger import (
     Ledger,
     parse_ledger,
@@ -86,3 +87,13 @@ def test_a_new_request_after_the_reclaim_makes_the_holder_active() -> None:
     # The request the mailbox was reclaimed under is no new request.
     assert reactivations(entries, {"CB-0002": datetime.date(2027, 1, 5)}) == {}
     assert reactivations(entries, {}) == {}
+
+
+def test_the_exported_ledger_schema_knows_reclaimed_on() -> None:
+    """Editors validate the ledger with the exported schema: a reclaimed line must pass it."""
+    from ansible_collections.danang.mail.plugins.module_utils import desired_state_schema
+    from jsonschema import Draft202012Validator
+
+    data = yaml.safe_load(BODY)
+    data["addresses"] = {a: {k: str(v) for k, v in e.items()} for a, e in data["addresses"].items()}
+    assert list(Draft202012Validator(desired_state_schema.LEDGER_SCHEMA).iter_errors(data)) == []
