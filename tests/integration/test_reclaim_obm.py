@@ -129,9 +129,8 @@ class Town:
             f"(mail={escape_filter_chars(address)})",
             attributes=["*", "pwdReset"],
         )
-        found = (
-            {k: v[0].decode() for k, v in conn.response[0]["raw_attributes"].items()} if conn.response else {}
-        )
+        raw = conn.response[0]["raw_attributes"] if conn.response else {}
+        found = {k: v[0].decode() for k, v in raw.items() if v}  # an absent pwdReset comes as []
         conn.unbind()
         return found
 
