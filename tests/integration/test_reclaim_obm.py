@@ -14,8 +14,10 @@ Nothing sleeps.
 from __future__ import annotations
 
 import contextlib
+import csv
 import datetime
 import imaplib
+import io
 import json
 import mailbox
 import shutil
@@ -263,7 +265,11 @@ def test_idle_mailbox_is_warned_reclaimed_purged_and_comes_back(town: Town) -> N
     assert code == 550 and "5.2.1" in text and BOUNCE in text  # new mail bounces with the text
     assert town.entry(an)["hiddenUser"] == "TRUE"
     assert town.run(on_due)["changed"] is False  # a second run changes nothing
-    assert (town.root / "reports" / f"reclaim-report-{on_due.date()}.csv").read_text().count("reclaim") == 2
+    report = town.root / "reports" / f"reclaim-report-{on_due.date()}.csv"
+    rows = list(csv.DictReader(io.StringIO(report.read_text(encoding="utf-8"))))
+    assert [(r["mailbox"], r["action"], r["purge_on"]) for r in rows] == [
+        (address, "reclaimed", str(on_due.date() + datetime.timedelta(days=30))) for address in (an, binh)
+    ]
 
     # Bình asks again during the grace period: enabled again, same address, a new password.
     town.new_request("CB-R-0002", on_due.date() + datetime.timedelta(days=1))
