@@ -9,6 +9,10 @@ The accounts are made now by the project's own path (``ObmSystem``); slapd stamp
 and last access with the real time, so the run is judged months later by moving the clock of
 ansible-playbook and its modules (``clock.at``, tests/clock) to working days after the due date.
 Nothing sleeps.
+
+Sources: Postfix access(5), the "5NN text" action of an access table (https://www.postfix.org/access.5.html)
+and ldap_table(5) ``result_format`` (https://www.postfix.org/ldap_table.5.html); RFC 3463 section 3.3,
+X.2.1 "mailbox disabled, not accepting messages".
 """
 
 from __future__ import annotations
