@@ -15,7 +15,7 @@ ENV ?= lab
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help lab plan lab-up lab-down test lint yamllint ansible-lint ruff sanity unit collection ee-context integration molecule bench bench-exchange schema clean
+.PHONY: help lab plan lab-up lab-down test checks lab-location lint yamllint ansible-lint ruff sanity unit collection ee-context integration molecule bench bench-exchange schema clean
 
 help:
 	@echo "make lab      the main job on the local labs: validate, allocate, reconcile OBM and Exchange/AD"
@@ -59,7 +59,21 @@ lab-up: venv
 lab-down: venv
 	$(BIN)/ansible-playbook -i inventories/lab/hosts.yml lab/lab_down.yml
 
-test: lint unit collection sanity molecule integration
+# The integration tests are one pytest process that mostly waits for playbooks and servers (make test
+# used 0.8 of its 2 cores), so the other steps run beside them, one after another: their labs have their
+# own directories and ports (molecule: .lab/molecule-obm). Each step's output is printed whole when the
+# step ends. `integration` comes first so that it takes the first of the two job slots.
+# test_lab_location.py brings up both labs from a copy of the clone, on ports of their own: make test
+# runs it as the last of the other steps rather than inside the integration run.
+LAB_LOCATION := tests/integration/test_lab_location.py
+test:
+	$(MAKE) --no-print-directory -j2 --output-sync=target integration checks \
+		INTEGRATION_ARGS=--ignore=$(LAB_LOCATION)
+
+checks: lint unit collection sanity molecule lab-location
+
+lab-location: venv
+	$(BIN)/python -m pytest -q -p no:cacheprovider $(LAB_LOCATION)
 
 lint: yamllint ruff ansible-lint schema
 
@@ -99,7 +113,7 @@ ee-context: venv
 
 integration: venv
 	@# The slowest tests are listed at the end: the whole of make test must stay under 20 minutes.
-	$(BIN)/python -m pytest -q --durations=15 tests/integration
+	$(BIN)/python -m pytest -q --durations=15 tests/integration $(INTEGRATION_ARGS)
 
 # The JSON Schemas for editors are exports of desired_state_schema.py: fail when they drift.
 schema: venv
