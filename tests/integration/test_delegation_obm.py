@@ -82,4 +82,7 @@ def test_owner_and_delegate_open_the_share_and_nobody_else(city: City) -> None:
     imap.logout()
     rights = dict(zip(acl[0::2], acl[1::2], strict=True))
     assert rights.pop("anyone") == "p" and rights == {city.address(HEAD): FULL, city.address(OTHER): FULL}
-    assert city.reconcile()[0].changes == ()
+    last, _results, backend = city.reconcile()
+    assert last.changes == ()
+    # mailbox_info's facts say who may open the share
+    assert backend.facts[stttt].as_dict()["access"] == sorted([city.address(HEAD), city.address(OTHER)])

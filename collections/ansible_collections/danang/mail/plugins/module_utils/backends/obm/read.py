@@ -157,7 +157,8 @@ def observe(
             password_changed=changed,
             must_change_password=(entry.first("pwdReset") or "").upper() == "TRUE",
             locked=bool(entry.first("pwdAccountLockedTime")),
-            own={"uid_number": int(uid_number) if uid_number and uid_number.isdigit() else None},
+            own={"uid_number": int(uid_number) if uid_number and uid_number.isdigit() else None}
+            | ({"access": list(attributes["access"])} if entry.is_share else {}),
         )
     return observed, facts
 
