@@ -20,8 +20,8 @@ from obm_city import City, cyrus_admin, password_for
 pytestmark = pytest.mark.integration
 city = obm_city.city  # the fixture
 
-HEAD, DELEGATE, OTHER = "CB-2017-000102", "CB-2017-000101", "CB-2017-000103"  # the lab's stttt
-TEAM_MEMBER = "CB-2017-000103"  # inventories/lab/desired_state/city.yml
+HEAD, DELEGATE, OTHER = "CB-2017-000102", "CB-2022-000615", "CB-2017-000103"  # the lab's stttt
+TEAM_MEMBER = "CB-2018-000211"  # inventories/lab/desired_state/city.yml
 FULL = "lrswipkxtecdan"
 
 
