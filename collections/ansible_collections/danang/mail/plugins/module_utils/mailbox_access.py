@@ -73,7 +73,8 @@ def _pair_problems(
         if person_id is None:
             continue
         if not mailbox:
-            message = f"only a mailbox has a {role}: set mailbox: true, or remove the {role}"
+            article = "an" if role == "owner" else "a"
+            message = f"only a mailbox has {article} {role}: set mailbox: true, or remove it"
             problems.append(Problem(source, entry, role, message))
             continue
         message = _person_problem(role, person_id, people, agency)

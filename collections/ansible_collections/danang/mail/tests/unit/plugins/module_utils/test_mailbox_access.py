@@ -101,7 +101,7 @@ def test_owner_and_delegate_give_the_shared_mailboxes_their_access(tmp_path: Pat
         ({"owner": GONE}, "", "owner", "'CB-4' is removed: only an active person may be the owner"),
         ({"owner": HEAD, "delegate": HEAD}, "", "delegate", "the delegate is the owner"),
         ({"delegate": DEPUTY}, "", "delegate", "a delegate needs an owner"),
-        ({"mailbox": False, "owner": HEAD}, "", "owner", "only a mailbox has a owner"),
+        ({"mailbox": False, "owner": HEAD}, "", "owner", "only a mailbox has an owner"),
         ({"owner": "CB 1"}, "", "owner", "is not valid"),
         ({"owner": HEAD, "delegate": [DEPUTY, STAFF]}, "", "delegate", "is not of type 'string'"),
         (
