@@ -14,10 +14,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Optional
 
+from ansible_collections.danang.mail.plugins.module_utils.desired_state_schema import CITY_FILE
 from ansible_collections.danang.mail.plugins.module_utils.model import (
     KIND_AGENCY,
     KIND_DEPARTMENT,
     KIND_PERSON,
+    KIND_RESERVED,
+    SPAM_DISPLAY_NAME,
+    SPAM_HOLDER_ID,
+    SPAM_LOCAL_PART,
     STATE_ACTIVE,
     STATE_RECLAIMED,
     STATE_REMOVED,
@@ -37,6 +42,9 @@ class Account:
     ``first_name`` / ``last_name`` follow the Vietnamese form fields "Tên" and "Họ và tên đệm"
     (given name; family and middle names), which is how both LDAP (givenName/sn) and Exchange
     (FirstName/LastName) split a person's name. Shared mailboxes (agency, department) have none.
+
+    ``access`` (shared mailboxes only): the sorted lower-case addresses of the persons who may open
+    it as themselves (owner and delegate, R-71; the technical team for ``chanthurac@``, R-51).
     """
 
     address: str
@@ -49,6 +57,7 @@ class Account:
     last_name: Optional[str] = None
     state: str = STATE_ACTIVE
     quota_mb: int = QUOTA_MB
+    access: tuple[str, ...] = ()
 
     @property
     def local_part(self) -> str:
@@ -70,7 +79,7 @@ class Account:
 
     @property
     def shared(self) -> bool:
-        """Agency and department mailboxes are shared mailboxes on both systems (R-10, R-11)."""
+        """Agency, department and reserved mailboxes are shared on both systems (R-10, R-11, R-51)."""
         return self.kind != KIND_PERSON
 
 
@@ -88,7 +97,9 @@ def desired_accounts(
     mailbox but has no address yet is a problem: allocation (``danang.mail.address_alloc``) runs
     first. Removed people are kept (state ``removed``) when they hold an address, so the plan can
     disable or purge what exists; people not on ``system`` (``systems``) are left out.
-    ``agencies`` limits the result to some agencies (the modules' ``scope``).
+    ``agencies`` limits the result to some agencies (the modules' ``scope``). A shared mailbox's
+    ``access`` holds its owner's and delegate's addresses; with a technical team (``city.yml``) and
+    no ``agencies`` limit, ``chanthurac@`` (R-51) is added in the domain of the ledger's addresses.
 
     ``reclaimed`` (``ledger.reclaimed()``: holder id -> reclaimed_on) makes an active or disabled
     person whose mailbox was reclaimed on or after its ``requested_on`` an account in state
@@ -108,12 +119,21 @@ def desired_accounts(
             )
         return address
 
+    def access(person_ids: Iterable[Optional[str]], source: str, entry: str) -> tuple[str, ...]:
+        found = (address_of(p, source, entry) for p in person_ids if p is not None)
+        return tuple(sorted({a.lower() for a in found if a}))
+
     for agency in state.agencies:
         if wanted is not None and agency.abbreviation not in wanted:
             continue
         if agency.mailbox and (address := address_of(agency.holder_id, agency.source, "agency")):
             accounts[address] = Account(
-                address, KIND_AGENCY, agency.holder_id, agency.name, agency.abbreviation
+                address,
+                KIND_AGENCY,
+                agency.holder_id,
+                agency.name,
+                agency.abbreviation,
+                access=access((agency.owner, agency.delegate), agency.source, "agency"),
             )
         for index, dept in enumerate(agency.departments):
             entry = f"departments[{index}] ({dept.abbreviation})"
@@ -125,6 +145,7 @@ def desired_accounts(
                     f"{dept.name} - {agency.name}",
                     agency.abbreviation,
                     dept.abbreviation,
+                    access=access((dept.owner, dept.delegate), agency.source, entry),
                 )
         for index, person in enumerate(agency.people):
             if system not in person.systems:
@@ -132,10 +153,10 @@ def desired_accounts(
             if person.state == STATE_REMOVED and person.id not in holders:
                 continue  # never had an address: nothing to remove
             entry = f"people[{index}] (id {person.id})"
-            state = person.state
+            account_state = person.state
             day = reclaimed_on.get(person.id)
             if day is not None and person.holds_address and day >= person.requested_on:
-                state = STATE_RECLAIMED
+                account_state = STATE_RECLAIMED
             if address := address_of(person.id, agency.source, entry):
                 accounts[address] = Account(
                     address,
@@ -146,6 +167,18 @@ def desired_accounts(
                     person.department,
                     first_name=" ".join(person.name.given),
                     last_name=" ".join(person.name.family + person.name.middle),
-                    state=state,
+                    state=account_state,
                 )
+    if state.technical_team is not None and wanted is None:
+        domains = sorted({a.partition("@")[2] for a in holders.values()})
+        if len(domains) == 1:
+            address = f"{SPAM_LOCAL_PART}@{domains[0]}"
+            team = access(state.technical_team, CITY_FILE, "technical_team")
+            accounts[address] = Account(
+                address, KIND_RESERVED, SPAM_HOLDER_ID, SPAM_DISPLAY_NAME, "", access=team
+            )
+        else:
+            found = ", ".join(domains) or "none: allocate first"
+            message = f"{SPAM_LOCAL_PART}@ goes in the domain of the ledger's addresses (R-01, R-51): {found}"
+            problems.append(Problem(CITY_FILE, "", "technical_team", message))
     return accounts, problems

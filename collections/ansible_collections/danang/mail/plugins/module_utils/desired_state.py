@@ -16,6 +16,7 @@ files (the ledger keys addresses on them, R-03), department abbreviations unique
 from __future__ import annotations
 
 import os
+import re
 import traceback
 from datetime import date
 from typing import Any, Optional, Union
@@ -31,9 +32,16 @@ from ansible_collections.danang.mail.plugins.module_utils.desired_state_files im
 )
 from ansible_collections.danang.mail.plugins.module_utils.desired_state_schema import (
     AGENCY_SCHEMA,
+    CITY_FILE,
+    CITY_SCHEMA,
     LENGTH_CAUSES,
+    PERSON_ID_PATTERN,
     PERSONAL_DATA_FILE,
     PERSONAL_DATA_KEYS,
+)
+from ansible_collections.danang.mail.plugins.module_utils.mailbox_access import (
+    access_problems,
+    read_city_file,
 )
 from ansible_collections.danang.mail.plugins.module_utils.model import (
     PERSON_STATES,
@@ -114,9 +122,11 @@ def _join(parent: str, child: str) -> str:
     return f"{parent}.{child}" if parent else child
 
 
-def _schema_problems(data: Any, source: str) -> list[Problem]:
+def _schema_problems(data: Any, source: str, schema: Optional[dict[str, Any]] = None) -> list[Problem]:
     problems: list[Problem] = []
-    validator = Draft202012Validator(AGENCY_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    validator = Draft202012Validator(
+        schema or AGENCY_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
     value_reported: set[tuple[str, str]] = set()
     for error in validator.iter_errors(data):
         entry, rest = _entry_label(data, list(error.absolute_path))
@@ -221,8 +231,18 @@ def _departments(tree: _Tree, raw: Any, agency: str, source: str) -> Optional[li
         if result is None or not isinstance(abbr, str) or name is None or not isinstance(mailbox, bool):
             result = None
             continue
-        result.append(Department(abbr, name, mailbox, agency))
+        result.append(Department(abbr, name, mailbox, agency, *_access(item)))
     return result
+
+
+def _access(item: dict[str, Any]) -> tuple[Optional[str], Optional[str]]:
+    """``owner`` and ``delegate`` when well formed (the schema reports the others; mailbox_access
+    checks who they are)."""
+    owner, delegate = (
+        v if isinstance(v, str) and re.match(PERSON_ID_PATTERN, v) else None
+        for v in (item.get("owner"), item.get("delegate"))
+    )
+    return owner, delegate
 
 
 def _person(
@@ -323,7 +343,9 @@ def _agency(tree: _Tree, data: Any, source: str, file_name: str) -> Optional[Age
         return None
     if any(p is None for p in people):
         return None
-    return Agency(abbr, name, mailbox, tuple(departments), tuple(p for p in people if p), source)
+    owner, delegate = _access(data)
+    people_found = tuple(p for p in people if p)
+    return Agency(abbr, name, mailbox, tuple(departments), people_found, source, owner, delegate)
 
 
 def _legacy_problem(tree: _Tree, root: str) -> Problem:
@@ -359,8 +381,17 @@ def load_desired_state(path: PathLike) -> DesiredState:
             complete = False
         else:
             agencies.append(agency)
+    city_source, city = read_city_file(root, CITY_FILE, tree.problems)
+    technical_team: Optional[tuple[str, ...]] = None
+    if city_source is not None:
+        complete = complete and city is not None
+        tree.problems.extend(_schema_problems(city, city_source, CITY_SCHEMA) if city is not None else [])
+        team = city.get("technical_team") if isinstance(city, dict) else None
+        technical_team = tuple(t for t in team if isinstance(t, str)) if isinstance(team, list) else ()
+    if complete:  # owners are looked up among every agency's people: only once all were read
+        tree.problems.extend(access_problems(agencies, technical_team, city_source))
     if tree.legacy:
         tree.problems.append(_legacy_problem(tree, root))
     if tree.problems or not complete:  # never a partial model: something unread is a problem
         raise ValidationFailed(tree.problems or [Problem(root, "", "", "the desired state is incomplete")])
-    return DesiredState(tuple(sorted(agencies, key=lambda a: a.abbreviation)))
+    return DesiredState(tuple(sorted(agencies, key=lambda a: a.abbreviation)), technical_team)

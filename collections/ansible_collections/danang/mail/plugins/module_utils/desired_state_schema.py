@@ -65,6 +65,24 @@ def _text(title: str, description: str, max_length: int, **extra: Any) -> dict[s
     }
 
 
+def _person_ref(title: str, description: str) -> dict[str, Any]:
+    return {"title": title, "description": description, "type": "string", "pattern": PERSON_ID_PATTERN}
+
+
+# who may open a shared mailbox, by delegation (never with the mailbox's password).
+ACCESS_PROPERTIES: dict[str, Any] = {
+    "owner": _person_ref(
+        "Owner",
+        "Person id of the head responsible for this mailbox (R-71): an active person of this agency, "
+        "with full rights on the mailbox. Only with mailbox: true.",
+    ),
+    "delegate": _person_ref(
+        "Delegate",
+        "Person id of the one person the owner delegates the mailbox to (R-71): an active person of "
+        "this agency other than the owner, with the same rights. Only with mailbox: true.",
+    ),
+}
+
 DEPARTMENT_SCHEMA: dict[str, Any] = {
     "title": "Department (phòng ban)",
     "description": "A department of the agency; with mailbox: true it gets a department mailbox (R-11).",
@@ -97,6 +115,7 @@ DEPARTMENT_SCHEMA: dict[str, Any] = {
             "type": "boolean",
             "default": False,
         },
+        **ACCESS_PROPERTIES,
     },
 }
 
@@ -228,6 +247,7 @@ AGENCY_SCHEMA: dict[str, Any] = {
             "type": "boolean",
             "default": True,
         },
+        **ACCESS_PROPERTIES,
         "departments": {
             "title": "Departments",
             "type": "array",
@@ -242,6 +262,29 @@ AGENCY_SCHEMA: dict[str, Any] = {
         },
     },
     "$defs": {"department": DEPARTMENT_SCHEMA, "person": PERSON_SCHEMA},
+}
+
+CITY_FILE = "city.yml"
+CITY_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": SCHEMA_BASE_URI + "desired_state.city.schema.json",
+    "title": "City-wide settings of the Da Nang city e-mail system",
+    "description": (
+        f"inventories/<env>/desired_state/{CITY_FILE}, optional. With it, the spam-report mailbox "
+        "chanthurac@ (R-51) is managed on both systems for the technical team."
+    ),
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["technical_team"],
+    "properties": {
+        "technical_team": {
+            "title": "Technical team",
+            "description": "Person ids (active, any agency) who may open chanthurac@ (R-51).",
+            "type": "array",
+            "items": {"type": "string", "pattern": PERSON_ID_PATTERN},
+            "uniqueItems": True,
+        },
+    },
 }
 
 LEDGER_SCHEMA: dict[str, Any] = {
@@ -320,6 +363,7 @@ LEDGER_SCHEMA: dict[str, Any] = {
 # Export file name (under the collection's schemas/ directory) -> schema.
 EXPORTS: dict[str, dict[str, Any]] = {
     "desired_state.agency.schema.json": AGENCY_SCHEMA,
+    "desired_state.city.schema.json": CITY_SCHEMA,
     "ledger.schema.json": LEDGER_SCHEMA,
 }
 

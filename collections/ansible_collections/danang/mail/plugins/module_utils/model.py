@@ -78,6 +78,7 @@ class ValidationFailed(Exception):
 KIND_AGENCY = "agency"  # R-10, R-21
 KIND_DEPARTMENT = "department"  # R-11, R-21
 KIND_PERSON = "person"  # R-12, R-20
+KIND_RESERVED = "reserved"  # R-51: a mailbox of the city's own, never issued by the ledger
 
 STATE_ACTIVE = "active"
 STATE_DISABLED = "disabled"
@@ -107,6 +108,13 @@ def department_holder_id(agency: str, abbreviation: str) -> str:
     return f"{KIND_DEPARTMENT}/{agency}/{abbreviation}"
 
 
+# R-51: the spam-report mailbox, for the technical team (desired_state/city.yml). Its local part is
+# reserved, so the ledger never issues it; its holder id is stored on the account like any other.
+SPAM_LOCAL_PART = "chanthurac"
+SPAM_DISPLAY_NAME = "Chặn thư rác"
+SPAM_HOLDER_ID = f"{KIND_RESERVED}/{SPAM_LOCAL_PART}"
+
+
 @dataclass(frozen=True)
 class Department:
     """A department (phòng ban) of an agency; ``mailbox`` asks for a department mailbox (R-11)."""
@@ -115,6 +123,8 @@ class Department:
     name: str
     mailbox: bool
     agency: str
+    owner: Optional[str] = None  # person ids who may open the mailbox (R-71, R-46)
+    delegate: Optional[str] = None
 
     @property
     def holder_id(self) -> str:
@@ -153,7 +163,10 @@ def count_by_state(people: Iterable[Person]) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class Agency:
-    """An agency (cơ quan) with its departments and people, as read from ``source``."""
+    """An agency (cơ quan) with its departments and people, as read from ``source``.
+
+    ``owner`` (the head) and ``delegate`` are the person ids who may open the agency mailbox (R-71).
+    """
 
     abbreviation: str
     name: str
@@ -161,6 +174,8 @@ class Agency:
     departments: tuple[Department, ...] = ()
     people: tuple[Person, ...] = ()
     source: str = ""
+    owner: Optional[str] = None
+    delegate: Optional[str] = None
 
     @property
     def holder_id(self) -> str:
@@ -175,9 +190,14 @@ class Agency:
 
 @dataclass(frozen=True)
 class DesiredState:
-    """Every agency of one environment; agencies are kept sorted by abbreviation."""
+    """Every agency of one environment; agencies are kept sorted by abbreviation.
+
+    ``technical_team`` (``city.yml``, R-51): the person ids who may open ``chanthurac@``; None when
+    the tree has no ``city.yml`` (then no ``chanthurac@`` account is managed).
+    """
 
     agencies: tuple[Agency, ...] = ()
+    technical_team: Optional[tuple[str, ...]] = None
 
     def people(self, states: Optional[Iterable[str]] = None) -> tuple[Person, ...]:
         wanted = frozenset(states) if states is not None else None

@@ -21,6 +21,12 @@ description:
     with OBM's default folders C(Trash Drafts SPAM Templates Sent); an agency or department is an
     C(obmMailShare) entry under C(ou=mailShare) and the shared Cyrus mailbox C(<name>@<domain>). Every
     mailbox gets the quota of R-30 (2 GB, set in KB) and the ACL C(anyone p) (post), in OBM's order.
+  - Shared mailboxes are opened by the persons the desired state names (C(owner) and C(delegate) of an
+    agency or department, R-71; the C(technical_team) of C(city.yml) for the reserved C(chanthurac@),
+    R-51), each as themselves - never with the mailbox's password (R-46). On OBM they get every right in
+    the Cyrus ACL (C(lrswipkxtecdan)) and C(anyone) keeps only C(p). The plan compares C(access), the
+    addresses holding every right, with the ACL read back; a right given by hand to anyone else shows
+    as an update (C(name (rights)) when not every right) and is removed.
   - Disabling sets C(mailAccess) to V(REJECT) - the mailbox and its mail are kept (R-23). An account is
     removed only when the desired state says V(removed), the account is already disabled, and
     O(purge) is on.

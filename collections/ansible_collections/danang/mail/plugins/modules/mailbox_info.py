@@ -74,7 +74,11 @@ EXAMPLES = r"""
 
 RETURN = r"""
 accounts:
-  description: Facts per address.
+  description:
+    - Facts per address.
+    - On OBM a shared mailbox also has C(access) - who may open it (R-71) - the identifiers with rights
+      on its Cyrus ACL other than the administrator and C(anyone p), C(name (rights)) when not every
+      right; an empty list means nobody opens it (no owner yet).
   returned: success
   type: dict
   sample:

@@ -44,7 +44,12 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.rend
     size_value,
     step_for,
 )
-from ansible_collections.danang.mail.plugins.module_utils.model import KIND_AGENCY
+from ansible_collections.danang.mail.plugins.module_utils.model import (
+    KIND_RESERVED,
+    SPAM_DISPLAY_NAME,
+    SPAM_HOLDER_ID,
+    SPAM_LOCAL_PART,
+)
 from ansible_collections.danang.mail.plugins.module_utils.plan import CREATE, UPDATE, Change
 
 try:
@@ -60,9 +65,6 @@ FORWARD_RULE_TEXT = (
     "Automatic forwarding of official mail outside the city mail system is not allowed (R-50). "
     "Tu dong chuyen tiep thu ra ngoai he thong thu dien tu cua thanh pho khong duoc phep."
 )
-SPAM_LOCAL_PART = "chanthurac"
-SPAM_DISPLAY_NAME = "Chặn thư rác"
-SPAM_HOLDER = "R-51"
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,12 @@ class OrgSettings:
     @property
     def spam_account(self) -> Account:
         return Account(
-            f"{SPAM_LOCAL_PART}@{self.domain}", KIND_AGENCY, SPAM_HOLDER, SPAM_DISPLAY_NAME, agency=""
+            # the same account as desired_accounts gives danang.mail.mailbox with a technical team
+            f"{SPAM_LOCAL_PART}@{self.domain}",
+            KIND_RESERVED,
+            SPAM_HOLDER_ID,
+            SPAM_DISPLAY_NAME,
+            agency="",
         )
 
     @property

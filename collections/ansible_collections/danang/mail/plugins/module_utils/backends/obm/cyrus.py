@@ -28,7 +28,7 @@ import re
 import ssl
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Optional, Union
+from typing import NamedTuple, Optional, Union
 
 from ansible_collections.danang.mail.plugins.module_utils.backends.transport_security import (
     clear_text_allowed,
@@ -48,6 +48,13 @@ class CyrusError(Exception):
 
 class CyrusConnectionLost(CyrusError):
     """The connection broke while commands were in flight."""
+
+
+class Command(NamedTuple):
+    """One IMAP command and the texts of a NO answer that count as done."""
+
+    text: str
+    tolerated: tuple[str, ...] = ()
 
 
 @dataclass

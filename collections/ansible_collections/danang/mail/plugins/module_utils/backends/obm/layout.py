@@ -148,8 +148,9 @@ def entry_from_response(item: dict[str, Any]) -> Entry:
 
 
 def render(account: Account, config: ObmConfig) -> Attributes:
-    """The managed LDAP attributes of ``account`` plus two Cyrus facts the plan compares:
-    ``quota_mb`` (R-30; Cyrus counts KB, MB x 1024) and ``cyrus_mailbox`` (``READY``)."""
+    """The managed LDAP attributes of ``account`` plus the Cyrus facts the plan compares:
+    ``quota_mb`` (R-30; Cyrus counts KB, MB x 1024), ``cyrus_mailbox`` (``READY``) and, for a share,
+    ``access`` (the addresses with every right on it, ``acl.observed_access``)."""
     name = nfc(account.display_name)
     common = {
         "mail": account.address,
@@ -177,4 +178,7 @@ def render(account: Account, config: ObmConfig) -> Attributes:
             "hiddenUser": "FALSE",
             "homeDirectory": f"{config.home_base.rstrip('/')}/{account.local_part}",
         }
-    return {**ldap_part, "quota_mb": account.quota_mb, "cyrus_mailbox": READY}
+    cyrus = {"quota_mb": account.quota_mb, "cyrus_mailbox": READY}
+    if account.shared:  # R-71: who may open the share, its Cyrus ACL (``acl``)
+        cyrus["access"] = tuple(account.access)
+    return {**ldap_part, **cyrus}

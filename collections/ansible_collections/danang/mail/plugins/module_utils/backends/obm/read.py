@@ -19,6 +19,7 @@ from typing import Any, Optional
 
 from ansible_collections.danang.mail.plugins.module_utils.backends.contract import AccountFacts, BackendError
 from ansible_collections.danang.mail.plugins.module_utils.backends.ldap import LdapSession
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm.acl import observed_access
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.config import ObmConfig
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.connection import search_domain
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.cyrus import (
@@ -128,6 +129,8 @@ def observe(
         attributes: dict[str, Any] = {key: entry.comparable(key) for key in MANAGED_LDAP}
         attributes["quota_mb"] = _mb(quota[1]) if quota else None
         attributes["cyrus_mailbox"] = mailbox_state(address, entry, cyrus, config.default_folders)
+        if entry.is_share:
+            attributes["access"] = observed_access(cyrus.acls.get(name, {}), config.imap_admin)
         observed[address] = Observed(
             address,
             entry.enabled,
@@ -156,7 +159,8 @@ def observe(
             locked=bool(entry.first("pwdAccountLockedTime")),
             created=iso(generalized_time(entry.first("createTimestamp")), UTC),
             reclaimed=entry.reclaimed,
-            own={"uid_number": int(uid_number) if uid_number and uid_number.isdigit() else None},
+            own={"uid_number": int(uid_number) if uid_number and uid_number.isdigit() else None}
+            | ({"access": list(attributes["access"])} if entry.is_share else {}),
         )
     return observed, facts
 

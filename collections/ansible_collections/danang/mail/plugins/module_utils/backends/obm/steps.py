@@ -11,24 +11,18 @@ as the proof that the mailbox is complete (``read.READY``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, Optional
+from typing import Any, Optional
 
 from ansible_collections.danang.mail.plugins.module_utils.accounts import Account
 from ansible_collections.danang.mail.plugins.module_utils.backends.apply import Step
-from ansible_collections.danang.mail.plugins.module_utils.backends.obm.cyrus import quote
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm.acl import access_commands
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm.cyrus import Command, quote
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.layout import PERMIT, REJECT
 from ansible_collections.danang.mail.plugins.module_utils.plan import CREATE, REMOVE, Change
 
-CYRUS_KEYS = frozenset({"quota_mb", "cyrus_mailbox"})  # compared by the plan, kept by Cyrus
+CYRUS_KEYS = frozenset({"quota_mb", "cyrus_mailbox", "access"})  # compared by the plan, kept by Cyrus
 EXISTS = ("already exists", "alreadyexists")
 GONE = ("does not exist", "nonexistent")
-
-
-class Command(NamedTuple):
-    """One IMAP command and the texts of a NO answer that count as done."""
-
-    text: str
-    tolerated: tuple[str, ...] = ()
 
 
 def mailbox_name(address: str, shared: bool) -> str:
@@ -90,4 +84,6 @@ def step_for(
         step.final = Command(f"SETACL {quote(mailbox)} anyone p")
     elif "quota_mb" in after:
         step.cyrus = [setquota(mailbox, account.quota_mb)]
+    if "access" in after:  # R-71: after the mailbox exists, before the final "anyone p"
+        step.cyrus += access_commands(mailbox, change.before.get("access") or (), after["access"])
     return step
