@@ -47,6 +47,7 @@ class Account:
     last_name: Optional[str] = None
     state: str = STATE_ACTIVE
     quota_mb: int = QUOTA_MB
+    access: tuple[str, ...] = ()
 
     @property
     def local_part(self) -> str:

@@ -92,7 +92,9 @@ class ExchangeWriter:
     def step(self, change: Change, password: Optional[str]) -> ExchangeStep:
         managed_ou = self.config.ad.managed_ou
         if change.action != CREATE:
-            return step_for(change, managed_ou=managed_ou, now=self._now)
+            record = self.seen.mailboxes.get(change.address) or {}
+            dn = str(record.get("DistinguishedName") or "") or None
+            return step_for(change, managed_ou=managed_ou, now=self._now, dn=dn)
         if change.address not in self._sam_names:
             return ExchangeStep(change, error=f"not attempted: {self._sam_error}")
         return step_for(
