@@ -62,7 +62,7 @@ def rights_reads(managed_ou: str) -> tuple[Invocation, Invocation]:
     shared = Invocation.of(
         "Get-Mailbox",
         {
-            "RecipientTypeDetails": [SHARED_MAILBOX],
+            "RecipientTypeDetails": SHARED_MAILBOX,
             "OrganizationalUnit": managed_ou,
             "ResultSize": "Unlimited",
         },
@@ -192,18 +192,18 @@ def rights_invocations(
 
 def _grant(right: str, address: str, dn: str, user: str) -> Invocation:
     if right == FULL_ACCESS:
-        params = {"Identity": address, "User": user, "AccessRights": ["FullAccess"], "AutoMapping": True}
+        params = {"Identity": address, "User": user, "AccessRights": "FullAccess", "AutoMapping": True}
         return Invocation.of("Add-MailboxPermission", params, address)
     return Invocation.of(
-        "Add-ADPermission", {"Identity": dn, "User": user, "ExtendedRights": [SEND_AS_RIGHT]}, address
+        "Add-ADPermission", {"Identity": dn, "User": user, "ExtendedRights": SEND_AS_RIGHT}, address
     )
 
 
 def _revoke(right: str, address: str, dn: str, user: str) -> Invocation:
     if right == FULL_ACCESS:
-        params: dict[str, Any] = {"Identity": address, "User": user, "AccessRights": ["FullAccess"]}
+        params: dict[str, Any] = {"Identity": address, "User": user, "AccessRights": "FullAccess"}
         return Invocation.of("Remove-MailboxPermission", {**params, "Confirm": False}, address)
-    params = {"Identity": dn, "User": user, "ExtendedRights": [SEND_AS_RIGHT], "Confirm": False}
+    params = {"Identity": dn, "User": user, "ExtendedRights": SEND_AS_RIGHT, "Confirm": False}
     return Invocation.of("Remove-ADPermission", params, address)
 
 
