@@ -212,6 +212,8 @@ class ExchangeStep(BaseStep):
     ad_before: Optional[bool] = None  # enable (True) / disable (False) before the cmdlets
     ad_after: Optional[bool] = None
     unsure: bool = False  # needs the verifying re-read
+    # FullAccess and Send As, sent after every change's cmdlets: a trustee made in the run exists then.
+    rights: list[Invocation] = field(default_factory=list)
 
 
 # What the backend reads of a mailbox (read, observed_attributes, apply, the organisation's spam
@@ -303,7 +305,7 @@ def step_for(
         if dn is None:
             step.error = "the mailbox's distinguished name is unknown: read first"
             return step
-        step.invocations += rights_invocations(address, dn, change.before, after)
+        step.rights = rights_invocations(address, dn, change.before, after)
     if "enabled" in after and not account.shared:
         if after["enabled"]:
             step.ad_after = True
@@ -357,7 +359,7 @@ def _create(
     ]
     if account.shared:  # New-Mailbox -Name -OrganizationalUnit makes CN=<Name>,<OU>
         new_dn = f"CN={escape_rdn(want['name'])},{managed_ou}"
-        step.invocations += rights_invocations(account.address, new_dn, {}, want)
+        step.rights = rights_invocations(account.address, new_dn, {}, want)
     if not account.enabled and not account.shared:
         step.ad_after = False
     return step
