@@ -96,7 +96,8 @@ def _split(dn: str) -> list[tuple[str, str]]:
         else:
             current += char
     parts.append(current)
-    return [(key.strip(), value.strip()) for key, _, value in (p.partition("=") for p in parts)]
+    pairs = [p.split("=", 1) + [""] for p in parts]
+    return [(pair[0].strip(), pair[1].strip()) for pair in pairs]
 
 
 def _unescape(value: str) -> str:
