@@ -41,6 +41,7 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.invo
 )
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.rights import (
     RIGHTS,
+    parent_dn,
     render_rights,
     rights_invocations,
 )
@@ -305,6 +306,8 @@ def step_for(
         if dn is None:
             step.error = "the mailbox's distinguished name is unknown: read first"
             return step
+        if "name" in after:  # Set-Mailbox -Name renames the AD object before the grants run
+            dn = f"CN={escape_rdn(after['name'])},{parent_dn(dn)}"
         step.rights = rights_invocations(address, dn, change.before, after)
     if "enabled" in after and not account.shared:
         if after["enabled"]:

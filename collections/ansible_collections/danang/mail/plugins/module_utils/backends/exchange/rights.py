@@ -82,6 +82,19 @@ def canonical_names(dn: str) -> set[str]:
     return {"/".join([domain, *path]), "/".join([domain, *(p.replace("/", "\\/") for p in path)])}
 
 
+def parent_dn(dn: str) -> str:
+    """The DN of the container: what follows the first comma that is not escaped."""
+    escaped = False
+    for index, char in enumerate(dn):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == ",":
+            return dn[index + 1 :].strip()
+    return ""
+
+
 def _split(dn: str) -> list[tuple[str, str]]:
     parts, current, escaped = [], "", False
     for char in dn:
@@ -96,7 +109,7 @@ def _split(dn: str) -> list[tuple[str, str]]:
         else:
             current += char
     parts.append(current)
-    pairs = [p.split("=", 1) + [""] for p in parts]
+    pairs = [[*p.split("=", 1), ""] for p in parts]
     return [(pair[0].strip(), pair[1].strip()) for pair in pairs]
 
 

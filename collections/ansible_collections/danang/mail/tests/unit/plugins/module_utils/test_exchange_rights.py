@@ -183,6 +183,20 @@ def test_a_new_share_gets_its_rights_after_every_mailbox_of_the_run_send_as_on_i
     assert step.rights[-1].params["Identity"] == f"CN=Chặn thư rác (chanthurac),{OU}"
 
 
+def test_a_renamed_share_gets_send_as_on_its_new_dn() -> None:
+    """Set-Mailbox -Name renames the AD object (its cn) before the grants run."""
+    old_dn = f"CN=Sở cũ\\, tạm (stttt),{OU}"
+    change = Change(
+        UPDATE,
+        SHARE.address,
+        SHARE,
+        {"name": "x", "send_as": []},
+        {"name": "Sở mới, Đà Nẵng (stttt)", "send_as": [AN]},
+    )
+    (grant,) = step_for(change, managed_ou=OU, dn=old_dn).rights
+    assert grant.params["Identity"] == f"CN=Sở mới\\, Đà Nẵng (stttt),{OU}"
+
+
 def every_invocation() -> list[Invocation]:
     want = {key: render(SHARE)[key] for key in ("full_access", "send_as")}
     change = Change(UPDATE, SHARE.address, SHARE, {"full_access": [CHI], "send_as": [CHI]}, want)
