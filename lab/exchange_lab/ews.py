@@ -10,8 +10,9 @@ with a fault naming it, so a client path the lab does not cover fails loudly.
 
 Who may open which mailbox, as Exchange decides it: a user opens its own mailbox; the service
 account (``administrator@danang.gov.vn``, the lab's only holder of ApplicationImpersonation and
-full access) opens any, directly or through the ``ExchangeImpersonation`` header; anyone else gets
-ErrorAccessDenied, or ErrorImpersonateUserDenied when impersonating. Once impersonating, the
+full access) opens any, directly or through the ``ExchangeImpersonation`` header; a user holding
+FullAccess on a mailbox (``Add-MailboxPermission``, ``access.py``) opens that one too; anyone else
+gets ErrorAccessDenied, or ErrorImpersonateUserDenied when impersonating. Once impersonating, the
 request runs with the impersonated user's rights. Each mailbox a request opens gets a logon
 stamped through ``lab.directory.record_logon`` at the lab clock's time (what makes inactivity
 testable, R-23).
@@ -25,7 +26,7 @@ from typing import Any
 
 from lxml import etree
 
-from . import ews_items, ews_rules
+from . import access, ews_items, ews_rules
 from .ews_soap import (
     MNS,
     REQUEST_VERSIONS,
@@ -82,12 +83,18 @@ class Session:
                 raise ResponseError(
                     "ErrorNonExistentMailbox", "The SMTP address has no mailbox associated with it."
                 )
-        if not self.privileged and (self.principal is None or ref.dn != self.principal.dn):
+        if not self.privileged and not self._may_open(ref):
             raise ResponseError("ErrorAccessDenied", "Access is denied. Check credentials and try again.")
         if ref.dn not in self.opened:
             self.opened.add(ref.dn)
             self.lab.directory.record_logon(ref.dn, self.lab.clock.now())
         return ref
+
+    def _may_open(self, ref: Any) -> bool:
+        """Its own mailbox, or one it holds FullAccess on (a delegate of a shared mailbox)."""
+        if self.principal is None:
+            return False
+        return ref.dn == self.principal.dn or access.full_access(self.lab, self.principal, ref)
 
 
 def handle(body: bytes, user: str, lab: Any) -> tuple[int, str, bytes]:

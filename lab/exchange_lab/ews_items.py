@@ -5,7 +5,8 @@
 Every mailbox has the standard distinguished folders (empty: the lab stores no items). Sending
 (MessageDisposition SendOnly or SendAndSaveCopy) records the message as one JSON file under
 ``<state_dir>/sent/`` for tests to read; nothing is delivered. The lab keeps no drafts, so
-SaveOnly is refused with a message saying so.
+SaveOnly is refused with a message saying so. A message From another mailbox needs Send As on
+it (``access.send_as``), else ErrorSendAsDenied.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 
 from lxml import etree
 
+from . import access
 from .ews_soap import (
     MNS,
     TNS,
@@ -202,13 +204,7 @@ def _send(
         ref, saved_to = _resolve_folder(session, folder_ids[0])
     else:
         ref, saved_to = session.open_mailbox(None), "sentitems" if disposition == "SendAndSaveCopy" else None
-    sender = _addresses(item.find(t("From")))
-    if sender and sender[0].lower() != ref.primary_smtp_address.lower():
-        raise ResponseError(
-            "ErrorSendAsDenied",
-            "The user account which was used to submit this request does not have the right to send mail on "
-            "behalf of the specified sending account.",
-        )
+    sender = _sender(session, ref, _addresses(item.find(t("From"))))
     recipients = {
         kind: _addresses(item.find(t(f"{kind.capitalize()}Recipients"))) for kind in ("to", "cc", "bcc")
     }
@@ -233,7 +229,7 @@ def _send(
             "time": now.isoformat(),
             "authenticated_user": session.user,
             "mailbox": ref.primary_smtp_address,
-            "sender": ref.primary_smtp_address,
+            "sender": sender,
             **recipients,
             "subject": text(item.find(t("Subject"))),
             "body": text(body),
@@ -242,6 +238,24 @@ def _send(
             "saved_to": saved_to,
         },
     )
+
+
+def _sender(session: Any, ref: Any, given: list[str]) -> str:
+    """The From address: the sending mailbox's own, or one the user holds Send As on."""
+    if not given or given[0].lower() == ref.primary_smtp_address.lower():
+        return ref.primary_smtp_address
+    other = session.lab.directory.resolve_mailbox(given[0])
+    if (
+        other is None
+        or session.principal is None
+        or not access.send_as(session.lab, session.principal, other)
+    ):
+        raise ResponseError(
+            "ErrorSendAsDenied",
+            "The user account which was used to submit this request does not have the right to send mail on "
+            "behalf of the specified sending account.",
+        )
+    return other.primary_smtp_address
 
 
 def _addresses(elem: etree._Element | None) -> list[str]:

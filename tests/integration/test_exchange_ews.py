@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,6 +20,7 @@ from types import SimpleNamespace
 import pytest
 from exchange_lab import ews
 from exchange_lab.inbox_rules import InboxRuleStore
+from exchange_lab.store import MailboxStore
 from exchangelib import DELEGATE, IMPERSONATION, Account, Configuration, Credentials, Message, Version
 from exchangelib.errors import (
     ErrorAccessDenied,
@@ -71,6 +73,10 @@ class Directory:
     def record_logon(self, dn: str, when: datetime) -> None:
         self.logons.append((dn, when))
 
+    def read(self, dn: str, attributes: list[str] | None = None) -> dict:
+        """An entry's objectGUID (whose rights EWS looks up in the store)."""
+        return {"dn": dn, "objectguid": [uuid.uuid5(uuid.NAMESPACE_X500, dn).bytes_le]}
+
 
 @dataclass
 class Lab:
@@ -102,6 +108,7 @@ def lab(tmp_path: Path):
     state = SimpleNamespace(
         directory=directory,
         rules=InboxRuleStore(tmp_path / "inbox_rules.json"),
+        store=MailboxStore(tmp_path / "store.sqlite3"),
         clock=SimpleNamespace(now=lambda: now),
         state_dir=tmp_path,
     )

@@ -9,7 +9,8 @@ pipeline, in order) — persons ``New-Mailbox`` (User set, ``-ResetPasswordOnNex
 then ``Set-Mailbox`` for quotas, sizes and the issue record, agencies and departments ``New-Mailbox
 -Shared``, updates ``Set-Mailbox``/``Set-User``, purges ``Remove-Mailbox`` (the AD user goes with
 it; Exchange keeps the disconnected mailbox for its retention period); (3) AD enables and the
-disabling of new accounts that should start disabled.
+disabling of new accounts that should start disabled. After the last batch, the shared mailboxes'
+FullAccess and Send As (``rights.py``): a trustee made in this run exists by then.
 Whatever did not clearly succeed (an error record, a dropped connection) is checked by one re-read
 at the end: a change is reported done only when the system now holds what the plan wanted. Every
 step is idempotent or guarded by the plan, so a re-run finishes what a failure left.
@@ -30,7 +31,11 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.ad i
     choose_sam_names,
 )
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.config import ExchangeConfig
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.invocation import FAILED, OK
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.invocation import (
+    FAILED,
+    OK,
+    Outcome,
+)
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.parallel import run_groups
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.read import Seen
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.render import (
@@ -92,7 +97,9 @@ class ExchangeWriter:
     def step(self, change: Change, password: Optional[str]) -> ExchangeStep:
         managed_ou = self.config.ad.managed_ou
         if change.action != CREATE:
-            return step_for(change, managed_ou=managed_ou, now=self._now)
+            record = self.seen.mailboxes.get(change.address) or {}
+            dn = str(record.get("DistinguishedName") or "") or None
+            return step_for(change, managed_ou=managed_ou, now=self._now, dn=dn)
         if change.address not in self._sam_names:
             return ExchangeStep(change, error=f"not attempted: {self._sam_error}")
         return step_for(
@@ -150,14 +157,8 @@ class ExchangeWriter:
             outcomes = run_groups(self.transport, groups)
             position = 0
             for step in live:
-                mine = outcomes[position : position + len(step.invocations)]
+                _settle(step, outcomes[position : position + len(step.invocations)])
                 position += len(step.invocations)
-                failed = [o for o in mine if o.status == FAILED]
-                if failed:
-                    step.error = "; ".join(f"{o.invocation.cmdlet}: {o.error}" for o in failed)
-                elif any(o.status != OK for o in mine):
-                    step.error = next(o.error for o in mine if o.status != OK)
-                    step.unsure = True
                 if step.error is not None and step.change.action == CREATE:
                     step.unsure = True  # was the mailbox made (and the password set) before the error?
         for step in batch:
@@ -166,6 +167,7 @@ class ExchangeWriter:
 
     def finish(self, steps: list[ExchangeStep]) -> None:
         self._finish_disabled_creates([s for s in steps if s.error is None and s.ad_after is False])
+        self._grant_rights([s for s in steps if s.error is None and s.rights])
         if any(s.unsure for s in steps):
             self._verify(steps)
         for step in steps:
@@ -217,6 +219,16 @@ class ExchangeWriter:
             )
             step.unsure = step.error is not None
 
+    def _grant_rights(self, steps: list[ExchangeStep]) -> None:
+        """The shared mailboxes' FullAccess and Send As, once every mailbox of the run exists."""
+        if not steps:
+            return
+        outcomes = self.transport.run([inv for s in steps for inv in s.rights], batch_size=self.pipeline_size)
+        position = 0
+        for step in steps:
+            _settle(step, outcomes[position : position + len(step.rights)])
+            position += len(step.rights)
+
     def _verify(self, steps: list[ExchangeStep]) -> None:
         """One re-read; a change that did not clearly succeed is done when the system holds what the
         plan wanted (else its error stays, and the next run's plan finishes it)."""
@@ -231,6 +243,16 @@ class ExchangeWriter:
         for step in steps:
             if step.unsure and _done(step.change, observed):
                 step.error = None
+
+
+def _settle(step: ExchangeStep, outcomes: Sequence[Outcome]) -> None:
+    """A step's error from the outcomes of its invocations (unsure when one's fate is unknown)."""
+    failed = [o for o in outcomes if o.status == FAILED]
+    if failed:
+        step.error = "; ".join(f"{o.invocation.cmdlet}: {o.error}" for o in failed)
+    elif any(o.status != OK for o in outcomes):
+        step.error = next(o.error for o in outcomes if o.status != OK)
+        step.unsure = True
 
 
 def _done(change: Change, observed: Mapping[str, Observed]) -> bool:

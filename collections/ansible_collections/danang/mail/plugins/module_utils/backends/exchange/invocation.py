@@ -44,12 +44,14 @@ Value = Any  # str | bool | int | Secret | Switch | list of str
 class Invocation:
     """One cmdlet with typed parameters; ``key`` says which account its outcome belongs to.
     ``select``: the properties a read keeps, piped to ``Select-Object -Property`` (the rest of
-    Exchange's object is never serialised nor sent)."""
+    Exchange's object is never serialised nor sent). ``source``: a command piped into this one in
+    the same statement (its objects bind to this cmdlet's pipeline parameter, ``-Identity``)."""
 
     cmdlet: str
     parameters: tuple[tuple[str, Value], ...] = ()
     key: Optional[str] = None
     select: tuple[str, ...] = ()
+    source: Optional[Invocation] = None
 
     @classmethod
     def of(
@@ -58,8 +60,9 @@ class Invocation:
         params: Mapping[str, Value],
         key: Optional[str] = None,
         select: tuple[str, ...] = (),
+        source: Optional[Invocation] = None,
     ) -> Invocation:
-        return cls(cmdlet, tuple(params.items()), key, select)
+        return cls(cmdlet, tuple(params.items()), key, select, source)
 
     @property
     def params(self) -> dict[str, Value]:
@@ -75,6 +78,12 @@ class Invocation:
 
     def __str__(self) -> str:  # for messages: the cmdlet and the parameter names, no values
         text = f"{self.cmdlet} " + " ".join(f"-{name}" for name, _value in self.parameters)
+        if self.source is not None:
+            text = (
+                f"{self.source.cmdlet} "
+                + " ".join(f"-{n}" for n, _v in self.source.parameters)
+                + f" | {text}"
+            )
         return f"{text} | Select-Object -Property" if self.select else text
 
 

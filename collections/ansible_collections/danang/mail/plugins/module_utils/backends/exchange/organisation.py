@@ -44,6 +44,7 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.rend
     size_value,
     step_for,
 )
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.rights import RIGHTS
 from ansible_collections.danang.mail.plugins.module_utils.model import (
     KIND_RESERVED,
     SPAM_DISPLAY_NAME,
@@ -284,8 +285,9 @@ def _rule_changes(settings: OrgSettings, have: Optional[Mapping[str, Any]]) -> l
 
 def _spam_changes(settings: OrgSettings, record: Optional[Mapping[str, Any]]) -> list[OrgChange]:
     account = settings.spam_account
-    # The organisation's own mailbox, held by no ledger holder: its holder id is not compared.
-    want = {k: v for k, v in render(account).items() if k != "holder_id"}
+    # The organisation's own mailbox, held by no ledger holder: its holder id is not compared, nor
+    # who may open it (the desired state's accounts carry access, rights.py).
+    want = {k: v for k, v in render(account).items() if k not in ("holder_id", *RIGHTS)}
     if record is None:
         change = Change(CREATE, account.address, account, {}, want)
         step = step_for(change, managed_ou=settings.managed_ou)

@@ -1,7 +1,8 @@
 # Copyright: (c) 2026, Da Nang city IT infrastructure centre
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Exchange's bulk read: ONE pipeline ``Get-Mailbox -ResultSize Unlimited -OrganizationalUnit
-<managed OU>``, ONE paged AD search of that OU (joined on the DN), and with ``statistics`` one
+<managed OU>``, ONE paged AD search of that OU (joined on the DN), ONE pipeline per right of the
+shared mailboxes (FullAccess, Send As: ``rights.rights_reads``) and with ``statistics`` one
 ``Get-MailboxStatistics -Database`` per database. No writes here.
 """
 
@@ -25,6 +26,11 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.rend
     read_invocation,
     size_mb,
     statistics_invocation,
+)
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.rights import (
+    observed_rights,
+    rights_reads,
+    shared_dns,
 )
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.transport import (
     ExchangeError,
@@ -53,10 +59,18 @@ def read_into(
     try:
         records = transport.query(read_invocation(config.ad.managed_ou))
         seen.users = directory.users()
+        full_access, send_as = (transport.query(read) for read in rights_reads(config.ad.managed_ou))
         statistics = _statistics(transport, config, records) if config.statistics else {}
     except (ExchangeError, ADError) as exc:
         raise BackendError(str(exc)) from None
     seen.mailboxes, seen.in_use, seen.facts = {}, {}, {}
+    sams = {
+        user.sam_account_name.lower(): str(record.get("PrimarySmtpAddress") or "").lower()
+        for record in records
+        if (user := seen.users.get(str(record.get("DistinguishedName") or "").lower()))
+        and user.sam_account_name
+    }
+    rights = observed_rights(full_access, send_as, shared_dns(records), sams)
     observed: dict[str, Observed] = {}
     for record in records:
         address = str(record.get("PrimarySmtpAddress") or "").lower()
@@ -72,7 +86,7 @@ def read_into(
         # A shared mailbox's AD account is disabled by design (nobody logs on to it). A password
         # policy lock is not the desired state's disable: the plan must not lift it (R-41).
         enabled = shared or user is None or user.enabled or user.policy_locked
-        observed[address] = observe(record, user, shared, enabled)
+        observed[address] = observe(record, user, shared, enabled, rights.get(address))
         seen.facts[address] = _facts(address, record, user, shared, enabled, statistics)
     seen.done = True
     return observed

@@ -10,7 +10,8 @@ definitions (the lab's and ``shared/reference/exchange-cmdlets.json``).
   ASCII (the local part, R-12); user or shared mailbox (R-10, R-11); quotas with
   ``UseDatabaseQuotaDefaults $false`` (R-30: without it Exchange ignores the mailbox's own quotas);
   message size limits (R-31, ``MESSAGE_SIZE_MB``); for persons whether the initial password's issue
-  time is recorded (R-41, ``ad.issue_record``); the holder id (``CustomAttribute3``).
+  time is recorded (R-41, ``ad.issue_record``); the holder id (``CustomAttribute3``); for shared
+  mailboxes who holds FullAccess and Send As (``rights``, R-71).
 - :func:`observed_attributes` — the same keys read back from ``Get-Mailbox`` and AD;
   :func:`observe` — the ``Observed`` of a mailbox, with its stored holder and AD creation time.
 - :func:`step_for` — the cmdlets (and AD switches) that carry out one planned change.
@@ -38,6 +39,12 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.invo
     Invocation,
     Secret,
 )
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.rights import (
+    RIGHTS,
+    parent_dn,
+    render_rights,
+    rights_invocations,
+)
 from ansible_collections.danang.mail.plugins.module_utils.plan import (
     CREATE,
     REMOVE,
@@ -46,6 +53,11 @@ from ansible_collections.danang.mail.plugins.module_utils.plan import (
     Observed,
 )
 from ansible_collections.danang.mail.plugins.module_utils.vietnamese import nfc
+
+try:
+    from ldap3.utils.dn import escape_rdn
+except ImportError:  # the module reports the missing library first (missing_required_lib)
+    escape_rdn = None  # type: ignore[assignment]
 
 # R-31: a 20 MB attachment travels Base64-encoded in 76-character lines: 20 MiB x 4/3 x 78/76 =
 # 27.4 MiB, plus headers and the text. Exchange limits the whole encoded message, so send and receive
@@ -73,7 +85,7 @@ SET_MAILBOX = {
 QUOTAS = ("issue_warning_mb", "prohibit_send_mb", "prohibit_send_receive_mb")
 SIZES = frozenset({*QUOTAS, "max_send_mb", "max_receive_mb"})
 SET_USER = {"first_name": "FirstName", "last_name": "LastName"}
-MANAGED = (*SET_MAILBOX, *SET_USER, "recipient_type", "password_issue_recorded")
+MANAGED = (*SET_MAILBOX, *SET_USER, "recipient_type", "password_issue_recorded", *RIGHTS)
 
 
 def size_mb(value: Any) -> Optional[float]:
@@ -146,6 +158,8 @@ def render(account: Account) -> Attributes:
         attributes["first_name"] = nfc(account.first_name) if account.first_name else None
         attributes["last_name"] = nfc(account.last_name) if account.last_name else None
         attributes["password_issue_recorded"] = True
+    else:
+        attributes.update(render_rights(account))
     return attributes
 
 
@@ -170,8 +184,17 @@ def observed_attributes(record: Mapping[str, Any], user: Optional[ADUser], share
     return attributes
 
 
-def observe(record: Mapping[str, Any], user: Optional[ADUser], shared: bool, enabled: bool) -> Observed:
+def observe(
+    record: Mapping[str, Any],
+    user: Optional[ADUser],
+    shared: bool,
+    enabled: bool,
+    rights: Optional[Mapping[str, Any]] = None,
+) -> Observed:
+    """``rights``: a shared mailbox's ``full_access`` and ``send_as`` (``rights.observed_rights``)."""
     attributes = observed_attributes(record, user, shared)
+    if shared:
+        attributes.update(rights or {key: [] for key in RIGHTS})
     return Observed(
         str(record.get("PrimarySmtpAddress") or "").lower(),
         enabled,
@@ -190,6 +213,8 @@ class ExchangeStep(BaseStep):
     ad_before: Optional[bool] = None  # enable (True) / disable (False) before the cmdlets
     ad_after: Optional[bool] = None
     unsure: bool = False  # needs the verifying re-read
+    # FullAccess and Send As, sent after every change's cmdlets: a trustee made in the run exists then.
+    rights: list[Invocation] = field(default_factory=list)
 
 
 # What the backend reads of a mailbox (read, observed_attributes, apply, the organisation's spam
@@ -244,10 +269,11 @@ def step_for(
     password: Optional[str] = None,
     database: Optional[str] = None,
     sam_account_name: Optional[str] = None,
+    dn: Optional[str] = None,
 ) -> ExchangeStep:
     """The cmdlets for ``change``. ``password`` is required for a person's create; ``now`` (the
     issue time AD records, R-41) for a person's create and for recording an issue time. Shared
-    mailboxes need neither."""
+    mailboxes need neither; a change of their rights needs the mailbox's ``dn`` (Send As)."""
     account = change.account
     address = account.address
     if change.action == REMOVE:
@@ -276,6 +302,13 @@ def step_for(
     user = {SET_USER[k]: after[k] for k in SET_USER if k in after and after[k] is not None}
     if user:
         step.invocations.append(Invocation.of("Set-User", {"Identity": address, **user}, address))
+    if any(key in after for key in RIGHTS):
+        if dn is None:
+            step.error = "the mailbox's distinguished name is unknown: read first"
+            return step
+        if "name" in after:  # Set-Mailbox -Name renames the AD object before the grants run
+            dn = f"CN={escape_rdn(after['name'])},{parent_dn(dn)}"
+        step.rights = rights_invocations(address, dn, change.before, after)
     if "enabled" in after and not account.shared:
         if after["enabled"]:
             step.ad_after = True
@@ -327,6 +360,9 @@ def _create(
         Invocation.of("New-Mailbox", params, account.address),
         Invocation.of("Set-Mailbox", {"Identity": account.address, **settings}, account.address),
     ]
+    if account.shared:  # New-Mailbox -Name -OrganizationalUnit makes CN=<Name>,<OU>
+        new_dn = f"CN={escape_rdn(want['name'])},{managed_ou}"
+        step.rights = rights_invocations(account.address, new_dn, {}, want)
     if not account.enabled and not account.shared:
         step.ad_after = False
     return step

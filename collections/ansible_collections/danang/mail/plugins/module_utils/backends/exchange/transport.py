@@ -323,12 +323,15 @@ class ExchangeTransport:
     def _build(self, invocations: Sequence[Invocation]) -> Any:
         shell = PowerShell(self.pool())
         for invocation in invocations:
-            shell.add_cmdlet(invocation.cmdlet)
-            for name, value in invocation.parameters:
-                if isinstance(value, Switch):
-                    shell.add_parameter(name)
-                else:
-                    shell.add_parameter(name, self._value(value))
+            for command in (invocation.source, invocation):
+                if command is None:
+                    continue
+                shell.add_cmdlet(command.cmdlet)
+                for name, value in command.parameters:
+                    if isinstance(value, Switch):
+                        shell.add_parameter(name)
+                    else:
+                        shell.add_parameter(name, self._value(value))
             if invocation.select:  # piped in the same statement
                 shell.add_cmdlet("Select-Object").add_parameter("Property", list(invocation.select))
             shell.add_statement()
