@@ -50,9 +50,11 @@ class AccountFacts:
 
     ``last_access`` is the later of the system's own signs of use (R-23): on OBM the last login and
     the last password change (a user's password change removes ``pwdLastSuccess`` on slapd 2.5), on
-    Exchange the mailbox's last logon and AD's ``lastLogonTimestamp``. ``own`` holds the facts only
-    one system has (OBM ``uid_number``; Exchange ``database``, ``sam_account_name``, ``created``,
-    ``last_logon_ad``, ``password_issued``), reported beside the common ones.
+    Exchange the mailbox's last logon and AD's ``lastLogonTimestamp`` plus its 14 days of lag, so a
+    used mailbox never looks idle. ``created``: when the system made the account. ``reclaimed``: the
+    account carries this system's reclaim marker (``Reclaim``). ``own`` holds the facts only one
+    system has (OBM ``uid_number``; Exchange ``database``, ``sam_account_name``, ``last_logon_ad``,
+    ``password_issued``), reported beside the common ones.
     """
 
     address: str
@@ -67,6 +69,8 @@ class AccountFacts:
     password_changed: Optional[str]
     must_change_password: bool
     locked: bool
+    created: Optional[str] = None
+    reclaimed: bool = False
     own: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -126,7 +130,22 @@ class Passwords(Protocol):
         ``issued_at`` (while ``must_change``). One ``Result`` per address, in order."""
 
 
-class MailSystem(Accounts, Quotas, Passwords, Protocol):
+class Reclaim(Protocol):
+    def reclaim(self, accounts: Sequence[Account], bounce: str) -> list[Result]:
+        """Reclaim idle personal mailboxes (R-23): logins refused on every protocol, new mail refused
+        with a permanent (5.x.x) bounce whose text is ``bounce``, hidden from address lists where the
+        system has them; account and content kept; marked so that ``read()`` gives
+        ``facts[address].reclaimed``. Idempotent; one ``Result`` (action "reclaim") per account, in
+        order."""
+
+    def purge(self, accounts: Sequence[Account], export_dir: Optional[str]) -> list[Result]:
+        """Remove reclaimed mailboxes, their storage and accounts (action "purge"); refused for an
+        account not reclaimed on the system. With ``export_dir``, the content is exported there
+        first (one file or folder per address, 0600/0700, never through a symlink) and nothing is
+        deleted when the export failed. Idempotent: an account already gone is ok."""
+
+
+class MailSystem(Accounts, Quotas, Passwords, Reclaim, Protocol):
     """All of it, as ``systems.open_system`` returns it; ``close()`` releases the connections."""
 
     def close(self) -> None: ...

@@ -92,7 +92,10 @@ class ExchangeWriter:
     def step(self, change: Change, password: Optional[str]) -> ExchangeStep:
         managed_ou = self.config.ad.managed_ou
         if change.action != CREATE:
-            return step_for(change, managed_ou=managed_ou, now=self._now)
+            record = self.seen.mailboxes.get(change.address) or {}
+            user = self.seen.users.get(str(record.get("DistinguishedName") or "").lower())
+            reclaimed = bool(user and user.reclaimed)
+            return step_for(change, managed_ou=managed_ou, now=self._now, reclaimed=reclaimed)
         if change.address not in self._sam_names:
             return ExchangeStep(change, error=f"not attempted: {self._sam_error}")
         return step_for(

@@ -18,6 +18,8 @@ COMMON = {
     "password_changed",
     "must_change_password",
     "locked",
+    "created",
+    "reclaimed",
 }
 
 
