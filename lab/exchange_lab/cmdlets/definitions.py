@@ -48,6 +48,7 @@ _RULE_TYPES = {
     "AttachmentSizeOver": "ByteQuantifiedSize",
     "RejectMessageEnhancedStatusCode": "RejectEnhancedStatus",
     "RejectMessageReasonText": "RejectText",
+    "RecipientADAttributeContainsWords": "Word[]",
     "Enabled": "Boolean",
     "Priority": "Int32",
     "Comments": "String",
@@ -397,7 +398,7 @@ DEFINITIONS: dict[str, CmdletDef] = {
             {
                 "__AllParameterSets": (
                     "Name! FromScope SentToScope MessageTypeMatches AttachmentSizeOver "
-                    "RejectMessageEnhancedStatusCode "
+                    "RecipientADAttributeContainsWords RejectMessageEnhancedStatusCode "
                     "RejectMessageReasonText Enabled Priority Comments Mode DomainController Confirm WhatIf"
                 )
             },
@@ -410,6 +411,7 @@ DEFINITIONS: dict[str, CmdletDef] = {
             {
                 "__AllParameterSets": (
                     "Identity! Name FromScope SentToScope MessageTypeMatches AttachmentSizeOver "
+                    "RecipientADAttributeContainsWords "
                     "RejectMessageEnhancedStatusCode RejectMessageReasonText Priority Comments Mode "
                     "DomainController Confirm WhatIf"
                 )
