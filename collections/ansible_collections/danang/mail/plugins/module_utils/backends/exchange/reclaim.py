@@ -76,7 +76,7 @@ def reclaim_record(moment: datetime.datetime) -> str:
 def rule_params(bounce: str) -> dict[str, Any]:
     """The rule's managed properties (New-/Set-TransportRule parameters)."""
     return {
-        "RecipientADAttributeContainsWords": [RULE_CONDITION],
+        "RecipientADAttributeContainsWords": RULE_CONDITION,  # Word[]: one value, bound as an array
         "RejectMessageEnhancedStatusCode": BOUNCE_STATUS,
         "RejectMessageReasonText": bounce,
     }
@@ -87,15 +87,22 @@ def rule_invocations(bounce: str, have: Optional[Mapping[str, Any]]) -> list[Inv
     want = rule_params(bounce)
     if have is None:
         return [Invocation.of("New-TransportRule", {"Name": RULE_NAME, **want, "Enabled": True})]
-    differ = {
-        k: v
-        for k, v in want.items()
-        if (_strings(have.get(k)) if isinstance(v, list) else str(have.get(k) or "")) != v
-    }
+    have_values = {k: _strings(have.get(k)) for k in want}
+    differ = {k: v for k, v in want.items() if have_values[k] != [v]}
     invocations = [Invocation.of("Set-TransportRule", {"Identity": RULE_NAME, **differ})] if differ else []
     if str(have.get("State") or "Enabled") != "Enabled":
         invocations.append(Invocation.of("Enable-TransportRule", {"Identity": RULE_NAME}))
     return invocations
+
+
+def hide_invocation(address: str) -> Invocation:
+    return Invocation.of("Set-Mailbox", {"Identity": address, "HiddenFromAddressListsEnabled": True}, address)
+
+
+def purge_invocation(address: str) -> Invocation:
+    """Removes the AD user and, with -Permanent, the mailbox at once (its storage freed)."""
+    params = {"Identity": address, "Permanent": True, "Confirm": False}
+    return Invocation.of("Remove-Mailbox", params, address)
 
 
 def _strings(value: Any) -> list[str]:
@@ -156,7 +163,7 @@ class ExchangeReclaim:
                 errors.update({address: f"not attempted: {failed}" for address, _r, _u in todo})
                 todo = []
         hide = [
-            Invocation.of("Set-Mailbox", {"Identity": a, "HiddenFromAddressListsEnabled": True}, a)
+            hide_invocation(a)
             for a, record, _u in todo
             if not as_bool(record.get("HiddenFromAddressListsEnabled"))
         ]
@@ -213,8 +220,7 @@ class ExchangeReclaim:
             elif export_dir is not None:
                 errors[address] = NO_EXPORT
             else:
-                params = {"Identity": address, "Permanent": True, "Confirm": False}
-                remove.append(Invocation.of("Remove-Mailbox", params, address))
+                remove.append(purge_invocation(address))
         outcomes = self.transport.run(remove, batch_size=self.batch_size) if remove else []
         unsure = [o for o in outcomes if o.status != OK]
         for outcome in unsure:
