@@ -33,6 +33,7 @@ deleted (``New-MailboxExportRequest`` writes a PST on a UNC share the controller
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Optional
@@ -171,9 +172,14 @@ class ExchangeReclaim:
             if outcome.status != OK:
                 errors[str(outcome.invocation.key)] = f"Set-Mailbox: {outcome.error}"
         mark = reclaim_record(self._clock().replace(microsecond=0))
-        for address, _record, user in todo:
+        for address, record, user in todo:
             if errors.get(address) is None:
                 errors[address] = self._mark(user, mark)
+            if errors.get(address) is None:  # what a re-read would see, for a purge on this session
+                self.seen.mailboxes[address] = {**record, "HiddenFromAddressListsEnabled": True}
+                self.seen.users[user.dn.lower()] = dataclasses.replace(
+                    user, user_account_control=user.user_account_control | ACCOUNTDISABLE, policy_lock=mark
+                )
         return [
             Result(a.address, RECLAIM, errors.get(a.address) is None, errors.get(a.address)) for a in accounts
         ]
