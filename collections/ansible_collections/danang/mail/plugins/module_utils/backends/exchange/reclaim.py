@@ -149,20 +149,23 @@ class ExchangeReclaim:
         if not self.seen.done:
             self._read()
         errors: dict[str, Optional[str]] = {}
+        persons: list[str] = []
         todo: list[tuple[str, Mapping[str, Any], ADUser]] = []
         for account in accounts:
             record, user, why = self._person(account.address)
             if why is not None or record is None or user is None:
                 errors[account.address] = why
-            elif not (
+                continue
+            persons.append(account.address)
+            if not (
                 user.reclaimed and not user.enabled and as_bool(record.get("HiddenFromAddressListsEnabled"))
             ):
                 todo.append((account.address, record, user))
-        if todo:
-            failed = self._ensure_rule(bounce)
-            if failed:
-                errors.update({address: f"not attempted: {failed}" for address, _r, _u in todo})
-                todo = []
+        # Checked even when every mailbox is done: the bounce text may have changed.
+        failed = self._ensure_rule(bounce) if persons else None
+        if failed:
+            errors.update({address: f"the bounce is not in place: {failed}" for address in persons})
+            todo = []
         hide = [
             hide_invocation(a)
             for a, record, _u in todo
