@@ -64,9 +64,19 @@ if HAS_LDAP3:
 RECLAIM, PURGE = "reclaim", "purge"
 RULE_NAME = "danang.mail R-23: reclaimed mailboxes"
 BOUNCE_STATUS = "5.7.1"
+BOUNCE_MAX = 256  # -RejectMessageReasonText, Exchange 2013 or later (new-transportrule)
 # "AttributeName:Word" (a phrase may hold spaces); matches the marker whatever its date.
 RULE_CONDITION = f"CustomAttribute2:{RECLAIM_PREFIX.strip()}"
 NO_EXPORT = "export is not available on Exchange: nothing was deleted"
+
+
+def bounce_problem(bounce: str) -> Optional[str]:
+    """Why Exchange would refuse ``bounce`` as -RejectMessageReasonText, or None."""
+    if not bounce.strip():
+        return "bounce: the bounce text is empty"
+    if len(bounce) > BOUNCE_MAX:
+        return f"bounce: {len(bounce)} characters, Exchange takes at most {BOUNCE_MAX}"
+    return None
 
 
 def reclaim_record(moment: datetime.datetime) -> str:
@@ -146,6 +156,9 @@ class ExchangeReclaim:
         return record, user, None
 
     def reclaim(self, accounts: Sequence[Account], bounce: str) -> list[Result]:
+        refused = bounce_problem(bounce)
+        if refused:  # before anything is changed
+            return [Result(a.address, RECLAIM, False, refused) for a in accounts]
         if not self.seen.done:
             self._read()
         errors: dict[str, Optional[str]] = {}

@@ -17,8 +17,10 @@ import datetime
 
 import pytest
 from ansible_collections.danang.mail.plugins.module_utils.accounts import Account
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.read import Seen
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.reclaim import (
     RULE_NAME,
+    ExchangeReclaim,
     hide_invocation,
     purge_invocation,
     reclaim_record,
@@ -92,3 +94,21 @@ def test_enabling_a_reclaimed_mailbox_shows_it_in_the_address_lists_again() -> N
     assert step.ad_after is True
     assert_matches_signature(unhide)
     assert step_for(change, managed_ou="OU=DanangMail").invocations == []
+
+
+@pytest.mark.parametrize(
+    ("bounce", "problem"),
+    [
+        ("  ", "bounce: the bounce text is empty"),
+        ("x" * 257, "bounce: 257 characters, Exchange takes at most 256"),
+    ],
+)
+def test_a_bounce_exchange_would_refuse_fails_every_account_before_anything_is_sent(bounce, problem) -> None:
+    """-RejectMessageReasonText takes at most 256 characters in Exchange 2013 or later
+    (learn.microsoft.com/powershell/module/exchange/new-transportrule)."""
+    unused = None  # no session is opened: the check comes first
+    reclaim = ExchangeReclaim(unused, unused, Seen(done=True), batch_size=50, clock=unused, read=unused)
+    results = reclaim.reclaim([DUNG], bounce)
+    assert [(r.address, r.action, r.ok, r.error) for r in results] == [
+        (DUNG.address, "reclaim", False, problem)
+    ]
