@@ -11,6 +11,7 @@ mandatory flag here must match Microsoft's reference (test_cmdlet_definitions.py
 from __future__ import annotations
 
 from exchange_lab.cmdlets.binder import CmdletDef, define
+from exchange_lab.cmdlets.export_definitions import EXPORT_DEFINITIONS
 from exchange_lab.cmdlets.permission_definitions import PERMISSION_DEFINITIONS
 
 RECIPIENT_TASKS = "Microsoft.Exchange.Management.RecipientTasks"
@@ -455,5 +456,6 @@ DEFINITIONS: dict[str, CmdletDef] = {
             positions=ID,
         ),
         *PERMISSION_DEFINITIONS,
+        *EXPORT_DEFINITIONS,
     )
 }
