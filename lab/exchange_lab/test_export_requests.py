@@ -118,6 +118,7 @@ def test_a_share_directory_gone_fails_the_request_with_its_message(tmp_path: Pat
     path = f"{SHARE}\\missing\\{ADDRESS}.pst"
     _new(lab, path)
     lab.clock.at = NOW + timedelta(hours=1)
-    (stats,) = _run(lab, "Get-MailboxExportRequestStatistics", [("Identity", "tamnv\\danang.mail R-23 export")])
+    identity = "tamnv\\danang.mail R-23 export"
+    (stats,) = _run(lab, "Get-MailboxExportRequestStatistics", [("Identity", identity)])
     assert (stats.Status, stats.FailureType) == ("Failed", "UnableToOpenPSTPermanentException")
     assert f"Unable to open PST file '{path}'" in stats.Message

@@ -71,10 +71,10 @@ def _find(ctx: Any, identity: str) -> tuple[list[dict[str, Any]], int]:
     requests = _requests(ctx)
     mailbox, _, name = identity.rpartition("\\")
     entry = common.resolve(ctx, mailbox, mailbox=True) if mailbox else None
+    guid = guid_from_bytes(first(entry, "msExchMailboxGuid")) if entry is not None else None
     for index, request in enumerate(requests):
-        if entry is not None and request["Guid"] == guid_from_bytes(first(entry, "msExchMailboxGuid")):
-            if request["Name"].lower() == name.lower():
-                return requests, index
+        if guid is not None and request["Guid"] == guid and request["Name"].lower() == name.lower():
+            return requests, index
         if request["RequestGuid"] == identity.lower():
             return requests, index
     raise common.not_found(identity, ctx.task_class)
