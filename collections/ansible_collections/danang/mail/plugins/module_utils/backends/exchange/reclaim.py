@@ -26,9 +26,9 @@ A re-request (ENABLE by the plan) clears the marker with the flag and shows the 
 
 Purge: refused for a mailbox without the marker; ``Remove-Mailbox -Permanent $true`` (batched)
 removes the AD user and purges the mailbox at once, so its storage is freed (without
-``-Permanent`` Exchange keeps it disconnected for the database's retention period). An export
-(``export_dir``) is not available on Exchange yet: asked for, the purge is refused and nothing is
-deleted (``New-MailboxExportRequest`` writes a PST on a UNC share the controller cannot check).
+``-Permanent`` Exchange keeps it disconnected for the database's retention period). With
+``export_dir`` the mailbox is first exported by Exchange to ``exchange_export_share`` (a UNC share,
+not ``export_dir`` on the controller): over two runs or more, see ``export``.
 """
 
 from __future__ import annotations
@@ -46,6 +46,13 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.ad i
     RECLAIM_PREFIX,
     ADUser,
     Directory,
+)
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.export import (
+    Exports,
+    export_aliases,
+    plan_exports,
+    remove_invocation,
+    share_problem,
 )
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.invocation import OK, Invocation
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.read import Seen
@@ -67,7 +74,6 @@ BOUNCE_STATUS = "5.7.1"
 BOUNCE_MAX = 256  # -RejectMessageReasonText, Exchange 2013 or later (new-transportrule)
 # "AttributeName:Word" (a phrase may hold spaces); matches the marker whatever its date.
 RULE_CONDITION = f"CustomAttribute2:{RECLAIM_PREFIX.strip()}"
-NO_EXPORT = "export is not available on Exchange: nothing was deleted"
 
 
 def bounce_problem(bounce: str) -> Optional[str]:
@@ -135,6 +141,7 @@ class ExchangeReclaim:
         batch_size: int,
         clock: Callable[[], datetime.datetime],
         read: Callable[[], dict[str, Observed]],
+        export_share: Optional[str] = None,
     ) -> None:
         self.transport = transport
         self.directory = directory
@@ -142,6 +149,7 @@ class ExchangeReclaim:
         self.batch_size = batch_size
         self._clock = clock
         self._read = read
+        self.export_share = export_share
 
     def _person(self, address: str) -> tuple[Optional[Mapping[str, Any]], Optional[ADUser], Optional[str]]:
         """The mailbox record and AD user of a person's mailbox, or why there is none."""
@@ -229,7 +237,7 @@ class ExchangeReclaim:
         if not self.seen.done:
             self._read()
         errors: dict[str, Optional[str]] = {}
-        remove: list[Invocation] = []
+        ready: list[str] = []
         for account in accounts:
             address = account.address
             if address not in self.seen.mailboxes:
@@ -239,10 +247,11 @@ class ExchangeReclaim:
                 errors[address] = why
             elif not user.reclaimed:
                 errors[address] = "refused: the mailbox is not reclaimed on Exchange"
-            elif export_dir is not None:
-                errors[address] = NO_EXPORT
             else:
-                remove.append(purge_invocation(address))
+                ready.append(address)
+        if export_dir is not None and ready:
+            ready = self._exported(ready, errors)
+        remove = [purge_invocation(address) for address in ready]
         outcomes = self.transport.run(remove, batch_size=self.batch_size) if remove else []
         unsure = [o for o in outcomes if o.status != OK]
         for outcome in unsure:
@@ -252,6 +261,26 @@ class ExchangeReclaim:
         return [
             Result(a.address, PURGE, errors.get(a.address) is None, errors.get(a.address)) for a in accounts
         ]
+
+    def _exported(self, addresses: list[str], errors: dict[str, Optional[str]]) -> list[str]:
+        """Those of ``addresses`` whose export is complete and its request removed; the others
+        get their export's state in ``errors`` (queued now, waiting, failed) and are kept."""
+        refused = share_problem(self.export_share)
+        if refused is not None or self.export_share is None:
+            errors.update({a: refused for a in addresses})
+            return []
+        exports = Exports(self.transport, self.export_share, self.batch_size)
+        aliases = export_aliases(self.seen.mailboxes, addresses)
+        try:
+            statuses = exports.statuses(addresses)
+        except ExchangeError as exc:
+            errors.update({a: f"the export requests could not be read: {exc}" for a in addresses})
+            return []
+        waiting, completed = plan_exports(exports, statuses, aliases)
+        errors.update(waiting)
+        removed = exports.run([remove_invocation(aliases[a], a) for a in completed])
+        errors.update({a: f"{e}: nothing was deleted" for a, e in removed.items() if e})
+        return [a for a in completed if removed.get(a) is None]
 
     def _settle(self, addresses: list[str], errors: dict[str, Optional[str]]) -> None:
         """One re-read: a removal whose outcome was not clear is done when the mailbox is gone."""

@@ -70,6 +70,7 @@ class ExchangeSystem:
             batch_size=config.exchange.batch_size,
             clock=clock,
             read=self.read,
+            export_share=config.export_share,
         )
 
     @property
