@@ -3,14 +3,19 @@
 """Reclaiming on Exchange (R-23) through the backend contract, against the Exchange lab: the idle
 facts follow the lab clock's logons, a reclaimed mailbox refuses logins and mail (the bounce text
 in the NDR), is hidden and marked, a new request (ENABLE) brings it back, a purge removes only a
-reclaimed mailbox, and second calls change nothing.
+reclaimed mailbox, and second calls change nothing. A purge with export first queues Exchange's
+export to the share and deletes nothing; a later call (the lab clock moved) purges the mailbox whose
+export completed (the file in the lab's share directory) and keeps the one whose export failed.
 
 Exchange behaviours relied on, with their sources (the lab's own tests cite them too):
 ``-RecipientADAttributeContainsWords`` and the reject action of transport rules
 (learn.microsoft.com/powershell/module/exchange/new-transportrule; lab/exchange_lab/
 test_transport_rules.py), a disabled AD account refusing Basic logons (lab/exchange_lab/README.md,
 AD), ``Remove-Mailbox -Permanent $true`` (learn.microsoft.com/powershell/module/exchange/
-remove-mailbox), lastLogonTimestamp's lag (MS-ADA1 2.352; test_exchange_lab_ad.py).
+remove-mailbox), lastLogonTimestamp's lag (MS-ADA1 2.352; test_exchange_lab_ad.py), export requests
+queued then carried out by the Mailbox Replication Service to a UNC path
+(learn.microsoft.com/powershell/module/exchange/new-mailboxexportrequest, …/get-mailboxexportrequest;
+lab/exchange_lab/test_export_requests.py).
 """
 
 from __future__ import annotations
@@ -21,9 +26,9 @@ from datetime import UTC, datetime, timedelta
 
 import exchange_city
 import pytest
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.export import EXPORT_NAME
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.invocation import Invocation
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.reclaim import (
-    NO_EXPORT,
     RULE_NAME,
     rule_invocations,
 )
@@ -42,6 +47,7 @@ IDLE, KEPT, BACK = "CB-2017-000101", "CB-2017-000102", "CB-2017-000103"
 BOUNCE = "Hộp thư đã bị thu hồi vì không được sử dụng quá 3 tháng (R-23). Liên hệ Trung tâm."
 PASSWORD = "Dung-lai#2026xyz"
 NOW = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
+SHARE = "\\\\EXLAB01\\exports"  # the lab maps it to state/shares/exlab01/exports
 
 
 def send(city: City, sender: str, to: str) -> dict:
@@ -60,12 +66,16 @@ def send(city: City, sender: str, to: str) -> dict:
     return message
 
 
-def rules(city: City) -> list[dict]:
+def query(city: City, invocation: Invocation) -> list[dict]:
     transport = ExchangeTransport(exchange_city.connection(city.lab))
     try:
-        return [r for r in transport.query(Invocation.of("Get-TransportRule", {})) if r["Name"] == RULE_NAME]
+        return transport.query(invocation)
     finally:
         transport.close()
+
+
+def rules(city: City) -> list[dict]:
+    return [r for r in query(city, Invocation.of("Get-TransportRule", {})) if r["Name"] == RULE_NAME]
 
 
 def test_reclaim_refuses_logins_and_mail_a_new_request_undoes_it_purge_removes_it(city: City) -> None:
@@ -127,16 +137,48 @@ def test_reclaim_refuses_logins_and_mail_a_new_request_undoes_it_purge_removes_i
         assert send(city, kept, back)["rejected"] == []
         assert send(city, back, kept)["rejected"] == []
 
-        with ExchangeSystem(city.config()) as backend:
-            assert backend.reclaim([accounts[idle]], BOUNCE)[0].ok
+        exports = city.lab.lab_dir / "state" / "shares" / "exlab01" / "exports"
+        blocked = exports / f"{back}.pst"  # a directory where the file goes: that export fails
+        with ExchangeSystem(dataclasses.replace(city.config(), export_share=SHARE)) as backend:
+            assert all(r.ok for r in backend.reclaim([accounts[idle], accounts[back]], BOUNCE))
             refused = backend.purge([accounts[kept]], None)[0]
             assert not refused.ok and "not reclaimed" in str(refused.error)
-            no_export = backend.purge([accounts[idle]], "/nonexistent")[0]
-            assert (no_export.ok, no_export.error) == (False, NO_EXPORT)
-            assert idle in backend.read()  # nothing deleted
-            assert [(r.action, r.ok) for r in backend.purge([accounts[idle]], None)] == [("purge", True)]
-            assert idle not in backend.read() and kept in backend.facts
-            assert backend.purge([accounts[idle]], None)[0].ok  # already gone
+            for _ in range(2):  # queued once; the second call finds it still queued
+                results = backend.purge([accounts[idle], accounts[back]], "/srv/export")
+                assert [(r.ok, r.error) for r in results] == [
+                    (False, "export queued (status Queued): purged on a later run; nothing was deleted")
+                ] * 2
+            assert {idle, back} <= set(backend.read())  # nothing deleted
+        requests = query(city, Invocation.of("Get-MailboxExportRequest", {"Name": EXPORT_NAME}))
+        assert sorted(r["FilePath"] for r in requests) == sorted(f"{SHARE}\\{a}.pst" for a in (idle, back))
+
+        blocked.mkdir()
+        control.set_clock(NOW + timedelta(days=2))  # the Mailbox Replication Service has run
+        try:
+            with ExchangeSystem(dataclasses.replace(city.config(), export_share=SHARE)) as backend:
+                done, failed = backend.purge([accounts[idle], accounts[back]], "/srv/export")
+                assert (done.action, done.ok) == ("purge", True)
+                assert not failed.ok and str(failed.error).startswith("export failed (")
+                assert "Unable to open PST file" in str(failed.error)
+                assert "nothing was deleted" in str(failed.error)
+                observed = backend.read()
+                assert idle not in observed and back in observed and kept in observed
+                assert backend.purge([accounts[idle]], "/srv/export")[0].ok  # already gone
+                assert not backend.purge([accounts[back]], "/srv/export")[0].ok  # still failed: kept
+        finally:
+            blocked.rmdir()
+        exported = json.loads((exports / f"{idle}.pst").read_text(encoding="utf-8"))
+        assert exported["mailbox"] == idle and "not PST" in exported["format"]
+        (left,) = query(city, Invocation.of("Get-MailboxExportRequest", {"Name": EXPORT_NAME}))
+        assert (left["FilePath"], left["Status"]) == (f"{SHARE}\\{back}.pst", "Failed")
         assert idle not in city.ad_users()
+
+        remove = {"Identity": left["Identity"], "Confirm": False}  # the operator gives up the export
+        query(city, Invocation.of("Remove-MailboxExportRequest", remove))
+        with ExchangeSystem(city.config()) as backend:  # without export: removed at once
+            assert [(r.action, r.ok) for r in backend.purge([accounts[back]], None)] == [("purge", True)]
+            assert back not in backend.read() and kept in backend.facts
+            assert backend.purge([accounts[back]], None)[0].ok  # already gone
+        (exports / f"{idle}.pst").unlink()
     finally:
         control.reset_clock()
