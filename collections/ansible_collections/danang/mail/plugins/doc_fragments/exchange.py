@@ -95,7 +95,7 @@ options:
     default: 120
   exchange_export_share:
     description:
-      - The UNC share, V(\\server\share) or V(\\server\share\dir), that Exchange writes the PST
+      - The UNC share, V(\\\\server\\share) or V(\\\\server\\share\\dir), that Exchange writes the PST
         export of a reclaimed mailbox to before purging it (R-23, when the module is given an export
         directory). The files go to this share, not to the controller. Exchange's Exchange Trusted
         Subsystem needs write access to it, and the account needs the C(Mailbox Import Export) role.
