@@ -96,9 +96,12 @@ class Exports:
             return f"its statistics could not be read: {exc}"
         return f"{stats.get('FailureType') or 'failure'}: {stats.get('Message') or ''}".strip()
 
-    def run(self, invocations: list[Invocation]) -> dict[str, Optional[str]]:
+    def run(
+        self, invocations: list[Invocation], batch_size: Optional[int] = None
+    ) -> dict[str, Optional[str]]:
         """address -> error of each invocation (None: done)."""
-        outcomes = self.transport.run(invocations, batch_size=self.batch_size) if invocations else []
+        size = batch_size or self.batch_size
+        outcomes = self.transport.run(invocations, batch_size=size) if invocations else []
         return {
             str(o.invocation.key): None if o.status == OK else f"{o.invocation.cmdlet}: {o.error}"
             for o in outcomes
@@ -124,7 +127,9 @@ def plan_exports(
             )
         else:
             errors[address] = QUEUED.format(status=status)
-    for address, error in exports.run(queue).items():
+    # One pipeline each: every request has the same -Name, so in a shared pipeline an error
+    # record could not be told apart (the day's purges are few).
+    for address, error in exports.run(queue, batch_size=1).items():
         errors[address] = f"{error}: nothing was deleted" if error else QUEUED.format(status="Queued")
     return errors, completed
 
