@@ -66,6 +66,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--listen-tls", help="host:port of the HTTPS listener (needs --tls-cert/--tls-key)")
     parser.add_argument("--tls-cert", type=Path)
     parser.add_argument("--tls-key", type=Path)
+    parser.add_argument(
+        "--share-dir",
+        type=Path,
+        help="directory of the UNC shares \\\\<server>\\<share> (mailbox exports); default state/shares",
+    )
     parser.add_argument("--debug", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -81,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     directory = _directory(args, password, clock)
     directory.store = store
     lab = Lab(state_dir, directory, store, clock)
+    lab.share_dir = args.share_dir or lab.share_dir
+    (lab.share_dir / "exlab01" / "exports").mkdir(parents=True, exist_ok=True)  # \\EXLAB01\exports
     ldap_host, _, ldap_port = args.ldap_listen.rpartition(":")
     ldap_proxy = RangeProxy((ldap_host, int(ldap_port)), args.ldap_uri)
     ldap_proxy.start()

@@ -4,9 +4,10 @@
 
 Every mailbox has the standard distinguished folders (empty: the lab stores no items). Sending
 (MessageDisposition SendOnly or SendAndSaveCopy) records the message as one JSON file under
-``<state_dir>/sent/`` for tests to read; nothing is delivered. The lab keeps no drafts, so
-SaveOnly is refused with a message saying so. A message From another mailbox needs Send As on
-it (``access.send_as``), else ErrorSendAsDenied.
+``<state_dir>/sent/`` for tests to read; nothing is delivered. The recipients a transport rule
+rejects are recorded in it as the NDR Exchange returns to the sender (``mail_flow``). The lab keeps
+no drafts, so SaveOnly is refused with a message saying so. A message From another mailbox needs
+Send As on it (``access.send_as``), else ErrorSendAsDenied.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from .ews_soap import (
     text,
 )
 from .inbox_rules import is_smtp_address
+from .mail_flow import rejections
 
 # distinguished id -> (display name, folder class, parent, element name)
 FOLDERS: dict[str, tuple[str, str | None, str | None, str]] = {
@@ -236,6 +238,7 @@ def _send(
             "body_type": "Text" if body is None else body.get("BodyType", "Text"),
             "disposition": disposition,
             "saved_to": saved_to,
+            "rejected": rejections(session.lab, [a for addresses in recipients.values() for a in addresses]),
         },
     )
 

@@ -49,6 +49,7 @@ class Lab:
         self.directory = directory
         self.store = store
         self.clock = clock
+        self.share_dir = state_dir / "shares"  # UNC shares (mailbox exports); --share-dir
         self.faults = control.Faults()
         self.throttling = Throttling()
         self.shells: dict[str, Shell] = {}

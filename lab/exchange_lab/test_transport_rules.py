@@ -17,6 +17,7 @@ from exchange_lab.cmdlets.binder import bind
 from exchange_lab.cmdlets.definitions import DEFINITIONS
 from exchange_lab.cmdlets.engine import IMPLEMENTATIONS, Context
 from exchange_lab.cmdlets.errors import CmdletError
+from exchange_lab.mail_flow import rejections
 from exchange_lab.store import MailboxStore
 
 RULE = "danang.mail R-50: no automatic forwarding outside the city"
@@ -51,3 +52,49 @@ def test_state_is_not_a_set_transport_rule_parameter_and_an_unknown_rule_is_not_
         bind(DEFINITIONS["Set-TransportRule"], [("Identity", RULE), ("State", "Enabled")])
     with pytest.raises(CmdletError, match="couldn't be found"):
         _run(lab, "Enable-TransportRule", [("Identity", "no such rule")])
+
+
+RECLAIM_RULE = "danang.mail R-23: reclaimed mailboxes"
+
+
+def test_a_recipient_whose_ad_attribute_holds_the_words_is_rejected_with_its_text(tmp_path: Path) -> None:
+    """-RecipientADAttributeContainsWords "AttributeName:Word,Phrase with spaces" looks for words
+    in the recipients' AD attributes (CustomAttribute1 to 15 among them; "works when the recipient
+    is an individual user"); -RejectMessageReasonText / -RejectMessageEnhancedStatusCode return the
+    message in an NDR with that text and status. Source:
+    learn.microsoft.com/powershell/module/exchange/new-transportrule (MicrosoftDocs/office-docs-
+    powershell, exchange/exchange-ps/ExchangePowerShell/New-TransportRule.md); the parameter's type
+    Word[] from ../shared/reference/exchange-cmdlets.json."""
+    entries = {
+        "tamnv@danang.gov.vn": {"extensionattribute2": ["danang.mail reclaimed 2026-12-01T00:00:00Z"]},
+        "dungnv@danang.gov.vn": {"extensionattribute2": ["danang.mail password-policy-lock 2026-12-01"]},
+    }
+    directory = SimpleNamespace(
+        resolve_mailbox=lambda a: SimpleNamespace(dn=a) if a.lower() in entries else None,
+        read=lambda dn: entries[dn.lower()],
+    )
+    lab = SimpleNamespace(store=MailboxStore(tmp_path / "store.sqlite3"), directory=directory)
+    params = [
+        ("Name", RECLAIM_RULE),
+        ("RecipientADAttributeContainsWords", ["CustomAttribute2:danang.mail reclaimed"]),
+        ("RejectMessageEnhancedStatusCode", "5.7.1"),
+        ("RejectMessageReasonText", "Hộp thư đã bị thu hồi (R-23)"),
+    ]
+    (shown,) = _run(lab, "New-TransportRule", params)
+    assert list(shown.RecipientADAttributeContainsWords) == ["CustomAttribute2:danang.mail reclaimed"]
+    recipients = ["TamNV@danang.gov.vn", "dungnv@danang.gov.vn", "outside@example.org"]
+    assert rejections(lab, recipients) == [
+        {
+            "recipient": "TamNV@danang.gov.vn",
+            "status": "5.7.1",
+            "text": "Hộp thư đã bị thu hồi (R-23)",
+            "rule": RECLAIM_RULE,
+        }
+    ]
+    _run(lab, "Disable-TransportRule", [("Identity", RECLAIM_RULE)])
+    assert rejections(lab, recipients) == []
+    _run(lab, "Enable-TransportRule", [("Identity", RECLAIM_RULE), ("Mode", "Audit")])
+    assert rejections(lab, recipients) == []  # Audit mode only logs
+    _run(lab, "Set-TransportRule", [("Identity", RECLAIM_RULE), ("Mode", "Enforce")])
+    _run(lab, "Set-TransportRule", [("Identity", RECLAIM_RULE), ("RejectMessageReasonText", "gone")])
+    assert [r["text"] for r in rejections(lab, recipients)] == ["gone"]

@@ -6,7 +6,8 @@
 - ``definitions.py``: the cmdlets' sets, types and mandatory flags (cross-checked with Microsoft's
   reference by lab/exchange_lab/test_cmdlet_definitions.py);
 - ``engine.py``: runs a PSRP pipeline in no-language mode (cmdlets only), errors as PowerShell does;
-- ``mailbox.py``, ``users.py``, ``organization.py``, ``inbox.py``, ``permissions.py``: what each cmdlet
-  does (``permission_definitions.py``: the permission cmdlets' sets);
+- ``mailbox.py``, ``users.py``, ``organization.py``, ``inbox.py``, ``permissions.py``, ``exports.py``:
+  what each cmdlet does (``permission_definitions.py``, ``export_definitions.py``: the permission and
+  mailbox export request cmdlets' sets);
 - ``objects.py``: output objects shaped like remote PowerShell's Exchange objects.
 """

@@ -11,6 +11,7 @@ mandatory flag here must match Microsoft's reference (test_cmdlet_definitions.py
 from __future__ import annotations
 
 from exchange_lab.cmdlets.binder import CmdletDef, define
+from exchange_lab.cmdlets.export_definitions import EXPORT_DEFINITIONS
 from exchange_lab.cmdlets.permission_definitions import PERMISSION_DEFINITIONS
 
 RECIPIENT_TASKS = "Microsoft.Exchange.Management.RecipientTasks"
@@ -48,6 +49,7 @@ _RULE_TYPES = {
     "AttachmentSizeOver": "ByteQuantifiedSize",
     "RejectMessageEnhancedStatusCode": "RejectEnhancedStatus",
     "RejectMessageReasonText": "RejectText",
+    "RecipientADAttributeContainsWords": "Word[]",
     "Enabled": "Boolean",
     "Priority": "Int32",
     "Comments": "String",
@@ -397,7 +399,7 @@ DEFINITIONS: dict[str, CmdletDef] = {
             {
                 "__AllParameterSets": (
                     "Name! FromScope SentToScope MessageTypeMatches AttachmentSizeOver "
-                    "RejectMessageEnhancedStatusCode "
+                    "RecipientADAttributeContainsWords RejectMessageEnhancedStatusCode "
                     "RejectMessageReasonText Enabled Priority Comments Mode DomainController Confirm WhatIf"
                 )
             },
@@ -410,6 +412,7 @@ DEFINITIONS: dict[str, CmdletDef] = {
             {
                 "__AllParameterSets": (
                     "Identity! Name FromScope SentToScope MessageTypeMatches AttachmentSizeOver "
+                    "RecipientADAttributeContainsWords "
                     "RejectMessageEnhancedStatusCode RejectMessageReasonText Priority Comments Mode "
                     "DomainController Confirm WhatIf"
                 )
@@ -453,5 +456,6 @@ DEFINITIONS: dict[str, CmdletDef] = {
             positions=ID,
         ),
         *PERMISSION_DEFINITIONS,
+        *EXPORT_DEFINITIONS,
     )
 }

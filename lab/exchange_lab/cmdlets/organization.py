@@ -12,12 +12,13 @@ from psrpcore.types import ErrorCategory
 
 from exchange_lab.cmdlets.binder import Bound
 from exchange_lab.cmdlets.errors import CmdletError, task_error
-from exchange_lab.cmdlets.objects import ps_object
-from exchange_lab.cmdlets.types import UNLIMITED, format_size
+from exchange_lab.cmdlets.objects import multi_valued, ps_object
+from exchange_lab.cmdlets.types import UNLIMITED, MultiValuedChange, format_size
 
 SYSTEM = "Microsoft.Exchange.Data.Directory.SystemConfiguration"
 NOT_FOUND = "Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException"
 EXISTS = "Microsoft.Exchange.Data.Directory.ADObjectAlreadyExistsException"
+WORDS = "Microsoft.Exchange.MessagingPolicies.Rules.Tasks.Word[]"
 ORG = "CN=DaNang,CN=Microsoft Exchange,CN=Services,CN=Configuration"
 
 # Exchange 2016's database defaults: warning 1.899 GB, prohibit send 2 GB, send/receive 2.3 GB.
@@ -255,6 +256,7 @@ _RULE_FIELDS = (
     "SentToScope",
     "MessageTypeMatches",
     "AttachmentSizeOver",
+    "RecipientADAttributeContainsWords",
     "RejectMessageEnhancedStatusCode",
     "RejectMessageReasonText",
     "Comments",
@@ -268,6 +270,10 @@ def _rules(ctx: Any) -> list[dict[str, Any]]:
 
 def _rule_object(rule: dict[str, Any]) -> Any:
     props = {**rule, "Identity": rule["Name"]}
+    if props.get("RecipientADAttributeContainsWords"):  # Rule's Word[] property: an array
+        props["RecipientADAttributeContainsWords"] = multi_valued(
+            [WORDS, "System.Array"], list(props["RecipientADAttributeContainsWords"])
+        )
     if props.get("AttachmentSizeOver") is not None:
         props["AttachmentSizeOver"] = format_size(props["AttachmentSizeOver"])
     return ps_object(["Microsoft.Exchange.MessagingPolicies.Rules.Tasks.Rule"], props, rule["Name"])
@@ -329,7 +335,10 @@ def set_transport_rule(ctx: Any, b: Bound) -> None:
     rule = rules.pop(index)
     for field in ("Name", *_RULE_FIELDS):
         if field in b:
-            rule[field] = b.get(field)
+            value = b.get(field)
+            if isinstance(value, MultiValuedChange):  # @{Add=...; Remove=...}
+                value = [v for v in rule.get(field) or [] if v not in value.remove] + list(value.add)
+            rule[field] = value
     rules.insert(b.get("Priority", index), rule)
     for position, r in enumerate(rules):
         r["Priority"] = position

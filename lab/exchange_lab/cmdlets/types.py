@@ -346,6 +346,7 @@ CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "RuleMode": enum("Audit", "AuditAndNotify", "Enforce"),
     "RejectEnhancedStatus": lambda v: _enhanced_status(v),
     "RejectText": to_string,
+    "Word[]": multi_valued(to_string),
     "ConvertibleMailboxSubType": enum("Regular", "Room", "Equipment", "Shared"),
     # The permission cmdlets' enumerations (System.DirectoryServices, Microsoft.Exchange.Data.Directory).
     "MailboxRights[]": multi_valued(enum(*MAILBOX_RIGHTS)),

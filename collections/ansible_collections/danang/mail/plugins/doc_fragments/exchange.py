@@ -93,6 +93,17 @@ options:
     description: Seconds to wait for Exchange to connect or answer one pipeline.
     type: int
     default: 120
+  exchange_export_share:
+    description:
+      - The UNC share, V(\\\\server\\share) or V(\\\\server\\share\\dir), that Exchange writes the PST
+        export of a reclaimed mailbox to before purging it (R-23, when the module is given an export
+        directory). The files go to this share, not to the controller. Exchange's Exchange Trusted
+        Subsystem needs write access to it, and the account needs the C(Mailbox Import Export) role.
+      - The export runs in the background, so a purge with export takes two runs or more. The first
+        run queues the export and purges nothing. A later run purges the mailboxes whose export is
+        C(Completed). A C(Failed) export is reported with its message, and nothing is deleted.
+      - Not set, a purge with export is refused and nothing is deleted.
+    type: str
   ad_uri:
     description:
       - The domain's LDAP service, V(ldaps://dc1.danang.gov.vn) in production (or C(ldap://) with

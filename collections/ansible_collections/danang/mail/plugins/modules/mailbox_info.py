@@ -25,8 +25,10 @@ description:
     database (each piped to C(Select-Object) to keep only the properties read) and one paged AD search.
     C(last_login) is the mailbox's C(LastLogonTime) (also stamped by background assistants),
     C(last_logon_ad) AD's C(lastLogonTimestamp) (replicated, up to about 14 days late); C(last_access)
-    is the later of the two (R-23). Exchange sends C(LastLogonTime) in its server's local zone; both
-    are returned in UTC (C(Z)) and compared as moments. C(must_change_password) is C(pwdLastSet) 0,
+    is the later of C(last_login) and C(last_logon_ad) plus 14 days, so a mailbox in use never looks
+    idle (R-23). C(created) is AD's C(whenCreated); C(reclaimed) the reclaim marker (R-23). Exchange
+    sends C(LastLogonTime) in its server's local zone; both are returned in UTC (C(Z)) and compared
+    as moments. C(must_change_password) is C(pwdLastSet) 0,
     C(password_issued) the initial password's issue time the backend recorded (R-41), C(locked) the AD
     account disabled by M(danang.mail.password_policy) (R-41; such an account counts as C(enabled), as
     on OBM).
@@ -96,7 +98,7 @@ accounts:
       password_changed: "2026-11-29T04:58:01Z"
       must_change_password: true
       locked: false
-      created: "2026-11-29T04:58:01Z"
+      created: "2026-11-29T04:55:40Z"
       reclaimed: false
 summary:
   description: Counts over the accounts returned.

@@ -54,11 +54,11 @@ class AccountFacts:
 
     ``last_access`` is the later of the system's own signs of use (R-23): on OBM the last login and
     the last password change (a user's password change removes ``pwdLastSuccess`` on slapd 2.5), on
-    Exchange the mailbox's last logon and AD's ``lastLogonTimestamp``. A sign of use known to lag
-    counts at its value plus its lag (AD's ``lastLogonTimestamp`` + 14 days), so ``last_access`` never
-    makes a used mailbox look idle. ``own`` holds the facts only
-    one system has (OBM ``uid_number``; Exchange ``database``, ``sam_account_name``, ``created``,
-    ``last_logon_ad``, ``password_issued``), reported beside the common ones.
+    Exchange the mailbox's last logon and AD's ``lastLogonTimestamp`` plus its 14 days of lag, so a
+    used mailbox never looks idle. ``created``: when the system made the account. ``reclaimed``: the
+    account carries this system's reclaim marker (``Reclaim``). ``own`` holds the facts only one
+    system has (OBM ``uid_number``; Exchange ``database``, ``sam_account_name``, ``last_logon_ad``,
+    ``password_issued``), reported beside the common ones.
     """
 
     address: str

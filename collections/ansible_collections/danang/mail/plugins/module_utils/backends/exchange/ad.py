@@ -16,6 +16,9 @@
   <UTC>``. A marked, disabled account counts as enabled for the desired state (the mailbox plan does
   not re-enable it; only a reset unlocks it, ``passwords.py``); an enable or disable made
   for the desired state removes the mark (the flag is the desired state's again).
+- A reclaimed mailbox (R-23, ``reclaim.py``) is a disable marked ``danang.mail reclaimed <UTC>`` in
+  the same attribute: one mark says why an account is disabled; enabling it for the desired state
+  (a new request) removes the mark with the flag.
 
 Filter values and DNs are escaped by ldap3 (``escape_filter_chars``), never quoted by hand.
 """
@@ -58,6 +61,10 @@ POLICY_LOCK_AD_ATTRIBUTE = "extensionAttribute2"  # Exchange CustomAttribute2
 # whose stored holder is missing or different (the ownership check of ``plan.ownership``).
 HOLDER_ATTRIBUTE = "CustomAttribute3"  # AD extensionAttribute3
 POLICY_LOCK_PREFIX = "danang.mail password-policy-lock "
+RECLAIM_PREFIX = "danang.mail reclaimed "  # the reclaim marker, in POLICY_LOCK_AD_ATTRIBUTE
+# lastLogonTimestamp is written only when older than msDS-LogonTimeSyncInterval (14 days) minus a
+# random part: it may be up to 14 days behind the last logon (MS-ADA1 2.352).
+AD_LOGON_LAG = datetime.timedelta(days=14)
 USER_MAILBOX = 1  # msExchRecipientTypeDetails of a person's mailbox (4: shared)
 USER_FILTER = "(&(objectClass=user)(!(objectClass=computer)))"
 ADDRESS_FILTER = "(|(proxyAddresses=*)(mail=*))"
@@ -170,6 +177,11 @@ class ADUser:
     def policy_locked(self) -> bool:
         """Disabled by the password policy (R-41): only a reset lifts it."""
         return not self.enabled and bool(self.policy_lock and self.policy_lock.startswith(POLICY_LOCK_PREFIX))
+
+    @property
+    def reclaimed(self) -> bool:
+        """Carries the reclaim marker (R-23)."""
+        return bool(self.policy_lock and self.policy_lock.startswith(RECLAIM_PREFIX))
 
     @property
     def must_change_password(self) -> bool:

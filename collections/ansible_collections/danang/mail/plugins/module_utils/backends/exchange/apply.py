@@ -99,7 +99,9 @@ class ExchangeWriter:
         if change.action != CREATE:
             record = self.seen.mailboxes.get(change.address) or {}
             dn = str(record.get("DistinguishedName") or "") or None
-            return step_for(change, managed_ou=managed_ou, now=self._now, dn=dn)
+            user = self.seen.users.get((dn or "").lower())
+            reclaimed = bool(user and user.reclaimed)
+            return step_for(change, managed_ou=managed_ou, now=self._now, dn=dn, reclaimed=reclaimed)
         if change.address not in self._sam_names:
             return ExchangeStep(change, error=f"not attempted: {self._sam_error}")
         return step_for(

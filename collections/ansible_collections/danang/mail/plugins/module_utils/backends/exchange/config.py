@@ -16,6 +16,7 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.ad i
     ADError,
     Directory,
 )
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.export import share_problem
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.transport import (
     AUTHS,
     ENCRYPTIONS,
@@ -37,6 +38,7 @@ class ExchangeConfig:
     ad: ADConnection
     databases: tuple[str, ...] = ()  # spread new mailboxes over these; Exchange chooses when empty
     statistics: bool = False  # read() also reads Get-MailboxStatistics (mailbox_info, quota)
+    export_share: Optional[str] = None  # UNC share that mailbox exports are written to
 
 
 def utc_now() -> datetime.datetime:
@@ -70,6 +72,7 @@ ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
     "exchange_batch_size": {"type": "int", "default": 50},
     "exchange_runspaces": {"type": "int", "default": 4},
     "exchange_timeout": {"type": "int", "default": 120},
+    "exchange_export_share": {"type": "str"},
     "ad_uri": {"type": "str"},
     "ad_bind_user": {"type": "str"},
     "ad_bind_password": {"type": "str", "no_log": True},
@@ -99,6 +102,9 @@ def config_from_params(params: Mapping[str, Any], *, statistics: bool = False) -
     for name in ("exchange_batch_size", "exchange_runspaces"):
         if p[name] is None or p[name] < 1:
             raise BackendError(f"{name} must be 1 or more, not {p[name]}")
+    share = p["exchange_export_share"]
+    if share is not None and share_problem(share):  # an unset share is refused only when used
+        raise BackendError(str(share_problem(share)))
     if not bind_user or bind_password is None:
         raise BackendError("AD needs ad_bind_user and ad_bind_password (or exchange_username/_password)")
     return ExchangeConfig(
@@ -129,4 +135,5 @@ def config_from_params(params: Mapping[str, Any], *, statistics: bool = False) -
         ),
         databases=tuple(p["exchange_databases"] or ()),
         statistics=statistics,
+        export_share=share,
     )

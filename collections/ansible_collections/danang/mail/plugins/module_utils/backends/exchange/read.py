@@ -14,6 +14,7 @@ from typing import Any, Optional
 
 from ansible_collections.danang.mail.plugins.module_utils.backends.contract import AccountFacts, BackendError
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.ad import (
+    AD_LOGON_LAG,
     ADError,
     ADUser,
     Directory,
@@ -120,7 +121,9 @@ def _facts(
     except ValueError as exc:
         raise BackendError(f"Get-MailboxStatistics of {address}: LastLogonTime: {exc}") from None
     ad_logon = user.last_logon if user else None
-    times = [t for t in (last_logon, ad_logon) if t]
+    # lastLogonTimestamp may be up to 14 days older than the last logon: counted at its value plus
+    # that lag, so a mailbox in use never looks idle.
+    times = [t for t in (last_logon, ad_logon + AD_LOGON_LAG if ad_logon else None) if t]
     return AccountFacts(
         address=address,
         dn=record.get("DistinguishedName"),
@@ -135,14 +138,15 @@ def _facts(
         # LastLogonTime is stamped by background assistants too; AD's lastLogonTimestamp
         # (replicated, up to ~14 days late) is the other half of "not accessed".
         last_login=iso(last_logon, UTC),
+        created=iso(user.created, UTC) if user else None,  # AD whenCreated
         last_access=iso(max(times), UTC) if times else None,
         password_changed=iso(user.password_changed, UTC) if user else None,
         must_change_password=bool(user and user.must_change_password and not shared),
         locked=bool(user and user.policy_locked),
+        reclaimed=bool(user and user.reclaimed),
         own={
             "database": str(record.get("Database") or "") or None,
             "sam_account_name": user.sam_account_name if user else None,
-            "created": iso(user.created, UTC) if user else None,
             "last_logon_ad": iso(ad_logon, UTC),
             "password_issued": iso(user.password_issued, UTC) if user else None,
         },

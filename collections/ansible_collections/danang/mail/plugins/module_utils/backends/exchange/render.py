@@ -231,6 +231,7 @@ MAILBOX_PROPERTIES = (
     "ExchangeGuid",
     "Database",
     "UseDatabaseQuotaDefaults",
+    "HiddenFromAddressListsEnabled",  # reclaimed mailboxes are hidden (reclaim.py)
     *sorted(SET_MAILBOX[key] for key in SIZES),
     ISSUE_ATTRIBUTE,
     HOLDER_ATTRIBUTE,
@@ -270,10 +271,13 @@ def step_for(
     database: Optional[str] = None,
     sam_account_name: Optional[str] = None,
     dn: Optional[str] = None,
+    reclaimed: bool = False,
 ) -> ExchangeStep:
     """The cmdlets for ``change``. ``password`` is required for a person's create; ``now`` (the
     issue time AD records, R-41) for a person's create and for recording an issue time. Shared
-    mailboxes need neither; a change of their rights needs the mailbox's ``dn`` (Send As)."""
+    mailboxes need neither; a change of their rights needs the mailbox's ``dn`` (Send As).
+    ``reclaimed``: the account carries the reclaim marker, which enabling it clears (a new request,
+    R-20): then it is shown in the address lists again."""
     account = change.account
     address = account.address
     if change.action == REMOVE:
@@ -297,6 +301,8 @@ def step_for(
         mailbox["Type"] = "Shared" if after["recipient_type"] == SHARED else "Regular"
     if after.get("password_issue_recorded"):
         mailbox[ISSUE_ATTRIBUTE] = issue_record(_needed(now))
+    if reclaimed and after.get("enabled"):
+        mailbox["HiddenFromAddressListsEnabled"] = False  # the AD enable removes the marker
     if mailbox:
         step.invocations.append(Invocation.of("Set-Mailbox", {"Identity": address, **mailbox}, address))
     user = {SET_USER[k]: after[k] for k in SET_USER if k in after and after[k] is not None}

@@ -11,7 +11,7 @@ AD accounts over LDAP. Same accounts, same plan as OBM (``plan.make_plan``).
   the initial password's issue time is recorded (R-41, ``ad.issue_record``).
 - ``read`` — ``read.read_into``; ``apply`` — ``backends.apply.apply_changes`` with
   ``apply.ExchangeWriter``; ``set_quotas`` — ``apply.set_quotas``; the password calls —
-  ``passwords.ExchangePasswords``.
+  ``passwords.ExchangePasswords``; ``reclaim`` and ``purge`` — ``reclaim.ExchangeReclaim`` (R-23).
 
 Both share one PowerShell session (``transport``) and one AD session (``ad.Directory``), each
 opened on first use.
@@ -39,6 +39,7 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.conf
 )
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.passwords import ExchangePasswords
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.read import Seen, read_into
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.reclaim import ExchangeReclaim
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.render import render
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.transport import ExchangeTransport
 from ansible_collections.danang.mail.plugins.module_utils.model import SYSTEM_EXCHANGE
@@ -62,6 +63,15 @@ class ExchangeSystem:
         self.seen = Seen()
         self.password_set: set[str] = set()
         self.passwords = ExchangePasswords(config, self.transport, self.directory, clock=clock)
+        self.reclaiming = ExchangeReclaim(
+            self.transport,
+            self.directory,
+            self.seen,
+            batch_size=config.exchange.batch_size,
+            clock=clock,
+            read=self.read,
+            export_share=config.export_share,
+        )
 
     @property
     def facts(self) -> dict[str, AccountFacts]:
@@ -106,6 +116,12 @@ class ExchangeSystem:
 
     def reset(self, passwords: Mapping[str, str]) -> list[Result]:
         return self.passwords.reset(passwords)
+
+    def reclaim(self, accounts: Sequence[Account], bounce: str) -> list[Result]:
+        return self.reclaiming.reclaim(accounts, bounce)
+
+    def purge(self, accounts: Sequence[Account], export_dir: Optional[str]) -> list[Result]:
+        return self.reclaiming.purge(accounts, export_dir)
 
     def close(self) -> None:
         self.transport.close()

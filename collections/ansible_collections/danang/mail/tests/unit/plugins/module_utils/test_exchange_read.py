@@ -11,6 +11,7 @@ AD gives FILETIME in UTC. Facts are UTC ``Z`` whatever the server's zone (R-23 c
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 
 import pytest
@@ -55,12 +56,13 @@ def _user(last_logon: datetime.datetime) -> ADUser:
 
 def test_last_access_compares_moments_not_texts_when_exchange_sends_its_local_offset():
     # The mailbox was last opened at 03:00 UTC (10:00 on the server's +07:00 clock); AD's
-    # lastLogonTimestamp is later, 05:00 UTC. As texts "2026-11-29T10:00…" sorts after "…T05:00…Z".
+    # lastLogonTimestamp plus its 14 days of lag is later, 05:00 UTC. As texts "2026-11-29T10:00…"
+    # sorts after "…T05:00…Z".
     stat = {"MailboxGuid": GUID, "LastLogonTime": "2026-11-29T10:00:00.1234567+07:00"}
     facts = _facts(
         RECORD["PrimarySmtpAddress"],
         RECORD,
-        _user(datetime.datetime(2026, 11, 29, 5, 0, tzinfo=UTC)),
+        _user(datetime.datetime(2026, 11, 15, 5, 0, tzinfo=UTC)),
         False,
         True,
         {GUID: stat},
@@ -75,12 +77,32 @@ def test_last_access_is_the_mailbox_logon_when_it_is_later_whatever_the_server_z
     facts = _facts(
         RECORD["PrimarySmtpAddress"],
         RECORD,
-        _user(datetime.datetime(2026, 11, 29, 5, 0, tzinfo=UTC)),
+        _user(datetime.datetime(2026, 11, 15, 5, 0, tzinfo=UTC)),
         False,
         True,
         {GUID: stat},
     )
     assert (facts.last_login, facts.last_access) == ("2026-11-29T06:30:00Z", "2026-11-29T06:30:00Z")
+
+
+def test_ad_logon_counts_with_its_lag_so_a_used_mailbox_never_looks_idle():
+    """lastLogonTimestamp is rewritten only when older than msDS-LogonTimeSyncInterval (14 days)
+    minus a random part (MS-ADA1 2.352, learn.microsoft.com/openspecs/windows_protocols/ms-ada1):
+    the mailbox may have been used up to 14 days after it. last_access counts it at +14 days (R-23);
+    the raw value stays in last_logon_ad. created is AD's whenCreated, reclaimed the marker."""
+    user = dataclasses.replace(
+        _user(datetime.datetime(2026, 8, 20, 1, 0, tzinfo=UTC)),
+        created=datetime.datetime(2026, 3, 2, 2, 15, 2, tzinfo=UTC),
+        user_account_control=514,
+        policy_lock="danang.mail reclaimed 2026-12-01T00:00:00Z",
+    )
+    facts = _facts(RECORD["PrimarySmtpAddress"], RECORD, user, False, False, {})
+    assert (facts.last_login, facts.last_access) == (None, "2026-09-03T01:00:00Z")
+    assert facts.own["last_logon_ad"] == "2026-08-20T01:00:00Z"
+    assert (facts.created, facts.reclaimed, facts.locked) == ("2026-03-02T02:15:02Z", True, False)
+    assert "created" not in facts.own
+    locked = dataclasses.replace(user, policy_lock="danang.mail password-policy-lock 2026-12-01T00:00:00Z")
+    assert not _facts(RECORD["PrimarySmtpAddress"], RECORD, locked, False, True, {}).reclaimed
 
 
 @pytest.mark.parametrize(
@@ -140,6 +162,7 @@ def test_the_reads_select_every_property_the_backend_reads_and_no_other():
     observe(record, _user(datetime.datetime(2026, 11, 29, 5, 0, tzinfo=UTC)), False, True)
     _facts(RECORD["PrimarySmtpAddress"], record, None, False, True, {GUID: stat})
     in_read_into = {"PrimarySmtpAddress", "EmailAddresses", "DistinguishedName", "RecipientTypeDetails"}
+    in_read_into.add("HiddenFromAddressListsEnabled")  # read by reclaim.py (hidden once reclaimed)
     assert record.read | in_read_into == set(MAILBOX_PROPERTIES)
     assert stat.read | {"MailboxGuid"} == set(STATISTICS_PROPERTIES)
     assert read_invocation("OU=DanangMail").select == MAILBOX_PROPERTIES
