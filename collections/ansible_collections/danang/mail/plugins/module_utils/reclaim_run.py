@@ -163,7 +163,8 @@ def rows(run: Run, applied: bool) -> list[dict[str, Any]]:
         row["done"] = (
             run.done(decision) if applied and decision.action in (reclaim.RECLAIM, reclaim.PURGE) else False
         )
-        row["errors"] = {s: r.error for s, r in results.items() if not r.ok}
+        row["errors"] = {s: r.error for s, r in results.items() if not r.ok and not r.pending}
+        row["waiting"] = {s: r.error for s, r in results.items() if r.pending}
         out.append(row)
     return out
 
@@ -172,7 +173,8 @@ def summary(run: Run) -> dict[str, int]:
     counts = dict.fromkeys(reclaim.ACTIONS, 0)
     for decision in run.decisions:
         counts[decision.action] += 1
-    counts["failed"] = sum(1 for r in run.results.values() if not r.ok)
+    counts["failed"] = sum(1 for r in run.results.values() if not r.ok and not r.pending)
+    counts["waiting"] = sum(1 for r in run.results.values() if r.pending)
     counts["unknown"] = sum(
         1 for d in run.decisions if d.action == reclaim.NONE and d.due is None and d.purge_on is None
     )

@@ -37,6 +37,10 @@ description:
     C(hiddenUser=TRUE) and the bounce text in C(description), which the C(danang.mail.obm_server)
     role's Postfix answers as C(550 5.2.1 <text>). The export is one mbox file
     C(<export_dir>/<address>.mbox), read over IMAP, each message tagged with C(X-Mail-Folder).
+  - With O(backend=exchange) - an export is Exchange's own C(New-MailboxExportRequest) to
+    C(<exchange_export_share>\\<address>.pst) on that UNC share, not to O(export_dir); it runs in the
+    background, so the mailbox is purged by a later run once the export is C(Completed) (meanwhile the
+    row's C(waiting) says so and the run does not fail).
 author:
   - Da Nang city IT infrastructure centre (@danang)
 extends_documentation_fragment:
@@ -87,6 +91,7 @@ options:
     description:
       - A directory on the managed host (usually the control node) to export each mailbox to before it
         is purged. It must exist and not be a symbolic link. Omitted, a purge deletes without export.
+      - On Exchange, set means "export first" - the files go to O(exchange_export_share).
     type: path
   working_days_only:
     description:
@@ -200,6 +205,11 @@ accounts:
     errors:
       description: Per system, why the action failed there.
       type: dict
+    waiting:
+      description:
+        - Per system, what a purge waits for - not a failure, a later run finishes it.
+        - On Exchange, the export of the mailbox (C(New-MailboxExportRequest)) is queued or running.
+      type: dict
   sample:
     - address: dungnv@danang.gov.vn
       holder_id: CB-0001
@@ -212,6 +222,7 @@ accounts:
       targets: [obm]
       done: true
       errors: {}
+      waiting: {}
 notices:
   description: The notices this run records (or would) - new ones only.
   returned: always
@@ -220,10 +231,12 @@ notices:
   sample:
     - {address: dungnv@danang.gov.vn, agency_address: stttt@danang.gov.vn, kind: warn, due: "2027-03-02"}
 summary:
-  description: Persons per action, failures, and persons never reclaimed for want of a creation time.
+  description:
+    - Persons per action, failures, purges waiting for an export (a later run purges them), and
+      persons never reclaimed for want of a creation time.
   returned: always
   type: dict
-  sample: {none: 1800, warn: 12, reclaim: 3, purge: 1, failed: 0, unknown: 0}
+  sample: {none: 1800, warn: 12, reclaim: 3, purge: 1, failed: 0, waiting: 0, unknown: 0}
 ledger_changes:
   description: The addresses whose ledger line became C(reclaimed) (or would).
   returned: always

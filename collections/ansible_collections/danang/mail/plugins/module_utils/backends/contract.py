@@ -42,6 +42,9 @@ class Result:
     action: str
     ok: bool
     error: Optional[str] = None
+    # Not done yet by design, not a failure: a later run finishes it (an Exchange export still
+    # queued or running before a purge). ``error`` says what it waits for.
+    pending: bool = False
 
 
 class BackendError(Exception):

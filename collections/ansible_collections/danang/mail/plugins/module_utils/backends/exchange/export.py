@@ -110,9 +110,11 @@ class Exports:
 
 def plan_exports(
     exports: Exports, statuses: Mapping[str, str], aliases: Mapping[str, str]
-) -> tuple[dict[str, Optional[str]], list[str]]:
-    """(address -> error for those not purged now, addresses whose export is Completed)."""
+) -> tuple[dict[str, Optional[str]], list[str], set[str]]:
+    """(address -> error for those not purged now, addresses whose export is Completed, addresses
+    whose export is queued or running: not failures, a later run purges them)."""
     errors: dict[str, Optional[str]] = {}
+    pending: set[str] = set()
     queue: list[Invocation] = []
     completed: list[str] = []
     for address, alias in aliases.items():
@@ -127,11 +129,14 @@ def plan_exports(
             )
         else:
             errors[address] = QUEUED.format(status=status)
+            pending.add(address)
     # One pipeline each: every request has the same -Name, so in a shared pipeline an error
     # record could not be told apart (the day's purges are few).
     for address, error in exports.run(queue, batch_size=1).items():
         errors[address] = f"{error}: nothing was deleted" if error else QUEUED.format(status="Queued")
-    return errors, completed
+        if not error:
+            pending.add(address)
+    return errors, completed, pending
 
 
 def export_aliases(records: Mapping[str, Mapping[str, Any]], addresses: Sequence[str]) -> dict[str, str]:

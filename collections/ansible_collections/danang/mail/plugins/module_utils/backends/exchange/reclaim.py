@@ -237,6 +237,7 @@ class ExchangeReclaim:
         if not self.seen.done:
             self._read()
         errors: dict[str, Optional[str]] = {}
+        pending: set[str] = set()
         ready: list[str] = []
         for account in accounts:
             address = account.address
@@ -250,7 +251,7 @@ class ExchangeReclaim:
             else:
                 ready.append(address)
         if export_dir is not None and ready:
-            ready = self._exported(ready, errors)
+            ready = self._exported(ready, errors, pending)
         remove = [purge_invocation(address) for address in ready]
         outcomes = self.transport.run(remove, batch_size=self.batch_size) if remove else []
         unsure = [o for o in outcomes if o.status != OK]
@@ -259,12 +260,22 @@ class ExchangeReclaim:
         if unsure:
             self._settle([str(o.invocation.key) for o in unsure], errors)
         return [
-            Result(a.address, PURGE, errors.get(a.address) is None, errors.get(a.address)) for a in accounts
+            Result(
+                a.address,
+                PURGE,
+                errors.get(a.address) is None,
+                errors.get(a.address),
+                pending=a.address in pending,
+            )
+            for a in accounts
         ]
 
-    def _exported(self, addresses: list[str], errors: dict[str, Optional[str]]) -> list[str]:
+    def _exported(
+        self, addresses: list[str], errors: dict[str, Optional[str]], pending: set[str]
+    ) -> list[str]:
         """Those of ``addresses`` whose export is complete and its request removed; the others
-        get their export's state in ``errors`` (queued now, waiting, failed) and are kept."""
+        get their export's state in ``errors`` (queued now, waiting, failed) and are kept; those
+        queued or running also go in ``pending``."""
         refused = share_problem(self.export_share)
         if refused is not None or self.export_share is None:
             errors.update({a: refused for a in addresses})
@@ -276,8 +287,9 @@ class ExchangeReclaim:
         except ExchangeError as exc:
             errors.update({a: f"the export requests could not be read: {exc}" for a in addresses})
             return []
-        waiting, completed = plan_exports(exports, statuses, aliases)
+        waiting, completed, queued = plan_exports(exports, statuses, aliases)
         errors.update(waiting)
+        pending.update(queued)
         removed = exports.run([remove_invocation(aliases[a], a) for a in completed])
         errors.update({a: f"{e}: nothing was deleted" for a, e in removed.items() if e})
         return [a for a in completed if removed.get(a) is None]

@@ -36,6 +36,7 @@ class FakeSystem:
         self.password_facts: dict[str, PasswordFacts] = {}
         self.passwords: dict[str, str] = {}
         self.refuse: set[str] = set()
+        self.exporting: set[str] = set()  # purges that wait for an export (Exchange's, queued)
         self.calls: list[tuple[str, Any]] = []
         self.password_set: set[str] = set()
         self.closed = 0
@@ -136,6 +137,9 @@ class FakeSystem:
             facts = self.facts.get(account.address)
             if facts is not None and not facts.reclaimed:
                 results.append(Result(account.address, "purge", False, "not reclaimed"))
+                continue
+            if account.address in self.exporting:
+                results.append(Result(account.address, "purge", False, "export queued", pending=True))
                 continue
             if facts is not None and export_dir is not None:
                 with open(f"{export_dir}/{account.address}.mbox", "w", encoding="utf-8") as handle:

@@ -88,6 +88,26 @@ def test_warn_reclaim_purge_and_second_runs_change_nothing(run_module, town, fak
     assert load_ledger(args["ledger"]).reclaimed() == {"CB-1": datetime.date(2027, 2, 2)}  # address kept
 
 
+def test_a_purge_waiting_for_its_export_is_not_a_failure(run_module, town, fake_systems, tmp_path):
+    """Exchange exports in the background: a purge queued behind its export is reported as waiting,
+    the run does not fail, and the purge happens on a later run once the export is done."""
+    args = setup(town, fake_systems, tmp_path)
+    with at(datetime.date(2027, 2, 2)):
+        assert run_module(reclaim, args)["rc"] == 0
+    fake_systems["exchange"].exporting.add(DUNG)
+    with at(datetime.date(2027, 3, 4)):
+        waiting = run_module(reclaim, args)
+    assert waiting["rc"] == 0, waiting
+    assert (waiting["summary"]["failed"], waiting["summary"]["waiting"]) == (0, 1)
+    row = next(r for r in waiting["accounts"] if r["address"] == DUNG)
+    assert (row["done"], row["errors"], row["waiting"]) == (False, {}, {"exchange": "export queued"})
+    assert DUNG in fake_systems["exchange"].facts
+    fake_systems["exchange"].exporting.clear()
+    with at(datetime.date(2027, 3, 5)):
+        purged = run_module(reclaim, args)
+    assert purged["rc"] == 0 and DUNG not in fake_systems["exchange"].facts
+
+
 def test_audit_changes_nothing(run_module, town, fake_systems, tmp_path):
     args = {**setup(town, fake_systems, tmp_path), "mode": "audit"}
     with at(datetime.date(2027, 2, 2)):
