@@ -346,6 +346,7 @@ from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.danang.mail.plugins.module_utils.accounts import desired_accounts
+from ansible_collections.danang.mail.plugins.module_utils.backends.apply import reset_returning
 from ansible_collections.danang.mail.plugins.module_utils.backends.contract import BackendError
 from ansible_collections.danang.mail.plugins.module_utils.backends.systems import (
     ARGUMENT_SPEC as BACKEND_ARGUMENT_SPEC,
@@ -368,7 +369,7 @@ from ansible_collections.danang.mail.plugins.module_utils.initial_passwords impo
 from ansible_collections.danang.mail.plugins.module_utils.ledger import load_ledger
 from ansible_collections.danang.mail.plugins.module_utils.model import ValidationFailed
 from ansible_collections.danang.mail.plugins.module_utils.personal_data import parse_personal_data
-from ansible_collections.danang.mail.plugins.module_utils.plan import ENABLE, Plan, make_plan
+from ansible_collections.danang.mail.plugins.module_utils.plan import Plan, make_plan
 from ansible_collections.danang.mail.plugins.module_utils.reconcile_result import (
     conflict_rows,
     failure_message,
@@ -465,7 +466,7 @@ def run(module: AnsibleModule) -> None:
         if params["require_known_passwords"]:
             changes, refused = withhold_unrecorded(changes, known, returning)
         results = backend.apply(changes, passwords) if changes else []
-        issued = backend.password_set | returned_passwords(backend, changes, results, passwords, returning)
+        issued = backend.password_set | reset_returning(backend, changes, results, passwords, returning)
     result["_initial_credentials"] = held_passwords(plan.changes, passwords, issued)
     result["_handover"] = handover(
         holders, observed, known, result["_initial_credentials"], person_systems(state)
@@ -478,23 +479,6 @@ def run(module: AnsibleModule) -> None:
     summary["ok"], summary["failed"] = len(results) - len(failed), len(failed)
     result["changed"] = any(r.ok for r in results) or bool(issued)
     finish(module, result, plan, results)
-
-
-def returned_passwords(
-    backend: Any, changes: list[Any], results: list[Any], passwords: dict[str, str], returning: set[str]
-) -> set[str]:
-    """The new initial passwords of the reclaimed accounts this run enabled (reset: forced change at
-    the next login, R-40); the addresses that now hold one."""
-    enabled = {r.address for r in results if r.ok and r.action == ENABLE}
-    due = {
-        c.address: passwords[c.account.holder_id]
-        for c in changes
-        if c.address in returning and c.address in enabled and c.account.holder_id in passwords
-    }
-    if not due:
-        return set()
-    backend.read_password_facts()  # reset() acts on the accounts its password read saw
-    return {r.address for r in backend.reset(due) if r.ok}
 
 
 def finish(module: AnsibleModule, result: dict[str, Any], plan: Plan, results: list[Any]) -> None:

@@ -18,8 +18,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, Optional, Protocol, TypeVar
 
-from ansible_collections.danang.mail.plugins.module_utils.backends.contract import Result
-from ansible_collections.danang.mail.plugins.module_utils.plan import CREATE, Change
+from ansible_collections.danang.mail.plugins.module_utils.backends.contract import MailSystem, Result
+from ansible_collections.danang.mail.plugins.module_utils.plan import CREATE, ENABLE, Change
 
 NO_PASSWORD = "no initial password for this person: nothing done"
 
@@ -105,3 +105,25 @@ def _guarded(writer: Writer[S], change: Change, passwords: Mapping[str, str]) ->
     if not account.shared and not password:
         return writer.step_type(change, error=NO_PASSWORD)
     return writer.step(change, password)
+
+
+def reset_returning(
+    system: MailSystem,
+    changes: Sequence[Change],
+    results: Sequence[Result],
+    passwords: Mapping[str, str],
+    returning: set[str],
+) -> set[str]:
+    """Give the reclaimed accounts this run enabled again (a new request, R-20, R-23) their new
+    initial password, by the administrator's reset (forced change at the next login, R-40); the
+    addresses that now hold one."""
+    enabled = {r.address for r in results if r.ok and r.action == ENABLE}
+    due = {
+        c.address: passwords[c.account.holder_id]
+        for c in changes
+        if c.address in returning and c.address in enabled and c.account.holder_id in passwords
+    }
+    if not due:
+        return set()
+    system.read_password_facts()  # reset() acts on the accounts its password read saw
+    return {r.address for r in system.reset(due) if r.ok}
