@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from cmdlet_signatures import assert_binds_in_lab, assert_matches_signature
 
 pytest.importorskip("ldap3")
 
@@ -167,3 +168,19 @@ def test_a_holder_renamed_in_the_run_is_granted_by_its_new_dn() -> None:
     writer.finish([renamed, share])
     assert f"CN={new_name},{OU}" in {user for _cmdlet, user in _grants(transport)}
     assert binh_dn not in {user for _cmdlet, user in _grants(transport)} and share.error is None
+
+
+def _sent_grants() -> list[Invocation]:
+    writer, transport = _writer(
+        [_record(SHARE.address, SHARE_DN, SHARE.holder_id, "SharedMailbox"), _record(AN, AN_DN, AN_ID)]
+    )
+    writer.finish(
+        [ExchangeStep(Change(CREATE, BINH, BINH_ACCOUNT, {}, render(BINH_ACCOUNT))), _share_update(writer)]
+    )
+    return transport.sent
+
+
+@pytest.mark.parametrize("invocation", _sent_grants(), ids=str)
+def test_a_grant_by_dn_matches_exchanges_signature_and_binds_in_the_lab(invocation: Invocation) -> None:
+    assert_matches_signature(invocation)
+    assert_binds_in_lab(invocation)
