@@ -126,7 +126,7 @@ def desired_accounts(
         """``access`` and ``access_holders`` of a shared mailbox (keyword arguments of Account)."""
         found = {(p, address_of(p, source, entry)) for p in person_ids if p is not None}
         pairs = tuple(sorted((a.lower(), p) for p, a in found if a))
-        return {"access": tuple(sorted({a for a, _ in pairs})), "access_holders": pairs}
+        return {"access": tuple(sorted({address for address, _holder in pairs})), "access_holders": pairs}
 
     for agency in state.agencies:
         if wanted is not None and agency.abbreviation not in wanted:
