@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional
 
 from ansible_collections.danang.mail.plugins.module_utils.desired_state_schema import CITY_FILE
 from ansible_collections.danang.mail.plugins.module_utils.model import (
@@ -44,7 +44,9 @@ class Account:
     (FirstName/LastName) split a person's name. Shared mailboxes (agency, department) have none.
 
     ``access`` (shared mailboxes only): the sorted lower-case addresses of the persons who may open
-    it as themselves (owner and delegate, R-71; the technical team for ``chanthurac@``, R-51).
+    it as themselves (owner and delegate, R-71; the technical team for ``chanthurac@``, R-51);
+    ``access_holders`` the same persons as ``(address, holder id)`` pairs, so a backend grants only
+    to the account that stores the holder's id, never to whatever else answers to the address.
     """
 
     address: str
@@ -58,6 +60,7 @@ class Account:
     state: str = STATE_ACTIVE
     quota_mb: int = QUOTA_MB
     access: tuple[str, ...] = ()
+    access_holders: tuple[tuple[str, str], ...] = ()
 
     @property
     def local_part(self) -> str:
@@ -119,9 +122,11 @@ def desired_accounts(
             )
         return address
 
-    def access(person_ids: Iterable[Optional[str]], source: str, entry: str) -> tuple[str, ...]:
-        found = (address_of(p, source, entry) for p in person_ids if p is not None)
-        return tuple(sorted({a.lower() for a in found if a}))
+    def access(person_ids: Iterable[Optional[str]], source: str, entry: str) -> dict[str, Any]:
+        """``access`` and ``access_holders`` of a shared mailbox (keyword arguments of Account)."""
+        found = {(p, address_of(p, source, entry)) for p in person_ids if p is not None}
+        pairs = tuple(sorted((a.lower(), p) for p, a in found if a))
+        return {"access": tuple(sorted({address for address, _holder in pairs})), "access_holders": pairs}
 
     for agency in state.agencies:
         if wanted is not None and agency.abbreviation not in wanted:
@@ -133,7 +138,7 @@ def desired_accounts(
                 agency.holder_id,
                 agency.name,
                 agency.abbreviation,
-                access=access((agency.owner, agency.delegate), agency.source, "agency"),
+                **access((agency.owner, agency.delegate), agency.source, "agency"),
             )
         for index, dept in enumerate(agency.departments):
             entry = f"departments[{index}] ({dept.abbreviation})"
@@ -145,7 +150,7 @@ def desired_accounts(
                     f"{dept.name} - {agency.name}",
                     agency.abbreviation,
                     dept.abbreviation,
-                    access=access((dept.owner, dept.delegate), agency.source, entry),
+                    **access((dept.owner, dept.delegate), agency.source, entry),
                 )
         for index, person in enumerate(agency.people):
             if system not in person.systems:
@@ -174,9 +179,7 @@ def desired_accounts(
         if len(domains) == 1:
             address = f"{SPAM_LOCAL_PART}@{domains[0]}"
             team = access(state.technical_team, CITY_FILE, "technical_team")
-            accounts[address] = Account(
-                address, KIND_RESERVED, SPAM_HOLDER_ID, SPAM_DISPLAY_NAME, "", access=team
-            )
+            accounts[address] = Account(address, KIND_RESERVED, SPAM_HOLDER_ID, SPAM_DISPLAY_NAME, "", **team)
         else:
             found = ", ".join(domains) or "none: allocate first"
             message = f"{SPAM_LOCAL_PART}@ goes in the domain of the ledger's addresses (R-01, R-51): {found}"

@@ -26,6 +26,7 @@ from typing import Optional
 from ansible_collections.danang.mail.plugins.module_utils.backends.contract import BackendError, Result
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.ad import (
     ACCOUNTDISABLE,
+    HOLDER_ATTRIBUTE,
     ADError,
     Directory,
     choose_sam_names,
@@ -40,10 +41,13 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.para
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.read import Seen
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.render import (
     ExchangeStep,
+    created_dn,
     quota_invocation,
+    renamed_dn,
     render,
     step_for,
 )
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.rights import name_trustees
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.transport import ExchangeTransport
 from ansible_collections.danang.mail.plugins.module_utils.model import STATE_REMOVED
 from ansible_collections.danang.mail.plugins.module_utils.plan import (
@@ -169,7 +173,7 @@ class ExchangeWriter:
 
     def finish(self, steps: list[ExchangeStep]) -> None:
         self._finish_disabled_creates([s for s in steps if s.error is None and s.ad_after is False])
-        self._grant_rights([s for s in steps if s.error is None and s.rights])
+        self._grant_rights([s for s in steps if s.error is None and s.rights], steps)
         if any(s.unsure for s in steps):
             self._verify(steps)
         for step in steps:
@@ -221,15 +225,53 @@ class ExchangeWriter:
             )
             step.unsure = step.error is not None
 
-    def _grant_rights(self, steps: list[ExchangeStep]) -> None:
-        """The shared mailboxes' FullAccess and Send As, once every mailbox of the run exists."""
+    def _grant_rights(self, steps: list[ExchangeStep], done: list[ExchangeStep]) -> None:
+        """The shared mailboxes' FullAccess and Send As, once every mailbox of the run exists: each
+        grant to the DN of the trustee's verified account (``_trustees``), none to anyone else (an
+        address could name a stranger's object outside the managed OU); the next run grants it."""
         if not steps:
             return
+        trustees = self._trustees(done)
+        refused: list[list[str]] = []
+        for step in steps:
+            step.rights, missing = name_trustees(step.rights, trustees)
+            holders = dict(step.change.account.access_holders)
+            refused.append(
+                [
+                    f"FullAccess and Send As for {address} not granted: no account of "
+                    f"{holders.get(address, 'its holder')} in the managed OU yet"
+                    for address in missing
+                ]
+            )
         outcomes = self.transport.run([inv for s in steps for inv in s.rights], batch_size=self.pipeline_size)
         position = 0
-        for step in steps:
+        for step, errors in zip(steps, refused, strict=True):
             _settle(step, outcomes[position : position + len(step.rights)])
             position += len(step.rights)
+            if errors:
+                step.error = "; ".join(filter(None, [step.error, *errors]))
+
+    def _trustees(self, steps: list[ExchangeStep]) -> dict[str, str]:
+        """address -> DN of each account verified as its holder's own: one of the managed OU the read
+        saw storing the holder's id, or one this run made or changed without error (its DN after a
+        rename). A person whose change failed is left out: what the account holds is unknown."""
+        holders = {pair for step in steps for pair in step.change.account.access_holders}
+        found = {
+            address: str(record["DistinguishedName"])
+            for address, record in self.seen.mailboxes.items()
+            if record.get("DistinguishedName") and (address, record.get(HOLDER_ATTRIBUTE)) in holders
+        }
+        for step in steps:
+            change = step.change
+            if (change.address, change.account.holder_id) not in holders:
+                continue
+            if step.error is not None:
+                found.pop(change.address, None)
+            elif change.action == CREATE:
+                found[change.address] = created_dn(change.after["name"], self.config.ad.managed_ou)
+            elif dn := str((self.seen.mailboxes.get(change.address) or {}).get("DistinguishedName") or ""):
+                found[change.address] = renamed_dn(dn, change.after["name"]) if "name" in change.after else dn
+        return found
 
     def _verify(self, steps: list[ExchangeStep]) -> None:
         """One re-read; a change that did not clearly succeed is done when the system holds what the

@@ -313,7 +313,7 @@ def step_for(
             step.error = "the mailbox's distinguished name is unknown: read first"
             return step
         if "name" in after:  # Set-Mailbox -Name renames the AD object before the grants run
-            dn = f"CN={escape_rdn(after['name'])},{parent_dn(dn)}"
+            dn = renamed_dn(dn, after["name"])
         step.rights = rights_invocations(address, dn, change.before, after)
     if "enabled" in after and not account.shared:
         if after["enabled"]:
@@ -366,12 +366,21 @@ def _create(
         Invocation.of("New-Mailbox", params, account.address),
         Invocation.of("Set-Mailbox", {"Identity": account.address, **settings}, account.address),
     ]
-    if account.shared:  # New-Mailbox -Name -OrganizationalUnit makes CN=<Name>,<OU>
-        new_dn = f"CN={escape_rdn(want['name'])},{managed_ou}"
-        step.rights = rights_invocations(account.address, new_dn, {}, want)
+    if account.shared:
+        step.rights = rights_invocations(account.address, created_dn(want["name"], managed_ou), {}, want)
     if not account.enabled and not account.shared:
         step.ad_after = False
     return step
+
+
+def created_dn(name: str, managed_ou: str) -> str:
+    """The DN New-Mailbox -Name -OrganizationalUnit gives the mailbox's AD object: CN=<Name>,<OU>."""
+    return f"CN={escape_rdn(name)},{managed_ou}"
+
+
+def renamed_dn(dn: str, name: str) -> str:
+    """The DN of the AD object at ``dn`` after Set-Mailbox -Name (which renames its cn)."""
+    return f"CN={escape_rdn(name)},{parent_dn(dn)}"
 
 
 def _needed(now: Optional[datetime.datetime]) -> datetime.datetime:

@@ -15,7 +15,10 @@ automapping) and Send As on its AD object, and nobody else does.
   own groups are the system's, not the city's. A trustee with a managed mailbox is shown as its
   address; anyone else as Exchange names them (``DOMAIN\\user``, or the SID of a deleted account),
   so a right given by hand shows in the plan and apply removes it.
-- :func:`rights_invocations` — the adds and removes between two of those values.
+- :func:`rights_invocations` — the adds and removes between two of those values; :func:`name_trustees`
+  names each grant's trustee by the DN of the account verified as the holder's own (``-User`` is a
+  SecurityPrincipalIdParameter: an address would also find an object outside the managed OU that
+  holds it, e.g. one made by hand while the holder's own account could not be created).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ SHARED_MAILBOX = "SharedMailbox"
 # -ExtendedRights takes the right's display name (add-adpermission, Example 1); Get-ADPermission
 # shows its cn, "Send-As".
 SEND_AS_RIGHT = "Send As"
+GRANTS = frozenset({"Add-MailboxPermission", "Add-ADPermission"})
 ACE_PROPERTIES = ("Identity", "User", "AccessRights", "IsInherited", "Deny")
 AD_ACE_PROPERTIES = (*ACE_PROPERTIES, "ExtendedRights")
 # The groups Exchange setup and AD give rights on every mailbox (get-mailboxpermission, Description).
@@ -211,6 +215,25 @@ def _grant(right: str, address: str, dn: str, user: str) -> Invocation:
     return Invocation.of(
         "Add-ADPermission", {"Identity": dn, "User": user, "ExtendedRights": SEND_AS_RIGHT}, address
     )
+
+
+def name_trustees(
+    invocations: Sequence[Invocation], trustees: Mapping[str, str]
+) -> tuple[list[Invocation], list[str]]:
+    """The invocations with each grant's ``-User`` (an address) replaced by its verified account's DN
+    (``trustees``: address -> DN), and the addresses granted nothing because they have none."""
+    named: list[Invocation] = []
+    missing: list[str] = []
+    for invocation in invocations:
+        user = str(invocation.params.get("User"))
+        if invocation.cmdlet not in GRANTS:
+            named.append(invocation)
+        elif user in trustees:
+            params = {**invocation.params, "User": trustees[user]}
+            named.append(Invocation.of(invocation.cmdlet, params, invocation.key))
+        elif user not in missing:
+            missing.append(user)
+    return named, missing
 
 
 def _revoke(right: str, address: str, dn: str, user: str) -> Invocation:

@@ -83,6 +83,10 @@ def test_owner_and_delegate_give_the_shared_mailboxes_their_access(tmp_path: Pat
     assert problems == []
     assert accounts["stttt@danang.gov.vn"].access == ("dungnv@danang.gov.vn", "hattt@danang.gov.vn")
     assert accounts["cntt@danang.gov.vn"].access == ("namlq@danang.gov.vn",)
+    # Whose each address is: a backend grants only to the account that stores that holder's id.
+    assert accounts["stttt@danang.gov.vn"].access_holders == tuple(
+        sorted((HOLDERS[p], p) for p in (HEAD, DEPUTY))
+    )
     assert accounts["stc@danang.gov.vn"].access == ()  # no owner: nobody opens it (reported, R-71)
     assert all(a.access == () for a in accounts.values() if not a.shared)
     assert "chanthurac@danang.gov.vn" not in accounts  # no city.yml: not managed here
