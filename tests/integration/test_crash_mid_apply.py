@@ -62,7 +62,8 @@ def test_a_run_killed_mid_apply_loses_no_initial_password(site_city: SiteCity, s
     else:
         # Exchange's cmdlet budget (PowerShellMaxCmdlets) lets the reads and the first pipeline of
         # creates through, then refuses the next for ten minutes: the run is killed while it waits.
-        town.city.lab.control().set_throttling(max_cmdlets=12, cmdlets_period=600)
+        # The reads count 18 cmdlets: with fewer, no create gets through and the run waits 10 minutes.
+        town.city.lab.control().set_throttling(max_cmdlets=18, cmdlets_period=600)
 
         def struck() -> bool:
             return len(persons_on_exchange(town, persons)) >= 1
