@@ -6,6 +6,7 @@ never share addresses with the lab city or with each other."""
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import uuid
 from collections.abc import Iterable
@@ -19,11 +20,27 @@ from ansible_collections.danang.mail.plugins.module_utils import (
     ledger_file,
     model,
 )
+from ansible_collections.danang.mail.plugins.module_utils.workdays import WorkingCalendar
 
 
 def password_for(holder: str) -> str:
     """A distinct R-42 password per holder, known to the test (the module draws random ones)."""
     return f"Kt-{uuid.uuid5(uuid.NAMESPACE_URL, holder).hex[:10]}#A9"
+
+
+def task_result(stdout: str, task: str) -> dict:
+    """The module result of the task whose name starts with ``task`` in ``ansible-playbook -v``
+    output (ANSIBLE_CALLBACK_RESULT_FORMAT=json)."""
+    after = stdout.split(f"TASK [{task}", 1)[1]
+    return json.JSONDecoder().raw_decode(after.split("[localhost] => ", 1)[1])[0]
+
+
+def working_morning(day: datetime.date) -> datetime.datetime:
+    """09:00 in Da Nang on the first working day from ``day`` (the daily runs skip days off)."""
+    calendar = WorkingCalendar()
+    while not calendar.is_working_day(day):
+        day += datetime.timedelta(days=1)
+    return datetime.datetime(day.year, day.month, day.day, 9, tzinfo=model.CITY_TIMEZONE)
 
 
 def allocate_into(

@@ -39,6 +39,23 @@ REPO = Path(__file__).resolve().parents[2]
 FOLDERS = {"Trash", "Drafts", "SPAM", "Templates", "Sent"}
 
 
+def lab_config(lab: Any, domain: str, **extra: Any) -> ObmConfig:
+    """The backend's settings for ``domain`` in the OBM lab ``lab`` (conftest.ObmLab)."""
+    return ObmConfig(
+        ldap_uri=f"ldap://{lab.ldap_host}:{lab.ldap_port}",
+        ldap_bind_dn=lab.admin_dn,
+        ldap_bind_password=lab.admin_password,
+        imap_admin_password=lab.imap_admin_password,
+        imap_host=lab.imap_host,
+        imap_port=lab.imap_port,
+        imap_admin=lab.imap_admin,
+        domain=domain,
+        mailbox_server=f"lmtp:{lab.imap_host}:{lab.lmtp_port}",
+        ca_file=lab.ca_file,
+        **extra,
+    )
+
+
 @dataclass
 class City:
     lab: ObmLab
@@ -58,20 +75,7 @@ class City:
         return f"dc={self.domain},{self.lab.base_dn}"
 
     def config(self, **extra: Any) -> ObmConfig:
-        lab = self.lab
-        return ObmConfig(
-            ldap_uri=f"ldap://{lab.ldap_host}:{lab.ldap_port}",
-            ldap_bind_dn=lab.admin_dn,
-            ldap_bind_password=lab.admin_password,
-            imap_admin_password=lab.imap_admin_password,
-            imap_host=lab.imap_host,
-            imap_port=lab.imap_port,
-            imap_admin=lab.imap_admin,
-            domain=self.domain,
-            mailbox_server=f"lmtp:{lab.imap_host}:{lab.lmtp_port}",
-            ca_file=lab.ca_file,
-            **extra,
-        )
+        return lab_config(self.lab, self.domain, **extra)
 
     def accounts(self, scope: tuple[str, ...] | None = None) -> dict[str, accounts.Account]:
         state = desired_state.load_desired_state(self.desired)

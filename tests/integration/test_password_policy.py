@@ -40,7 +40,7 @@ from ansible_collections.danang.mail.plugins.module_utils import (  # noqa: E402
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.config import ObmConfig  # noqa: E402
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.system import ObmSystem  # noqa: E402
 from ansible_collections.danang.mail.plugins.module_utils.model import CITY_TIMEZONE  # noqa: E402
-from lab_city import add_obm_domain, allocate_into  # noqa: E402
+from lab_city import add_obm_domain, allocate_into, task_result  # noqa: E402
 from lab_city import password_for as initial_password  # noqa: E402
 
 pytestmark = pytest.mark.integration
@@ -149,9 +149,7 @@ class Town:
             check=False,
         )
         assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
-        task = proc.stdout.split("TASK [Check every account", 1)[1]
-        result, _end = json.JSONDecoder().raw_decode(task.split("[localhost] => ", 1)[1])
-        return proc.stdout, result
+        return proc.stdout, task_result(proc.stdout, "Check every account")
 
 
 @pytest.fixture

@@ -27,12 +27,11 @@ from ansible_collections.danang.mail.plugins.module_utils import (
     plan,
     reclaim,
 )
-from ansible_collections.danang.mail.plugins.module_utils.backends.obm.config import ObmConfig
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.system import ObmSystem
 from ansible_collections.danang.mail.plugins.module_utils.model import CITY_TIMEZONE
-from ansible_collections.danang.mail.plugins.module_utils.workdays import WorkingCalendar
 from both_labs import SiteCity
-from lab_city import password_for
+from lab_city import password_for, task_result, working_morning
+from obm_city import lab_config
 
 city, site_city = both_labs.city, both_labs.site_city  # the fixtures
 pytestmark = pytest.mark.integration
@@ -41,26 +40,12 @@ SCOPE = ("stttt",)
 BOUNCE = "Hop thu da bi thu hoi (R-23): khong duoc su dung qua 3 thang."  # SMTP replies are ASCII
 
 
-def obm_config(site: SiteCity) -> ObmConfig:
-    lab = site.obm
-    return ObmConfig(
-        ldap_uri=f"ldap://{lab.ldap_host}:{lab.ldap_port}",
-        ldap_bind_dn=lab.admin_dn,
-        ldap_bind_password=lab.admin_password,
-        imap_admin_password=lab.imap_admin_password,
-        imap_host=lab.imap_host,
-        imap_port=lab.imap_port,
-        ca_file=lab.ca_file,
-        domain=site.domain,
-    )
-
-
 def make_obm_accounts(site: SiteCity) -> None:
     state = desired_state.load_desired_state(site.city.desired)
     holders = ledger.load_ledger(str(site.city.ledger_path)).holders()
     desired, problems = accounts.desired_accounts(state, holders, system="obm", agencies=SCOPE)
     assert not problems
-    with ObmSystem(obm_config(site)) as backend:
+    with ObmSystem(lab_config(site.obm, site.domain)) as backend:
         changes = plan.make_plan(desired, backend.read(), backend.render).changes
         passwords = {a.holder_id: password_for(a.holder_id) for a in desired.values() if not a.shared}
         assert all(r.ok for r in backend.apply(changes, passwords))
@@ -82,16 +67,7 @@ def run_at(site: SiteCity, now: datetime.datetime) -> dict[str, Any]:
         check=False,
     )
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
-    task = proc.stdout.split("TASK [Judge every personal mailbox", 1)[1]
-    result, _end = json.JSONDecoder().raw_decode(task.split("[localhost] => ", 1)[1])
-    return result
-
-
-def working_day_from(day: datetime.date) -> datetime.datetime:
-    calendar = WorkingCalendar()
-    while not calendar.is_working_day(day):
-        day += datetime.timedelta(days=1)
-    return datetime.datetime(day.year, day.month, day.day, 9, tzinfo=CITY_TIMEZONE)
+    return task_result(proc.stdout, "Judge every personal mailbox")
 
 
 def test_idle_on_both_systems_is_reclaimed_on_both_used_on_one_is_not(site_city: SiteCity) -> None:
@@ -108,16 +84,16 @@ def test_idle_on_both_systems_is_reclaimed_on_both_used_on_one_is_not(site_city:
         control.simulate_logon(used, now + datetime.timedelta(days=60))
 
         due = reclaim.add_months(now.astimezone(CITY_TIMEZONE).date(), 3)
-        warned = run_at(site, working_day_from(due - datetime.timedelta(days=10)))
+        warned = run_at(site, working_morning(due - datetime.timedelta(days=10)))
         rows = {r["address"]: r for r in warned["accounts"]}
         assert rows[idle]["action"] == "warn" and rows[used]["action"] == "none"
 
-        on_due = working_day_from(due)
+        on_due = working_morning(due)
         done = run_at(site, on_due)
         rows = {r["address"]: r for r in done["accounts"]}
         assert rows[idle]["action"] == "reclaim" and rows[used]["action"] == "none", rows[used]
         assert idle in done["ledger_changes"] and used not in done["ledger_changes"]
-        with ObmSystem(obm_config(site)) as backend:
+        with ObmSystem(lab_config(site.obm, site.domain)) as backend:
             backend.read()
             assert backend.facts[idle].reclaimed and not backend.facts[used].reclaimed
             assert not backend.facts[idle].enabled and backend.facts[used].enabled  # logins refused

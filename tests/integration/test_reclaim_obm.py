@@ -49,9 +49,9 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.obm.config im
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.system import ObmSystem  # noqa: E402
 from ansible_collections.danang.mail.plugins.module_utils.ledger_file import write_text_atomically  # noqa: E402
 from ansible_collections.danang.mail.plugins.module_utils.model import CITY_TIMEZONE  # noqa: E402
-from ansible_collections.danang.mail.plugins.module_utils.workdays import WorkingCalendar  # noqa: E402
-from lab_city import add_obm_domain, allocate_into, password_for  # noqa: E402
+from lab_city import add_obm_domain, allocate_into, password_for, task_result, working_morning  # noqa: E402
 from ldap3.utils.conv import escape_filter_chars  # noqa: E402
+from obm_city import lab_config  # noqa: E402
 
 pytestmark = pytest.mark.integration
 
@@ -78,17 +78,7 @@ class Town:
         self.desired = root / "inventory" / "desired_state"
 
     def config(self) -> ObmConfig:
-        lab = self.lab
-        return ObmConfig(
-            ldap_uri=f"ldap://{lab.ldap_host}:{lab.ldap_port}",
-            ldap_bind_dn=lab.admin_dn,
-            ldap_bind_password=lab.admin_password,
-            imap_admin_password=lab.imap_admin_password,
-            imap_host=lab.imap_host,
-            imap_port=lab.imap_port,
-            ca_file=lab.ca_file,
-            domain=self.domain,
-        )
+        return lab_config(self.lab, self.domain)
 
     def reconcile(self, passwords: dict[str, str]) -> list[plan.Change]:
         """What danang.mail.mailbox does, through the library: honour the ledger, plan, apply, and a
@@ -188,9 +178,7 @@ class Town:
             check=False,
         )
         assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
-        task = proc.stdout.split("TASK [Judge every personal mailbox", 1)[1]
-        result, _end = json.JSONDecoder().raw_decode(task.split("[localhost] => ", 1)[1])
-        return result
+        return task_result(proc.stdout, "Judge every personal mailbox")
 
 
 @pytest.fixture
@@ -224,14 +212,6 @@ def town(obm_lab: Any, tmp_path: Path):
         conn.unbind()
 
 
-def working_day_from(day: datetime.date) -> datetime.datetime:
-    """09:00 in Da Nang on the first working day from ``day`` (the playbook skips days off)."""
-    calendar = WorkingCalendar()
-    while not calendar.is_working_day(day):
-        day += datetime.timedelta(days=1)
-    return datetime.datetime(day.year, day.month, day.day, 9, tzinfo=CITY_TIMEZONE)
-
-
 def test_idle_mailbox_is_warned_reclaimed_purged_and_comes_back(town: Town) -> None:
     an, binh = f"annv@{town.domain}", f"binhtt@{town.domain}"
     for holder, address in (("CB-R-0001", an), ("CB-R-0002", binh)):  # R-40: first use
@@ -250,7 +230,7 @@ def test_idle_mailbox_is_warned_reclaimed_purged_and_comes_back(town: Town) -> N
 
     today = datetime.datetime.now(CITY_TIMEZONE).date()
     due = reclaim.add_months(today, 3)
-    warned = town.run(working_day_from(due - datetime.timedelta(days=10)))
+    warned = town.run(working_morning(due - datetime.timedelta(days=10)))
     assert [r["action"] for r in warned["accounts"]] == ["warn", "warn"]
     assert warned["notices"][0] == {
         "address": an,
@@ -259,7 +239,7 @@ def test_idle_mailbox_is_warned_reclaimed_purged_and_comes_back(town: Town) -> N
         "due": due.isoformat(),
     }
 
-    on_due = working_day_from(due)
+    on_due = working_morning(due)
     done = town.run(on_due)
     assert (
         done["changed"] is True and done["summary"]["reclaim"] == 2 and done["ledger_changes"] == [an, binh]
@@ -282,7 +262,7 @@ def test_idle_mailbox_is_warned_reclaimed_purged_and_comes_back(town: Town) -> N
     assert town.entry(binh)["mailAccess"] == "PERMIT" and "description" not in town.entry(binh)
     assert town.entry(binh)["pwdReset"] == "TRUE" and town.rcpt(binh)[0] == 250
 
-    purge_day = working_day_from(on_due.date() + datetime.timedelta(days=30))
+    purge_day = working_morning(on_due.date() + datetime.timedelta(days=30))
     purged = town.run(purge_day)
     assert [(r["address"], r["action"], r["done"]) for r in purged["accounts"]] == [
         (an, "purge", True),
