@@ -113,6 +113,10 @@ def department_holder_id(agency: str, abbreviation: str) -> str:
 SPAM_LOCAL_PART = "chanthurac"
 SPAM_DISPLAY_NAME = "Chặn thư rác"
 SPAM_HOLDER_ID = f"{KIND_RESERVED}/{SPAM_LOCAL_PART}"
+# Holder ids the project stored before the current ones, per current id: an account storing one was
+# made by the project for that same holder (danang.mail.exchange_org stored "R-51" on chanthurac@
+# before it became a reserved account), so it is adopted and the plan rewrites the id.
+FORMER_HOLDER_IDS: dict[str, frozenset[str]] = {SPAM_HOLDER_ID: frozenset({"R-51"})}
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from typing import Any, Optional
 from ansible_collections.danang.mail.plugins.module_utils.accounts import Account
 from ansible_collections.danang.mail.plugins.module_utils.model import (
     CITY_TIMEZONE,
+    FORMER_HOLDER_IDS,
     STATE_RECLAIMED,
     STATE_REMOVED,
 )
@@ -123,14 +124,15 @@ def ownership(
 ) -> Optional[str]:
     """Why ``have`` must not be treated as ``account``'s, or None when it is the holder's.
 
-    Stored holder equal: the holder's. Stored holder different: never. No stored holder: only an
+    Stored holder equal (or a former id of that holder, ``model.FORMER_HOLDER_IDS``): the holder's.
+    Stored holder different: never. No stored holder: only an
     account this project made before it stored holder ids can be adopted (the plan then writes the
     id), and the project always allocates (ledger ``issued_on``, the city's date) before it creates.
     So an account made on a city day before the ledger issued its address, or whose creation time the
     system does not give, or at an address allocated in this very run, is someone else's.
     """
-    if have.holder == account.holder_id:
-        return None
+    if have.holder == account.holder_id or have.holder in FORMER_HOLDER_IDS.get(account.holder_id, ()):
+        return None  # a former id of the same holder: adopted, the update writes the current one
     if have.holder is not None:
         return "the account stores another holder"
     if allocated:

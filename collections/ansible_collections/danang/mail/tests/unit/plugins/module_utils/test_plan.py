@@ -116,6 +116,24 @@ def test_account_storing_another_holder_is_a_conflict_and_never_changed() -> Non
     assert plan.diff()["before"] == {} and plan.diff()["after"] == {}
 
 
+def test_chanthurac_storing_its_former_holder_id_is_adopted_and_gets_the_current_one() -> None:
+    """exchange_org stored "R-51" on chanthurac@ before it became the reserved account
+    ``reserved/chanthurac`` (R-51): an upgraded city must not see its own mailbox as a conflict."""
+    spam = "chanthurac@danang.gov.vn"
+    account = Account(spam, "reserved", "reserved/chanthurac", "Chặn thư rác", "", access=())
+    before = Observed(spam, True, {"cn": "Chặn thư rác", "quota_mb": 2048, "holder": "R-51"}, holder="R-51")
+    plan = make_plan({spam: account}, {spam: before}, render)
+    assert plan.conflicts == ()
+    (change,) = plan.changes
+    assert (change.action, change.before, change.after) == (
+        UPDATE,
+        {"holder": "R-51"},
+        {"holder": "reserved/chanthurac"},
+    )
+    other = Observed(A, True, {"holder": "R-51"}, holder="R-51")  # no former id of a person
+    assert [c.address for c in make_plan({A: person(A)}, {A: other}, render).conflicts] == [A]
+
+
 def test_a_removed_holder_never_disables_an_account_that_stores_another_holder() -> None:
     theirs = Observed(A, True, {"cn": "x"}, holder="CB-9")
     plan = make_plan({A: person(A, "removed")}, {A: theirs}, render, purge=True, issued_on=ISSUED)
