@@ -37,11 +37,11 @@ from ansible_collections.danang.mail.plugins.module_utils import (  # noqa: E402
     accounts,
     plan,
 )
-from ansible_collections.danang.mail.plugins.module_utils.backends.obm.config import ObmConfig  # noqa: E402
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.system import ObmSystem  # noqa: E402
 from ansible_collections.danang.mail.plugins.module_utils.model import CITY_TIMEZONE  # noqa: E402
 from lab_city import add_obm_domain, allocate_into, task_result  # noqa: E402
 from lab_city import password_for as initial_password  # noqa: E402
+from obm_city import lab_config  # noqa: E402
 
 pytestmark = pytest.mark.integration
 
@@ -172,17 +172,7 @@ def town(obm_lab: ObmLab, tmp_path: Path):
     # The project's own path: ObmSystem adds each person with pwdReset TRUE and makes the mailbox.
     desired, problems = accounts.desired_accounts(state, book.holders(), system="obm")
     assert not problems
-    config = ObmConfig(
-        ldap_uri=f"ldap://{lab.ldap_host}:{lab.ldap_port}",
-        ldap_bind_dn=lab.admin_dn,
-        ldap_bind_password=lab.admin_password,
-        imap_admin_password=lab.imap_admin_password,
-        imap_host=lab.imap_host,
-        imap_port=lab.imap_port,
-        ca_file=lab.ca_file,
-        domain=domain,
-    )
-    with ObmSystem(config) as backend:
+    with ObmSystem(lab_config(lab, domain)) as backend:
         the_plan = plan.make_plan(desired, backend.read(), backend.render)
         results = backend.apply(
             the_plan.changes, {a.holder_id: initial_password(a.holder_id) for a in desired.values()}

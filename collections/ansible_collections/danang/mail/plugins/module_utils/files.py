@@ -11,8 +11,8 @@ import fcntl
 import os
 import tempfile
 import time
-from collections.abc import Iterator
-from typing import Optional
+from collections.abc import Callable, Iterator
+from typing import BinaryIO, Optional
 
 
 def fsync_directory(directory: str) -> None:
@@ -24,24 +24,33 @@ def fsync_directory(directory: str) -> None:
         os.close(fd)
 
 
-def write_atomically(path: str, data: bytes, mode: int) -> None:
-    """Replace ``path`` by ``data`` through a temporary file beside it (created 0600, given ``mode``
-    before the rename) and a rename: readers see all or nothing, and the content is on disk (the file
-    and the directory synced) when this returns. A failure leaves ``path`` as it was."""
+@contextlib.contextmanager
+def replacing(path: str, mode: int, before_rename: Callable[[], None] = lambda: None) -> Iterator[BinaryIO]:
+    """A handle to a temporary file beside ``path`` (created 0600) that replaces ``path`` when the
+    block ends without an error: given ``mode``, synced, ``before_rename()`` called (it raises to
+    refuse), renamed, the directory synced. Readers see all or nothing; any error leaves ``path`` as
+    it was and no temporary file behind."""
     directory = os.path.dirname(os.path.abspath(path))
     fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temporary, mode)
+        before_rename()
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
     fsync_directory(directory)
+
+
+def write_atomically(path: str, data: bytes, mode: int) -> None:
+    """Replace ``path`` by ``data`` (see :func:`replacing`)."""
+    with replacing(path, mode) as handle:
+        handle.write(data)
 
 
 @contextlib.contextmanager

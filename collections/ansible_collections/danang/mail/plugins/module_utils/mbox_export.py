@@ -16,11 +16,10 @@ import contextlib
 import os
 import re
 import stat
-import tempfile
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from ansible_collections.danang.mail.plugins.module_utils.files import fsync_directory
+from ansible_collections.danang.mail.plugins.module_utils.files import replacing
 
 _FROM = re.compile(rb"^(>*From )", re.MULTILINE)
 SEPARATOR = b"From MAILER-DAEMON Thu Jan  1 00:00:00 1970\n"
@@ -59,16 +58,6 @@ def mbox_file(export_dir: str, address: str) -> Iterator[BinaryIO]:
     without an error, removed otherwise. Raises ``ExportError`` for a refused target."""
     target = export_path(export_dir, address)
     _refuse_links(export_dir, target)
-    fd, temporary = tempfile.mkstemp(dir=export_dir, prefix=f".{address}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        _refuse_links(export_dir, target)  # again: nothing planted while the content was read
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-    fsync_directory(export_dir)
+    # Checked again before the rename: nothing may have been planted while the content was read.
+    with replacing(target, 0o600, lambda: _refuse_links(export_dir, target)) as handle:
+        yield handle
