@@ -16,8 +16,7 @@ import contextlib
 import os
 import re
 import stat
-from collections.abc import Iterator
-from typing import BinaryIO
+from typing import BinaryIO, ContextManager
 
 from ansible_collections.danang.mail.plugins.module_utils.files import replacing
 
@@ -52,12 +51,10 @@ def write_message(handle: BinaryIO, raw: bytes, folder: str) -> None:
     handle.write(b"\n" if body.endswith(b"\n") else b"\n\n")
 
 
-@contextlib.contextmanager
-def mbox_file(export_dir: str, address: str) -> Iterator[BinaryIO]:
+def mbox_file(export_dir: str, address: str) -> ContextManager[BinaryIO]:
     """A handle to write ``address``'s export to; renamed into place (0600) when the block ends
     without an error, removed otherwise. Raises ``ExportError`` for a refused target."""
     target = export_path(export_dir, address)
     _refuse_links(export_dir, target)
     # Checked again before the rename: nothing may have been planted while the content was read.
-    with replacing(target, 0o600, lambda: _refuse_links(export_dir, target)) as handle:
-        yield handle
+    return replacing(target, 0o600, lambda: _refuse_links(export_dir, target))
