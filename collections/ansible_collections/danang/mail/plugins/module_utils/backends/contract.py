@@ -18,7 +18,11 @@ Reclaim (danang.mail.reclaim, R-23): ``read()`` once in bulk (``facts``: ``creat
 ``last_access``, ``reclaimed``) -> ``reclaim.decide`` (pure) -> (audit and check mode stop here) ->
 ``reclaim()`` and ``purge()`` -> one ``Result`` per account.
 
-``backends.systems.open_system`` gives one object that satisfies all four and closes its
+Forwarding (danang.mail.forwarding, R-50): ``read_forwards()`` once in bulk -> ``forwarding.judge``
+(pure) -> (audit and check mode stop here) -> ``remove_forwards()`` of the outside, enabled ones ->
+one ``Result`` per forward.
+
+``backends.systems.open_system`` gives one object that satisfies all five and closes its
 connections as a context manager. The same contract tests run against every system's lab.
 """
 
@@ -29,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional, Protocol
 
 from ansible_collections.danang.mail.plugins.module_utils.accounts import Account
+from ansible_collections.danang.mail.plugins.module_utils.forwarding import Forward
 from ansible_collections.danang.mail.plugins.module_utils.password_policy import PasswordFacts
 from ansible_collections.danang.mail.plugins.module_utils.plan import Attributes, Change, Observed
 
@@ -155,7 +160,22 @@ class Reclaim(Protocol):
         per account, in order."""
 
 
-class MailSystem(Accounts, Quotas, Passwords, Reclaim, Protocol):
+class Forwarding(Protocol):
+    """Forwards configured anywhere on the system (R-50, danang.mail.forwarding)."""
+
+    def read_forwards(self) -> list[Forward]:
+        """Every forward of every mailbox of the managed scope (accounts made by hand included) and
+        every organisation-wide one, in one bulk pass; a disabled forward is returned with
+        ``enabled=False``. Raises ``BackendError`` (nothing changed) when the system cannot be read."""
+
+    def remove_forwards(self, forwards: Sequence[Forward]) -> list[Result]:
+        """Stop each of ``forwards`` (as ``read_forwards`` gave them) and nothing else: other
+        targets, actions and scripts of the same rule stay as they were. Idempotent: a forward
+        already gone is ok. One ``Result`` (address = holder, action ``remove_forward``) per
+        forward, in order; a failure does not stop the others."""
+
+
+class MailSystem(Accounts, Quotas, Passwords, Reclaim, Forwarding, Protocol):
     """All of it, as ``systems.open_system`` returns it; ``close()`` releases the connections."""
 
     def close(self) -> None: ...
