@@ -425,13 +425,11 @@ def run(module: AnsibleModule) -> None:
 
 def main() -> None:
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    for system in module.params["backend"]:
-        missing = [key for key in systems.REQUIRED[system] if module.params.get(key) is None]
-        if missing:
-            module.fail_json(msg=f"missing required arguments with backend {system}: {', '.join(missing)}")
-        missing_lib = systems.missing_library(system)
-        if missing_lib:
-            module.fail_json(msg=missing_required_lib(missing_lib[0]), exception=missing_lib[1])
+    missing = systems.first_missing(module.params, module.params["backend"])
+    if missing:
+        module.fail_json(
+            msg=missing.message or missing_required_lib(missing.library), exception=missing.traceback
+        )
     if not HAS_HOLIDAYS:
         module.fail_json(msg=missing_required_lib("holidays"), exception=HOLIDAYS_IMPORT_ERROR)
     run(module)

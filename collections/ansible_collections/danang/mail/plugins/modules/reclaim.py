@@ -353,11 +353,7 @@ def run(module: AnsibleModule) -> dict[str, Any]:
         if problems:
             raise ValidationFailed(problems)
         outcome = reclaim_run.Run(accounts=accounts)
-        with contextlib.ExitStack() as stack:
-            backends = {
-                system: stack.enter_context(systems.open_system(params, system, statistics=True))
-                for system in params["backend"]
-            }
+        with systems.open_all(params, params["backend"], statistics=True) as backends:
             facts = {}
             for system, backend in backends.items():
                 backend.read()
@@ -370,7 +366,7 @@ def run(module: AnsibleModule) -> dict[str, Any]:
         text = rewritten_text(ledger, outcome.statuses, today) if outcome.statuses else ledger.text
         if applied and text != ledger.text:
             write_text_atomically(params["ledger"], text)
-    known: set[tuple[str, str, str]] = set()
+    known: set[tuple[str, ...]] = set()
     notices_text = ""
     if params["notices_path"]:
         notices_text, known = reclaim_notices.read_keys(params["notices_path"])
@@ -400,13 +396,11 @@ def run(module: AnsibleModule) -> dict[str, Any]:
 
 def main() -> None:
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    for system in module.params["backend"]:
-        missing = [key for key in systems.REQUIRED[system] if module.params.get(key) is None]
-        if missing:
-            module.fail_json(msg=f"missing required arguments with backend {system}: {', '.join(missing)}")
-        missing_lib = systems.missing_library(system)
-        if missing_lib:
-            module.fail_json(msg=missing_required_lib(missing_lib[0]), exception=missing_lib[1])
+    missing = systems.first_missing(module.params, module.params["backend"])
+    if missing:
+        module.fail_json(
+            msg=missing.message or missing_required_lib(missing.library), exception=missing.traceback
+        )
     if module.params["working_days_only"] and not HAS_HOLIDAYS:
         module.fail_json(msg=missing_required_lib("holidays"), exception=HOLIDAYS_IMPORT_ERROR)
     try:

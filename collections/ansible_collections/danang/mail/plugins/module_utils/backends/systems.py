@@ -13,7 +13,9 @@ and ``danang.mail.exchange``) or ``CONNECTION_SPEC`` (the connection options alo
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Optional
 
 from ansible_collections.danang.mail.plugins.module_utils.backends.contract import MailSystem
@@ -57,6 +59,41 @@ def missing_library(system: str) -> Optional[tuple[str, Optional[str]]]:
     if system == SYSTEM_EXCHANGE:
         return exchange_config.missing_library()
     return None if HAS_LDAP3 else ("ldap3", LDAP3_IMPORT_ERROR)
+
+
+@dataclass(frozen=True)
+class Missing:
+    """Why a chosen system cannot be opened: a required ``option`` text, or a ``library`` (with the
+    ``traceback`` of its import) for ``missing_required_lib``."""
+
+    message: Optional[str] = None
+    library: Optional[str] = None
+    traceback: Optional[str] = None
+
+
+def first_missing(params: Mapping[str, Any], chosen: Sequence[str]) -> Optional[Missing]:
+    """The first required option or library that one of the ``chosen`` systems lacks, or None
+    (modules whose ``backend`` is a list check this before anything is read)."""
+    for system in chosen:
+        options = [key for key in REQUIRED[system] if params.get(key) is None]
+        if options:
+            return Missing(message=f"missing required arguments with backend {system}: {', '.join(options)}")
+        library = missing_library(system)
+        if library:
+            return Missing(library=library[0], traceback=library[1])
+    return None
+
+
+@contextlib.contextmanager
+def open_all(
+    params: Mapping[str, Any], chosen: Sequence[str], *, statistics: bool = False
+) -> Iterator[dict[str, MailSystem]]:
+    """Each of the ``chosen`` systems opened (``open_system``), by name; all closed on exit."""
+    with contextlib.ExitStack() as stack:
+        yield {
+            system: stack.enter_context(open_system(params, system, statistics=statistics))
+            for system in chosen
+        }
 
 
 def open_system(

@@ -10,6 +10,7 @@ from typing import Any
 
 from ansible_collections.danang.mail.plugins.module_utils.accounts import Account
 from ansible_collections.danang.mail.plugins.module_utils.backends.contract import AccountFacts, Result
+from ansible_collections.danang.mail.plugins.module_utils.forwarding import Forward
 from ansible_collections.danang.mail.plugins.module_utils.model import CITY_TIMEZONE
 from ansible_collections.danang.mail.plugins.module_utils.password_policy import PasswordFacts
 from ansible_collections.danang.mail.plugins.module_utils.plan import (
@@ -41,6 +42,7 @@ class FakeSystem:
         self.password_set: set[str] = set()
         self.closed = 0
         self.bounce: str | None = None
+        self.forwards: list[Forward] = []
 
     def called(self) -> list[str]:
         """The methods called that change or read in bulk, in order."""
@@ -147,6 +149,23 @@ class FakeSystem:
             self.facts.pop(account.address, None)
             self.accounts.pop(account.address, None)
             results.append(Result(account.address, "purge", True))
+        return results
+
+    # --- forwarding (R-50) -----------------------------------------------------------------------
+    def read_forwards(self) -> list[Forward]:
+        self.calls.append(("read_forwards", None))
+        return list(self.forwards)
+
+    def remove_forwards(self, forwards: Sequence[Forward]) -> list[Result]:
+        self.calls.append(("remove_forwards", [f.target for f in forwards]))
+        results = []
+        for forward in forwards:
+            if forward.holder in self.refuse:
+                results.append(Result(forward.holder, "remove_forward", False, "refused by the fake system"))
+                continue
+            if forward in self.forwards:
+                self.forwards.remove(forward)
+            results.append(Result(forward.holder, "remove_forward", True))
         return results
 
     # --- passwords ------------------------------------------------------------------------------
