@@ -1,6 +1,7 @@
 # Copyright: (c) 2026, Da Nang city IT infrastructure centre
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The R-47 report templates escape every value: a hostile agency name or address stays text."""
+"""The report templates escape every value: a hostile agency name, address or rule name stays text
+(R-47 password report, R-50 forwarding report)."""
 
 from __future__ import annotations
 
@@ -27,13 +28,18 @@ ROW = {
 }
 
 
-def render(kind: str, row: dict) -> str:
+def render_template(name: str, result: dict) -> str:
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(PLAYBOOKS)), autoescape=False, trim_blocks=True
     )  # as ansible.builtin.template
     environment.filters.update({f"danang.mail.{name}": f for name, f in FilterModule().filters().items()})
-    template = environment.get_template(f"templates/password_report.{kind}.j2")
-    return template.render(result={"report": [row], "now": "2026-12-07T09:00:00+07:00"})
+    return environment.get_template(f"templates/{name}").render(result=result)
+
+
+def render(kind: str, row: dict) -> str:
+    return render_template(
+        f"password_report.{kind}.j2", {"report": [row], "now": "2026-12-07T09:00:00+07:00"}
+    )
 
 
 @pytest.mark.parametrize("hostile", [XSS, "[x](http://evil.example) | broken", "a\n\n# heading"])
@@ -51,3 +57,40 @@ def test_csv_report_never_starts_a_cell_with_a_formula() -> None:
     for cell in rows[1]:
         assert cell[:1] not in ("=", "+", "-", "@", "\t", "\r"), cell
     assert rows[1][0] == "'-1+1@danang.gov.vn" and rows[1][8] == "'" + FORMULA
+
+
+def forwarding(kind: str, where: str) -> str:
+    """A user names a Sieve script or an inbox rule as they like: the report shows it as text."""
+    row = {
+        "system": "obm",
+        "holder": "dungnv@danang.gov.vn",
+        "target": "=cmd|' /C calc'!A0@evil.example",
+        "mechanism": "sieve_redirect",
+        "how": "Sieve redirect (OBM forwarding)",
+        "where": where,
+        "enabled": True,
+        "outside": True,
+        "action": "remove",
+        "removed": True,
+        "error": None,
+    }
+    summary = {"forwards": 1, "inside": 0, "outside": 1, "outside_disabled": 0, "removed": 1, "failed": 0}
+    return render_template(
+        f"forwarding_report.{kind}.j2", {"today": "2027-03-02", "forwards": [row], "summary": summary}
+    )
+
+
+@pytest.mark.parametrize("hostile", [XSS, "[x](http://evil.example) | broken", "a\n\n# heading"])
+def test_forwarding_report_shows_a_hostile_rule_name_as_text(hostile: str) -> None:
+    text = forwarding("md", hostile)
+    [line] = [line for line in text.splitlines() if line.startswith("| 1 |")]
+    assert "<img" not in text and "](http" not in text and "\n# heading" not in text
+    assert line.count(" | ") == 8  # still nine cells
+    assert "- Ngày lập: 02/03/2027" in text
+
+
+def test_forwarding_csv_never_starts_a_cell_with_a_formula() -> None:
+    rows = list(csv.reader(io.StringIO(forwarding("csv", FORMULA).lstrip("\ufeff"))))
+    assert len(rows) == 2 and len(rows[1]) == 9
+    for cell in rows[1]:
+        assert cell[:1] not in ("=", "+", "-", "@", "\t", "\r"), cell
