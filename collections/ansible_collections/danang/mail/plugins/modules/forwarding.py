@@ -76,8 +76,7 @@ notes:
     role's README and C(danang.mail.exchange_org) - this run finds and removes what users configure.
 seealso:
   - module: danang.mail.exchange_org
-  - role: danang.mail.obm_server
-    description: Refuses Cyrus's resubmission of a redirect to an outside address.
+  - module: danang.mail.reclaim
 """
 
 EXAMPLES = r"""
