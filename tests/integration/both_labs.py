@@ -24,6 +24,7 @@ from typing import Any
 
 import exchange_city
 import ldap3
+import obm_city
 import pytest
 from ansible.parsing.vault import VaultLib, VaultSecret
 from ansible_collections.danang.mail.plugins.plugin_utils.credentials import load_credentials
@@ -173,13 +174,7 @@ class SiteCity:
         return [p for p in self.credentials_dir.glob("*.vault.yml") if not p.name.startswith("pending")]
 
     def imap_ok(self, address: str, password: str) -> bool:
-        imap = imaplib.IMAP4(self.obm.imap_host, self.obm.imap_port)
-        try:
-            imap.login(address, password)
-        except imaplib.IMAP4.error:
-            return False
-        imap.logout()
-        return True
+        return obm_city.imap_ok(self.obm, address, password)
 
 
 def _descendants(root: int) -> list[int]:

@@ -122,6 +122,17 @@ def cyrus_admin(lab: ObmLab) -> imaplib.IMAP4:
     return imap
 
 
+def imap_ok(lab: ObmLab, address: str, password: str) -> bool:
+    """Whether ``address`` can log in to the lab's Cyrus with ``password`` (through saslauthd)."""
+    imap = imaplib.IMAP4(lab.imap_host, lab.imap_port)
+    try:
+        imap.login(address, password)
+    except imaplib.IMAP4.error:
+        return False
+    imap.logout()
+    return True
+
+
 def mailboxes(lab: ObmLab, domain: str) -> set[str]:
     imap = cyrus_admin(lab)
     names: set[str] = set()

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 ldap3 = pytest.importorskip("ldap3")
 
 import clock  # noqa: E402
+import obm_city  # noqa: E402
 from ansible_collections.danang.mail.plugins.module_utils import (  # noqa: E402
     accounts,
     plan,
@@ -95,13 +96,7 @@ class Town:
         return ok
 
     def imap_ok(self, address: str, password: str) -> bool:
-        imap = imaplib.IMAP4(self.lab.imap_host, self.lab.imap_port)
-        try:
-            imap.login(address, password)
-        except imaplib.IMAP4.error:
-            return False
-        imap.logout()
-        return True
+        return obm_city.imap_ok(self.lab, address, password)
 
     def change_own_password(self, address: str, old: str, new: str) -> None:
         server = ldap3.Server(self.lab.ldap_host, port=self.lab.ldap_port, connect_timeout=5)

@@ -38,6 +38,7 @@ import yaml
 ldap3 = pytest.importorskip("ldap3")
 
 import clock  # noqa: E402
+import obm_city  # noqa: E402
 from ansible_collections.danang.mail.plugins.module_utils import (  # noqa: E402
     accounts,
     desired_state,
@@ -131,13 +132,7 @@ class Town:
         return found
 
     def imap_ok(self, address: str, password: str) -> bool:
-        imap = imaplib.IMAP4(self.lab.imap_host, self.lab.imap_port)
-        try:
-            imap.login(address, password)
-        except imaplib.IMAP4.error:
-            return False
-        imap.logout()
-        return True
+        return obm_city.imap_ok(self.lab, address, password)
 
     def rcpt(self, address: str) -> tuple[int, str]:
         with smtplib.SMTP(self.lab.smtp_host, self.lab.smtp_port, timeout=10) as smtp:
