@@ -318,8 +318,12 @@ FILTER_OPTIONS: dict[str, Any] = {
     for name, default in vars(_FILTERS).items()
     if isinstance(default, (bool, int, str))
 }
-FILTER_OPTIONS["malware_action"]["choices"] = list(filters.MALWARE_ACTIONS)
 FILTER_OPTIONS.update(
+    malware_action={
+        "type": "str",
+        "default": _FILTERS.malware_action,
+        "choices": list(filters.MALWARE_ACTIONS),
+    },
     malware_admin_address={"type": "str"},
     quarantine_mailbox={"type": "str"},
     blocked_senders={"type": "list", "elements": "str", "default": []},
