@@ -157,9 +157,7 @@ options:
         choices: [DeleteMessage, DeleteAttachmentAndUseDefaultAlert, DeleteAttachmentAndUseCustomAlert]
         default: DeleteMessage
       malware_admin_address:
-        description:
-          - The administrator notified of malware found in mail from internal and external senders.
-            Omitted, no notification is sent.
+        description: Who is told of malware in mail from inside and outside senders; omitted, nobody.
         type: str
       content_filter:
         description: The Content Filter agent is on (C(Set-ContentFilterConfig -Enabled)).
@@ -174,9 +172,7 @@ options:
         type: bool
         default: true
       reject:
-        description:
-          - Reject, with an NDR, messages whose spam confidence level (SCL) reaches
-            O(filters.reject_threshold).
+        description: Reject (NDR) messages whose spam confidence level reaches O(filters.reject_threshold).
         type: bool
         default: true
       reject_threshold:
@@ -184,8 +180,7 @@ options:
         type: int
         default: 7
       quarantine:
-        description:
-          - Send messages whose SCL reaches O(filters.quarantine_threshold) to the quarantine mailbox.
+        description: Quarantine messages whose SCL reaches O(filters.quarantine_threshold).
         type: bool
         default: true
       quarantine_threshold:
