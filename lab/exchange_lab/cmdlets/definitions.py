@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from exchange_lab.cmdlets.binder import CmdletDef, define
 from exchange_lab.cmdlets.export_definitions import EXPORT_DEFINITIONS
+from exchange_lab.cmdlets.filter_definitions import FILTER_DEFINITIONS
 from exchange_lab.cmdlets.permission_definitions import PERMISSION_DEFINITIONS
 
 RECIPIENT_TASKS = "Microsoft.Exchange.Management.RecipientTasks"
@@ -457,5 +458,6 @@ DEFINITIONS: dict[str, CmdletDef] = {
         ),
         *PERMISSION_DEFINITIONS,
         *EXPORT_DEFINITIONS,
+        *FILTER_DEFINITIONS,
     )
 }

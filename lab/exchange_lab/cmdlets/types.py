@@ -353,6 +353,15 @@ CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "ActiveDirectoryRights[]": multi_valued(enum(*AD_RIGHTS)),
     "ActiveDirectorySecurityInheritance": enum("None", "All", "Descendents", "SelfAndChildren", "Children"),
     "ExtendedRightIdParameter[]": multi_valued(lambda v: _extended_right(v)),
+    # The anti-malware and anti-spam agents' (Set-MalwareFilterPolicy, Set-MalwareFilteringServer,
+    # Set-SenderFilterConfig, Set-ContentFilterConfig pages).
+    "AsciiString": lambda v: _ascii(v),
+    "MalwareFilteringAction": enum(
+        "DeleteMessage", "DeleteAttachmentAndUseDefaultAlert", "DeleteAttachmentAndUseCustomAlert"
+    ),
+    "MalwareScanErrorAction": enum("Block", "Allow"),
+    "BlockedSenderAction": enum("StampStatus", "Reject"),
+    "RecipientBlockedSenderAction": enum("Delete", "Reject"),
 }
 
 # An extended right by its display name ("Send As", the docs' form) or its cn ("Send-As", shown).
@@ -369,6 +378,13 @@ def _extended_right(value: Any) -> str:
         if text in (display, name.lower()):
             return name
     raise ConversionFailed(f'Cannot convert value "{value}" to type "ExtendedRightIdParameter".')
+
+
+def _ascii(value: Any) -> str | None:
+    text = to_string(value)
+    if text is not None and not text.isascii():
+        raise _cannot_convert(value, "AsciiString", 'Error: "The string contains non-ASCII characters."')
+    return text
 
 
 def _enhanced_status(value: Any) -> str:

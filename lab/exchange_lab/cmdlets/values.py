@@ -40,6 +40,9 @@ class Limit:
     pattern: str | None = None
     pattern_text: str = ""
     convert: Callable[[Any], Any] | None = None
+    least: int | None = None  # an Int32's documented range
+    most: int | None = None
+    entries: int | None = None  # the most values of a multi-valued parameter
 
 
 _QUOTA = Limit(max_size=TB2)
@@ -69,6 +72,26 @@ _RULE = {
     ),
 }
 
+_SCL = Limit(least=1, most=9)  # "an integer value from 1 through 9" (Set-ContentFilterConfig)
+_FILTERS = {
+    **{("Set-ContentFilterConfig", f"SCL{a}Threshold"): _SCL for a in ("Delete", "Reject", "Quarantine")},
+    ("Set-ContentFilterConfig", "RejectionResponse"): Limit(max_length=240),  # "Don't exceed 240"
+    **{
+        ("Set-ContentFilterConfig", f"Bypassed{p}"): Limit(entries=100)
+        for p in ("Recipients", "Senders", "SenderDomains")
+    },
+    **{
+        ("Set-SenderFilterConfig", p): Limit(entries=800)
+        for p in ("BlockedSenders", "BlockedDomains", "BlockedDomainsAndSubdomains")
+    },
+    # Set-MalwareFilteringServer: "Valid input for this parameter is an integer between x and y".
+    ("Set-MalwareFilteringServer", "UpdateFrequency"): Limit(least=1, most=38880),
+    ("Set-MalwareFilteringServer", "ScanTimeout"): Limit(least=10, most=900),
+    ("Set-MalwareFilteringServer", "DeferAttempts"): Limit(least=1, most=5),
+    ("Set-MalwareFilteringServer", "DeferWaitTime"): Limit(least=0, most=15),
+    ("Set-MalwareFilteringServer", "UpdateTimeout"): Limit(least=60, most=300),
+}
+
 # (cmdlet, parameter) -> limit; "*" for every cmdlet that has the parameter.
 LIMITS: dict[tuple[str, str], Limit] = {
     **{("*", f"CustomAttribute{n}"): Limit(max_length=1024) for n in range(1, 16)},
@@ -87,6 +110,7 @@ LIMITS: dict[tuple[str, str], Limit] = {
     },
     ("Get-Mailbox", "RecipientTypeDetails"): Limit(convert=multi_valued(enum(*_MAILBOX_TYPES))),
     **{(c, p): limit for c in ("New-TransportRule", "Set-TransportRule") for p, limit in _RULE.items()},
+    **_FILTERS,
 }
 
 
@@ -115,7 +139,17 @@ def to_count(value: Any, largest: int) -> int | str:
 def check(limit: Limit, value: Any) -> str | None:
     """Why a converted value breaks its documented limit, or None."""
     values = value if isinstance(value, list) else [value]
+    if limit.entries is not None and len(values) > limit.entries:
+        return f"The maximum number of entries is {limit.entries}; {len(values)} were given."
     for one in values:
+        number = isinstance(one, int) and not isinstance(one, bool)
+        if (
+            number
+            and limit.least is not None
+            and limit.most is not None
+            and not limit.least <= one <= limit.most
+        ):
+            return f"The value must be between {limit.least} and {limit.most}. The value given is {one}."
         if limit.max_length is not None and isinstance(one, str) and len(one) > limit.max_length:
             return (
                 f"The length of the property is too long. The maximum length is {limit.max_length} and "

@@ -30,6 +30,11 @@ description:
     Container,CN=System)) - minimum length 12 and complexity (R-42), maximum age 180 days (R-41),
     history, lockout - applied to O(policy_group), a global security group in O(ad_managed_ou) whose
     members are kept to exactly the person (user) mailboxes of that OU at every run.
+  - Spam and virus filtering of the Mailbox servers (R-52), see O(filters) - the C(Default) malware
+    filter policy (C(Set-MalwareFilterPolicy)), malware scanning not bypassed on any server
+    (C(Set-MalwareFilteringServer -BypassFiltering $false)), the Content Filter agent
+    (C(Set-ContentFilterConfig)) with spam over the quarantine threshold sent to the spam-report
+    mailbox C(chanthurac@) (R-51), and the Sender Filter agent (C(Set-SenderFilterConfig)).
 author:
   - Da Nang city IT infrastructure centre (@danang)
 extends_documentation_fragment:
@@ -132,6 +137,91 @@ options:
     description: The global security group in O(ad_managed_ou) the password policy applies to.
     type: str
     default: DanangMail Users
+  manage_filters:
+    description:
+      - Manage spam and virus filtering (R-52) as O(filters) says. The anti-spam agents must have been
+        installed on the Mailbox servers once (Microsoft's C(Install-AntiSpamAgents.ps1)), which no
+        remote PowerShell endpoint can run.
+    type: bool
+    default: true
+  filters:
+    description:
+      - Spam and virus filtering settings. Omitted sub-options take the defaults below. Ranges are
+        Exchange's (the cmdlet pages of Microsoft's reference); a value out of range fails the module
+        before anything is read.
+    type: dict
+    suboptions:
+      malware_action:
+        description: What the malware agent does with a message that holds malware (C(-Action)).
+        type: str
+        choices: [DeleteMessage, DeleteAttachmentAndUseDefaultAlert, DeleteAttachmentAndUseCustomAlert]
+        default: DeleteMessage
+      malware_admin_address:
+        description: Who is told of malware in mail from inside and outside senders; omitted, nobody.
+        type: str
+      content_filter:
+        description: The Content Filter agent is on (C(Set-ContentFilterConfig -Enabled)).
+        type: bool
+        default: true
+      internal_mail:
+        description: Also filter mail from authenticated senders of the organisation.
+        type: bool
+        default: false
+      external_mail:
+        description: Filter mail from unauthenticated (outside) senders.
+        type: bool
+        default: true
+      reject:
+        description: Reject (NDR) messages whose spam confidence level reaches O(filters.reject_threshold).
+        type: bool
+        default: true
+      reject_threshold:
+        description: SCL from 1 to 9; above the quarantine threshold, below the delete threshold.
+        type: int
+        default: 7
+      quarantine:
+        description: Quarantine messages whose SCL reaches O(filters.quarantine_threshold).
+        type: bool
+        default: true
+      quarantine_threshold:
+        description: SCL from 1 to 9, below the reject threshold.
+        type: int
+        default: 5
+      quarantine_mailbox:
+        description: The quarantine mailbox; omitted, the spam-report mailbox C(chanthurac@<domain>) (R-51).
+        type: str
+      delete:
+        description: Delete without a trace messages whose SCL reaches O(filters.delete_threshold).
+        type: bool
+        default: false
+      delete_threshold:
+        description: SCL from 1 to 9, above the reject threshold.
+        type: int
+        default: 9
+      rejection_response:
+        description: The text of the rejection, 1 to 240 ASCII characters.
+        type: str
+        default: >-
+          Message rejected as spam by the Da Nang city mail system (R-52). Thu bi tu choi vi bi xac
+          dinh la thu rac.
+      sender_filter:
+        description: The Sender Filter agent is on (C(Set-SenderFilterConfig -Enabled)).
+        type: bool
+        default: true
+      blank_sender_blocking:
+        description: Refuse messages with an empty C(MAIL FROM).
+        type: bool
+        default: true
+      blocked_senders:
+        description: Sender addresses refused; the list is kept exactly (at most 800).
+        type: list
+        elements: str
+        default: []
+      blocked_domains:
+        description: Sender domains refused, without wildcard; the list is kept exactly (at most 800).
+        type: list
+        elements: str
+        default: []
 attributes:
   check_mode:
     support: full
@@ -157,6 +247,19 @@ EXAMPLES = r"""
     exchange_username: svc-mail@danang.gov.vn
     exchange_password: "{{ vault_exchange_password }}"
     ad_uri: ldaps://dc1.danang.gov.vn
+
+- name: The same, with a stricter spam filter and a blocked domain (R-52)
+  danang.mail.exchange_org:
+    domain: danang.gov.vn
+    exchange_server: mail.danang.gov.vn
+    exchange_username: svc-mail@danang.gov.vn
+    exchange_password: "{{ vault_exchange_password }}"
+    ad_uri: ldaps://dc1.danang.gov.vn
+    filters:
+      quarantine_threshold: 4
+      reject_threshold: 6
+      malware_admin_address: cntt@danang.gov.vn
+      blocked_domains: [spam.example]
 """
 
 RETURN = r"""
@@ -168,7 +271,8 @@ changes:
   contains:
     item:
       description: V(transport), V(remote_domain), V(accepted_domain:<domain>), V(transport_rule),
-        V(spam_mailbox), V(policy_group) or V(password_policy).
+        V(spam_mailbox), V(malware_policy), V(malware_server:<server>), V(content_filter),
+        V(sender_filter), V(policy_group) or V(password_policy).
       type: str
       sample: transport
     before:
@@ -186,7 +290,7 @@ from typing import Any
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.danang.mail.plugins.module_utils.backends import systems
 from ansible_collections.danang.mail.plugins.module_utils.backends.contract import BackendError
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange import limits
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange import filters, limits
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange import (
     organisation as exchange_org,
 )
@@ -203,6 +307,23 @@ POLICY_OPTIONS: dict[str, Any] = {
     name: {"type": "bool" if isinstance(default, bool) else type(default).__name__, "default": default}
     for name, default in vars(_POLICY).items()
 }
+_FILTERS = filters.FilterSettings()
+FILTER_OPTIONS: dict[str, Any] = {
+    name: {"type": "bool" if isinstance(default, bool) else type(default).__name__, "default": default}
+    for name, default in vars(_FILTERS).items()
+    if isinstance(default, (bool, int, str))
+}
+FILTER_OPTIONS.update(
+    malware_action={
+        "type": "str",
+        "default": _FILTERS.malware_action,
+        "choices": list(filters.MALWARE_ACTIONS),
+    },
+    malware_admin_address={"type": "str"},
+    quarantine_mailbox={"type": "str"},
+    blocked_senders={"type": "list", "elements": "str", "default": []},
+    blocked_domains={"type": "list", "elements": "str", "default": []},
+)
 ARGUMENT_SPEC: dict[str, Any] = {
     **systems.system_spec(SYSTEM_EXCHANGE),
     "domain": {"type": "str", "required": True},
@@ -214,11 +335,16 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "password_policy": {"type": "dict", "options": POLICY_OPTIONS, "no_log": False},
     "manage_password_policy": {"type": "bool", "default": True},
     "policy_group": {"type": "str", "default": "DanangMail Users"},
+    "manage_filters": {"type": "bool", "default": True},
+    "filters": {"type": "dict", "options": FILTER_OPTIONS},
 }
 
 
 def settings_from_params(params: dict[str, Any]) -> exchange_org.OrgSettings:
-    policy = None
+    policy = chosen = None
+    if params["manage_filters"]:
+        given = {k: tuple(v) if isinstance(v, list) else v for k, v in (params["filters"] or {}).items()}
+        chosen = filters.FilterSettings(**given)
     if params["manage_password_policy"]:
         policy = exchange_org.PasswordPolicy(**(params["password_policy"] or {}))
     return exchange_org.OrgSettings(
@@ -232,6 +358,7 @@ def settings_from_params(params: dict[str, Any]) -> exchange_org.OrgSettings:
         spam_mailbox=params["spam_mailbox"],
         password_policy=policy,
         policy_group=params["policy_group"],
+        filters=chosen,
     )
 
 
@@ -243,13 +370,15 @@ def main() -> None:
     refused = limits.problems(
         {k: module.params[k] for k in ("forward_rule_name", "forward_rule_text", "message_size_mb")}
     )
+    settings = settings_from_params(module.params)
+    if settings.filters is not None:
+        refused += [f"filters.{p}" for p in filters.problems(settings.filters, settings.spam_account.address)]
     if refused:
         module.fail_json(msg="; ".join(refused))
     try:
         system: Any = systems.open_system(module.params, SYSTEM_EXCHANGE)
     except BackendError as exc:
         module.fail_json(msg=str(exc))
-    settings = settings_from_params(module.params)
     with system:
         try:
             state = read_org(system.transport, system.directory, settings)

@@ -19,6 +19,8 @@ differs, each carrying the cmdlets or LDAP writes that make it so:
   rule's forward or redirect.
 - ``spam_mailbox`` — the shared spam-report mailbox ``chanthurac`` (R-51), made and kept like an
   agency mailbox (``render``: quota R-30, sizes R-31).
+- ``malware_policy``, ``malware_server:<s>``, ``content_filter``, ``sender_filter`` — spam and virus
+  filtering (R-52), planned by ``filters`` when ``OrgSettings.filters`` is given.
 - ``password_policy`` — a fine-grained password policy (``msDS-PasswordSettings``, LDAP) applied to
   ``policy_group``, a global security group in the managed OU holding every person's account
   (``policy_members``: added and removed to match).
@@ -32,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from ansible_collections.danang.mail.plugins.module_utils.accounts import Account
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange import filters as exchange_filters
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.invocation import Invocation
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.render import (
     MAILBOX_PROPERTIES,
@@ -122,6 +125,7 @@ class OrgSettings:
     spam_mailbox: bool = True
     password_policy: Optional[PasswordPolicy] = field(default_factory=PasswordPolicy)
     policy_group: str = "DanangMail Users"
+    filters: Optional[exchange_filters.FilterSettings] = None
 
     @property
     def spam_account(self) -> Account:
@@ -172,6 +176,7 @@ class OrgState:
     pso: Optional[Mapping[str, str]]  # LDAP attributes, single values as strings
     group_members: Optional[frozenset[str]]  # member DNs; None: no group
     policy_members: frozenset[str] = frozenset()  # the DNs that belong in the group
+    filters: Optional[exchange_filters.FilterState] = None
 
 
 @dataclass(frozen=True)
@@ -216,6 +221,8 @@ def read_invocations(settings: OrgSettings) -> dict[str, Invocation]:
             },
             select=MAILBOX_PROPERTIES,
         )
+    if settings.filters is not None:
+        reads.update(exchange_filters.read_invocations())
     return reads
 
 
@@ -260,6 +267,11 @@ def plan_org(settings: OrgSettings, state: OrgState) -> list[OrgChange]:
     changes.extend(_rule_changes(settings, state.rule))
     if settings.spam_mailbox:
         changes.extend(_spam_changes(settings, state.spam_mailbox))
+    if settings.filters is not None and state.filters is not None:
+        planned = exchange_filters.plan_filters(
+            settings.filters, state.filters, settings.spam_account.address
+        )
+        changes.extend(OrgChange(*change) for change in planned)
     if settings.password_policy is not None:
         changes.extend(_policy_changes(settings, settings.password_policy, state))
     return changes

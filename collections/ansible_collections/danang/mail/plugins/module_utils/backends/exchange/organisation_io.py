@@ -3,9 +3,10 @@
 """Read and write the organisation settings of ``exchange_org`` (the plan itself is pure: ``organisation``).
 
 Reads: five pipelines (transport config, remote domains, accepted domains, transport rules, the
-shared mailboxes of the managed OU) and three LDAP reads (the policy, its group, the persons of the
-managed OU). Writes: every cmdlet of the plan as the statements of one pipeline, then the LDAP
-writes in plan order (the group before the policy that names it).
+shared mailboxes of the managed OU), four for the filters (``filters.read_invocations``) and three
+LDAP reads (the policy, its group, the persons of the managed OU). Writes: every cmdlet of the
+plan as the statements of one pipeline, then the LDAP writes in plan order (the group before the
+policy that names it).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Optional
 
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange import filters
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.ad import Directory
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.invocation import OK
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.organisation import (
@@ -70,6 +72,7 @@ def read_org(transport: ExchangeTransport, directory: Directory, settings: OrgSe
         pso=pso,
         group_members=None if group is None else frozenset(str(m) for m in group.get("member") or []),
         policy_members=members,
+        filters=filters.state_from(read) if settings.filters is not None else None,
     )
 
 

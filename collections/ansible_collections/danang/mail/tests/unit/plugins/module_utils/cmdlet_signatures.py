@@ -25,6 +25,8 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "SwitchParameter": (Switch, bool),
     "SecureString": (Secret,),
     "Unlimited": (str,),
+    "Int32": (int,),
+    "MultiValuedProperty": (list, type(None)),  # $null clears it
 }
 
 

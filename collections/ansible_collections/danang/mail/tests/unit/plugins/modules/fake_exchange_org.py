@@ -30,6 +30,21 @@ class FakeOrganisation:
             {"DomainName": "danang.gov.vn", "DomainType": "Authoritative"}
         ]
         self.rules: list[dict[str, Any]] = []
+        # The filters of a server as installed (lab/exchange_lab/cmdlets/filters.py says where from).
+        self.filters: dict[str, dict[str, Any]] = {
+            "Set-MalwareFilterPolicy": {
+                "Name": "Default",
+                "Action": "DeleteMessage",
+                **dict.fromkeys(("BypassInboundMessages", "BypassOutboundMessages"), False),
+                **dict.fromkeys(
+                    ("EnableInternalSenderAdminNotifications", "EnableExternalSenderAdminNotifications"),
+                    False,
+                ),
+            },
+            "Set-MalwareFilteringServer": {"Name": "EX01", "BypassFiltering": True},
+            "Set-ContentFilterConfig": {"Enabled": True, "SCLRejectEnabled": True, "SCLRejectThreshold": 7},
+            "Set-SenderFilterConfig": {"Enabled": True, "BlankSenderBlockingEnabled": False},
+        }
         self.refuse: set[str] = set()
         self.ran: list[str] = []
         self.closed = 0
@@ -42,6 +57,7 @@ class FakeOrganisation:
             "Get-AcceptedDomain": self.accepted_domains,
             "Get-TransportRule": self.rules,
             "Get-Mailbox": [],
+            **{f"Get{name[3:]}": [self.filters[name]] for name in self.filters},
         }
         return [dict(record) for record in found[invocation.cmdlet]]
 
@@ -70,6 +86,9 @@ class FakeOrganisation:
             self._named(self.rules, params.pop("Identity")).update(params)
         elif invocation.cmdlet == "Enable-TransportRule":
             self._named(self.rules, params["Identity"])["State"] = "Enabled"
+        elif invocation.cmdlet in self.filters:
+            params.pop("Identity", None)
+            self.filters[invocation.cmdlet].update(params)
         else:
             return Outcome(invocation, FAILED, f"the fake organisation has no {invocation.cmdlet}")
         return Outcome(invocation, OK)

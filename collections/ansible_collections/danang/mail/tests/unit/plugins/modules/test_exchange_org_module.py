@@ -20,6 +20,7 @@ ARGS = {
     "message_size_mb": 35,
     "spam_mailbox": False,
     "manage_password_policy": False,
+    "manage_filters": False,
 }
 ITEMS = ["transport", "remote_domain", "accepted_domain:obm.danang.gov.vn", "transport_rule"]
 
@@ -53,6 +54,25 @@ def test_check_mode_with_diff_changes_nothing(run_module, fake_organisation):
     assert result["diff"]["after"]["transport"] == {"MaxSendSize": 35, "MaxReceiveSize": 35}
 
 
+def test_filters_are_set_then_left_alone_and_shown_in_check_mode(run_module, fake_organisation):
+    """R-52: the filter items are planned, shown with diff in check mode, applied, then stable."""
+    args = {**ARGS, "manage_filters": True, "filters": {"blocked_domains": ["spam.example"]}}
+    filters = ["malware_server:EX01", "content_filter", "sender_filter"]
+    checked = run_module(exchange_org, args, check=True, diff=True)
+    assert items(checked) == ITEMS + filters and fake_organisation.ran == []
+    assert checked["diff"]["after"]["sender_filter"] == {
+        "BlankSenderBlockingEnabled": True,
+        "BlockedDomains": ["spam.example"],
+    }
+    assert items(run_module(exchange_org, args)) == ITEMS + filters
+    assert (
+        fake_organisation.filters["Set-ContentFilterConfig"]["QuarantineMailbox"]
+        == "chanthurac@danang.gov.vn"
+    )
+    again = run_module(exchange_org, args)
+    assert again["changed"] is False and again["changes"] == []
+
+
 def test_a_rule_disabled_by_hand_is_enabled_again(run_module, fake_organisation):
     run_module(exchange_org, ARGS)
     fake_organisation.rules[0]["State"] = "Disabled"
@@ -78,6 +98,11 @@ def test_a_refused_item_fails_by_name_and_the_others_are_set(run_module, fake_or
         ({"message_size_mb": 2048}, "message_size_mb: 2048 MB, Exchange allows at most 2047"),
         ({"forward_rule_name": "r" * 65}, "forward_rule_name: 65 characters, Exchange allows at most 64"),
         ({"forward_rule_text": "t" * 257}, "forward_rule_text: 257 characters, Exchange allows at most 256"),
+        # Set-ContentFilterConfig: SCL thresholds are "an integer value from 1 through 9"
+        (
+            {"manage_filters": True, "filters": {"reject_threshold": 10}},
+            "filters.reject_threshold: 10, Exchange takes an SCL from 1 through 9",
+        ),
     ],
 )
 def test_invalid_options_fail_before_anything_is_read(run_module, fake_organisation, extra, message):
