@@ -38,7 +38,7 @@ from psrpcore.types import (
     PSInvocationState,
 )
 
-from exchange_lab.cmdlets import exports, inbox, mailbox, organization, permissions, select, users
+from exchange_lab.cmdlets import exports, inbox, mailbox, organization, permissions, recipients, select, users
 from exchange_lab.cmdlets.binder import bind
 from exchange_lab.cmdlets.definitions import DEFINITIONS
 from exchange_lab.cmdlets.errors import CmdletError, failure_id, stamp
@@ -52,6 +52,7 @@ IMPLEMENTATIONS = {
     **inbox.CMDLETS,
     **permissions.CMDLETS,
     **exports.CMDLETS,
+    **recipients.CMDLETS,
 }
 _BY_LOWER = {name.lower(): name for name in DEFINITIONS}
 
