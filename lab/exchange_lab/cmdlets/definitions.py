@@ -407,8 +407,8 @@ DEFINITIONS: dict[str, CmdletDef] = {
                 "__AllParameterSets": (
                     "Name! FromScope SentToScope MessageTypeMatches AttachmentSizeOver "
                     "RecipientADAttributeContainsWords RejectMessageEnhancedStatusCode "
-                    f"RejectMessageReasonText {_RULE_ACTIONS} Enabled Priority Comments Mode DomainController "
-                    "Confirm WhatIf"
+                    f"RejectMessageReasonText {_RULE_ACTIONS} Enabled Priority Comments Mode "
+                    "DomainController Confirm WhatIf"
                 )
             },
             positions={"Name": 1},
@@ -440,6 +440,14 @@ DEFINITIONS: dict[str, CmdletDef] = {
             {**_ID_TYPES, "Identity": "RuleIdParameter"},
             {"__AllParameterSets": "Identity! DomainController Confirm WhatIf"},
             positions=ID,
+        ),
+        define(
+            "Remove-TransportRule",
+            f"{SYSTEM_CONFIGURATION}.RemoveTransportRule",
+            {**_ID_TYPES, "Identity": "RuleIdParameter"},
+            {"__AllParameterSets": "Identity! DomainController Confirm WhatIf"},
+            positions=ID,
+            confirm_impact_high=True,
         ),
         define(
             "Get-InboxRule",

@@ -123,7 +123,9 @@ def set_inbox_rule(ctx: Any, b: Bound) -> None:
         try:
             ctx.lab.rules.update(guid, rule)
         except RuleError as error:
-            raise task_error(str(error), common.VALIDATION, ctx.task_class, ErrorCategory.InvalidData) from None
+            raise task_error(
+                str(error), common.VALIDATION, ctx.task_class, ErrorCategory.InvalidData
+            ) from None
 
 
 def disable_inbox_rule(ctx: Any, b: Bound) -> None:

@@ -270,7 +270,9 @@ _RULE_FIELDS = (
 def _recipients(ctx: Any, rule: dict[str, Any]) -> None:
     """The rule keeps the SMTP address of each recipient its actions name (a mailbox's or mail
     contact's primary address, or the address given)."""
-    from exchange_lab.cmdlets.recipients import recipient_address  # not at the top: recipients imports mailbox, which imports this module
+    from exchange_lab.cmdlets.recipients import (
+        recipient_address,
+    )  # not at the top: recipients imports mailbox, which imports this module
 
     for field in REDIRECTING:
         if isinstance(rule.get(field), list):
@@ -380,6 +382,14 @@ def disable_transport_rule(ctx: Any, b: Bound) -> None:
     _switch_transport_rule(ctx, b, "Disabled")
 
 
+def remove_transport_rule(ctx: Any, b: Bound) -> None:
+    rules = list(_rules(ctx))
+    del rules[_rule_index(rules, b.get("Identity"), ctx.task_class)]
+    for position, rule in enumerate(rules):
+        rule["Priority"] = position
+    ctx.lab.store.set_config("transport_rules", rules)
+
+
 CMDLETS = {
     "Get-MailboxDatabase": get_mailbox_database,
     "Get-TransportConfig": get_transport_config,
@@ -394,4 +404,5 @@ CMDLETS = {
     "Set-TransportRule": set_transport_rule,
     "Enable-TransportRule": enable_transport_rule,
     "Disable-TransportRule": disable_transport_rule,
+    "Remove-TransportRule": remove_transport_rule,
 }

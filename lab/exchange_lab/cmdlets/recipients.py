@@ -85,7 +85,9 @@ def recipient_address(ctx: Any, value: str) -> str:
 
 def _recipient_object(entry: dict[str, Any], kind: str) -> Any:
     contact = is_contact(entry)
-    details = "MailContact" if contact else TYPE_DETAILS.get(int(first(entry, "msExchRecipientTypeDetails", 1)))
+    details = (
+        "MailContact" if contact else TYPE_DETAILS.get(int(first(entry, "msExchRecipientTypeDetails", 1)))
+    )
     external = first(entry, "targetAddress")
     props = {
         "Name": first(entry, "cn"),
@@ -148,7 +150,7 @@ def new_mail_contact(ctx: Any, b: Bound) -> list[Any]:
         {
             "objectClass": ["top", "person", "organizationalPerson", "contact", "msExchMailRecipient"],
             "cn": name,
-            "sn": b.get("LastName") or None,
+            "sn": b.get("LastName") or name,  # slapd's person needs one, as for New-Mailbox
             "givenName": b.get("FirstName") or None,
             "displayName": b.get("DisplayName") or name,
             "instanceType": 4,
