@@ -23,11 +23,27 @@ server-side rules and the rule changed stay.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, Optional
 
 from ansible_collections.danang.mail.plugins.module_utils.backends.contract import BackendError, Result
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.forward_targets import (
+    INBOX_ACTIONS,
+    MAILBOX_PROPERTIES,
+    Recipients,
+    holder_of,
+    listed,
+    mailbox_forwards,
+    mailbox_read,
+    owner_addresses,
+    recipients_read,
+    rule_forwards,
+    rule_id_of,
+    rules_read,
+    transport_forwards,
+    transport_rules_read,
+    without,
+)
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.invocation import (
     OK,
     SWITCH,
@@ -38,212 +54,9 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.tran
     ExchangeError,
     ExchangeTransport,
 )
-from ansible_collections.danang.mail.plugins.module_utils.forwarding import (
-    INBOX_RULE_FORWARD,
-    INBOX_RULE_FORWARD_AS_ATTACHMENT,
-    INBOX_RULE_REDIRECT,
-    MAILBOX_FORWARDING_ADDRESS,
-    MAILBOX_FORWARDING_SMTP,
-    TRANSPORT_RULE,
-    Forward,
-)
-from ansible_collections.danang.mail.plugins.module_utils.model import SYSTEM_EXCHANGE
+from ansible_collections.danang.mail.plugins.module_utils.forwarding import Forward
 
 REMOVE_FORWARD = "remove_forward"
-MAILBOX_PROPERTIES = {
-    "ForwardingSmtpAddress": MAILBOX_FORWARDING_SMTP,
-    "ForwardingAddress": MAILBOX_FORWARDING_ADDRESS,
-}
-INBOX_ACTIONS = {
-    "ForwardTo": INBOX_RULE_FORWARD,
-    "RedirectTo": INBOX_RULE_REDIRECT,
-    "ForwardAsAttachmentTo": INBOX_RULE_FORWARD_AS_ATTACHMENT,
-}
-# The inbox rule's other actions (Set-InboxRule's page): kept, and they keep a rule worth keeping.
-INBOX_OTHER_ACTIONS = (
-    "ApplyCategory",
-    "ApplySystemCategory",
-    "CopyToFolder",
-    "DeleteMessage",
-    "MarkAsRead",
-    "MarkImportance",
-    "MoveToFolder",
-    "PinMessage",
-    "SendTextMessageNotificationTo",
-)  # not StopProcessingRules: a rule that only stops the others is disabled instead
-# Transport rule actions that send the message to more or other recipients (New-TransportRule's
-# page, on-premises): each target is a forward of the organisation (holder "").
-TRANSPORT_ACTIONS = ("RedirectMessageTo", "BlindCopyTo", "CopyTo", "AddToRecipients")
-TRANSPORT_OTHER_ACTIONS = (
-    "AddManagerAsRecipientType",
-    "ApplyClassification",
-    "ApplyHtmlDisclaimerText",
-    "ApplyRightsProtectionTemplate",
-    "DeleteMessage",
-    "GenerateIncidentReport",
-    "GenerateNotification",
-    "LogEventText",
-    "ModerateMessageByManager",
-    "ModerateMessageByUser",
-    "NotifySender",
-    "PrependSubject",
-    "Quarantine",
-    "RejectMessageReasonText",
-    "RejectMessageEnhancedStatusCode",
-    "RemoveHeader",
-    "RouteMessageOutboundRequireTls",
-    "SetAuditSeverity",
-    "SetHeaderName",
-    "SetSCL",
-    "SmtpRejectMessageRejectText",
-    "StopRuleProcessing",
-)
-RECIPIENT_PROPERTIES = (
-    "Identity",
-    "DistinguishedName",
-    "LegacyExchangeDN",
-    "PrimarySmtpAddress",
-    "EmailAddresses",
-    "ExternalEmailAddress",
-)
-RULE_PROPERTIES = (
-    "Identity",
-    "RuleIdentity",
-    "Name",
-    "MailboxOwnerId",
-    "Enabled",
-    *INBOX_ACTIONS,
-    *INBOX_OTHER_ACTIONS,
-)
-TRANSPORT_PROPERTIES = ("Name", "State", "Mode", *TRANSPORT_ACTIONS, *TRANSPORT_OTHER_ACTIONS)
-_TAGGED = re.compile(r"\[(EX|SMTP|X500):([^\]]+)\]\s*$", re.IGNORECASE)
-_RULE_ID = re.compile(r"\[([^\[\]]+)\]$")
-
-
-def mailbox_read(managed_ou: str) -> Invocation:
-    return Invocation.of(
-        "Get-Mailbox",
-        {"ResultSize": "Unlimited", "OrganizationalUnit": managed_ou},
-        select=("Identity", "PrimarySmtpAddress", *MAILBOX_PROPERTIES),
-    )
-
-
-def recipients_read() -> Invocation:
-    return Invocation.of("Get-Recipient", {"ResultSize": "Unlimited"}, select=RECIPIENT_PROPERTIES)
-
-
-def rules_read(address: str) -> Invocation:
-    return Invocation.of("Get-InboxRule", {"Mailbox": address}, address, select=RULE_PROPERTIES)
-
-
-def transport_rules_read() -> Invocation:
-    return Invocation.of("Get-TransportRule", {"ResultSize": "Unlimited"}, select=TRANSPORT_PROPERTIES)
-
-
-def _values(value: Any) -> list[str]:
-    if value is None:
-        return []
-    return [str(v) for v in value if v is not None] if isinstance(value, (list, tuple)) else [str(value)]
-
-
-def _address_of(record: Mapping[str, Any]) -> str:
-    """Where mail to a recipient goes: a contact's or mail user's external address, else its own."""
-    external = str(record.get("ExternalEmailAddress") or "")
-    kind, _, address = external.partition(":")
-    if kind.lower() == "smtp" and address:
-        return address.lower()
-    return str(record.get("PrimarySmtpAddress") or "").lower()
-
-
-class Recipients:
-    """Every recipient of the organisation by each name a forward may use for it."""
-
-    def __init__(self, records: Iterable[Mapping[str, Any]]) -> None:
-        self.by_key: dict[str, str] = {}
-        for record in records:
-            target = _address_of(record)
-            keys = [
-                record.get(k)
-                for k in ("Identity", "DistinguishedName", "LegacyExchangeDN", "PrimarySmtpAddress")
-            ]
-            keys += [p.partition(":")[2] for p in _values(record.get("EmailAddresses"))]
-            for key in keys:
-                if key and target:
-                    self.by_key.setdefault(str(key).lower(), target)
-
-    def address(self, value: str) -> str:
-        """The lower-case SMTP address ``value`` (a rule's entry, a property, a name) sends to; an
-        unknown recipient's own text, lower-cased."""
-        tagged = _TAGGED.search(value)
-        text = (tagged.group(2) if tagged else value).strip()
-        if not tagged and text[:5].lower() == "smtp:":
-            text = text[5:]
-        return self.by_key.get(text.lower(), text.lower())
-
-
-def _rule_where(record: Mapping[str, Any]) -> str:
-    return f"{record.get('Name') or ''} [{record.get('RuleIdentity')}]"
-
-
-def _rule_id(where: str) -> str:
-    found = _RULE_ID.search(where)
-    return found.group(1) if found else where
-
-
-def _transport_where(name: str, action: str) -> str:
-    return f"{name}: {action}"
-
-
-def _owners(mailboxes: Iterable[Mapping[str, Any]]) -> dict[str, str]:
-    """Mailbox Identity (canonical name, as MailboxOwnerId shows it) -> primary address."""
-    return {
-        str(m.get("Identity") or "").lower(): str(m.get("PrimarySmtpAddress") or "").lower()
-        for m in mailboxes
-        if m.get("PrimarySmtpAddress")
-    }
-
-
-def _holder(rule: Mapping[str, Any], owners: Mapping[str, str]) -> str:
-    owner = str(rule.get("MailboxOwnerId") or str(rule.get("Identity") or "").rpartition("\\")[0])
-    return owners.get(owner.lower(), owner.lower())
-
-
-def mailbox_forwards(mailboxes: Iterable[Mapping[str, Any]], recipients: Recipients) -> list[Forward]:
-    found = []
-    for mailbox in mailboxes:
-        holder = str(mailbox.get("PrimarySmtpAddress") or "").lower()
-        for prop, mechanism in MAILBOX_PROPERTIES.items():
-            for value in _values(mailbox.get(prop)):
-                found.append(Forward(SYSTEM_EXCHANGE, holder, recipients.address(value), mechanism, prop))
-    return found
-
-
-def rule_forwards(
-    rules: Iterable[Mapping[str, Any]], owners: Mapping[str, str], recipients: Recipients
-) -> list[Forward]:
-    found = []
-    for rule in rules:
-        holder, where, enabled = _holder(rule, owners), _rule_where(rule), rule.get("Enabled") is True
-        for prop, mechanism in INBOX_ACTIONS.items():
-            for value in _values(rule.get(prop)):
-                found.append(
-                    Forward(SYSTEM_EXCHANGE, holder, recipients.address(value), mechanism, where, enabled)
-                )
-    return found
-
-
-def transport_forwards(rules: Iterable[Mapping[str, Any]], recipients: Recipients) -> list[Forward]:
-    found = []
-    for rule in rules:
-        # A rule in a test mode (Audit, AuditAndNotify) takes no action.
-        enabled = rule.get("State") == "Enabled" and (rule.get("Mode") or "Enforce") == "Enforce"
-        for action in TRANSPORT_ACTIONS:
-            for value in _values(rule.get(action)):
-                where = _transport_where(str(rule.get("Name")), action)
-                found.append(
-                    Forward(SYSTEM_EXCHANGE, "", recipients.address(value), TRANSPORT_RULE, where, enabled)
-                )
-    return found
 
 
 class ExchangeForwarding:
@@ -278,11 +91,13 @@ class ExchangeForwarding:
             raise BackendError("; ".join(f"{a}: {why}" for a, why in sorted(failed.items())))
         return [
             *mailbox_forwards(mailboxes, recipients),
-            *rule_forwards(rules, _owners(mailboxes), recipients),
+            *rule_forwards(rules, owner_addresses(mailboxes), recipients),
             *transport_forwards(transport_rules, recipients),
         ]
 
     def remove_forwards(self, forwards: Sequence[Forward]) -> list[Result]:
+        if not forwards:
+            return []
         errors: dict[int, Optional[str]] = {}
         try:
             plan = _Removal(self, forwards)
@@ -337,8 +152,8 @@ class _Removal:
         for i in by_kind.get("inbox", []):
             if forwards[i].holder in failed:
                 self.errors[i] = failed[forwards[i].holder]
-        owners = _owners(mailboxes)
-        self.rules = {(_holder(r, owners), str(r.get("RuleIdentity"))): r for r in rules}
+        owners = owner_addresses(mailboxes)
+        self.rules = {(holder_of(r, owners), str(r.get("RuleIdentity"))): r for r in rules}
         self.transport_rules = (
             {str(r.get("Name")).lower(): r for r in transport.query(transport_rules_read())}
             if by_kind.get("transport")
@@ -357,7 +172,7 @@ class _Removal:
             mailbox = self.mailboxes.get(forward.holder)
             if mailbox is None or i in self.errors:
                 continue
-            if forward.target in {self.recipients.address(v) for v in _values(mailbox.get(forward.where))}:
+            if forward.target in {self.recipients.address(v) for v in listed(mailbox.get(forward.where))}:
                 params = {"Identity": forward.holder, forward.where: None}
                 writes.append((Invocation.of("Set-Mailbox", params, forward.holder), [i]))
         return writes
@@ -366,7 +181,7 @@ class _Removal:
         inbox: dict[tuple[str, str], list[int]] = {}
         for i in self.by_kind.get("inbox", []):
             if i not in self.errors:
-                inbox.setdefault((self.forwards[i].holder, _rule_id(self.forwards[i].where)), []).append(i)
+                inbox.setdefault((self.forwards[i].holder, rule_id_of(self.forwards[i].where)), []).append(i)
         transport: dict[str, list[int]] = {}
         for i in self.by_kind.get("transport", []):
             transport.setdefault(self.forwards[i].where.rpartition(": ")[0].lower(), []).append(i)
@@ -375,7 +190,7 @@ class _Removal:
             rule = self.rules.get((holder, rule_id))
             if rule is None or rule.get("Enabled") is not True:
                 continue  # gone, or no longer forwarding
-            changes = self._without(rule, indexes, {m: p for p, m in INBOX_ACTIONS.items()})
+            changes = without(rule, [self.forwards[i] for i in indexes], self.recipients)
             target = {"Mailbox": holder, "Identity": rule_id}
             if changes is None:
                 writes.append(
@@ -389,8 +204,7 @@ class _Removal:
             rule = self.transport_rules.get(name)
             if rule is None or rule.get("State") != "Enabled":
                 continue
-            actions = {a: a for a in TRANSPORT_ACTIONS}
-            changes = self._without(rule, indexes, actions, by_where=True)
+            changes = without(rule, [self.forwards[i] for i in indexes], self.recipients)
             identity = str(rule.get("Name"))
             if changes is None:
                 writes.append((Invocation.of("Disable-TransportRule", {"Identity": identity}), indexes))
@@ -399,32 +213,6 @@ class _Removal:
                     (Invocation.of("Set-TransportRule", {"Identity": identity, **changes}), indexes)
                 )
         return writes
-
-    def _without(
-        self, rule: Mapping[str, Any], indexes: list[int], actions: Mapping[str, str], by_where: bool = False
-    ) -> Optional[dict[str, Any]]:
-        """The rule's action lists without the forwards' targets (only the lists that change);
-        None when no action at all would be left (the rule is then disabled instead)."""
-        drop: dict[str, set[str]] = {}
-        for i in indexes:
-            forward = self.forwards[i]
-            prop = forward.where.rpartition(": ")[2] if by_where else actions[forward.mechanism]
-            drop.setdefault(prop, set()).add(forward.target)
-        changes: dict[str, Any] = {}
-        left = False
-        for prop in set(actions.values()):
-            values = _values(rule.get(prop))
-            kept = [
-                self.recipients.address(v)
-                for v in values
-                if self.recipients.address(v) not in drop.get(prop, set())
-            ]
-            if len(kept) != len(values):
-                changes[prop] = kept or None
-            left = left or bool(kept)
-        others = INBOX_OTHER_ACTIONS if not by_where else TRANSPORT_OTHER_ACTIONS
-        left = left or any(rule.get(prop) not in (None, False, "", []) for prop in others)
-        return changes if left else None
 
 
 def _kind(mechanism: str) -> str:

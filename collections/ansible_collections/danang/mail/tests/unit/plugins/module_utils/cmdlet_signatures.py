@@ -25,6 +25,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "SwitchParameter": (Switch, bool),
     "SecureString": (Secret,),
     "Unlimited": (str,),
+    "RecipientIdParameter[]": (list,),
 }
 
 
@@ -55,6 +56,8 @@ def assert_matches_signature(invocation: Invocation) -> None:
     signature = checker.load()[invocation.cmdlet]
     types = {name: p["type"] for s in signature["sets"].values() for name, p in s["params"].items()}
     for name, value in invocation.parameters:
+        if value is None:  # $null: clears the property
+            continue
         expected = _TYPES.get(types[name], (str,))
         assert isinstance(value, expected), f"{invocation.cmdlet} -{name}: {types[name]} given {value!r}"
         if types[name] == "Unlimited":
