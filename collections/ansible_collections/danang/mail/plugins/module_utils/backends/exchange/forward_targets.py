@@ -126,7 +126,7 @@ def listed(value: Any) -> list[str]:
 def address_of(record: Mapping[str, Any]) -> str:
     """Where mail to a recipient goes: a contact's or mail user's external address, else its own."""
     external = str(record.get("ExternalEmailAddress") or "")
-    kind, _, address = external.partition(":")
+    kind, _colon, address = external.partition(":")
     if kind.lower() == "smtp" and address:
         return address.lower()
     return str(record.get("PrimarySmtpAddress") or "").lower()

@@ -104,7 +104,7 @@ class ExchangeForwarding:
         except ExchangeError as exc:
             return [Result(f.holder, REMOVE_FORWARD, False, f"cannot read it again: {exc}") for f in forwards]
         invocations = plan.invocations()
-        outcomes = self.transport.run([inv for inv, _ in invocations], batch_size=self.batch_size)
+        outcomes = self.transport.run([inv for inv, _indexes in invocations], batch_size=self.batch_size)
         for (invocation, indexes), outcome in zip(invocations, outcomes, strict=True):
             if outcome.status != OK:
                 errors.update({i: f"{invocation.cmdlet}: {outcome.error}" for i in indexes})
