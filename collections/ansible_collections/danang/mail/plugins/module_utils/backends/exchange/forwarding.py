@@ -170,6 +170,8 @@ class _Removal:
         for i in self.by_kind.get("mailbox", []):
             forward = self.forwards[i]
             mailbox = self.mailboxes.get(forward.holder)
+            if MAILBOX_PROPERTIES.get(forward.where) != forward.mechanism:  # never another parameter
+                self.errors[i] = f"not a mailbox forwarding property: {forward.where!r}"
             if mailbox is None or i in self.errors:
                 continue
             if forward.target in {self.recipients.address(v) for v in listed(mailbox.get(forward.where))}:
