@@ -202,6 +202,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4, help="EWS threads (4)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--latency", action="store_true", help="the lab's per-cmdlet server time, PSRP row")
+    parser.add_argument("--psrp-only", action="store_true", help="leave out the EWS rows")
     args = parser.parse_args()
     lab = lab_facts()
     control = LabControl(lab["url"])
@@ -219,6 +220,8 @@ def main() -> None:
             f"EWS GetInboxRules, impersonation, {args.threads} threads": lambda: ews_audit(lab, args.threads),
             "EWS GetInboxRules, impersonation, 1 thread": lambda: ews_audit(lab, 1),
         }
+        if args.psrp_only:
+            rows = {name: measure for name, measure in rows.items() if name.startswith("PSRP")}
         if args.latency:
             control.set_throttling(latency=True)
         for name, measure in rows.items():
