@@ -11,8 +11,8 @@ Exchange behaviours relied on, with their sources (the lab's own tests cite them
 learn.microsoft.com/powershell/module/exchange/set-mailbox), a mail contact's external address
 (…/new-mailcontact), ``Get-InboxRule`` showing a recipient of the organisation as
 ``"Name" [EX:<LegacyExchangeDN>]`` and ``Set-InboxRule`` / ``Disable-InboxRule``
-(…/get-inboxrule, …/set-inboxrule, …/disable-inboxrule), transport rule ``-BlindCopyTo``
-(…/new-transportrule).
+(…/get-inboxrule, …/set-inboxrule, …/disable-inboxrule), transport rule ``-RedirectMessageTo`` and
+``-BlindCopyTo`` (…/new-transportrule).
 """
 
 from __future__ import annotations
@@ -118,7 +118,8 @@ def test_every_forward_is_found_and_only_the_outside_ones_are_removed(city: City
         "Set-Mailbox",
         {"Identity": chi, "ForwardingAddress": contact, "DeliverToMailboxAndForward": True},
     )
-    query(city, "New-TransportRule", {"Name": rule_name, "BlindCopyTo": ["luu.tru@gmail.com", an]})
+    rule_actions = {"RedirectMessageTo": ["luu.tru@gmail.com"], "BlindCopyTo": [an]}  # outside, inside
+    query(city, "New-TransportRule", {"Name": rule_name, **rule_actions})
     try:
         with ExchangeSystem(city.config()) as backend:
             forwards = backend.read_forwards()
@@ -161,6 +162,8 @@ def test_every_forward_is_found_and_only_the_outside_ones_are_removed(city: City
             # Second remove: everything already gone, nothing written.
             assert all(r.ok for r in backend.remove_forwards(outside))
             assert seen(backend.read_forwards(), holders, rule_name) == seen(again, holders, rule_name)
+        (kept,) = [r for r in query(city, "Get-TransportRule", {}) if r["Name"] == rule_name]
+        assert (kept["State"], kept["RedirectMessageTo"], kept["BlindCopyTo"]) == ("Enabled", None, [an])
         mailboxes = city.mailboxes()
         assert mailboxes[binh]["ForwardingSmtpAddress"] is None
         assert mailboxes[chi]["ForwardingAddress"] is None
