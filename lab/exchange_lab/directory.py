@@ -26,7 +26,7 @@ from ldap3.core.exceptions import LDAPException, LDAPNoSuchObjectResult
 
 from exchange_lab.clock import LabClock, to_filetime
 from exchange_lab.computed import TRIGGERS, ComputedAttributes
-from exchange_lab.identity import any_of, canonical_path, lookup
+from exchange_lab.identity import USERS, any_of, canonical_path, lookup
 
 BINARY_ATTRIBUTES = frozenset(
     {"objectguid", "msexchmailboxguid", "ntsecuritydescriptor", "objectsid", "ntpwdhistory"}
@@ -182,15 +182,17 @@ class Directory:
         """DNs of the users whose ``kind`` key (identity.KEYS) equals ``value``."""
         return {entry["dn"] for entry in self.search(self.base_dn, any_of((kind,), value), ["1.1"])}
 
-    def resolve(self, identity: str) -> list[str]:
-        """DNs an -Identity value names (identity.lookup), asked of LDAP now."""
-        how = lookup(identity, self.domain, self.netbios)
+    def resolve(self, identity: str, classes: str = USERS) -> list[str]:
+        """DNs an -Identity value names (identity.lookup), asked of LDAP now; ``classes``: users,
+        or RECIPIENTS (users and mail contacts)."""
+        how = lookup(identity, self.domain, self.netbios, classes)
         if how.dn is not None:
             try:
                 entry = self.read(how.dn, ["objectClass"])
             except LDAPException:  # not a DN after all
                 entry = None
-            if entry is None or "user" not in [c.lower() for c in entry.get("objectclass", [])]:
+            kinds = {"user"} if classes == USERS else {"user", "contact"}
+            if entry is None or not kinds & {c.lower() for c in entry.get("objectclass", [])}:
                 return []
             return [entry["dn"]]
         for ldap_filter in how.filters:

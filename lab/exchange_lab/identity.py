@@ -21,6 +21,8 @@ from ldap3.utils.conv import escape_bytes, escape_filter_chars
 from ldap3.utils.dn import parse_dn
 
 USERS = "(objectClass=user)"
+# Recipients a mail can be sent to (Get-Recipient, -ForwardingAddress): users and mail contacts.
+RECIPIENTS = "(|(objectClass=user)(objectClass=contact))"
 
 # Each identity key: the attribute its equality filter tests and the value's prefix there.
 KEYS = {
@@ -45,8 +47,8 @@ def key_filter(kind: str, value: str) -> str:
     return f"({attribute}={escape_filter_chars(prefix + value)})"
 
 
-def any_of(kinds: tuple[str, ...], value: str) -> str:
-    return f"(&{USERS}(|{''.join(key_filter(kind, value) for kind in kinds)}))"
+def any_of(kinds: tuple[str, ...], value: str, classes: str = USERS) -> str:
+    return f"(&{classes}(|{''.join(key_filter(kind, value) for kind in kinds)}))"
 
 
 @dataclass(frozen=True)
@@ -60,26 +62,27 @@ class Lookup:
     canonical: tuple[str, ...] | None = None
 
 
-def lookup(identity: str, domain: str, netbios: str) -> Lookup:
+def lookup(identity: str, domain: str, netbios: str, classes: str = USERS) -> Lookup:
+    """``classes``: the objects looked for (USERS, or RECIPIENTS with the mail contacts)."""
     identity = identity.strip()
     try:
-        return Lookup(filters=(any_of(("guid", "xguid"), str(uuid.UUID(identity))),))
+        return Lookup(filters=(any_of(("guid", "xguid"), str(uuid.UUID(identity)), classes),))
     except ValueError:
         pass
     if identity[:3].lower() == "/o=":
-        return Lookup(filters=(any_of(("legacy", "x500"), identity),))
+        return Lookup(filters=(any_of(("legacy", "x500"), identity, classes),))
     if "/" in identity:
         path = tuple(p.lower() for p in identity.split("/"))
-        return Lookup(filters=(any_of(("name",), identity.rsplit("/", 1)[1]),), canonical=path)
+        return Lookup(filters=(any_of(("name",), identity.rsplit("/", 1)[1], classes),), canonical=path)
     if "=" in identity and "," in identity:
         return Lookup(dn=identity)
     if "\\" in identity:
         given, _, sam = identity.partition("\\")
         known = given.upper() in (netbios.upper(), domain.upper())
-        return Lookup(filters=(any_of(("sam",), sam),) if known else ())
-    plain = any_of(PLAIN, identity)
+        return Lookup(filters=(any_of(("sam",), sam, classes),) if known else ())
+    plain = any_of(PLAIN, identity, classes)
     if "@" in identity:  # an address or UPN first; a name may hold '@' too
-        return Lookup(filters=(any_of(("upn", "addr"), identity), plain))
+        return Lookup(filters=(any_of(("upn", "addr"), identity, classes), plain))
     return Lookup(filters=(plain,))
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from exchange_lab.cmdlets.binder import CmdletDef, define
 from exchange_lab.cmdlets.export_definitions import EXPORT_DEFINITIONS
 from exchange_lab.cmdlets.filter_definitions import FILTER_DEFINITIONS
+from exchange_lab.cmdlets.forwarding_definitions import FORWARDING_DEFINITIONS
 from exchange_lab.cmdlets.permission_definitions import PERMISSION_DEFINITIONS
 
 RECIPIENT_TASKS = "Microsoft.Exchange.Management.RecipientTasks"
@@ -55,7 +56,13 @@ _RULE_TYPES = {
     "Priority": "Int32",
     "Comments": "String",
     "Mode": "RuleMode",
+    # Actions that send the message to other recipients (audited for R-50).
+    "RedirectMessageTo": "RecipientIdParameter[]",
+    "BlindCopyTo": "RecipientIdParameter[]",
+    "CopyTo": "RecipientIdParameter[]",
+    "AddToRecipients": "RecipientIdParameter[]",
 }
+_RULE_ACTIONS = "RedirectMessageTo BlindCopyTo CopyTo AddToRecipients"
 
 DEFINITIONS: dict[str, CmdletDef] = {
     d.name: d
@@ -401,7 +408,8 @@ DEFINITIONS: dict[str, CmdletDef] = {
                 "__AllParameterSets": (
                     "Name! FromScope SentToScope MessageTypeMatches AttachmentSizeOver "
                     "RecipientADAttributeContainsWords RejectMessageEnhancedStatusCode "
-                    "RejectMessageReasonText Enabled Priority Comments Mode DomainController Confirm WhatIf"
+                    f"RejectMessageReasonText {_RULE_ACTIONS} Enabled Priority Comments Mode "
+                    "DomainController Confirm WhatIf"
                 )
             },
             positions={"Name": 1},
@@ -415,7 +423,7 @@ DEFINITIONS: dict[str, CmdletDef] = {
                     "Identity! Name FromScope SentToScope MessageTypeMatches AttachmentSizeOver "
                     "RecipientADAttributeContainsWords "
                     "RejectMessageEnhancedStatusCode RejectMessageReasonText Priority Comments Mode "
-                    "DomainController Confirm WhatIf"
+                    f"{_RULE_ACTIONS} DomainController Confirm WhatIf"
                 )
             },
             positions=ID,
@@ -433,6 +441,14 @@ DEFINITIONS: dict[str, CmdletDef] = {
             {**_ID_TYPES, "Identity": "RuleIdParameter"},
             {"__AllParameterSets": "Identity! DomainController Confirm WhatIf"},
             positions=ID,
+        ),
+        define(
+            "Remove-TransportRule",
+            f"{SYSTEM_CONFIGURATION}.RemoveTransportRule",
+            {**_ID_TYPES, "Identity": "RuleIdParameter"},
+            {"__AllParameterSets": "Identity! DomainController Confirm WhatIf"},
+            positions=ID,
+            confirm_impact_high=True,
         ),
         define(
             "Get-InboxRule",
@@ -459,5 +475,6 @@ DEFINITIONS: dict[str, CmdletDef] = {
         *PERMISSION_DEFINITIONS,
         *EXPORT_DEFINITIONS,
         *FILTER_DEFINITIONS,
+        *FORWARDING_DEFINITIONS,
     )
 }

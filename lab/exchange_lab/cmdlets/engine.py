@@ -38,7 +38,7 @@ from psrpcore.types import (
     PSInvocationState,
 )
 
-from exchange_lab.cmdlets import exports, filters, inbox, mailbox, organization, permissions, select, users
+from exchange_lab.cmdlets import exports, filters, inbox, mailbox, organization, permissions, recipients, select, users
 from exchange_lab.cmdlets.binder import bind
 from exchange_lab.cmdlets.definitions import DEFINITIONS
 from exchange_lab.cmdlets.errors import CmdletError, failure_id, stamp
@@ -53,6 +53,7 @@ IMPLEMENTATIONS = {
     **permissions.CMDLETS,
     **exports.CMDLETS,
     **filters.CMDLETS,
+    **recipients.CMDLETS,
 }
 _BY_LOWER = {name.lower(): name for name in DEFINITIONS}
 

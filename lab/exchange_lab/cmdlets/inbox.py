@@ -15,9 +15,23 @@ from psrpcore.types import ErrorCategory
 
 from exchange_lab.cmdlets import common
 from exchange_lab.cmdlets.binder import Bound
-from exchange_lab.cmdlets.errors import task_error
+from exchange_lab.cmdlets.errors import CmdletError, task_error
 from exchange_lab.cmdlets.objects import canonical_name, first, ps_object
+from exchange_lab.cmdlets.recipients import recipient_address, resolve_recipient
 from exchange_lab.directory import guid_from_bytes
+from exchange_lab.inbox_rules import RuleError
+
+# Set-InboxRule parameters the lab keeps -> the rule's key (inbox_rules.py).
+SETTABLE = {
+    "Name": "name",
+    "Priority": "priority",
+    "ForwardTo": "forward_to",
+    "RedirectTo": "redirect_to",
+    "ForwardAsAttachmentTo": "forward_as_attachment_to",
+    "DeleteMessage": "delete",
+    "MarkAsRead": "mark_as_read",
+    "StopProcessingRules": "stop_processing_rules",
+}
 
 
 def _owner(ctx: Any, b: Bound) -> tuple[dict[str, Any], str | None]:
@@ -33,12 +47,13 @@ def _owner(ctx: Any, b: Bound) -> tuple[dict[str, Any], str | None]:
 
 
 def _recipient(ctx: Any, address: str) -> str:
-    """'"Name" [EX:/o=...]' for a mailbox of the organisation, '"addr" [SMTP:addr]' otherwise."""
-    ref = ctx.lab.directory.resolve_mailbox(address)
-    if ref is not None:
-        entry = ctx.lab.directory.read(ref.dn, ["displayName", "legacyExchangeDN"])
-        return f'"{first(entry, "displayName")}" [EX:{first(entry, "legacyExchangeDN")}]'
-    return f'"{address}" [SMTP:{address}]'
+    """'"Name" [EX:/o=...]' for a recipient of the organisation (a mailbox or a mail contact),
+    '"addr" [SMTP:addr]' otherwise."""
+    try:
+        entry = resolve_recipient(ctx, address)
+    except CmdletError:
+        return f'"{address}" [SMTP:{address}]'
+    return f'"{first(entry, "displayName")}" [EX:{first(entry, "legacyExchangeDN")}]'
 
 
 def _rule_object(ctx: Any, mailbox: dict[str, Any], rule: dict[str, Any]) -> Any:
@@ -55,6 +70,9 @@ def _rule_object(ctx: Any, mailbox: dict[str, Any], rule: dict[str, Any]) -> Any
         "RedirectTo": [_recipient(ctx, a) for a in rule.get("redirect_to") or []] or None,
         "ForwardAsAttachmentTo": [_recipient(ctx, a) for a in rule.get("forward_as_attachment_to") or []]
         or None,
+        "DeleteMessage": bool(rule["delete"]),
+        "MarkAsRead": bool(rule["mark_as_read"]),
+        "StopProcessingRules": bool(rule["stop_processing_rules"]),
     }
     return ps_object(["Microsoft.Exchange.Management.Common.InboxRule"], props, rule["name"])
 
@@ -89,6 +107,27 @@ def remove_inbox_rule(ctx: Any, b: Bound) -> None:
         ctx.lab.rules.remove(guid, rule["id"])
 
 
+def set_inbox_rule(ctx: Any, b: Bound) -> None:
+    """The given properties replace the rule's; a recipient list names mailboxes, mail contacts or
+    SMTP addresses, ``$null`` clears it (learn.microsoft.com/powershell/module/exchange/set-inboxrule).
+    A rule left without any action is refused, as EWS refuses it (``MissingAction``)."""
+    mailbox, wanted = _owner(ctx, b)
+    guid = guid_from_bytes(first(mailbox, "msExchMailboxGuid"))
+    for rule in _matching(ctx, guid, wanted):
+        for param, key in SETTABLE.items():
+            if param in b:
+                value = b.get(param)
+                if key in ("forward_to", "redirect_to", "forward_as_attachment_to"):
+                    value = [recipient_address(ctx, v) for v in value or []]
+                rule[key] = value
+        try:
+            ctx.lab.rules.update(guid, rule)
+        except RuleError as error:
+            raise task_error(
+                str(error), common.VALIDATION, ctx.task_class, ErrorCategory.InvalidData
+            ) from None
+
+
 def disable_inbox_rule(ctx: Any, b: Bound) -> None:
     mailbox, wanted = _owner(ctx, b)
     guid = guid_from_bytes(first(mailbox, "msExchMailboxGuid"))
@@ -100,4 +139,5 @@ CMDLETS = {
     "Get-InboxRule": get_inbox_rule,
     "Remove-InboxRule": remove_inbox_rule,
     "Disable-InboxRule": disable_inbox_rule,
+    "Set-InboxRule": set_inbox_rule,
 }

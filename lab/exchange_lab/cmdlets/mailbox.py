@@ -454,7 +454,10 @@ def set_mailbox(ctx: Any, b: Bound) -> None:
         changes["msExchGenericForwardingAddress"] = b.get("ForwardingSmtpAddress")
     if "ForwardingAddress" in b:
         target = b.get("ForwardingAddress")
-        changes["altRecipient"] = resolve(ctx, target)["dn"] if target else None
+        # A mailbox or a mail contact (learn.microsoft.com/powershell/module/exchange/set-mailbox).
+        from exchange_lab.cmdlets.recipients import resolve_recipient
+
+        changes["altRecipient"] = resolve_recipient(ctx, target)["dn"] if target else None
     for number in (1, 3):  # CustomAttributeN is AD's extensionAttributeN
         if f"CustomAttribute{number}" in b:
             changes[f"extensionAttribute{number}"] = b.get(f"CustomAttribute{number}") or None

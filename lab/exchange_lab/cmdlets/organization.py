@@ -251,6 +251,8 @@ def is_internal(ctx: Any, address: str) -> bool:
 
 
 # -- transport rules ---------------------------------------------------------------------------------
+# The actions that send the message to other recipients (New-TransportRule's page).
+REDIRECTING = ("RedirectMessageTo", "BlindCopyTo", "CopyTo", "AddToRecipients")
 _RULE_FIELDS = (
     "FromScope",
     "SentToScope",
@@ -261,7 +263,20 @@ _RULE_FIELDS = (
     "RejectMessageReasonText",
     "Comments",
     "Mode",
+    *REDIRECTING,
 )
+
+
+def _recipients(ctx: Any, rule: dict[str, Any]) -> None:
+    """The rule keeps the SMTP address of each recipient its actions name (a mailbox's or mail
+    contact's primary address, or the address given)."""
+    from exchange_lab.cmdlets.recipients import (
+        recipient_address,
+    )  # not at the top: recipients imports mailbox, which imports this module
+
+    for field in REDIRECTING:
+        if isinstance(rule.get(field), list):
+            rule[field] = [recipient_address(ctx, v) for v in rule[field]] or None
 
 
 def _rules(ctx: Any) -> list[dict[str, Any]]:
@@ -315,6 +330,7 @@ def new_transport_rule(ctx: Any, b: Bound) -> list[Any]:
     }
     if rule["Mode"] is None:
         rule["Mode"] = "Enforce"
+    _recipients(ctx, rule)
     priority = b.get("Priority", len(rules))
     if not 0 <= priority <= len(rules):
         raise CmdletError(
@@ -339,6 +355,7 @@ def set_transport_rule(ctx: Any, b: Bound) -> None:
             if isinstance(value, MultiValuedChange):  # @{Add=...; Remove=...}
                 value = [v for v in rule.get(field) or [] if v not in value.remove] + list(value.add)
             rule[field] = value
+    _recipients(ctx, rule)
     rules.insert(b.get("Priority", index), rule)
     for position, r in enumerate(rules):
         r["Priority"] = position
@@ -365,6 +382,14 @@ def disable_transport_rule(ctx: Any, b: Bound) -> None:
     _switch_transport_rule(ctx, b, "Disabled")
 
 
+def remove_transport_rule(ctx: Any, b: Bound) -> None:
+    rules = list(_rules(ctx))
+    del rules[_rule_index(rules, b.get("Identity"), ctx.task_class)]
+    for position, rule in enumerate(rules):
+        rule["Priority"] = position
+    ctx.lab.store.set_config("transport_rules", rules)
+
+
 CMDLETS = {
     "Get-MailboxDatabase": get_mailbox_database,
     "Get-TransportConfig": get_transport_config,
@@ -379,4 +404,5 @@ CMDLETS = {
     "Set-TransportRule": set_transport_rule,
     "Enable-TransportRule": enable_transport_rule,
     "Disable-TransportRule": disable_transport_rule,
+    "Remove-TransportRule": remove_transport_rule,
 }

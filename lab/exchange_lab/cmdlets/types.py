@@ -347,6 +347,7 @@ CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "RejectEnhancedStatus": lambda v: _enhanced_status(v),
     "RejectText": to_string,
     "Word[]": multi_valued(to_string),
+    "RecipientIdParameter[]": multi_valued(identity_text),
     "ConvertibleMailboxSubType": enum("Regular", "Room", "Equipment", "Shared"),
     # The permission cmdlets' enumerations (System.DirectoryServices, Microsoft.Exchange.Data.Directory).
     "MailboxRights[]": multi_valued(enum(*MAILBOX_RIGHTS)),

@@ -16,12 +16,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.invocation import (
     Invocation,
     Outcome,
 )
-from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.transport import ExchangeTransport
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.transport import (
+    BatchResult,
+    ExchangeTransport,
+)
 
 
 def run_groups(transport: ExchangeTransport, groups: Sequence[Sequence[Invocation]]) -> list[Outcome]:
@@ -42,3 +46,26 @@ def run_groups(transport: ExchangeTransport, groups: Sequence[Sequence[Invocatio
         with ThreadPoolExecutor(max_workers=width) as executor:
             done = list(executor.map(lane_work, range(width)))
     return [outcome for i in range(len(groups)) for outcome in done[i % width][i // width]]
+
+
+def query_groups(
+    transport: ExchangeTransport, groups: Sequence[Sequence[Invocation]]
+) -> tuple[list[dict[str, Any]], list[Outcome]]:
+    """Reads: each group as one pipeline, the groups over the sessions as :func:`run_groups` does;
+    every group's output records and one outcome per invocation (a read whose connection dropped
+    is sent again: it changes nothing)."""
+    groups = [g for g in groups if g]
+    if not groups:
+        return [], []
+    lanes = transport.lanes(len(groups))
+    width = len(lanes)
+
+    def lane_work(index: int) -> list[BatchResult]:
+        return [lanes[index].read_batch(group) for group in groups[index::width]]
+
+    with ThreadPoolExecutor(max_workers=width) as executor:
+        done = list(executor.map(lane_work, range(width)))
+    results = [done[i % width][i // width] for i in range(len(groups))]
+    return [r for result in results for r in result.output], [
+        o for result in results for o in result.outcomes
+    ]

@@ -11,7 +11,8 @@ AD accounts over LDAP. Same accounts, same plan as OBM (``plan.make_plan``).
   the initial password's issue time is recorded (R-41, ``ad.issue_record``).
 - ``read`` — ``read.read_into``; ``apply`` — ``backends.apply.apply_changes`` with
   ``apply.ExchangeWriter``; ``set_quotas`` — ``apply.set_quotas``; the password calls —
-  ``passwords.ExchangePasswords``; ``reclaim`` and ``purge`` — ``reclaim.ExchangeReclaim`` (R-23).
+  ``passwords.ExchangePasswords``; ``reclaim`` and ``purge`` — ``reclaim.ExchangeReclaim`` (R-23);
+  ``read_forwards`` and ``remove_forwards`` — ``forwarding.ExchangeForwarding`` (R-50).
 
 Both share one PowerShell session (``transport``) and one AD session (``ad.Directory``), each
 opened on first use.
@@ -37,11 +38,15 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.conf
     open_clients,
     utc_now,
 )
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.forwarding import (
+    ExchangeForwarding,
+)
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.passwords import ExchangePasswords
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.read import Seen, read_into
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.reclaim import ExchangeReclaim
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.render import render
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.transport import ExchangeTransport
+from ansible_collections.danang.mail.plugins.module_utils.forwarding import Forward
 from ansible_collections.danang.mail.plugins.module_utils.model import SYSTEM_EXCHANGE
 from ansible_collections.danang.mail.plugins.module_utils.password_policy import PasswordFacts
 from ansible_collections.danang.mail.plugins.module_utils.plan import Attributes, Change, Observed
@@ -71,6 +76,9 @@ class ExchangeSystem:
             clock=clock,
             read=self.read,
             export_share=config.export_share,
+        )
+        self.forwarding = ExchangeForwarding(
+            self.transport, config.ad.managed_ou, batch_size=config.exchange.batch_size
         )
 
     @property
@@ -122,6 +130,12 @@ class ExchangeSystem:
 
     def purge(self, accounts: Sequence[Account], export_dir: Optional[str]) -> list[Result]:
         return self.reclaiming.purge(accounts, export_dir)
+
+    def read_forwards(self) -> list[Forward]:
+        return self.forwarding.read_forwards()
+
+    def remove_forwards(self, forwards: Sequence[Forward]) -> list[Result]:
+        return self.forwarding.remove_forwards(forwards)
 
     def close(self) -> None:
         self.transport.close()

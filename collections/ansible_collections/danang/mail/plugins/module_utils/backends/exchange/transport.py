@@ -394,15 +394,20 @@ class ExchangeTransport:
                 outcomes.extend(Outcome(inv, FAILED, f"not attempted: {exc}") for inv in batch)
         return outcomes
 
+    def read_batch(self, invocations: Sequence[Invocation]) -> BatchResult:
+        """Reads as the statements of one pipeline, sent again while the connection drops."""
+        for attempt in range(self.connection.retries + 1):
+            result = self.run_batch(invocations)
+            if result.lost is None:
+                break
+            self._sleep(self.connection.backoff * 2**attempt)
+        return result
+
     def query(self, invocation: Invocation) -> list[dict[str, Any]]:
         """A read (Get-*) in its own pipeline; raises :class:`ExchangeError` on any error record.
 
         A read changes nothing, so a pipeline whose connection dropped is simply sent again."""
-        for attempt in range(self.connection.retries + 1):
-            result = self.run_batch([invocation])
-            if result.lost is None:
-                break
-            self._sleep(self.connection.backoff * 2**attempt)
+        result = self.read_batch([invocation])
         if result.lost or result.errors or result.outcomes[0].status != OK:
             reason = result.lost or "; ".join(str(e) for e in result.errors) or result.outcomes[0].error
             raise ExchangeError(f"Exchange {invocation}: {reason}")

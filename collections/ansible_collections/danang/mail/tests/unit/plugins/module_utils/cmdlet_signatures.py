@@ -27,6 +27,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "Unlimited": (str,),
     "Int32": (int,),
     "MultiValuedProperty": (list, type(None)),  # $null clears it
+    "RecipientIdParameter[]": (list,),
 }
 
 
@@ -57,6 +58,8 @@ def assert_matches_signature(invocation: Invocation) -> None:
     signature = checker.load()[invocation.cmdlet]
     types = {name: p["type"] for s in signature["sets"].values() for name, p in s["params"].items()}
     for name, value in invocation.parameters:
+        if value is None:  # $null: clears the property
+            continue
         expected = _TYPES.get(types[name], (str,))
         assert isinstance(value, expected), f"{invocation.cmdlet} -{name}: {types[name]} given {value!r}"
         if types[name] == "Unlimited":
