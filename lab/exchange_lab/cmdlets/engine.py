@@ -38,7 +38,17 @@ from psrpcore.types import (
     PSInvocationState,
 )
 
-from exchange_lab.cmdlets import exports, filters, inbox, mailbox, organization, permissions, recipients, select, users
+from exchange_lab.cmdlets import (
+    exports,
+    filters,
+    inbox,
+    mailbox,
+    organization,
+    permissions,
+    recipients,
+    select,
+    users,
+)
 from exchange_lab.cmdlets.binder import bind
 from exchange_lab.cmdlets.definitions import DEFINITIONS
 from exchange_lab.cmdlets.errors import CmdletError, failure_id, stamp
