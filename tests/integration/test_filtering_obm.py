@@ -23,8 +23,11 @@ from email.utils import make_msgid
 from typing import TYPE_CHECKING
 
 import pytest
+import yaml
 from obm_city import obm_lab_ctl, wait_lab_port
 from test_obm_lab import MiB, add_user, create_mailbox, imap_login, wait_for_messages
+
+from conftest import LAB_VARS
 
 if TYPE_CHECKING:
     from conftest import ObmLab
@@ -34,9 +37,10 @@ pytestmark = pytest.mark.integration
 PASSWORD = "Khoi-tao#2026abc"
 GTUBE = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
 EICAR = b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$" + b"EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
-# The lab's loopback ports of the filters (inventories/lab/group_vars/all/obm.yml).
-RSPAMD_MILTER_PORT = 1332
-CLAMD_PORT = 1310
+# The lab's loopback ports of the filters.
+FACTS = yaml.safe_load(LAB_VARS.read_text(encoding="utf-8"))
+RSPAMD_MILTER_PORT = int(FACTS["obm_rspamd_milter_port"])
+CLAMD_PORT = int(FACTS["obm_clamd_port"])
 
 
 def holder(lab: ObmLab) -> str:
