@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, Da Nang city IT infrastructure centre
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""rspamd's controller over HTTP (standard library only): learn a message as spam, read statistics.
+"""rspamd's controller over HTTP (Ansible's ``open_url``): learn a message as spam, read statistics.
 
 The controller (roles/obm_server, "Filtering") wants its password in the ``Password`` header of every
 request. ``POST /learnspam`` with the raw message answers 200 ``{"success": true}`` when learned,
@@ -13,12 +13,12 @@ another machine without TLS (``transport_security``).
 from __future__ import annotations
 
 import json
-import ssl
 import urllib.error
-import urllib.request
 from typing import Any, Optional
 from urllib.parse import urlsplit
 
+from ansible.module_utils.urls import ConnectionError as UrlsConnectionError
+from ansible.module_utils.urls import open_url
 from ansible_collections.danang.mail.plugins.module_utils.backends.transport_security import is_loopback
 
 LEARNED = "learned"
@@ -56,26 +56,24 @@ class RspamdController:
         self.url = url.rstrip("/")
         self._password = password
         self.timeout = timeout
-        self._context: Optional[ssl.SSLContext] = None
-        if parts.scheme == "https":
-            self._context = ssl.create_default_context(cafile=ca_file)
-            if not validate_certs:
-                self._context.check_hostname = False
-                self._context.verify_mode = ssl.CERT_NONE
+        self.ca_file, self.validate_certs = ca_file, validate_certs
 
     def _request(self, path: str, body: Optional[bytes] = None) -> tuple[int, dict[str, Any]]:
-        request = urllib.request.Request(
-            f"{self.url}{path}",
-            data=body,
-            method="POST" if body is not None else "GET",
-            headers={"Password": self._password},
-        )
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout, context=self._context) as answer:
+            with open_url(
+                f"{self.url}{path}",
+                data=body,
+                method="POST" if body is not None else "GET",
+                headers={"Password": self._password},
+                timeout=self.timeout,
+                validate_certs=self.validate_certs,
+                ca_path=self.ca_file,
+                follow_redirects="none",
+            ) as answer:
                 status, text = answer.status, answer.read()
         except urllib.error.HTTPError as exc:
             status, text = exc.code, exc.read()
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, UrlsConnectionError) as exc:
             raise ControllerError(f"{self.url}{path}: {getattr(exc, 'reason', exc)}") from None
         try:
             data = json.loads(text or b"{}")

@@ -32,6 +32,11 @@ extends_documentation_fragment:
   - danang.mail.attributes
   - danang.mail.obm
 options:
+  backend:
+    description: The mail system whose filter learns; only V(obm) (rspamd filters OBM's mail).
+    type: str
+    choices: [obm]
+    default: obm
   rspamd_url:
     description:
       - rspamd's controller, V(http://127.0.0.1:11334) on the OBM server (role danang.mail.obm_server).
@@ -131,10 +136,12 @@ from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.config import (
-    ARGUMENT_SPEC as OBM_ARGUMENT_SPEC,
+    ARGUMENT_SPEC as OBM_OPTIONS,
 )
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.config import config_from_params
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.cyrus import CyrusAdmin
+from ansible_collections.danang.mail.plugins.module_utils.backends.systems import CONNECTION_SPEC, REQUIRED
+from ansible_collections.danang.mail.plugins.module_utils.model import SYSTEM_OBM
 from ansible_collections.danang.mail.plugins.module_utils.rspamd_controller import (
     ControllerError,
     RspamdController,
@@ -149,12 +156,13 @@ from ansible_collections.danang.mail.plugins.module_utils.spam_learning import (
 )
 
 ARGUMENT_SPEC: dict[str, Any] = {
+    "backend": {"type": "str", "choices": [SYSTEM_OBM], "default": SYSTEM_OBM},
     "rspamd_url": {"type": "str", "required": True},
     "rspamd_password": {"type": "str", "required": True, "no_log": True},
     "rspamd_ca_file": {"type": "path"},
     "confirmed_folder": {"type": "str", "default": CONFIRMED_FOLDER},
     "learned_folder": {"type": "str", "default": LEARNED_FOLDER},
-    **OBM_ARGUMENT_SPEC,
+    **{key: spec for key, spec in CONNECTION_SPEC.items() if key in OBM_OPTIONS},
 }
 
 
@@ -175,7 +183,11 @@ def result(run: LearningRun) -> dict[str, Any]:
 
 
 def main() -> None:
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module = AnsibleModule(
+        argument_spec=ARGUMENT_SPEC,
+        supports_check_mode=True,
+        required_if=[("backend", SYSTEM_OBM, REQUIRED[SYSTEM_OBM])],
+    )
     params = module.params
     config = config_from_params(params)
     try:
