@@ -65,14 +65,15 @@ def message(to: str, text: str, attachment: bytes | None = None, filename: str =
 
 
 def send(lab: ObmLab, to: str, data: bytes) -> tuple[int, str]:
-    """Postfix's answer to the end of DATA: (code, text)."""
+    """Postfix's first answer that is not a success (MAIL, RCPT or the end of DATA), else the end of
+    DATA's: (code, text)."""
     with smtplib.SMTP(lab.smtp_host, lab.smtp_port, timeout=180) as smtp:
         smtp.ehlo()
-        code, _ = smtp.mail("vanthu@example.org")
-        assert code == 250
-        code, answer = smtp.rcpt(to)
-        assert code == 250, answer
-        code, answer = smtp.data(data)
+        code, answer = smtp.mail("vanthu@example.org")
+        if code == 250:
+            code, answer = smtp.rcpt(to)
+        if code == 250:
+            code, answer = smtp.data(data)
     return code, answer.decode("utf-8", "replace")
 
 
@@ -128,8 +129,8 @@ def test_clean_mail_with_a_20_mib_attachment_is_scanned_and_arrives(obm_lab: Obm
 
 
 def test_rspamd_stopped_means_temporary_failure(obm_lab: ObmLab) -> None:
-    """milter_default_action = tempfail: without rspamd Postfix answers 4xx (the sender retries), it
-    never lets the message through unfiltered."""
+    """milter_default_action = tempfail: without rspamd Postfix answers 4xx (from MAIL FROM on: it
+    cannot reach its milter), so the sender retries; it never lets the message through unfiltered."""
     to = holder(obm_lab)
     with stopped(obm_lab, "rspamd", RSPAMD_MILTER_PORT):
         code, answer = send(obm_lab, to, message(to, "Thư bình thường."))
