@@ -81,6 +81,10 @@ BENCH_LAB = {
     "obm_imap_port": 11143,
     "obm_lmtp_port": 12424,
     "obm_smtp_port": 12525,
+    "obm_rspamd_milter_port": 12332,
+    "obm_rspamd_controller_port": 12334,
+    "obm_redis_port": 12379,
+    "obm_clamd_port": 12310,
 }
 GNU_TIME = Path("/usr/bin/time")  # Debian package "time"
 ANSIBLE_FOR_CORE = {"2.17": "10", "2.18": "11", "2.19": "12", "2.20": "13"}

@@ -46,8 +46,10 @@ def test_no_secret_in_any_output_of_the_playbooks(site_city: SiteCity) -> None:
     rendered = [
         obm_dir / "saslauthd" / "saslauthd.conf",
         *sorted((obm_dir / "postfix/etc/ldap").glob("*.cf")),
+        obm_dir / "rspamd" / "etc" / "override.d" / "worker-controller.inc",
     ]
-    assert len(rendered) == 5  # saslauthd; Postfix: domains, aliases, mailboxes, reclaimed
+    # saslauthd; Postfix: domains, aliases, mailboxes, reclaimed; rspamd's controller
+    assert len(rendered) == 6
     outputs: dict[str, str] = {}
 
     def keep(name: str, proc) -> None:

@@ -202,6 +202,14 @@ class CyrusAdmin:
                 imap.shutdown()
 
     @property
+    def imap(self) -> imaplib.IMAP4:
+        """The logged-in connection (opened on first use), for commands whose answers are whole
+        messages (raw literals) or that change the selected mailbox."""
+        if self._imap is None:
+            self.connect()
+        return self._imap
+
+    @property
     def connected(self) -> bool:
         return self._imap is not None
 
