@@ -81,6 +81,8 @@ BENCH_LAB = {
     "obm_imap_port": 11143,
     "obm_lmtp_port": 12424,
     "obm_smtp_port": 12525,
+    "obm_sieve_port": 11190,
+    "obm_resubmit_port": 11587,
 }
 GNU_TIME = Path("/usr/bin/time")  # Debian package "time"
 ANSIBLE_FOR_CORE = {"2.17": "10", "2.18": "11", "2.19": "12", "2.20": "13"}
