@@ -30,7 +30,11 @@ _MAX_LITERAL = 1 << 20  # a script larger than Cyrus's sieve_maxscriptsize never
 
 
 class SieveProtocolError(Exception):
-    """The ManageSieve server cannot be reached, refused us, or answered what RFC 5804 does not allow."""
+    """The ManageSieve server cannot be reached or answered what RFC 5804 does not allow."""
+
+
+class SieveRefused(SieveProtocolError):
+    """The server answered NO: to acting for this user, or to a command on the user's scripts."""
 
 
 @dataclass
@@ -76,6 +80,7 @@ class ManageSieve:
         self.tls, self.validate_certs, self.ca_file, self.timeout = tls, validate_certs, ca_file, timeout
         self._sock: Optional[Union[socket.socket, ssl.SSLSocket]] = None
         self._buffer = b""
+        self._authenticated = False
         self.capabilities: dict[str, str] = {}
 
     @property
@@ -84,8 +89,27 @@ class ManageSieve:
 
     # --- the connection ---------------------------------------------------------------------------
     def login(self, user: str) -> None:
-        """Connect (STARTTLS) and authenticate as the administrator for ``user``."""
-        self.close()
+        """Authenticate as the administrator acting for ``user``. One connection
+        serves many users: UNAUTHENTICATE (RFC 5804 section 2.14.1) brings it back, inside TLS."""
+        if self._sock is not None and self._authenticated:
+            if "UNAUTHENTICATE" in self.capabilities:
+                self._check(self._command(b"UNAUTHENTICATE"), "UNAUTHENTICATE")
+                self._authenticated = False
+            else:
+                self.close()
+        if self._sock is None:
+            self._connect()
+        token = base64.b64encode(f"{user}\0{self.admin}\0{self._password}".encode()).decode("ascii")
+        reply = self._command(b'AUTHENTICATE "PLAIN" ' + sieve_string(token))
+        if not reply.ok:
+            reason = reply.text or reply.status
+            raise SieveRefused(
+                f"{self.where}: the administrator {self.admin!r} cannot act for {user!r}: {reason}"
+            )
+        self._authenticated = True
+
+    def _connect(self) -> None:
+        """Open the connection, STARTTLS (RFC 5804 section 2.2: the capabilities come again inside)."""
         if not self.tls and not clear_text_allowed(self.host):
             raise SieveProtocolError(
                 f"{self.where}: refusing to send the administrator's password without TLS to a host "
@@ -103,20 +127,13 @@ class ManageSieve:
                     context.check_hostname = False
                     context.verify_mode = ssl.CERT_NONE
                 self._sock = context.wrap_socket(self._sock, server_hostname=self.host)
-                self._capabilities(self._response())  # RFC 5804 2.2: sent again after TLS
-            if "PLAIN" not in self.capabilities.get("SASL", "").upper().split():
-                raise SieveProtocolError(f"{self.where}: the server offers no SASL PLAIN here")
-            token = base64.b64encode(f"{user}\0{self.admin}\0{self._password}".encode()).decode("ascii")
-            reply = self._command(b'AUTHENTICATE "PLAIN" ' + sieve_string(token))
-        except (OSError, ssl.SSLError) as exc:
+                self._capabilities(self._response())
+        except (OSError, ssl.SSLError, SieveProtocolError) as exc:
             self.close()
             raise SieveProtocolError(f"{self.where}: cannot connect: {exc}") from None
-        if not reply.ok:
+        if "PLAIN" not in self.capabilities.get("SASL", "").upper().split():
             self.close()
-            reason = reply.text or reply.status
-            raise SieveProtocolError(
-                f"{self.where}: the administrator {self.admin!r} cannot act for {user!r}: {reason}"
-            )
+            raise SieveProtocolError(f"{self.where}: the server offers no SASL PLAIN here")
 
     def close(self) -> None:
         if self._sock is not None:
@@ -124,7 +141,7 @@ class ManageSieve:
                 self._sock.sendall(b"LOGOUT\r\n")
             with contextlib.suppress(OSError):
                 self._sock.close()
-        self._sock, self._buffer = None, b""
+        self._sock, self._buffer, self._authenticated = None, b"", False
 
     def _capabilities(self, reply: Response) -> None:
         self._check(reply, "the greeting")
@@ -161,7 +178,7 @@ class ManageSieve:
 
     def _check(self, reply: Response, what: str) -> Response:
         if not reply.ok:
-            raise SieveProtocolError(f"{self.where}: {what} refused: {reply.status} {reply.text}".rstrip())
+            raise SieveRefused(f"{self.where}: {what} refused: {reply.status} {reply.text}".rstrip())
         return reply
 
     # --- the wire -------------------------------------------------------------------------------
