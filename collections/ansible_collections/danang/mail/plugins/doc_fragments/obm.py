@@ -73,8 +73,8 @@ options:
     description:
       - The ManageSieve port of the Cyrus server (C(timsieved), RFC 5804; V(14190) in the lab), where
         the forwarding audit reads and edits the users' Sieve scripts (R-50).
-      - Secured like IMAP: STARTTLS, also with O(imap_tls=imaps) (ManageSieve has no implicit TLS);
-        clear text only with O(imap_tls=none), to a loopback address.
+      - Secured with STARTTLS, also when O(imap_tls=imaps) (ManageSieve has no implicit TLS); in clear
+        text only with O(imap_tls=none), to a loopback address.
     type: int
     default: 4190
   validate_certs:
