@@ -36,6 +36,9 @@ _NUMBER = re.compile(r"[0-9]+[KMGkmg]?")
 _TEXT_START = re.compile(r"text:[ \t]*(?:#[^\n]*)?\r?\n", re.IGNORECASE)
 _ENCODED = re.compile(r"\$\{(hex|unicode):([\s0-9A-Fa-f]*)\}", re.IGNORECASE)
 _VARIABLE = re.compile(r"\$\{[^}]*\}")
+# redirect's tags that take a value (RFC 6009 redirect-dsn, RFC 6134 redirect-deliverby), so that the
+# value is not taken for the address.
+_REDIRECT_TAGS_WITH_VALUE = frozenset({":notify", ":ret", ":bytimerelative", ":bytimeabsolute", ":bymode"})
 
 
 class SieveError(ValueError):
@@ -304,7 +307,15 @@ def _redirect(text: str, command: _Command, extensions: set[str]) -> Redirect:
     tags = {a.value for a in command.arguments if isinstance(a, _Token) and a.kind == "tag"}
     if ":list" in tags:
         raise SieveError(f"line {line}: redirect :list sends to an address book that cannot be read here")
-    targets = [a for a in command.arguments if isinstance(a, list) or a.kind == "string"]
+    targets: list[Argument] = []
+    skip = False
+    for argument in command.arguments:
+        if skip:
+            skip = False
+        elif isinstance(argument, _Token) and argument.kind == "tag":
+            skip = argument.value in _REDIRECT_TAGS_WITH_VALUE
+        elif isinstance(argument, list) or argument.kind == "string":
+            targets.append(argument)
     if len(targets) != 1 or len(_strings(targets[0])) != 1:
         raise SieveError(f"line {line}: redirect needs exactly one address")
     target = _strings(targets[0])[0]

@@ -51,6 +51,14 @@ if allof (header :contains "subject" "[a]", not address :is "from" "x@y.z") {
     assert targets(text) == [("deep@outside.example", False), ("inside@danang.gov.vn", True)]
 
 
+def test_tag_values_are_not_the_address() -> None:
+    text = (
+        'require ["redirect-dsn", "redirect-deliverby", "copy"];\n'
+        'redirect :notify "NEVER" :ret "HDRS" :bytimerelative 600 :bymode "notify" :copy "x@far.example";\n'
+    )
+    assert targets(text) == [("x@far.example", True)]
+
+
 def test_crlf_line_ends_and_a_text_block_target() -> None:
     text = 'redirect text:\r\nfar@away.example\r\n.\r\n;\r\nredirect "b@danang.gov.vn";\r\n'
     assert targets(text) == [("far@away.example", False), ("b@danang.gov.vn", False)]
