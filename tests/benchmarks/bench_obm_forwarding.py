@@ -23,6 +23,7 @@ sys.path.insert(0, str(REPO / "collections"))
 import ldap3  # noqa: E402
 import yaml  # noqa: E402
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.config import ObmConfig  # noqa: E402
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm.cyrus import CyrusAdmin, quote  # noqa: E402
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.forwarding import ObmForwarding  # noqa: E402
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.managesieve import ManageSieve  # noqa: E402
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.system import ObmSystem  # noqa: E402
@@ -34,6 +35,12 @@ LAB = REPO / ".lab" / "obm"
 
 def secret(name: str) -> str:
     return (LAB / "secrets" / name).read_text(encoding="utf-8").split()[0]
+
+
+def remove_subtree(conn: ldap3.Connection, base: str) -> None:
+    conn.search(base, "(objectClass=*)", attributes=["1.1"])
+    for dn in sorted((e["dn"] for e in conn.response), key=len, reverse=True):
+        conn.delete(dn)
 
 
 def main() -> None:
@@ -57,6 +64,7 @@ def main() -> None:
     conn = ldap3.Connection(server, config.ldap_bind_dn, config.ldap_bind_password, auto_bind=True)
     base = f"dc={DOMAIN},{config.ldap_base_dn}"
     users = [f"u{i:05d}" for i in range(args.people)]
+    remove_subtree(conn, base)  # what an interrupted run left
     started = time.monotonic()
     conn.add(base, ["dcObject", "organization"], {"dc": DOMAIN, "o": DOMAIN})
     conn.add(f"ou=users,{base}", ["organizationalUnit"], {"ou": "users"})
@@ -64,6 +72,12 @@ def main() -> None:
         address = f"{login}@{DOMAIN}"
         attributes = {"uid": login, "cn": login, "sn": login, "mail": address, "mailBox": address}
         assert conn.add(f"uid={login},ou=users,{base}", ["inetOrgPerson", "obmUser"], attributes), conn.result
+    cyrus = CyrusAdmin(config.imap_host, config.imap_port, config.imap_admin, config.imap_admin_password)
+    cyrus.ca_file = config.ca_file
+    boxes = [quote(f"user/{login}@{DOMAIN}") for login in users]
+    cyrus.pipeline([f"SETACL {box} {config.imap_admin} x" for box in boxes])
+    cyrus.pipeline([f"DELETE {box}" for box in boxes])
+    assert all(r.ok for r in cyrus.pipeline([f"CREATE {box}" for box in boxes]))
     session = ManageSieve(config.imap_host, config.sieve_port, config.imap_admin, config.imap_admin_password)
     session.ca_file = config.ca_file
     for i, login in enumerate(users):
@@ -94,9 +108,10 @@ def main() -> None:
             for name in session.list_scripts():
                 session.delete_script(name)
         session.close()
-        conn.search(base, "(objectClass=*)", attributes=["1.1"])
-        for dn in sorted((e["dn"] for e in conn.response), key=len, reverse=True):
-            conn.delete(dn)
+        cyrus.pipeline([f"SETACL {box} {config.imap_admin} x" for box in boxes])
+        cyrus.pipeline([f"DELETE {box}" for box in boxes])
+        cyrus.close()
+        remove_subtree(conn, base)
         conn.unbind()
 
 

@@ -43,6 +43,7 @@ from ansible_collections.danang.mail.plugins.module_utils.model import SYSTEM_OB
 USER_FILTER = "(&(objectClass=obmUser)(mailBox=*))"
 USER_ATTRIBUTES = ("mail", "mailBox")
 ACTION = "remove_forward"
+_REFUSED = "(scripts not readable): "
 
 
 class ObmForwarding:
@@ -84,17 +85,13 @@ class ObmForwarding:
     # --- read ---------------------------------------------------------------------------------------
     def read_forwards(self) -> list[Forward]:
         users = sorted(self.users().items())
-        if not users:
-            return []
-        with self._open() as probe:  # timsieved refuses the administrator for itself: try one user
-            try:
-                probe.login(users[0][1])
-            except SieveProtocolError as exc:
-                raise BackendError(str(exc)) from None
         shares = [users[i :: self.workers] for i in range(self.workers)]
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
-            parts = list(pool.map(self._read_share, [s for s in shares if s]))
-        return sorted(f for part in parts for f in part)
+            found = sorted(f for part in pool.map(self._read_share, [s for s in shares if s]) for f in part)
+        refused = [f for f in found if f.mechanism == SIEVE_UNPARSEABLE and f.where.startswith(_REFUSED)]
+        if users and len(refused) == len(users):  # nobody at all: the administrator, not the users
+            raise BackendError(refused[0].where[len(_REFUSED) :])
+        return found
 
     def _read_share(self, users: list[tuple[str, str]]) -> list[Forward]:
         found: list[Forward] = []
@@ -102,9 +99,9 @@ class ObmForwarding:
             for holder, user in users:
                 try:
                     found += self._read_user(session, holder, user)
-                except SieveRefused as exc:
+                except SieveRefused as exc:  # also a user without a Cyrus mailbox (a half-made account)
                     found.append(
-                        Forward(SYSTEM_OBM, holder, "", SIEVE_UNPARSEABLE, f"(scripts): {exc}", False)
+                        Forward(SYSTEM_OBM, holder, "", SIEVE_UNPARSEABLE, f"{_REFUSED}{exc}", False)
                     )
                 except SieveProtocolError as exc:
                     raise BackendError(str(exc)) from None
