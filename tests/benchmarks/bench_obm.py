@@ -85,6 +85,8 @@ BENCH_LAB = {
     "obm_rspamd_controller_port": 12334,
     "obm_redis_port": 12379,
     "obm_clamd_port": 12310,
+    "obm_sieve_port": 11190,
+    "obm_resubmit_port": 11587,
 }
 GNU_TIME = Path("/usr/bin/time")  # Debian package "time"
 ANSIBLE_FOR_CORE = {"2.17": "10", "2.18": "11", "2.19": "12", "2.20": "13"}

@@ -72,6 +72,7 @@ class ObmLab:
     lmtp_port: int
     smtp_host: str
     smtp_port: int
+    sieve_port: int
     message_size_limit: int
     lab_dir: Path
     first_run: PlaybookRun
@@ -121,6 +122,7 @@ def obm_lab() -> ObmLab:
         lmtp_port=int(facts["obm_lmtp_port"]),
         smtp_host=facts["obm_smtp_host"],
         smtp_port=int(facts["obm_smtp_port"]),
+        sieve_port=int(facts["obm_sieve_port"]),
         message_size_limit=int(defaults["obm_server_message_size_limit"]),
         lab_dir=LAB_DIR.resolve(),  # the lab's real directory: .lab/obm is a link to it
         first_run=first,

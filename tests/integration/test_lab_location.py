@@ -30,6 +30,8 @@ PORTS = {
     "obm_imap_port": 31143,
     "obm_lmtp_port": 32424,
     "obm_smtp_port": 32525,
+    "obm_sieve_port": 31190,
+    "obm_resubmit_port": 30587,
     "exchange_port": 30985,
     "exchange_https_port": 30986,
     "exchange_kdc_port": 30088,

@@ -69,6 +69,14 @@ options:
     type: str
     choices: [starttls, imaps, none]
     default: starttls
+  sieve_port:
+    description:
+      - The ManageSieve port of the Cyrus server (C(timsieved), RFC 5804; V(14190) in the lab), where
+        the forwarding audit reads and edits the users' Sieve scripts (R-50).
+      - Secured with STARTTLS, also when O(imap_tls=imaps) (ManageSieve has no implicit TLS); in clear
+        text only with O(imap_tls=none), to a loopback address.
+    type: int
+    default: 4190
   validate_certs:
     description:
       - Check the LDAP and IMAP servers' certificates (chain and host name) when TLS is used.

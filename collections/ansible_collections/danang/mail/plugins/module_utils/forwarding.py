@@ -17,6 +17,9 @@ from typing import Any
 
 # How a forward was set, as reports name it.
 SIEVE_REDIRECT = "sieve_redirect"  # OBM: a Sieve redirect (OBM's own "nomade" forwarding is one)
+# OBM: a script that cannot be read or parsed (target ""; ``where`` says which and why): a finding for
+# the operator, never removed by enforce.
+SIEVE_UNPARSEABLE = "sieve_unparseable"
 MAILBOX_FORWARDING_SMTP = "mailbox_forwarding_smtp"  # Exchange: Set-Mailbox -ForwardingSmtpAddress
 MAILBOX_FORWARDING_ADDRESS = "mailbox_forwarding_address"  # Exchange: -ForwardingAddress (a recipient)
 INBOX_RULE_FORWARD = "inbox_rule_forward"  # Exchange inbox rule: ForwardTo
@@ -28,6 +31,7 @@ TRANSPORT_RULE = (
 
 MECHANISMS: dict[str, str] = {
     SIEVE_REDIRECT: "Sieve redirect (OBM forwarding)",
+    SIEVE_UNPARSEABLE: "Sieve script that cannot be read or parsed (check it by hand)",
     MAILBOX_FORWARDING_SMTP: "mailbox forwarding (ForwardingSmtpAddress)",
     MAILBOX_FORWARDING_ADDRESS: "mailbox forwarding to a recipient (ForwardingAddress)",
     INBOX_RULE_FORWARD: "inbox rule: forward",

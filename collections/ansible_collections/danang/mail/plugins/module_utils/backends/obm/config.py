@@ -31,6 +31,7 @@ class ObmConfig:
     imap_port: int = 143
     imap_admin: str = "cyrus"
     imap_tls: str = "starttls"
+    sieve_port: int = 4190  # ManageSieve (RFC 5804): STARTTLS, or clear text with imap_tls none
     validate_certs: bool = True
     ca_file: Optional[str] = None
     domain: str = DEFAULT_DOMAIN
@@ -57,6 +58,7 @@ ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
     "imap_admin": {"type": "str", "default": "cyrus"},
     "imap_admin_password": {"type": "str", "required": True, "no_log": True},
     "imap_tls": {"type": "str", "default": "starttls", "choices": list(TLS_MODES)},
+    "sieve_port": {"type": "int", "default": 4190},
     "validate_certs": {"type": "bool", "default": True},
     "ca_file": {"type": "path"},
     "domain": {"type": "str", "default": DEFAULT_DOMAIN},

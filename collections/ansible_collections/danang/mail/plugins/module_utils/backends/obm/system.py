@@ -12,6 +12,8 @@ does. :class:`ObmSystem` satisfies ``contract.MailSystem`` by putting together:
   SETACL ``anyone p``.
 - ``set_quotas`` — ``apply.set_quotas``; the password calls — ``passwords.ObmPasswords``.
 - ``reclaim`` / ``purge`` (R-23) — ``reclaim.ObmReclaim``.
+- ``read_forwards`` / ``remove_forwards`` (R-50) — ``forwarding.ObmForwarding``: Sieve redirects
+  over ManageSieve.
 
 Both share one lazy directory session (``connection``) and one Cyrus connection.
 """
@@ -30,9 +32,11 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.obm import re
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.config import ObmConfig
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.connection import directory_session
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.cyrus import CyrusAdmin
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm.forwarding import ObmForwarding
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.layout import render
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.passwords import ObmPasswords
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.reclaim import ObmReclaim
+from ansible_collections.danang.mail.plugins.module_utils.forwarding import Forward
 from ansible_collections.danang.mail.plugins.module_utils.model import SYSTEM_OBM
 from ansible_collections.danang.mail.plugins.module_utils.password_policy import PasswordFacts
 from ansible_collections.danang.mail.plugins.module_utils.plan import Attributes, Change, Observed
@@ -57,6 +61,7 @@ class ObmSystem:
         self.seen = obm_read.Seen()
         self.password_set: set[str] = set()
         self.passwords = ObmPasswords(config, self.directory)
+        self.forwarding = ObmForwarding(config, self.directory)
 
     @property
     def facts(self) -> dict[str, AccountFacts]:
@@ -112,6 +117,12 @@ class ObmSystem:
 
     def purge(self, accounts: Sequence[Account], export_dir: Optional[str]) -> list[Result]:
         return ObmReclaim(self.config, self.directory, self.cyrus, self.seen).purge(accounts, export_dir)
+
+    def read_forwards(self) -> list[Forward]:
+        return self.forwarding.read_forwards()
+
+    def remove_forwards(self, forwards: Sequence[Forward]) -> list[Result]:
+        return self.forwarding.remove_forwards(forwards)
 
     def close(self) -> None:
         self.cyrus.close()
