@@ -10,6 +10,7 @@ in the OBM lab, and runs the real playbooks on the copied inventory with the lab
 from __future__ import annotations
 
 import contextlib
+import datetime
 import imaplib
 import json
 import os
@@ -22,14 +23,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import clock
 import exchange_city
 import ldap3
 import obm_city
 import pytest
 from ansible.parsing.vault import VaultLib, VaultSecret
+from ansible_collections.danang.mail.plugins.module_utils import accounts, desired_state, ledger, plan
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm.system import ObmSystem
 from ansible_collections.danang.mail.plugins.plugin_utils.credentials import load_credentials
 from exchange_city import City
-from lab_city import add_obm_domain
+from lab_city import add_obm_domain, password_for, task_result
 
 city = exchange_city.city  # the fixture site_city builds on
 REPO = Path(__file__).resolve().parents[2]
@@ -172,6 +176,35 @@ class SiteCity:
     def run_files(self) -> list[Path]:
         """The runs' credentials files (not the pending record)."""
         return [p for p in self.credentials_dir.glob("*.vault.yml") if not p.name.startswith("pending")]
+
+    def make_obm_accounts(self, scope: tuple[str, ...]) -> None:
+        """The OBM accounts of the agencies ``scope``, made now by the project's own backend."""
+        state = desired_state.load_desired_state(self.city.desired)
+        holders = ledger.load_ledger(str(self.city.ledger_path)).holders()
+        desired, problems = accounts.desired_accounts(state, holders, system="obm", agencies=scope)
+        assert not problems
+        with ObmSystem(obm_city.lab_config(self.obm, self.domain)) as backend:
+            changes = plan.make_plan(desired, backend.read(), backend.render).changes
+            passwords = {a.holder_id: password_for(a.holder_id) for a in desired.values() if not a.shared}
+            assert all(r.ok for r in backend.apply(changes, passwords))
+
+    def task_at(
+        self, playbook: str, task: str, now: datetime.datetime, extra: dict[str, Any], *flags: str
+    ) -> dict[str, Any]:
+        """Run ``playbook`` with the clock at ``now``, the variables ``extra`` and ``flags`` (``--check``);
+        the result of ``task``."""
+        (self.root / "extra-vars.json").write_text(json.dumps(extra), encoding="utf-8")
+        proc = subprocess.run(
+            self.command(playbook, "-v", "-e", f"@{self.root / 'extra-vars.json'}", *flags),
+            cwd=self.root,
+            env=dict(clock.at(now, self.env()), ANSIBLE_CALLBACK_RESULT_FORMAT="json"),
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
+        return task_result(proc.stdout, task)
 
     def imap_ok(self, address: str, password: str) -> bool:
         return obm_city.imap_ok(self.obm, address, password)

@@ -13,24 +13,17 @@ is placed with the lab's clock: nothing sleeps and nothing depends on the machin
 from __future__ import annotations
 
 import datetime
-import json
-import subprocess
 from typing import Any
 
 import both_labs
-import clock
 import pytest
 from ansible_collections.danang.mail.plugins.module_utils import (
-    accounts,
-    desired_state,
-    ledger,
-    plan,
     reclaim,
 )
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.system import ObmSystem
 from ansible_collections.danang.mail.plugins.module_utils.model import CITY_TIMEZONE
 from both_labs import SiteCity
-from lab_city import password_for, task_result, working_morning
+from lab_city import working_morning
 from obm_city import lab_config
 
 city, site_city = both_labs.city, both_labs.site_city  # the fixtures
@@ -40,34 +33,12 @@ SCOPE = ("stttt",)
 BOUNCE = "Hop thu da bi thu hoi (R-23): khong duoc su dung qua 3 thang."  # SMTP replies are ASCII
 
 
-def make_obm_accounts(site: SiteCity) -> None:
-    state = desired_state.load_desired_state(site.city.desired)
-    holders = ledger.load_ledger(str(site.city.ledger_path)).holders()
-    desired, problems = accounts.desired_accounts(state, holders, system="obm", agencies=SCOPE)
-    assert not problems
-    with ObmSystem(lab_config(site.obm, site.domain)) as backend:
-        changes = plan.make_plan(desired, backend.read(), backend.render).changes
-        passwords = {a.holder_id: password_for(a.holder_id) for a in desired.values() if not a.shared}
-        assert all(r.ok for r in backend.apply(changes, passwords))
-
-
 def run_at(site: SiteCity, now: datetime.datetime) -> dict[str, Any]:
     extra = {
         "danang_mail_reclaim_bounce": BOUNCE,
         "danang_mail_reclaim_report_dir": str(site.root / "reclaim-reports"),
     }
-    (site.root / "reclaim-vars.json").write_text(json.dumps(extra), encoding="utf-8")
-    proc = subprocess.run(
-        site.command("reclaim.yml", "-v", "-e", f"@{site.root / 'reclaim-vars.json'}"),
-        cwd=site.root,
-        env=dict(clock.at(now, site.env()), ANSIBLE_CALLBACK_RESULT_FORMAT="json"),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
-    return task_result(proc.stdout, "Judge every personal mailbox")
+    return site.task_at("reclaim.yml", "Judge every personal mailbox", now, extra)
 
 
 def test_idle_on_both_systems_is_reclaimed_on_both_used_on_one_is_not(site_city: SiteCity) -> None:
@@ -78,7 +49,7 @@ def test_idle_on_both_systems_is_reclaimed_on_both_used_on_one_is_not(site_city:
     try:
         _plan, results, _ = site.city.reconcile(scope=SCOPE)
         assert all(r.ok for r in results)
-        make_obm_accounts(site)
+        site.make_obm_accounts(SCOPE)
         idle, used = site.city.address(IDLE), site.city.address(USED)
         # USED logs on to Exchange two months later; on OBM neither ever logs in.
         control.simulate_logon(used, now + datetime.timedelta(days=60))
