@@ -84,7 +84,8 @@ def is_inside(address: str, city_domains: Iterable[str]) -> bool:
 @dataclass(frozen=True)
 class Finding:
     """A forward and what the rule says of it: ``outside`` the city, and whether enforce stops it
-    (``remove``: outside and enabled)."""
+    (``remove``: outside and enabled). ``unknown``: the system could not say where it goes (a Sieve
+    script that cannot be read or parsed): never removed, for the operator to check by hand."""
 
     forward: Forward
     outside: bool
@@ -93,10 +94,15 @@ class Finding:
     def remove(self) -> bool:
         return self.outside and self.forward.enabled
 
+    @property
+    def unknown(self) -> bool:
+        return not self.forward.target
+
     def as_dict(self) -> dict[str, Any]:
         return {
             **self.forward.as_dict(),
             "outside": self.outside,
+            "unknown": self.unknown,
             "how": MECHANISMS.get(self.forward.mechanism, ""),
         }
 

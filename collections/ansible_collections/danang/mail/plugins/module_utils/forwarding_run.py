@@ -99,6 +99,7 @@ def summary(run: Run) -> dict[str, int]:
         "to_remove": sum(1 for f in run.findings if f.remove),
         "removed": sum(1 for r in run.results.values() if r.ok),
         "failed": sum(1 for r in run.results.values() if not r.ok),
+        "unknown": sum(1 for f in run.findings if f.unknown),
     }
 
 

@@ -127,8 +127,8 @@ forwards:
     mechanism:
       description:
         - How it was set - V(sieve_redirect), V(mailbox_forwarding_smtp), V(mailbox_forwarding_address),
-          V(inbox_rule_forward), V(inbox_rule_redirect), V(inbox_rule_forward_as_attachment) or
-          V(transport_rule).
+          V(inbox_rule_forward), V(inbox_rule_redirect), V(inbox_rule_forward_as_attachment),
+          V(transport_rule), or V(sieve_unparseable) for a script that cannot be read or parsed.
       type: str
     how:
       description: The mechanism in words.
@@ -141,6 +141,12 @@ forwards:
       type: bool
     outside:
       description: Whether the target is outside the city's domains.
+      type: bool
+    unknown:
+      description:
+        - The system could not say where it goes (a Sieve script that cannot be read or parsed,
+          mechanism V(sieve_unparseable), C(where) says why) - never removed; check it by hand. The
+          run warns.
       type: bool
     action:
       description: V(remove) for an enabled outside forward, else V(none).
@@ -160,6 +166,7 @@ forwards:
       where: nomade
       enabled: true
       outside: true
+      unknown: false
       action: remove
       removed: true
       error: null
@@ -172,10 +179,13 @@ records:
     - {system: obm, holder: dungnv@danang.gov.vn, target: dungnv@gmail.com, mechanism: sieve_redirect,
        how: Sieve redirect (OBM forwarding), where: nomade, removed_on: "2027-03-02"}
 summary:
-  description: Counts of forwards found, inside, outside, outside but disabled, to remove, removed, failed.
+  description:
+    - Counts of forwards found, inside, outside, outside but disabled, to remove, removed, failed, and
+      of those whose target is unknown (scripts that cannot be read or parsed).
   returned: always
   type: dict
-  sample: {forwards: 12, inside: 9, outside: 3, outside_disabled: 1, to_remove: 2, removed: 2, failed: 0}
+  sample: {forwards: 12, inside: 9, outside: 3, outside_disabled: 1, to_remove: 2, removed: 2, failed: 0,
+           unknown: 0}
 """
 
 from typing import Any
@@ -253,6 +263,11 @@ def main() -> None:
         module.fail_json(msg=f"cannot use the mail system, the run stopped: {exc}")
     except (OSError, TimeoutError) as exc:
         module.fail_json(msg=f"cannot read or write the journal: {exc}")
+    if result["summary"]["unknown"]:
+        module.warn(
+            f"{result['summary']['unknown']} forward(s) or script(s) could not be read: check them by hand"
+            " (rows with unknown=true)"
+        )
     failed = result["summary"]["failed"]
     if failed:
         module.fail_json(

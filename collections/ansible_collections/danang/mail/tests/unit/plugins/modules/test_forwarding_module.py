@@ -14,6 +14,7 @@ from ansible_collections.danang.mail.plugins.module_utils.forwarding import (
     INBOX_RULE_FORWARD,
     MAILBOX_FORWARDING_SMTP,
     SIEVE_REDIRECT,
+    SIEVE_UNPARSEABLE,
     Forward,
 )
 from ansible_collections.danang.mail.plugins.modules import forwarding
@@ -62,6 +63,7 @@ def test_audit_reports_and_changes_nothing(run_module, fake_systems, tmp_path):
         "to_remove": 2,
         "removed": 0,
         "failed": 0,
+        "unknown": 0,
     }
     assert "remove_forwards" not in fake_systems["obm"].called() + fake_systems["exchange"].called()
     assert not (tmp_path / "forwards-removed.yml").exists() and result["records"] == []
@@ -129,3 +131,16 @@ def test_a_journal_that_is_not_a_list_stops_the_run_before_any_system_is_read(
     result = run_module(forwarding, arguments(tmp_path, mode="enforce"))
     assert result["rc"] == 1 and "must be a list of records" in result["msg"]
     assert fake_systems["obm"].called() == []
+
+
+def test_a_script_that_cannot_be_read_is_reported_with_a_warning_never_removed(
+    run_module, fake_systems, tmp_path
+):
+    broken = Forward("obm", DUNG, "", SIEVE_UNPARSEABLE, "roundcube: line 3: unterminated string", True)
+    fake_systems["obm"].forwards = [broken]
+    result = run_module(forwarding, arguments(tmp_path, mode="enforce", backend=["obm"]))
+    assert result["rc"] == 0 and result["changed"] is False, result
+    [row] = result["forwards"]
+    assert (row["unknown"], row["outside"], row["action"]) == (True, False, "none")
+    assert result["summary"]["unknown"] == 1 and "could not be read" in str(result["warnings"])
+    assert "remove_forwards" not in fake_systems["obm"].called()
