@@ -49,6 +49,7 @@ def lab_config(lab: Any, domain: str, **extra: Any) -> ObmConfig:
         imap_host=lab.imap_host,
         imap_port=lab.imap_port,
         imap_admin=lab.imap_admin,
+        sieve_port=lab.sieve_port,
         domain=domain,
         mailbox_server=f"lmtp:{lab.imap_host}:{lab.lmtp_port}",
         ca_file=lab.ca_file,

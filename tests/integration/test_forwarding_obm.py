@@ -58,7 +58,7 @@ class Town:
         return f"{login}@{self.domain}"
 
     def system(self) -> ObmSystem:
-        return ObmSystem(lab_config(self.lab, self.domain, sieve_port=self.lab.sieve_port))
+        return ObmSystem(lab_config(self.lab, self.domain))
 
     def sieve(self, login: str) -> ManageSieve:
         session = ManageSieve(
