@@ -133,9 +133,7 @@ def test_a_journal_that_is_not_a_list_stops_the_run_before_any_system_is_read(
     assert fake_systems["obm"].called() == []
 
 
-def test_a_script_that_cannot_be_read_is_reported_and_never_removed(
-    run_module, fake_systems, tmp_path
-):
+def test_a_script_that_cannot_be_read_is_reported_and_never_removed(run_module, fake_systems, tmp_path):
     broken = Forward("obm", DUNG, "", SIEVE_UNPARSEABLE, "roundcube: line 3: unterminated string", True)
     fake_systems["obm"].forwards = [broken]
     result = run_module(forwarding, arguments(tmp_path, mode="enforce", backend=["obm"]))
