@@ -139,7 +139,6 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.obm.config im
     ARGUMENT_SPEC as OBM_OPTIONS,
 )
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.config import config_from_params
-from ansible_collections.danang.mail.plugins.module_utils.backends.obm.cyrus import CyrusAdmin
 from ansible_collections.danang.mail.plugins.module_utils.backends.systems import CONNECTION_SPEC, REQUIRED
 from ansible_collections.danang.mail.plugins.module_utils.model import SYSTEM_OBM
 from ansible_collections.danang.mail.plugins.module_utils.rspamd_controller import (
@@ -201,16 +200,7 @@ def main() -> None:
         )
     except (ValueError, ControllerError) as exc:
         module.fail_json(msg=str(exc))
-    cyrus = CyrusAdmin(
-        config.imap_host,
-        config.imap_port,
-        config.imap_admin,
-        config.imap_admin_password,
-        tls=config.imap_tls,
-        validate_certs=config.validate_certs,
-        ca_file=config.ca_file,
-        timeout=config.timeout,
-    )
+    cyrus = config.cyrus_admin()
     try:
         run = learn_confirmed(
             cyrus,

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from ansible_collections.danang.mail.plugins.module_utils.backends.obm.cyrus import TLS_MODES
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm.cyrus import TLS_MODES, CyrusAdmin
 from ansible_collections.danang.mail.plugins.module_utils.model import DEFAULT_DOMAIN
 
 # OBM's obm_conf.ini default: userMailboxDefaultFolders = 'Trash,Drafts,SPAM,Templates,Sent';
@@ -45,6 +45,19 @@ class ObmConfig:
     @property
     def mailbox_server_value(self) -> str:
         return self.mailbox_server or f"lmtp:{self.imap_host}:24"
+
+    def cyrus_admin(self) -> CyrusAdmin:
+        """The Cyrus administrator's connection these settings describe (opened on first use)."""
+        return CyrusAdmin(
+            self.imap_host,
+            self.imap_port,
+            self.imap_admin,
+            self.imap_admin_password,
+            tls=self.imap_tls,
+            validate_certs=self.validate_certs,
+            ca_file=self.ca_file,
+            timeout=self.timeout,
+        )
 
 
 ARGUMENT_SPEC: dict[str, dict[str, Any]] = {

@@ -31,7 +31,6 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.obm import ap
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm import read as obm_read
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.config import ObmConfig
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.connection import directory_session
-from ansible_collections.danang.mail.plugins.module_utils.backends.obm.cyrus import CyrusAdmin
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.forwarding import ObmForwarding
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.layout import render
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.passwords import ObmPasswords
@@ -48,16 +47,7 @@ class ObmSystem:
     def __init__(self, config: ObmConfig) -> None:
         self.config = config
         self.directory = directory_session(config)
-        self.cyrus = CyrusAdmin(
-            config.imap_host,
-            config.imap_port,
-            config.imap_admin,
-            config.imap_admin_password,
-            tls=config.imap_tls,
-            validate_certs=config.validate_certs,
-            ca_file=config.ca_file,
-            timeout=config.timeout,
-        )
+        self.cyrus = config.cyrus_admin()
         self.seen = obm_read.Seen()
         self.password_set: set[str] = set()
         self.passwords = ObmPasswords(config, self.directory)
