@@ -169,6 +169,25 @@ def obm_lab_ctl(lab: ObmLab, *args: str) -> None:
     subprocess.run([str(lab.lab_dir / "bin" / "obm-lab"), *args], check=True, capture_output=True)
 
 
+def remove_domain(lab: ObmLab, domain: str, base: str) -> None:
+    """A test domain's mailboxes (delete_mode delayed keeps them under DELETED/ until cyr_expire),
+    then its LDAP subtree ``base``; whatever is already gone is skipped."""
+    with contextlib.suppress(Exception):
+        obm_lab_ctl(lab, "start")
+        imap = cyrus_admin(lab)
+        for name in sorted(mailboxes(lab, domain), key=len, reverse=True):
+            if name.count("/") <= 1:
+                imap.setacl(f'"{name}"', lab.imap_admin, "x")
+                imap.delete(f'"{name}"')
+        imap.logout()
+    with contextlib.suppress(Exception):
+        conn = ldap_admin(lab)
+        conn.search(base, "(objectClass=*)", attributes=["1.1"])
+        for dn in sorted((e["dn"] for e in conn.response), key=len, reverse=True):
+            conn.delete(dn)
+        conn.unbind()
+
+
 @contextlib.contextmanager
 def obm_town(lab: ObmLab, tmp_path: Path) -> Iterator[City]:
     """A copy of the lab city, allocated into a fresh mail domain with its own LDAP subtree."""
@@ -184,21 +203,7 @@ def obm_town(lab: ObmLab, tmp_path: Path) -> Iterator[City]:
     try:
         yield City(lab, root, domain)
     finally:
-        # Clean up: mailboxes (delete_mode delayed keeps them under DELETED/ until cyr_expire), entries.
-        with contextlib.suppress(Exception):
-            obm_lab_ctl(lab, "start")
-            imap = cyrus_admin(lab)
-            for name in sorted(mailboxes(lab, domain), key=len, reverse=True):
-                if name.count("/") <= 1:
-                    imap.setacl(f'"{name}"', lab.imap_admin, "x")
-                    imap.delete(f'"{name}"')
-            imap.logout()
-        with contextlib.suppress(Exception):
-            conn = ldap_admin(lab)
-            conn.search(base, "(objectClass=*)", attributes=["1.1"])
-            for dn in sorted((e["dn"] for e in conn.response), key=len, reverse=True):
-                conn.delete(dn)
-            conn.unbind()
+        remove_domain(lab, domain, base)
 
 
 @pytest.fixture

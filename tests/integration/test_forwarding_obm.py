@@ -21,7 +21,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import ldap3
 import pytest
 from ansible_collections.danang.mail.plugins.module_utils import accounts, desired_state, ledger, plan
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.managesieve import ManageSieve
@@ -33,7 +32,7 @@ from ansible_collections.danang.mail.plugins.module_utils.forwarding import (
     judge,
 )
 from lab_city import add_obm_domain, allocate_into, password_for
-from obm_city import lab_config
+from obm_city import cyrus_admin, lab_config, ldap_admin, remove_domain
 
 pytestmark = pytest.mark.integration
 
@@ -85,9 +84,7 @@ class Town:
         return found
 
     def imap(self) -> imaplib.IMAP4:
-        imap = imaplib.IMAP4(self.lab.imap_host, self.lab.imap_port)
-        imap.login(self.lab.imap_admin, self.lab.imap_admin_password)
-        return imap
+        return cyrus_admin(self.lab)
 
     def subjects(self, login: str) -> list[str]:
         imap = self.imap()
@@ -130,11 +127,6 @@ def wait_for(check, seconds: float = 15) -> bool:
     return False
 
 
-def ldap(lab: Any) -> Any:
-    server = ldap3.Server(lab.ldap_host, port=lab.ldap_port, connect_timeout=5)
-    return ldap3.Connection(server, lab.admin_dn, lab.admin_password, auto_bind=True)
-
-
 @pytest.fixture
 def town(obm_lab: Any, tmp_path: Path) -> Iterator[Town]:
     domain = f"f{uuid.uuid4().hex[:8]}.{obm_lab.domain}"
@@ -142,7 +134,7 @@ def town(obm_lab: Any, tmp_path: Path) -> Iterator[Town]:
     (desired / "agencies").mkdir(parents=True)
     (desired / "agencies" / "ftest.yml").write_text(AGENCY, encoding="utf-8")
     allocate_into(desired, domain, datetime.date(2026, 1, 5))
-    conn = ldap(obm_lab)
+    conn = ldap_admin(obm_lab)
     base = add_obm_domain(conn, domain, obm_lab.base_dn)
     conn.unbind()
     made = Town(obm_lab, tmp_path, domain)
@@ -163,18 +155,7 @@ def town(obm_lab: Any, tmp_path: Path) -> Iterator[Town]:
             for name in session.list_scripts():
                 session.delete_script(name)
             session.close()
-    with contextlib.suppress(Exception):
-        imap = made.imap()
-        for login in LOGINS:
-            imap.setacl(f'"user/{login}@{domain}"', obm_lab.imap_admin, "x")
-            imap.delete(f'"user/{login}@{domain}"')
-        imap.logout()
-    with contextlib.suppress(Exception):
-        conn = ldap(obm_lab)
-        conn.search(base, "(objectClass=*)", attributes=["1.1"])
-        for dn in sorted((e["dn"] for e in conn.response), key=len, reverse=True):
-            conn.delete(dn)
-        conn.unbind()
+    remove_domain(obm_lab, domain, base)
 
 
 def test_outside_redirect_refused_inside_delivered_audited_and_removed(town: Town) -> None:
