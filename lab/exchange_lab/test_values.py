@@ -19,7 +19,7 @@ from psrpcore.types import PSSecureString
 from exchange_lab.cmdlets.binder import bind
 from exchange_lab.cmdlets.definitions import DEFINITIONS
 from exchange_lab.cmdlets.errors import CmdletError
-from exchange_lab.cmdlets.mailbox import check_quota_order
+from exchange_lab.cmdlets.mailbox_settings import check_quota_order
 
 GB = 1 << 30
 

@@ -43,6 +43,8 @@ from exchange_lab.cmdlets import (
     filters,
     inbox,
     mailbox,
+    mailbox_settings,
+    mailbox_store,
     organization,
     permissions,
     recipients,
@@ -57,6 +59,8 @@ log = logging.getLogger("exchange_lab.cmdlets")
 
 IMPLEMENTATIONS = {
     **mailbox.CMDLETS,
+    **mailbox_settings.CMDLETS,
+    **mailbox_store.CMDLETS,
     **users.CMDLETS,
     **organization.CMDLETS,
     **inbox.CMDLETS,

@@ -24,7 +24,7 @@ from exchange_lab.clock import to_generalized_time
 from exchange_lab.cmdlets import common
 from exchange_lab.cmdlets.binder import Bound
 from exchange_lab.cmdlets.errors import CmdletError, task_error
-from exchange_lab.cmdlets.mailbox import _legacy_dn, _organizational_unit
+from exchange_lab.cmdlets.mailbox import legacy_dn, organizational_unit
 from exchange_lab.cmdlets.objects import TYPE_DETAILS, canonical_name, first, multi_valued, ps_object
 from exchange_lab.identity import RECIPIENTS
 from exchange_lab.inbox_rules import is_smtp_address
@@ -109,7 +109,7 @@ def _search(ctx: Any, b: Bound, classes: str) -> list[dict[str, Any]]:
     directory = ctx.lab.directory
     if b.get("Identity"):
         return [resolve_recipient(ctx, b.get("Identity"))]
-    base = _organizational_unit(ctx, b.get("OrganizationalUnit")) if b.get("OrganizationalUnit") else None
+    base = organizational_unit(ctx, b.get("OrganizationalUnit")) if b.get("OrganizationalUnit") else None
     found = directory.search(base or directory.base_dn, f"(&{classes}(mailNickname=*))", _ATTRIBUTES)
     return [e for e in found if is_contact(e) or e.get("msexchmailboxguid")]
 
@@ -132,7 +132,7 @@ def new_mail_contact(ctx: Any, b: Bound) -> list[Any]:
     alias = b.get("Alias") or common.derive_alias(common.fold_ascii(name.replace(" ", "")))
     common.check_alias(ctx, alias)
     primary = b.get("PrimarySmtpAddress") or address
-    parent = _organizational_unit(ctx, b.get("OrganizationalUnit"))
+    parent = organizational_unit(ctx, b.get("OrganizationalUnit"))
     dn = f"CN={escape_rdn(name)},{parent}"
     if directory.read(dn, ["cn"]) is not None:
         raise task_error(
@@ -164,7 +164,7 @@ def new_mail_contact(ctx: Any, b: Bound) -> list[Any]:
             "targetAddress": f"SMTP:{address}",
             "msExchRecipientTypeDetails": CONTACT_TYPE_DETAILS,
             "msExchRecipientDisplayType": CONTACT_DISPLAY_TYPE,
-            "legacyExchangeDN": _legacy_dn(alias, guid),
+            "legacyExchangeDN": legacy_dn(alias, guid),
         },
     )
     return [_recipient_object(directory.read(dn, _ATTRIBUTES), "MailContact")]

@@ -44,9 +44,9 @@ def get_user(ctx: Any, b: Bound) -> list[Any]:
     else:
         base = directory.base_dn
         if b.get("OrganizationalUnit"):
-            from exchange_lab.cmdlets.mailbox import _organizational_unit
+            from exchange_lab.cmdlets.mailbox import organizational_unit
 
-            base = _organizational_unit(ctx, b.get("OrganizationalUnit"))
+            base = organizational_unit(ctx, b.get("OrganizationalUnit"))
         entries = sorted(
             directory.search(base, "(objectClass=user)", ["*"]), key=lambda e: first(e, "cn", "").lower()
         )
