@@ -149,6 +149,8 @@ def read_xlsx(data: bytes, source: str) -> tuple[Sheet, ...]:
                         break
                     _check_cell(text, where, row_number, column, problems)
                     texts.append(text)
+                while texts and not texts[-1]:
+                    texts.pop()
                 rows.append(tuple(texts))
             sheets.append(Sheet(worksheet.title, _trimmed(rows)))
     finally:
