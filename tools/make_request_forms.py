@@ -101,7 +101,10 @@ def workbook_bytes(form: str) -> bytes:
 def _fixed_timestamps(data: bytes) -> bytes:
     """The same archive with every member dated ``ZIP_TIME``: the bytes depend on the content only."""
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
         for member in source.infolist():
             info = zipfile.ZipInfo(member.filename, ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED

@@ -215,7 +215,9 @@ class AgencyDocument:
                 return entry
         return None
 
-    def add_department(self, abbreviation: str, name: str, owner: Optional[str], delegate: Optional[str]) -> None:
+    def add_department(
+        self, abbreviation: str, name: str, owner: Optional[str], delegate: Optional[str]
+    ) -> None:
         entry = CommentedMap([("abbreviation", abbreviation), ("name", name), ("mailbox", True)])
         for key, value in (("owner", owner), ("delegate", delegate)):
             if value:
@@ -227,7 +229,9 @@ class AgencyDocument:
             set_key(self.data, "departments", departments, AGENCY_KEYS)
         departments.append(entry)
 
-    def set_mailbox(self, department: Optional[str], owner: Optional[str], delegate: Optional[str]) -> list[str]:
+    def set_mailbox(
+        self, department: Optional[str], owner: Optional[str], delegate: Optional[str]
+    ) -> list[str]:
         """``mailbox: true`` and the given owner / delegate on the agency or a department it has;
         returns the keys written (empty: it already says so)."""
         if department is None:

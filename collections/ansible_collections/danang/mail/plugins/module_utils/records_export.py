@@ -62,17 +62,27 @@ class Mapping:
     def __init__(self, data: Any, source: str) -> None:
         problems: list[Problem] = []
         if not isinstance(data, dict):
-            raise ValidationFailed([Problem(source, "", "", "a mapping file is a mapping: columns, actions, requester")])
+            raise ValidationFailed(
+                [Problem(source, "", "", "a mapping file is a mapping: columns, actions, requester")]
+            )
         for key in sorted(set(data) - set(_MAPPING_KEYS), key=str):
-            problems.append(Problem(source, "", str(key), f"unknown key (allowed: {', '.join(_MAPPING_KEYS)})"))
+            problems.append(
+                Problem(source, "", str(key), f"unknown key (allowed: {', '.join(_MAPPING_KEYS)})")
+            )
         columns = data.get("columns")
         self.columns: dict[str, str] = {}
         if not isinstance(columns, dict):
-            problems.append(Problem(source, "", "columns", "must map each field to the export's column header"))
+            problems.append(
+                Problem(source, "", "columns", "must map each field to the export's column header")
+            )
             columns = {}
         for key, header in columns.items():
             if key not in COLUMN_KEYS:
-                problems.append(Problem(source, "", f"columns.{key}", f"unknown field (allowed: {', '.join(COLUMN_KEYS)})"))
+                problems.append(
+                    Problem(
+                        source, "", f"columns.{key}", f"unknown field (allowed: {', '.join(COLUMN_KEYS)})"
+                    )
+                )
             elif not isinstance(header, str) or not header.strip():
                 problems.append(Problem(source, "", f"columns.{key}", "must be the column's header text"))
             else:
@@ -81,15 +91,36 @@ class Mapping:
             if columns and key not in columns:
                 problems.append(Problem(source, "", f"columns.{key}", "is required"))
         if columns and "full_name" not in columns and not {"family_name", "given_name"} <= columns.keys():
-            problems.append(Problem(source, "", "columns.full_name", "a name column is required: full_name, or family_name and given_name"))
+            problems.append(
+                Problem(
+                    source,
+                    "",
+                    "columns.full_name",
+                    "a name column is required: full_name, or family_name and given_name",
+                )
+            )
         actions = data.get("actions")
         self.actions: dict[str, str] = {}
         if not isinstance(actions, dict) or not actions:
-            problems.append(Problem(source, "", "actions", f"must map the export's request kinds to {', '.join(PERSON_ACTIONS)}"))
+            problems.append(
+                Problem(
+                    source,
+                    "",
+                    "actions",
+                    f"must map the export's request kinds to {', '.join(PERSON_ACTIONS)}",
+                )
+            )
             actions = {}
         for text, action in actions.items():
             if not isinstance(text, str) or action not in PERSON_ACTIONS:
-                problems.append(Problem(source, "", f"actions.{excerpt(text, quote=False)}", f"must be one of {', '.join(PERSON_ACTIONS)}"))
+                problems.append(
+                    Problem(
+                        source,
+                        "",
+                        f"actions.{excerpt(text, quote=False)}",
+                        f"must be one of {', '.join(PERSON_ACTIONS)}",
+                    )
+                )
             else:
                 self.actions[_fold(text)] = action
         date_format = data.get("date_format", "YYYY-MM-DD")
@@ -99,11 +130,21 @@ class Mapping:
         agencies = data.get("agencies", {}) or {}
         self.agencies: dict[str, str] = {}
         if not isinstance(agencies, dict):
-            problems.append(Problem(source, "", "agencies", "must map the export's agency text to abbreviations"))
+            problems.append(
+                Problem(source, "", "agencies", "must map the export's agency text to abbreviations")
+            )
             agencies = {}
         for text, abbreviation in agencies.items():
-            if not isinstance(text, str) or not isinstance(abbreviation, str) or not re.match(ABBREVIATION_PATTERN, abbreviation):
-                problems.append(Problem(source, "", f"agencies.{excerpt(text, quote=False)}", "must be an agency abbreviation"))
+            if (
+                not isinstance(text, str)
+                or not isinstance(abbreviation, str)
+                or not re.match(ABBREVIATION_PATTERN, abbreviation)
+            ):
+                problems.append(
+                    Problem(
+                        source, "", f"agencies.{excerpt(text, quote=False)}", "must be an agency abbreviation"
+                    )
+                )
             else:
                 self.agencies[_fold(text)] = abbreviation
         self.requester = check_requester(data.get("requester"), source, problems)
@@ -135,7 +176,9 @@ def pick_sheet(sheets: tuple[Sheet, ...], mapping: Mapping, source: str) -> Shee
         if sheet.name == mapping.sheet:
             return sheet
     names = ", ".join(excerpt(s.name) for s in sheets)
-    raise ValidationFailed([Problem(source, "", "", f"no sheet {excerpt(mapping.sheet)} (the workbook has {names})")])
+    raise ValidationFailed(
+        [Problem(source, "", "", f"no sheet {excerpt(mapping.sheet)} (the workbook has {names})")]
+    )
 
 
 def export_requests(sheet: Sheet, mapping: Mapping, source: str) -> list[Request]:
@@ -173,22 +216,47 @@ def export_requests(sheet: Sheet, mapping: Mapping, source: str) -> list[Request
         action = mapping.actions.get(_fold(cell(row, "action")))
         if action is None:
             known = ", ".join(excerpt(k) for k in mapping.actions)
-            problems.append(Problem(source, where, "action", f"{excerpt(cell(row, 'action'))} is not a request kind of the mapping ({known})"))
+            problems.append(
+                Problem(
+                    source,
+                    where,
+                    "action",
+                    f"{excerpt(cell(row, 'action'))} is not a request kind of the mapping ({known})",
+                )
+            )
         agency_text = cell(row, "agency")
         agency = mapping.agencies.get(_fold(agency_text), agency_text.strip())
         if not re.match(ABBREVIATION_PATTERN, agency):
-            problems.append(Problem(source, where, "agency", f"{excerpt(agency_text)} is not an agency abbreviation (map it under agencies)"))
+            problems.append(
+                Problem(
+                    source,
+                    where,
+                    "agency",
+                    f"{excerpt(agency_text)} is not an agency abbreviation (map it under agencies)",
+                )
+            )
         received_on = mapping.date(cell(row, "received_on"))
         if received_on is None:
-            problems.append(Problem(source, where, "received_on", f"{excerpt(cell(row, 'received_on'))} is not a date in the mapping's date_format"))
+            problems.append(
+                Problem(
+                    source,
+                    where,
+                    "received_on",
+                    f"{excerpt(cell(row, 'received_on'))} is not a date in the mapping's date_format",
+                )
+            )
         raw: dict[str, Any] = {"action": action, "id": cell(row, "id")}
         if action != "cancel":  # an export repeats the whole person on every line: a cancel needs the id only
-            raw.update({k: cell(row, k) for k in index if k in (*NAME_FIELDS, "department", "rank", "systems")})
+            raw.update(
+                {k: cell(row, k) for k in index if k in (*NAME_FIELDS, "department", "rank", "systems")}
+            )
         values = person_values(raw, source, where, problems)
         person_id = raw["id"].strip()
         if not person_id:
             problems.append(Problem(source, where, "id", "the records code is required (R-72)"))
-        if action == "new" and not ({"full_name"} <= values.keys() or {"family_name", "given_name"} <= values.keys()):
+        if action == "new" and not (
+            {"full_name"} <= values.keys() or {"family_name", "given_name"} <= values.keys()
+        ):
             problems.append(Problem(source, where, "full_name", "a new person needs a name (R-12)"))
         if len(problems) == before:
             groups.setdefault((agency, received_on), []).append(PersonLine(action, person_id, values, where))

@@ -108,7 +108,9 @@ def parse_date(value: Any) -> Optional[datetime.date]:
 def check_requester(raw: Any, source: str, problems: list[Problem]) -> dict[str, str]:
     """The requester the result goes to (R-22): name and e-mail required, phone optional."""
     if not isinstance(raw, dict):
-        problems.append(Problem(source, "", "requester", "required: name, email and phone of the requester (R-22)"))
+        problems.append(
+            Problem(source, "", "requester", "required: name, email and phone of the requester (R-22)")
+        )
         return {}
     found: dict[str, str] = {}
     for key in sorted(set(raw) - set(REQUESTER_KEYS), key=str):
@@ -117,12 +119,18 @@ def check_requester(raw: Any, source: str, problems: list[Problem]) -> dict[str,
         value = raw.get(key)
         if value is None or value == "":
             if key != "phone":
-                problems.append(Problem(source, "", f"requester.{key}", "required: the result goes to the requester (R-22)"))
+                problems.append(
+                    Problem(
+                        source, "", f"requester.{key}", "required: the result goes to the requester (R-22)"
+                    )
+                )
             continue
         text = _text(value)
         pattern = {"email": _EMAIL, "phone": _PHONE}.get(key)
         if text is None or len(text) > 128 or (pattern is not None and not pattern.match(text)):
-            what = {"email": "an e-mail address", "phone": 'a phone number (quote it: "0236…")'}.get(key, "text")
+            what = {"email": "an e-mail address", "phone": 'a phone number (quote it: "0236…")'}.get(
+                key, "text"
+            )
             problems.append(Problem(source, "", f"requester.{key}", f"must be {what}, not {excerpt(value)}"))
             continue
         found[key] = text
@@ -141,19 +149,25 @@ def person_values(raw: dict[str, Any], source: str, where: str, problems: list[P
             if isinstance(value, str) and value.strip().isdigit():
                 value = int(value.strip())
             if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 100:
-                problems.append(Problem(source, where, key, f"must be a whole number 0-100, not {excerpt(value)}"))
+                problems.append(
+                    Problem(source, where, key, f"must be a whole number 0-100, not {excerpt(value)}")
+                )
                 continue
         elif key == "systems":
             if isinstance(value, str):
                 value = [part.strip() for part in re.split(r"[,;\s]+", value) if part.strip()]
             if not isinstance(value, list) or not value or any(s not in SYSTEMS for s in value):
                 allowed = ", ".join(SYSTEMS)
-                problems.append(Problem(source, where, key, f"must list some of {allowed}, not {excerpt(value)}"))
+                problems.append(
+                    Problem(source, where, key, f"must list some of {allowed}, not {excerpt(value)}")
+                )
                 continue
             value = sorted(set(value))
         elif key == "department":
             if not isinstance(value, str) or not re.match(ABBREVIATION_PATTERN, value.strip()):
-                problems.append(Problem(source, where, key, f"must be a department abbreviation, not {excerpt(value)}"))
+                problems.append(
+                    Problem(source, where, key, f"must be a department abbreviation, not {excerpt(value)}")
+                )
                 continue
             value = value.strip()
         elif not isinstance(value, str):
@@ -169,18 +183,39 @@ def _person_line(raw: Any, where: str, source: str, problems: list[Problem]) -> 
         return None
     before = len(problems)
     for key in sorted(set(raw) - {"action", "id", *PERSON_FIELDS}, key=str):
-        problems.append(Problem(source, where, str(key), f"unknown key (allowed: action, id, {', '.join(PERSON_FIELDS)})"))
+        problems.append(
+            Problem(source, where, str(key), f"unknown key (allowed: action, id, {', '.join(PERSON_FIELDS)})")
+        )
     action = raw.get("action")
     if action not in PERSON_ACTIONS:
-        problems.append(Problem(source, where, "action", f"must be one of {', '.join(PERSON_ACTIONS)}, not {excerpt(action)}"))
+        problems.append(
+            Problem(
+                source, where, "action", f"must be one of {', '.join(PERSON_ACTIONS)}, not {excerpt(action)}"
+            )
+        )
     person_id = raw.get("id")
     if not isinstance(person_id, str) or not re.match(PERSON_ID_PATTERN, person_id.strip()):
-        problems.append(Problem(source, where, "id", f"must be the records-software code (R-72), not {excerpt(person_id)}"))
+        problems.append(
+            Problem(
+                source, where, "id", f"must be the records-software code (R-72), not {excerpt(person_id)}"
+            )
+        )
     values = person_values(raw, source, where, problems)
-    if action == "new" and not ({"full_name"} <= values.keys() or {"family_name", "given_name"} <= values.keys()):
-        problems.append(Problem(source, where, "full_name", "a new person needs full_name, or family_name and given_name (R-12)"))
+    if action == "new" and not (
+        {"full_name"} <= values.keys() or {"family_name", "given_name"} <= values.keys()
+    ):
+        problems.append(
+            Problem(
+                source,
+                where,
+                "full_name",
+                "a new person needs full_name, or family_name and given_name (R-12)",
+            )
+        )
     elif action == "change" and not values:
-        problems.append(Problem(source, where, "", f"a change names what changes: some of {', '.join(PERSON_FIELDS)}"))
+        problems.append(
+            Problem(source, where, "", f"a change names what changes: some of {', '.join(PERSON_FIELDS)}")
+        )
     elif action == "cancel" and values:
         problems.append(Problem(source, where, next(iter(values)), "a cancel gives only the id"))
     if len(problems) > before:
@@ -194,16 +229,26 @@ def _mailbox_line(raw: Any, where: str, source: str, problems: list[Problem]) ->
         return None
     before = len(problems)
     for key in sorted(set(raw) - set(MAILBOX_FIELDS), key=str):
-        problems.append(Problem(source, where, str(key), f"unknown key (allowed: {', '.join(MAILBOX_FIELDS)})"))
+        problems.append(
+            Problem(source, where, str(key), f"unknown key (allowed: {', '.join(MAILBOX_FIELDS)})")
+        )
     department, name = _text(raw.get("department")), _text(raw.get("name"))
     if department is not None and not re.match(ABBREVIATION_PATTERN, department):
-        problems.append(Problem(source, where, "department", f"must be a department abbreviation, not {excerpt(department)}"))
+        problems.append(
+            Problem(
+                source, where, "department", f"must be a department abbreviation, not {excerpt(department)}"
+            )
+        )
     if department is None and raw.get("name") is not None:
         problems.append(Problem(source, where, "name", "only a new department is given a name"))
     people = {}
     for key in ("owner", "delegate"):
         value = raw.get(key)
-        if value is not None and value != "" and (not isinstance(value, str) or not re.match(PERSON_ID_PATTERN, value.strip())):
+        if (
+            value is not None
+            and value != ""
+            and (not isinstance(value, str) or not re.match(PERSON_ID_PATTERN, value.strip()))
+        ):
             problems.append(Problem(source, where, key, f"must be a person id (R-71), not {excerpt(value)}"))
         people[key] = _text(value)
     if len(problems) > before:
@@ -215,18 +260,31 @@ def parse_form(data: Any, source: str) -> tuple[Optional[Request], list[Problem]
     """A form 01 or 02 from its mapping (YAML, or ``xlsx_form_data``); or every problem found."""
     problems: list[Problem] = []
     if not isinstance(data, dict):
-        problems.append(Problem(source, "", "", "a form is a mapping: form, agency, received_on, requester and its lines"))
+        problems.append(
+            Problem(source, "", "", "a form is a mapping: form, agency, received_on, requester and its lines")
+        )
         return None, problems
     form = data.get("form")
     if form not in (FORM_PERSONS, FORM_MAILBOXES):
-        problems.append(Problem(source, "", "form", f'must be "01" (persons) or "02" (mailboxes), not {excerpt(form)}'))
+        problems.append(
+            Problem(source, "", "form", f'must be "01" (persons) or "02" (mailboxes), not {excerpt(form)}')
+        )
         return None, problems
     lines_key = "people" if form == FORM_PERSONS else "mailboxes"
     for key in sorted(set(data) - {*_HEADER_KEYS, lines_key}, key=str):
-        problems.append(Problem(source, "", str(key), f"unknown key in form {form} (allowed: {', '.join((*_HEADER_KEYS, lines_key))})"))
+        problems.append(
+            Problem(
+                source,
+                "",
+                str(key),
+                f"unknown key in form {form} (allowed: {', '.join((*_HEADER_KEYS, lines_key))})",
+            )
+        )
     agency = data.get("agency")
     if not isinstance(agency, str) or not re.match(ABBREVIATION_PATTERN, agency):
-        problems.append(Problem(source, "", "agency", f"must be the agency's abbreviation, not {excerpt(agency)}"))
+        problems.append(
+            Problem(source, "", "agency", f"must be the agency's abbreviation, not {excerpt(agency)}")
+        )
     received_on = parse_date(data.get("received_on"))
     if received_on is None:
         problems.append(Problem(source, "", "received_on", "the day of the request, YYYY-MM-DD (R-13, R-22)"))
@@ -237,7 +295,9 @@ def parse_form(data: Any, source: str) -> tuple[Optional[Request], list[Problem]
         raw_lines = []
     people, mailboxes = [], []
     for index, raw in enumerate(raw_lines):
-        where = raw.pop("_where", f"{lines_key}[{index}]") if isinstance(raw, dict) else f"{lines_key}[{index}]"
+        where = (
+            raw.pop("_where", f"{lines_key}[{index}]") if isinstance(raw, dict) else f"{lines_key}[{index}]"
+        )
         if form == FORM_PERSONS:
             people.append(_person_line(raw, where, source, problems))
         else:
@@ -245,7 +305,13 @@ def parse_form(data: Any, source: str) -> tuple[Optional[Request], list[Problem]
     if problems:
         return None, problems
     request = Request(
-        form, agency, received_on, requester, tuple(p for p in people if p), tuple(m for m in mailboxes if m), source
+        form,
+        agency,
+        received_on,
+        requester,
+        tuple(p for p in people if p),
+        tuple(m for m in mailboxes if m),
+        source,
     )
     return request, problems
 
@@ -263,7 +329,7 @@ def xlsx_form_data(sheets: tuple[Sheet, ...], source: str) -> tuple[Optional[dic
     data: dict[str, Any] = {}
     requester: dict[str, str] = {}
     for row in by_name[XLSX_HEADER_SHEET].rows[1:]:
-        key, value = (row + ("", "", ""))[1:3]
+        key, value = (*row, "", "", "")[1:3]
         if key.startswith("requester_"):
             requester[key.removeprefix("requester_")] = value
         elif key:

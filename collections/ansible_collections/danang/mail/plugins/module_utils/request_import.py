@@ -85,7 +85,9 @@ def read_request(path: str, mapping_path: Optional[str] = None) -> list[Request]
     suffix = os.path.splitext(path)[1].lower()
     if suffix in FORM_SUFFIXES:
         if mapping_path:
-            message = "a form (YAML) needs no request_mapping: the mapping is for the records software's export"
+            message = (
+                "a form (YAML) needs no request_mapping: the mapping is for the records software's export"
+            )
             raise ValidationFailed([Problem(path, "", "", message)])
         text = strict_yaml.decode(_read(path), path)
         data = strict_yaml.parse(text, path, dates=False, max_chars=FILE_MAX_BYTES)
@@ -140,7 +142,9 @@ def existing_records(root: str) -> list[RequestRecord]:
     if not os.path.lexists(directory):
         return []
     if os.path.islink(directory) or not os.path.isdir(directory):
-        raise ValidationFailed([Problem(directory, "", "", "must be a directory inside the tree, not a link")])
+        raise ValidationFailed(
+            [Problem(directory, "", "", "must be a directory inside the tree, not a link")]
+        )
     records, problems = [], []
     for name in sorted(os.listdir(directory)):
         if name in (".gitkeep", ".keep"):
@@ -187,28 +191,60 @@ class _Importer:
             department = line.values.get("department")
             if department is not None and department not in departments:
                 known = ", ".join(sorted(departments)) or "none"
-                self.problem(request, line.where, "department", f"unknown department {excerpt(department)} in {request.agency} (it has: {known}); a form 02 adds one")
+                self.problem(
+                    request,
+                    line.where,
+                    "department",
+                    f"unknown department {excerpt(department)} in {request.agency} (it has: {known}); "
+                    "a form 02 adds one",
+                )
                 continue
             if line.action == "new":
                 if person is not None:
-                    message = f"the records code {excerpt(line.id)} is already used by {person.agency}'s {person.name.display} (ids are unique in the city, R-72): a change or cancel, not a new entry"
+                    message = (
+                        f"the records code {excerpt(line.id)} is already used by {person.agency}'s "
+                        f"{person.name.display} (ids are unique in the city, R-72): a change or cancel, "
+                        "not a new entry"
+                    )
                     self.problem(request, line.where, "id", message)
                     continue
                 if line.id in self.new_ids:
-                    self.problem(request, line.where, "id", f"added twice by this import (also {self.new_ids[line.id]})")
+                    self.problem(
+                        request,
+                        line.where,
+                        "id",
+                        f"added twice by this import (also {self.new_ids[line.id]})",
+                    )
                     continue
                 self.new_ids[line.id] = f"{request.source} {line.where}"
                 document.add_person(line.id, line.values, request.received_on)
                 items.append(Item("new", id=line.id))
                 continue
             if person is None:
-                self.problem(request, line.where, "id", f"unknown person {excerpt(line.id)}: no agency file lists this records code, so there is nothing to {line.action}")
+                self.problem(
+                    request,
+                    line.where,
+                    "id",
+                    f"unknown person {excerpt(line.id)}: no agency file lists this records code, so there is "
+                    f"nothing to {line.action}",
+                )
                 continue
             if person.agency != request.agency:
-                self.problem(request, line.where, "id", f"{excerpt(line.id)} belongs to agency {person.agency}, not {request.agency}: that agency's request changes it")
+                self.problem(
+                    request,
+                    line.where,
+                    "id",
+                    f"{excerpt(line.id)} belongs to agency {person.agency}, not {request.agency}: that "
+                    "agency's request changes it",
+                )
                 continue
             if person.state == "removed":
-                self.problem(request, line.where, "id", f"{excerpt(line.id)} was removed already (state: removed): nothing to {line.action}")
+                self.problem(
+                    request,
+                    line.where,
+                    "id",
+                    f"{excerpt(line.id)} was removed already (state: removed): nothing to {line.action}",
+                )
                 continue
             if line.action == "cancel":
                 document.cancel_person(line.id)
@@ -216,7 +252,13 @@ class _Importer:
                 continue
             fields = document.change_person(line.id, line.values)
             if not fields:
-                self.problem(request, line.where, "", f"nothing to change: {os.path.basename(document.source)} already says so for {excerpt(line.id)}")
+                self.problem(
+                    request,
+                    line.where,
+                    "",
+                    f"nothing to change: {os.path.basename(document.source)} already says so for "
+                    f"{excerpt(line.id)}",
+                )
                 continue
             items.append(Item("change", id=line.id, fields=tuple(fields)))
         return items
@@ -227,29 +269,49 @@ class _Importer:
             holder = _holder(request.agency, line.department)
             if line.department is not None and document.department(line.department) is None:
                 if not line.name:
-                    self.problem(request, line.where, "department", f"unknown department {excerpt(line.department)} in {request.agency}: give its name to add it")
+                    self.problem(
+                        request,
+                        line.where,
+                        "department",
+                        f"unknown department {excerpt(line.department)} in {request.agency}: "
+                        "give its name to add it",
+                    )
                     continue
                 document.add_department(line.department, line.name, line.owner, line.delegate)
                 items.append(Item("mailbox", holder=holder))
                 continue
             if line.name:
-                self.problem(request, line.where, "name", f"department {excerpt(line.department)} exists already: a name only goes with a new one")
+                self.problem(
+                    request,
+                    line.where,
+                    "name",
+                    f"department {excerpt(line.department)} exists already: a name only goes with a new one",
+                )
                 continue
             if not document.set_mailbox(line.department, line.owner, line.delegate):
-                self.problem(request, line.where, "", f"nothing to change: the {line.holder} mailbox already exists with this owner and delegate")
+                self.problem(
+                    request,
+                    line.where,
+                    "",
+                    f"nothing to change: the {line.holder} mailbox already exists with this owner and "
+                    "delegate",
+                )
                 continue
             items.append(Item("mailbox", holder=holder))
         return items
 
 
 def _validate_edited(root: str, state: DesiredState, texts: dict[str, str]) -> DesiredState:
-    """The edited tree loaded by the desired-state loader, from a private copy; problems name the real files."""
+    """The edited tree loaded by the desired-state loader, from a private copy; problems name the
+    real files."""
     with tempfile.TemporaryDirectory(prefix="danang-request-") as copy:
         os.mkdir(os.path.join(copy, AGENCIES_DIR))
         for agency in state.agencies:
             name = os.path.basename(agency.source)
             text = texts.get(agency.source)
-            data = text.encode("utf-8") if text is not None else _read(agency.source, strict_yaml.FILE_MAX_BYTES)
+            data = (
+                text.encode("utf-8") if text is not None else _read(agency.source, strict_yaml.FILE_MAX_BYTES)
+            )
             with open(os.path.join(copy, AGENCIES_DIR, name), "wb") as handle:
                 handle.write(data)
         city = os.path.join(root, CITY_FILE)
@@ -261,7 +323,9 @@ def _validate_edited(root: str, state: DesiredState, texts: dict[str, str]) -> D
         except ValidationFailed as exc:
             raise ValidationFailed(
                 [
-                    Problem(p.source.replace(copy, root, 1), p.entry, p.field, p.message + " (after the edit)")
+                    Problem(
+                        p.source.replace(copy, root, 1), p.entry, p.field, p.message + " (after the edit)"
+                    )
                     for p in exc.problems
                 ]
             ) from None
@@ -281,10 +345,15 @@ def plan_import(root: str, requests: list[Request], calendar: WorkingCalendar) -
     for request in requests:
         agency = state.find_agency(request.agency)
         if agency is None:
-            message = f"no agency {excerpt(request.agency)} in {AGENCIES_DIR}/: a new agency's file is added by the Department (R-70)"
+            message = (
+                f"no agency {excerpt(request.agency)} in {AGENCIES_DIR}/: a new agency's file is added by "
+                "the Department (R-70)"
+            )
             importer.problem(request, "", "agency", message)
             continue
-        duplicate = seen.get(_fingerprint(request.form, request.agency, request.received_on, _request_lines(request)))
+        duplicate = seen.get(
+            _fingerprint(request.form, request.agency, request.received_on, _request_lines(request))
+        )
         if duplicate is not None:
             plan.duplicates.append(duplicate)
             continue
@@ -299,8 +368,13 @@ def plan_import(root: str, requests: list[Request], calendar: WorkingCalendar) -
         new_id = record_id(request.received_on, request.agency, taken)
         taken.add(new_id)
         record = RequestRecord(
-            new_id, request.form, request.agency, request.received_on,
-            due_on(request.received_on, calendar), request.requester, tuple(items),
+            new_id,
+            request.form,
+            request.agency,
+            request.received_on,
+            due_on(request.received_on, calendar),
+            request.requester,
+            tuple(items),
         )
         plan.records.append(record)
         plan.requests.append(request)
@@ -313,9 +387,15 @@ def plan_import(root: str, requests: list[Request], calendar: WorkingCalendar) -
     for record in plan.records:
         path = os.path.join(root, REQUESTS_DIR, record.file_name)
         text = record_text(record)
-        reread, problems = parse_record(strict_yaml.parse(text, path, dates=False, max_chars=strict_yaml.FILE_MAX_BYTES), path, record.file_name)
+        reread, problems = parse_record(
+            strict_yaml.parse(text, path, dates=False, max_chars=strict_yaml.FILE_MAX_BYTES),
+            path,
+            record.file_name,
+        )
         if reread is None or reread != record:  # the record must read back as written
-            raise ValidationFailed(problems or [Problem(path, "", "", "the record does not read back as written")])
+            raise ValidationFailed(
+                problems or [Problem(path, "", "", "the record does not read back as written")]
+            )
         plan.files[path] = (None, text)
     return plan
 
@@ -326,10 +406,14 @@ def write_files(plan: ImportPlan) -> None:
         directory = os.path.dirname(path)
         if before is None:
             if os.path.islink(directory):
-                raise ValidationFailed([Problem(directory, "", "", "must be a directory inside the tree, not a link")])
+                raise ValidationFailed(
+                    [Problem(directory, "", "", "must be a directory inside the tree, not a link")]
+                )
             os.makedirs(directory, mode=0o755, exist_ok=True)
             if os.path.lexists(path):
-                raise ValidationFailed([Problem(path, "", "", "exists already: another import wrote it; run again")])
+                raise ValidationFailed(
+                    [Problem(path, "", "", "exists already: another import wrote it; run again")]
+                )
         elif strict_yaml.decode(_read(path), path) != before:
             raise ValidationFailed([Problem(path, "", "", "changed while the import ran: run it again")])
         write_text_atomically(path, after)

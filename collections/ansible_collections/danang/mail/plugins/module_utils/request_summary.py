@@ -21,8 +21,17 @@ from ansible_collections.danang.mail.plugins.module_utils.model import SYSTEMS, 
 from ansible_collections.danang.mail.plugins.module_utils.request_import import ImportPlan
 from ansible_collections.danang.mail.plugins.module_utils.request_records import Item, RequestRecord
 
-FORM_NAMES = {"01": "Mẫu 01 (persons)", "02": "Mẫu 02 (mailboxes)", "records": "records software export (R-72)"}
-_DO = {"new": "create", "change": "update", "cancel": "disable (state removed)", "mailbox": "create or update"}
+FORM_NAMES = {
+    "01": "Mẫu 01 (persons)",
+    "02": "Mẫu 02 (mailboxes)",
+    "records": "records software export (R-72)",
+}
+_DO = {
+    "new": "create",
+    "change": "update",
+    "cancel": "disable (state removed)",
+    "mailbox": "create or update",
+}
 
 
 def provisional_addresses(
@@ -69,8 +78,10 @@ def record_markdown(
     lines = [
         f"### Request {markdown_cell(record.id)}",
         "",
-        f"- form: {markdown_cell(FORM_NAMES.get(record.form, record.form))}; agency: {markdown_cell(record.agency)}",
-        f"- received {record.received_on.isoformat()}, result due {record.due_on.isoformat()} (1 working day, R-22)",
+        f"- form: {markdown_cell(FORM_NAMES.get(record.form, record.form))}; "
+        f"agency: {markdown_cell(record.agency)}",
+        f"- received {record.received_on.isoformat()}, "
+        f"result due {record.due_on.isoformat()} (1 working day, R-22)",
         f"- requester (the result goes to): {markdown_cell(requester)}",
         "",
         "| action | who | change | systems | address |",

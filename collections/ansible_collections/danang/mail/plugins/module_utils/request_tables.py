@@ -102,7 +102,8 @@ def _check_archive(data: bytes, source: str) -> None:
     if len(members) > XLSX_MAX_MEMBERS or unpacked > XLSX_MAX_UNPACKED:
         message = (
             f"the workbook unpacks to {len(members)} parts and {unpacked} bytes; at most "
-            f"{XLSX_MAX_MEMBERS} parts and {XLSX_MAX_UNPACKED // (1024 * 1024)} MiB are read: check it is the "
+            f"{XLSX_MAX_MEMBERS} parts and {XLSX_MAX_UNPACKED // (1024 * 1024)} MiB are read: "
+            "check it is the "
             "right file"
         )
         raise ValidationFailed([Problem(source, "", "", message)])
@@ -117,7 +118,9 @@ def read_xlsx(data: bytes, source: str) -> tuple[Sheet, ...]:
         # data_only=False: a formula is seen as a formula (refused below), never as its cached result
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
-        message = f"cannot read the workbook ({excerpt(type(exc).__name__, quote=False)}): save it again as .xlsx"
+        message = (
+            f"cannot read the workbook ({excerpt(type(exc).__name__, quote=False)}): save it again as .xlsx"
+        )
         raise ValidationFailed([Problem(source, "", "", message)]) from None
     problems: list[Problem] = []
     sheets = []
@@ -138,7 +141,8 @@ def read_xlsx(data: bytes, source: str) -> tuple[Sheet, ...]:
                     value = getattr(cell, "value", None)
                     if getattr(cell, "data_type", "") == "f":
                         message = (
-                            f"a formula ({excerpt(value)}): formulas are never evaluated; type the value itself"
+                            f"a formula ({excerpt(value)}): formulas are never evaluated; "
+                            "type the value itself"
                         )
                         problems.append(Problem(where, _where(row_number, column), "", message))
                         value = None

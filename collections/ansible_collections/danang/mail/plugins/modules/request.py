@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 module: request
-short_description: Import an agency's request into the desired state (forms 01 and 02, the records software's export)
+short_description: Import an agency's request (form 01/02, records export) into the desired state
 version_added: 0.1.0
 description:
   - Reads a request (R-20, R-21) - a form Mẫu 01 (persons) or Mẫu 02 (agency and department mailboxes)
@@ -80,7 +80,9 @@ attributes:
     details: One diff per file - the agency files' changed lines and each new record.
   idempotent:
     support: full
-    details: A request already imported (a record with the same form, agency, day and lines) is reported in RV(duplicates) and changes nothing.
+    details:
+      A request already imported (a record with the same form, agency, day and lines) is reported in
+      RV(duplicates) and changes nothing.
 notes:
   - Runs on the control node, in the git checkout of the desired state (a play on C(localhost)).
     The repository's C(tools/gitops) puts the change on a branch and opens the pull request.
@@ -125,7 +127,9 @@ duplicates:
   elements: str
   sample: []
 summary:
-  description: The import in Markdown for the pull request's description; addresses the request brings are marked provisional.
+  description:
+    - The import in Markdown for the pull request's description.
+    - The addresses the request brings are marked provisional.
   returned: success
   type: str
 problems:
@@ -133,7 +137,9 @@ problems:
   returned: failure
   type: list
   elements: str
-  sample: ["forms/mau-01.yml: people[0]: id: the records code 'CB-2017-000101' is already used by stttt's Nguyễn Văn Dũng"]
+  sample:
+    - "forms/mau-01.yml: people[0]: id: the records code 'CB-2017-000101' is already used by stttt's
+      Nguyễn Văn Dũng (ids are unique in the city, R-72): a change or cancel, not a new entry"
 """
 
 import os
@@ -141,7 +147,10 @@ from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.danang.mail.plugins.module_utils.agency_edit import HAS_RUAMEL, RUAMEL_IMPORT_ERROR
-from ansible_collections.danang.mail.plugins.module_utils.desired_state import MissingLibrary, require_libraries
+from ansible_collections.danang.mail.plugins.module_utils.desired_state import (
+    MissingLibrary,
+    require_libraries,
+)
 from ansible_collections.danang.mail.plugins.module_utils.ledger import load_ledger
 from ansible_collections.danang.mail.plugins.module_utils.model import (
     DEFAULT_DOMAIN,
@@ -217,7 +226,11 @@ def main() -> None:
     for present, name, error in (
         (HAS_RUAMEL, "ruamel.yaml", RUAMEL_IMPORT_ERROR),
         (HAS_HOLIDAYS, "holidays", HOLIDAYS_IMPORT_ERROR),
-        (HAS_OPENPYXL or not module.params["request"].lower().endswith(".xlsx"), "openpyxl", OPENPYXL_IMPORT_ERROR),
+        (
+            HAS_OPENPYXL or not module.params["request"].lower().endswith(".xlsx"),
+            "openpyxl",
+            OPENPYXL_IMPORT_ERROR,
+        ),
     ):
         if not present:
             module.fail_json(msg=missing_required_lib(name), exception=error)
@@ -228,7 +241,9 @@ def main() -> None:
         module.fail_json(msg=missing_required_lib(exc.name), exception=exc.import_traceback)
     except ValidationFailed as exc:
         problems = [str(p) for p in exc.problems]
-        shown = "; ".join(problems[:3]) + (f" (and {len(problems) - 3} more, see problems)" if len(problems) > 3 else "")
+        shown = "; ".join(problems[:3]) + (
+            f" (and {len(problems) - 3} more, see problems)" if len(problems) > 3 else ""
+        )
         module.fail_json(msg=f"{len(problems)} problem(s), nothing was written: {shown}", problems=problems)
     except OSError as exc:
         module.fail_json(msg=f"cannot read or write the desired state: {exc}")

@@ -50,7 +50,9 @@ def test_cancel_of_a_disabled_person_changes_only_the_state_line() -> None:
 
 def test_change_writes_only_the_fields_that_differ() -> None:
     edit = document()
-    fields = edit.change_person("CB-2017-000103", {"department": "thanhtra", "rank": 1, "full_name": "Lê Quang Nam"})
+    fields = edit.change_person(
+        "CB-2017-000103", {"department": "thanhtra", "rank": 1, "full_name": "Lê Quang Nam"}
+    )
     assert fields == ["department"]
     old = "    full_name: Lê Quang Nam\n    department: cntt\n"
     assert edit.text() == replaced(STTTT, old, old.replace("cntt", "thanhtra"))
@@ -60,7 +62,10 @@ def test_change_inserts_a_missing_key_in_schema_order_and_keeps_flow_lists() -> 
     edit = document()
     assert edit.change_person("CB-2022-000615", {"rank": 2, "systems": ["obm"]}) == ["rank", "systems"]
     old = "    full_name: Trương Công Định\n    department: cntt\n    requested_on: 2022-06-20\n"
-    new = "    full_name: Trương Công Định\n    department: cntt\n    rank: 2\n    requested_on: 2022-06-20\n    systems: [obm]\n"
+    new = (
+        "    full_name: Trương Công Định\n    department: cntt\n    rank: 2\n"
+        "    requested_on: 2022-06-20\n    systems: [obm]\n"
+    )
     assert edit.text() == replaced(STTTT, old, new)
 
 
@@ -72,7 +77,13 @@ def test_nothing_differs_nothing_changes() -> None:
 
 def test_new_person_is_appended_at_the_end_of_people() -> None:
     edit = document()
-    values = {"family_name": "Đặng", "given_name": "Bảo Anh", "department": "cntt", "rank": 0, "systems": ["exchange"]}
+    values = {
+        "family_name": "Đặng",
+        "given_name": "Bảo Anh",
+        "department": "cntt",
+        "rank": 0,
+        "systems": ["exchange"],
+    }
     edit.add_person("CB-2026-000009", values, datetime.date(2026, 12, 7))
     added = (
         "  - id: CB-2026-000009\n    family_name: Đặng\n    given_name: Bảo Anh\n    department: cntt\n"
@@ -85,7 +96,9 @@ def test_new_department_is_one_line_after_the_others() -> None:
     edit = document()
     edit.add_department("khtc", "Phòng Kế hoạch - Tài chính", "CB-2017-000104", None)
     last = "  - {abbreviation: vanphong, name: Văn phòng, mailbox: true}\n"
-    line = "  - {abbreviation: khtc, name: Phòng Kế hoạch - Tài chính, mailbox: true, owner: CB-2017-000104}\n"
+    line = (
+        "  - {abbreviation: khtc, name: Phòng Kế hoạch - Tài chính, mailbox: true, owner: CB-2017-000104}\n"
+    )
     assert edit.text() == replaced(STTTT, last, last + line)
 
 
@@ -94,7 +107,10 @@ def test_mailbox_owner_and_delegate_in_place() -> None:
     assert edit.set_mailbox(None, "CB-2017-000102", "CB-2025-000901") == ["delegate"]
     assert edit.text() == replaced(STTTT, "delegate: CB-2022-000615\n", "delegate: CB-2025-000901\n")
     assert edit.set_mailbox("thanhtra", "CB-2017-000104", None) == ["owner"]
-    assert "  - {abbreviation: thanhtra, name: Phòng Thanh tra, mailbox: true, owner: CB-2017-000104}\n" in edit.text()
+    assert (
+        "  - {abbreviation: thanhtra, name: Phòng Thanh tra, mailbox: true, owner: CB-2017-000104}\n"
+        in edit.text()
+    )
 
 
 def test_owner_inserted_after_mailbox_keeps_the_comment_before_the_next_key() -> None:

@@ -24,9 +24,27 @@ from openpyxl import Workbook, load_workbook
 REPO = Path(__file__).resolve().parents[8]
 LAB = REPO / "inventories" / "lab"
 MAPPING = LAB / "records_mapping.yml"
-HEADER = ("STT", "Mã hồ sơ", "Họ và tên", "Mã cơ quan", "Mã phòng ban", "Cấp bậc", "Ngày đề nghị", "Loại yêu cầu")
+HEADER = (
+    "STT",
+    "Mã hồ sơ",
+    "Họ và tên",
+    "Mã cơ quan",
+    "Mã phòng ban",
+    "Cấp bậc",
+    "Ngày đề nghị",
+    "Loại yêu cầu",
+)
 ROWS = (
-    ("1", "CB-2026-000011", "Trần Văn Hải", "Sở Thông tin và Truyền thông", "cntt", "2", "07/12/2026", "Cấp mới"),
+    (
+        "1",
+        "CB-2026-000011",
+        "Trần Văn Hải",
+        "Sở Thông tin và Truyền thông",
+        "cntt",
+        "2",
+        "07/12/2026",
+        "Cấp mới",
+    ),
     ("2", "CB-2026-000012", "Phạm Thị Mai", "stc", "", "", "07/12/2026", "Cấp mới"),
     ("3", "CB-2017-000103", "Lê Quang Nam", "stttt", "thanhtra", "1", "07/12/2026", "Thay đổi"),
     ("4", "CB-2024-000805", "Lê Thị Thanh Hương", "stttt", "thanhtra", "", "08/12/2026", "Thu hồi"),
@@ -63,7 +81,9 @@ def xlsx_file(tmp_path: Path, rows=ROWS, hidden: bool = False) -> Path:
 
 
 def imported(root: Path, path: Path, mapping: Path | None = MAPPING):
-    plan = plan_import(str(root), read_request(str(path), str(mapping) if mapping else None), WorkingCalendar())
+    plan = plan_import(
+        str(root), read_request(str(path), str(mapping) if mapping else None), WorkingCalendar()
+    )
     write_files(plan)
     return plan
 
@@ -77,7 +97,11 @@ def refused(root: Path, path: Path, mapping: Path | None = MAPPING) -> str:
 
 
 def check_export_result(root: Path, plan) -> None:
-    assert sorted(r.id for r in plan.records) == ["2026-12-07-stc-1", "2026-12-07-stttt-1", "2026-12-08-stttt-1"]
+    assert sorted(r.id for r in plan.records) == [
+        "2026-12-07-stc-1",
+        "2026-12-07-stttt-1",
+        "2026-12-08-stttt-1",
+    ]
     by_id = {r.id: r for r in plan.records}
     assert [(i.action, i.id, i.fields) for i in by_id["2026-12-07-stttt-1"].items] == [
         ("new", "CB-2026-000011", ()),
@@ -113,7 +137,10 @@ def test_xlsx_date_cells_are_dates(root: Path, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("maker", [csv_file, xlsx_file], ids=["csv", "xlsx"])
 def test_legacy_encoded_export_is_refused_whole(root: Path, tmp_path: Path, maker) -> None:
-    rows = (*ROWS[:2], ("5", "CB-2026-000013", "NguyÔn V¨n Dòng", "stttt", "cntt", "", "07/12/2026", "Cấp mới"))
+    rows = (
+        *ROWS[:2],
+        ("5", "CB-2026-000013", "NguyÔn V¨n Dòng", "stttt", "cntt", "", "07/12/2026", "Cấp mới"),
+    )
     found = refused(root, maker(tmp_path, rows=rows))
     assert "the whole file is refused" in found and "TCVN3" in found and "row 4" in found
 
@@ -129,7 +156,18 @@ def test_export_in_a_legacy_code_page_is_refused(root: Path, tmp_path: Path) -> 
 
 
 def test_xlsx_formula_is_never_evaluated(root: Path, tmp_path: Path) -> None:
-    rows = (("1", "CB-2026-000011", '=HYPERLINK("http://evil","Trần Văn Hải")', "stttt", "cntt", "", "07/12/2026", "Cấp mới"),)
+    rows = (
+        (
+            "1",
+            "CB-2026-000011",
+            '=HYPERLINK("http://evil","Trần Văn Hải")',
+            "stttt",
+            "cntt",
+            "",
+            "07/12/2026",
+            "Cấp mới",
+        ),
+    )
     found = refused(root, xlsx_file(tmp_path, rows=rows))
     assert "row 2, column C" in found and "formulas are never evaluated" in found
 
@@ -178,7 +216,12 @@ def test_export_header_must_match_the_mapping(root: Path, tmp_path: Path) -> Non
 def test_the_xlsx_form_template_filled_in_imports(root: Path, tmp_path: Path) -> None:
     workbook = load_workbook(REPO / "forms" / "mau-01.xlsx")
     header = workbook["Phieu"]
-    values = {"agency": "stttt", "received_on": "2026-12-07", "requester_name": "Trần Thị Bình", "requester_email": "vanthu-stttt@danang.gov.vn"}
+    values = {
+        "agency": "stttt",
+        "received_on": "2026-12-07",
+        "requester_name": "Trần Thị Bình",
+        "requester_email": "vanthu-stttt@danang.gov.vn",
+    }
     for row in header.iter_rows(min_row=2):
         if row[1].value in values:
             row[2].value = values[row[1].value]
@@ -190,6 +233,9 @@ def test_the_xlsx_form_template_filled_in_imports(root: Path, tmp_path: Path) ->
     path = tmp_path / "filled.xlsx"
     path.write_bytes(buffer.getvalue())
     plan = imported(root, path, None)
-    assert [(i.action, i.id) for i in plan.records[0].items] == [("new", "CB-2026-000021"), ("cancel", "CB-2024-000805")]
+    assert [(i.action, i.id) for i in plan.records[0].items] == [
+        ("new", "CB-2026-000021"),
+        ("cancel", "CB-2024-000805"),
+    ]
     person = plan.state.find_person("CB-2026-000021")
     assert person.rank == 3 and person.systems == frozenset({"obm"})

@@ -42,7 +42,9 @@ def snapshot(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def form(tmp_path: Path, lines: str, number: str = "01", agency: str = "stttt", day: str = "2026-12-07") -> Path:
+def form(
+    tmp_path: Path, lines: str, number: str = "01", agency: str = "stttt", day: str = "2026-12-07"
+) -> Path:
     key = "people" if number == "01" else "mailboxes"
     path = tmp_path / f"form-{number}.yml"
     path.write_text(
@@ -53,7 +55,9 @@ def form(tmp_path: Path, lines: str, number: str = "01", agency: str = "stttt", 
 
 
 def run_import(root: Path, path: Path, mapping: Path | None = None) -> ImportPlan:
-    plan = plan_import(str(root), read_request(str(path), str(mapping) if mapping else None), WorkingCalendar())
+    plan = plan_import(
+        str(root), read_request(str(path), str(mapping) if mapping else None), WorkingCalendar()
+    )
     write_files(plan)
     return plan
 
@@ -95,7 +99,9 @@ def test_form_01_edits_the_agency_file_and_writes_the_record(root: Path, tmp_pat
     assert person.requested_on == datetime.date(2026, 12, 7) and person.rank == 2
     assert plan.state.find_person("CB-2024-000805").state == "removed"
     ledger = load_ledger(str(root / "ledger.yml"))
-    allocation = provisional_addresses(plan.state, ledger.entries, domain="danang.gov.vn", reserved=[], today=datetime.date(2026, 12, 7))
+    allocation = provisional_addresses(
+        plan.state, ledger.entries, domain="danang.gov.vn", reserved=[], today=datetime.date(2026, 12, 7)
+    )
     held = {e.id: e.address for e in ledger.entries}
     summary = summary_markdown(plan, allocation, held, ["desired_state/agencies/stttt.yml"])
     assert "binhnv@danang.gov.vn \\(provisional\\)" in summary
@@ -104,7 +110,9 @@ def test_form_01_edits_the_agency_file_and_writes_the_record(root: Path, tmp_pat
 
 
 def test_the_same_request_twice_changes_nothing(root: Path, tmp_path: Path) -> None:
-    path = form(tmp_path, "  - {action: new, id: CB-2026-000001, full_name: Nguyễn Văn Bình, department: cntt}\n")
+    path = form(
+        tmp_path, "  - {action: new, id: CB-2026-000001, full_name: Nguyễn Văn Bình, department: cntt}\n"
+    )
     run_import(root, path)
     before = snapshot(root)
     again = run_import(root, path)
@@ -113,28 +121,48 @@ def test_the_same_request_twice_changes_nothing(root: Path, tmp_path: Path) -> N
 
 
 def test_a_second_request_of_the_same_day_gets_the_next_record_id(root: Path, tmp_path: Path) -> None:
-    run_import(root, form(tmp_path, "  - {action: new, id: CB-2026-000001, full_name: Nguyễn Văn Bình, department: cntt}\n"))
-    plan = run_import(root, form(tmp_path, "  - {action: new, id: CB-2026-000002, full_name: Lê Văn Cường, department: cntt}\n"))
+    run_import(
+        root,
+        form(
+            tmp_path, "  - {action: new, id: CB-2026-000001, full_name: Nguyễn Văn Bình, department: cntt}\n"
+        ),
+    )
+    plan = run_import(
+        root,
+        form(tmp_path, "  - {action: new, id: CB-2026-000002, full_name: Lê Văn Cường, department: cntt}\n"),
+    )
     assert [r.id for r in plan.records] == ["2026-12-07-stttt-2"]
 
 
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        ("{action: new, id: CB-2017-000101, full_name: Lê Văn Tám, department: cntt}", "already used by stttt's Nguyễn Văn Dũng"),
-        ("{action: new, id: CB-2017-000120, full_name: Lê Văn Tám}", "already used by stc"),  # another agency's person
+        (
+            "{action: new, id: CB-2017-000101, full_name: Lê Văn Tám, department: cntt}",
+            "already used by stttt's Nguyễn Văn Dũng",
+        ),
+        (
+            "{action: new, id: CB-2017-000120, full_name: Lê Văn Tám}",
+            "already used by stc",
+        ),  # another agency's person
         ("{action: change, id: CB-2099-000001, rank: 3}", "unknown person"),
         ("{action: cancel, id: CB-2099-000001}", "unknown person"),
         ("{action: change, id: CB-2017-000103, department: khtc}", "unknown department 'khtc'"),
         ("{action: change, id: CB-2017-000103, department: cntt}", "nothing to change"),
         ("{action: cancel, id: CB-2020-000422}", "was removed already"),
-        ("{action: new, id: CB-2026-000001, full_name: Lê Văn Tám, department: cntt, nick: x}", "unknown key"),
+        (
+            "{action: new, id: CB-2026-000001, full_name: Lê Văn Tám, department: cntt, nick: x}",
+            "unknown key",
+        ),
         ("{action: promote, id: CB-2017-000103}", "must be one of new, change, cancel"),
         ("{action: new, id: CB-2026-000001, department: cntt}", "needs full_name"),
         # the edited tree is validated: the head of stttt owns its mailbox and cannot just leave
         ("{action: cancel, id: CB-2017-000102}", "(after the edit)"),
         # a formula typed as text stays text, and is no name
-        ('{action: new, id: CB-2026-000001, full_name: "=HYPERLINK(\\"http://x\\")", department: cntt}', "full_name"),
+        (
+            '{action: new, id: CB-2026-000001, full_name: "=HYPERLINK(\\"http://x\\")", department: cntt}',
+            "full_name",
+        ),
     ],
 )
 def test_conflicts_are_refused_with_the_reason(root: Path, tmp_path: Path, line: str, message: str) -> None:
@@ -143,7 +171,9 @@ def test_conflicts_are_refused_with_the_reason(root: Path, tmp_path: Path, line:
 
 
 def test_person_of_another_agency_is_changed_by_that_agency_only(root: Path, tmp_path: Path) -> None:
-    ids = sorted({p.id for p in plan_import(str(root), [], WorkingCalendar()).state.people() if p.agency == "stc"})
+    ids = sorted(
+        {p.id for p in plan_import(str(root), [], WorkingCalendar()).state.people() if p.agency == "stc"}
+    )
     found = problems_of(root, form(tmp_path, f"  - {{action: cancel, id: {ids[0]}}}\n"))
     assert "belongs to agency stc, not stttt" in found
 
@@ -182,7 +212,9 @@ def test_form_02_adds_a_department_and_sets_the_agency_delegate(root: Path, tmp_
     assert found.form == "02"
     department = plan.state.find_agency("stttt").find_department("khtc")
     assert department.mailbox and department.owner == "CB-2017-000104"
-    unknown = problems_of(root, form(tmp_path, "  - {department: tccb, owner: CB-2017-000104}\n", number="02"))
+    unknown = problems_of(
+        root, form(tmp_path, "  - {department: tccb, owner: CB-2017-000104}\n", number="02")
+    )
     assert "give its name to add it" in unknown
 
 
