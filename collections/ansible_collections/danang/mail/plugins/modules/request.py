@@ -16,12 +16,12 @@ description:
     smallest edit of the agency files plus one request record per agency and request day under
     C(requests/) (R-22).
   - A new person becomes a new entry at the end of C(people) with C(requested_on) the request's day
-    (R-13, R-14); a change writes only the fields that differ; a cancel sets C(state: removed) and
-    never deletes the entry (R-03); a mailbox sets C(mailbox: true) and the given C(owner) and
+    (R-13, R-14); a change writes only the fields that differ; a cancel sets C(state=removed) and
+    never deletes the entry (R-03); a mailbox sets C(mailbox=true) and the given C(owner) and
     C(delegate) (R-71), adding the department when the form names a new one.
   - Edits keep the file's comments, key order, quoting and layout (ruamel.yaml round trip); a file
     that would not read back byte for byte is refused rather than reformatted.
-  - Refused with the reason, nothing written - a records code already used by another person, a
+  - Refused with the reason, nothing written, for a records code already used by another person, a
     person unknown to this agency, a department the agency does not have, a change that changes
     nothing, an agency without a file, a legacy-encoded (TCVN3, VNI) name anywhere in the file (the
     whole file, R-15), an XLSX formula (formulas are never evaluated), any problem the desired-state
