@@ -2,8 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Import a request into the desired state: read → check → edit → validate the edited tree → record.
 
-``read_request`` turns a file into requests (a form 01/02 in YAML or XLSX; the records software's
-CSV or XLSX export with its mapping, one request per agency and day). ``plan_import`` checks each
+``request_files.read_request`` turns a file into requests. ``plan_import`` checks each
 against the tree and edits the agency files in memory (``agency_edit``), validates the whole edited
 tree with the desired-state loader, and writes the request records (``request_records``); nothing
 is written to disk until ``write_files``. Any problem anywhere refuses the whole import.
@@ -34,17 +33,8 @@ from ansible_collections.danang.mail.plugins.module_utils.model import (
     department_holder_id,
     excerpt,
 )
-from ansible_collections.danang.mail.plugins.module_utils.records_export import (
-    Mapping,
-    export_requests,
-    pick_sheet,
-)
-from ansible_collections.danang.mail.plugins.module_utils.request_forms import (
-    NAME_FIELDS,
-    Request,
-    parse_form,
-    xlsx_form_data,
-)
+from ansible_collections.danang.mail.plugins.module_utils.request_files import read_file
+from ansible_collections.danang.mail.plugins.module_utils.request_forms import Request
 from ansible_collections.danang.mail.plugins.module_utils.request_records import (
     REQUESTS_DIR,
     Item,
@@ -54,15 +44,7 @@ from ansible_collections.danang.mail.plugins.module_utils.request_records import
     record_id,
     record_text,
 )
-from ansible_collections.danang.mail.plugins.module_utils.request_tables import (
-    FILE_MAX_BYTES,
-    legacy_problems,
-    read_csv,
-    read_xlsx,
-)
 from ansible_collections.danang.mail.plugins.module_utils.workdays import WorkingCalendar
-
-FORM_SUFFIXES = (".yml", ".yaml")
 
 
 @dataclass
@@ -74,52 +56,6 @@ class ImportPlan:
     duplicates: list[str] = field(default_factory=list)  # ids of records a request was already imported as
     state: Optional[DesiredState] = None  # the edited tree
     requests: list[Request] = field(default_factory=list)  # those imported (duplicates left out)
-
-
-def _read(path: str, max_bytes: int = FILE_MAX_BYTES) -> bytes:
-    return strict_yaml.read_regular_file(path, path, max_bytes)
-
-
-def read_request(path: str, mapping_path: Optional[str] = None) -> list[Request]:
-    """The requests in ``path``; raises ``ValidationFailed`` naming file, entry and field."""
-    suffix = os.path.splitext(path)[1].lower()
-    if suffix in FORM_SUFFIXES:
-        if mapping_path:
-            message = (
-                "a form (YAML) needs no request_mapping: the mapping is for the records software's export"
-            )
-            raise ValidationFailed([Problem(path, "", "", message)])
-        text = strict_yaml.decode(_read(path), path)
-        data = strict_yaml.parse(text, path, dates=False, max_chars=FILE_MAX_BYTES)
-    elif suffix == ".xlsx" and not mapping_path:
-        data, problems = xlsx_form_data(read_xlsx(_read(path), path), path)
-        if problems:
-            raise ValidationFailed(problems)
-    elif suffix in (".xlsx", ".csv"):
-        if not mapping_path:
-            message = "a records-software export needs its column mapping: -e request_mapping=<file> (R-72)"
-            raise ValidationFailed([Problem(path, "", "", message)])
-        mapping_text = strict_yaml.decode(_read(mapping_path, strict_yaml.FILE_MAX_BYTES), mapping_path)
-        mapping = Mapping(
-            strict_yaml.parse(mapping_text, mapping_path, dates=False, max_chars=strict_yaml.FILE_MAX_BYTES),
-            mapping_path,
-        )
-        if suffix == ".csv":
-            sheet = read_csv(_read(path), path)
-        else:
-            sheet = pick_sheet(read_xlsx(_read(path), path), mapping, path)
-        return export_requests(sheet, mapping, path)
-    else:
-        message = "a request is a form (.yml, .yaml, .xlsx) or a records-software export (.csv, .xlsx)"
-        raise ValidationFailed([Problem(path, "", "", message)])
-    request, problems = parse_form(data, path)
-    if request is not None:  # a legacy-encoded name refuses the whole form (R-15)
-        cells = [(p.where, k, p.values[k]) for p in request.people for k in NAME_FIELDS if k in p.values]
-        cells += [(m.where, "name", m.name) for m in request.mailboxes if m.name]
-        problems = legacy_problems(cells, path)
-    if problems:
-        raise ValidationFailed(problems)
-    return [request]
 
 
 def _fingerprint(form: str, agency: str, day: Any, items: list[tuple[str, str]]) -> tuple[Any, ...]:
@@ -176,7 +112,7 @@ class _Importer:
 
     def document(self, source: str) -> AgencyDocument:
         if source not in self.documents:
-            self.documents[source] = AgencyDocument(strict_yaml.decode(_read(source), source), source)
+            self.documents[source] = AgencyDocument(strict_yaml.decode(read_file(source), source), source)
         return self.documents[source]
 
     def problem(self, request: Request, where: str, name: str, message: str) -> None:
@@ -309,15 +245,16 @@ def _validate_edited(root: str, state: DesiredState, texts: dict[str, str]) -> D
         for agency in state.agencies:
             name = os.path.basename(agency.source)
             text = texts.get(agency.source)
-            data = (
-                text.encode("utf-8") if text is not None else _read(agency.source, strict_yaml.FILE_MAX_BYTES)
-            )
+            if text is None:
+                data = read_file(agency.source, strict_yaml.FILE_MAX_BYTES)
+            else:
+                data = text.encode("utf-8")
             with open(os.path.join(copy, AGENCIES_DIR, name), "wb") as handle:
                 handle.write(data)
         city = os.path.join(root, CITY_FILE)
         if os.path.lexists(city):
             with open(os.path.join(copy, CITY_FILE), "wb") as handle:
-                handle.write(_read(city, strict_yaml.FILE_MAX_BYTES))
+                handle.write(read_file(city, strict_yaml.FILE_MAX_BYTES))
         try:
             return load_desired_state(copy)
         except ValidationFailed as exc:
@@ -414,6 +351,6 @@ def write_files(plan: ImportPlan) -> None:
                 raise ValidationFailed(
                     [Problem(path, "", "", "exists already: another import wrote it; run again")]
                 )
-        elif strict_yaml.decode(_read(path), path) != before:
+        elif strict_yaml.decode(read_file(path), path) != before:
             raise ValidationFailed([Problem(path, "", "", "changed while the import ran: run it again")])
         write_text_atomically(path, after)

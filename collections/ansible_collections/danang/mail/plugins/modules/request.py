@@ -157,9 +157,9 @@ from ansible_collections.danang.mail.plugins.module_utils.model import (
     ValidationFailed,
     city_today,
 )
+from ansible_collections.danang.mail.plugins.module_utils.request_files import read_request
 from ansible_collections.danang.mail.plugins.module_utils.request_import import (
     plan_import,
-    read_request,
     write_files,
 )
 from ansible_collections.danang.mail.plugins.module_utils.request_summary import (

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 from ansible_collections.danang.mail.plugins.module_utils.model import ValidationFailed
+from ansible_collections.danang.mail.plugins.module_utils.request_files import read_request
 from ansible_collections.danang.mail.plugins.module_utils.request_import import (
     plan_import,
-    read_request,
     write_files,
 )
 from ansible_collections.danang.mail.plugins.module_utils.request_tables import XLSX_MAX_UNPACKED

@@ -13,10 +13,10 @@ import pytest
 from ansible_collections.danang.mail.plugins.module_utils import strict_yaml
 from ansible_collections.danang.mail.plugins.module_utils.ledger import load_ledger
 from ansible_collections.danang.mail.plugins.module_utils.model import ValidationFailed
+from ansible_collections.danang.mail.plugins.module_utils.request_files import read_request
 from ansible_collections.danang.mail.plugins.module_utils.request_import import (
     ImportPlan,
     plan_import,
-    read_request,
     write_files,
 )
 from ansible_collections.danang.mail.plugins.module_utils.request_records import parse_record
