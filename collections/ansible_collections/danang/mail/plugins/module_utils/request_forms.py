@@ -127,7 +127,12 @@ def check_requester(raw: Any, source: str, problems: list[Problem]) -> dict[str,
             continue
         text = _text(value)
         pattern = {"email": _EMAIL, "phone": _PHONE}.get(key)
-        if text is None or len(text) > 128 or (pattern is not None and not pattern.match(text)):
+        if (
+            text is None
+            or len(text) > 128
+            or not text.isprintable()  # a line break or control character could forge a record line
+            or (pattern is not None and not pattern.match(text))
+        ):
             what = {"email": "an e-mail address", "phone": 'a phone number (quote it: "0236…")'}.get(
                 key, "text"
             )

@@ -338,19 +338,23 @@ def plan_import(root: str, requests: list[Request], calendar: WorkingCalendar) -
 
 
 def write_files(plan: ImportPlan) -> None:
-    """Write the plan's files: agency files replaced atomically, records created (never overwritten)."""
-    for path, (before, after) in plan.files.items():
+    """Write the plan's files: agency files replaced atomically, records created (never overwritten).
+
+    Every file is checked before any is written: one changed meanwhile (another import, an editor)
+    refuses the whole write rather than leaving half an import behind.
+    """
+    problems = []
+    for path, (before, _after) in plan.files.items():
         directory = os.path.dirname(path)
         if before is None:
             if os.path.islink(directory):
-                raise ValidationFailed(
-                    [Problem(directory, "", "", "must be a directory inside the tree, not a link")]
-                )
-            os.makedirs(directory, mode=0o755, exist_ok=True)
-            if os.path.lexists(path):
-                raise ValidationFailed(
-                    [Problem(path, "", "", "exists already: another import wrote it; run again")]
-                )
+                problems.append(Problem(directory, "", "", "must be a directory inside the tree, not a link"))
+            elif os.path.lexists(path):
+                problems.append(Problem(path, "", "", "exists already: another import wrote it; run again"))
         elif strict_yaml.decode(read_file(path), path) != before:
-            raise ValidationFailed([Problem(path, "", "", "changed while the import ran: run it again")])
+            problems.append(Problem(path, "", "", "changed while the import ran: run it again"))
+    if problems:
+        raise ValidationFailed(problems)
+    for path, (_before, after) in plan.files.items():
+        os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
         write_text_atomically(path, after)

@@ -222,3 +222,29 @@ def test_the_repository_forms_import_into_the_lab(root: Path) -> None:
     for name in ("mau-01.yml", "mau-02.yml"):
         plan = run_import(root, REPO / "forms" / name)
         assert plan.records and plan.files
+
+
+def test_requester_with_a_line_break_is_refused(root: Path, tmp_path: Path) -> None:
+    path = tmp_path / "form.yml"
+    path.write_text(
+        'form: "01"\nagency: stttt\nreceived_on: 2026-12-07\n'
+        'requester: {name: "Bình\\ndone_on: 2026-12-07", email: vanthu-stttt@danang.gov.vn}\n'
+        "people:\n  - {action: cancel, id: CB-2024-000805}\n",
+        encoding="utf-8",
+    )
+    assert "requester.name: must be text" in problems_of(root, path)
+
+
+def test_an_agency_file_changed_during_the_import_is_not_overwritten(root: Path, tmp_path: Path) -> None:
+    path = form(tmp_path, "  - {action: cancel, id: CB-2024-000805}\n")
+    plan = plan_import(str(root), read_request(str(path)), WorkingCalendar())
+    agency = root / "agencies" / "stttt.yml"
+    agency.write_text(agency.read_text(encoding="utf-8") + "# edited meanwhile\n", encoding="utf-8")
+    with pytest.raises(ValidationFailed, match="changed while the import ran"):
+        write_files(plan)
+    assert agency.read_text(encoding="utf-8").endswith("# edited meanwhile\n")
+
+
+def test_a_records_code_with_spaces_still_collides(root: Path, tmp_path: Path) -> None:
+    line = '  - {action: new, id: " CB-2017-000101 ", full_name: Lê Văn Tám, department: cntt}\n'
+    assert "already used by" in problems_of(root, form(tmp_path, line))
