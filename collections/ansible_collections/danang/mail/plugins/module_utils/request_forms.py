@@ -340,6 +340,8 @@ def xlsx_form_data(sheets: tuple[Sheet, ...], source: str) -> tuple[Optional[dic
         elif key:
             data[key] = value
     data["requester"] = {k: v for k, v in requester.items() if v}
+    # a spreadsheet turns a typed 01 into the number 1
+    data["form"] = {"1": FORM_PERSONS, "2": FORM_MAILBOXES}.get(data.get("form", ""), data.get("form"))
     rows = by_name[XLSX_LINES_SHEET].rows
     keys = rows[1] if len(rows) > 1 else ()
     lines = []

@@ -5,6 +5,7 @@ per agency and day, legacy encodings refused whole (R-15), formulas never evalua
 
 from __future__ import annotations
 
+import datetime
 import io
 import shutil
 import zipfile
@@ -127,8 +128,6 @@ def test_xlsx_export_gives_the_same_result(root: Path, tmp_path: Path) -> None:
 
 
 def test_xlsx_date_cells_are_dates(root: Path, tmp_path: Path) -> None:
-    import datetime
-
     rows = [list(ROWS[1])]
     rows[0][6] = datetime.datetime(2026, 12, 7)
     plan = imported(root, xlsx_file(tmp_path, rows=rows))
@@ -239,3 +238,24 @@ def test_the_xlsx_form_template_filled_in_imports(root: Path, tmp_path: Path) ->
     ]
     person = plan.state.find_person("CB-2026-000021")
     assert person.rank == 3 and person.systems == frozenset({"obm"})
+
+
+def test_the_xlsx_form_02_filled_in_imports(root: Path, tmp_path: Path) -> None:
+    workbook = load_workbook(REPO / "forms" / "mau-02.xlsx")
+    values = {
+        "form": 2,  # typed as a number: a spreadsheet drops the leading 0
+        "agency": "stttt",
+        "received_on": datetime.datetime(2026, 12, 7),  # a date cell
+        "requester_name": "Trần Thị Bình",
+        "requester_email": "vanthu-stttt@danang.gov.vn",
+        "requester_phone": "02363822123",
+    }
+    for row in workbook["Phieu"].iter_rows(min_row=2):
+        if row[1].value in values:
+            row[2].value = values[row[1].value]
+    workbook["DanhSach"].append(("khtc", "Phòng Kế hoạch - Tài chính", "CB-2017-000104"))
+    path = tmp_path / "filled-02.xlsx"
+    workbook.save(path)
+    plan = imported(root, path, None)
+    assert plan.records[0].form == "02"
+    assert [i.holder for i in plan.records[0].items] == ["department/stttt/khtc"]
