@@ -108,7 +108,7 @@ class _Importer:
         self.state = state
         self.documents: dict[str, AgencyDocument] = {}
         self.problems: list[Problem] = []
-        self.new_ids: dict[str, str] = {}  # person id -> where a line of this import adds it
+        self.lines: dict[str, str] = {}  # person id -> the line of this import that names it
 
     def document(self, source: str) -> AgencyDocument:
         if source not in self.documents:
@@ -123,6 +123,11 @@ class _Importer:
         departments = {d.abbreviation for d in agency.departments}
         items = []
         for line in request.people:
+            if line.id in self.lines:  # one line per person: a second would act on a half-edited entry
+                message = f"{excerpt(line.id)} is named twice in this import (also {self.lines[line.id]})"
+                self.problem(request, line.where, "id", message)
+                continue
+            self.lines[line.id] = f"{request.source} {line.where}"
             person = self.state.find_person(line.id)
             department = line.values.get("department")
             if department is not None and department not in departments:
@@ -144,15 +149,6 @@ class _Importer:
                     )
                     self.problem(request, line.where, "id", message)
                     continue
-                if line.id in self.new_ids:
-                    self.problem(
-                        request,
-                        line.where,
-                        "id",
-                        f"added twice by this import (also {self.new_ids[line.id]})",
-                    )
-                    continue
-                self.new_ids[line.id] = f"{request.source} {line.where}"
                 document.add_person(line.id, line.values, request.received_on)
                 items.append(Item("new", id=line.id))
                 continue

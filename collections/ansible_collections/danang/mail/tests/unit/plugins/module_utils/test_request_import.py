@@ -248,3 +248,11 @@ def test_an_agency_file_changed_during_the_import_is_not_overwritten(root: Path,
 def test_a_records_code_with_spaces_still_collides(root: Path, tmp_path: Path) -> None:
     line = '  - {action: new, id: " CB-2017-000101 ", full_name: Lê Văn Tám, department: cntt}\n'
     assert "already used by" in problems_of(root, form(tmp_path, line))
+
+
+def test_a_person_named_twice_in_one_import_is_refused(root: Path, tmp_path: Path) -> None:
+    lines = (
+        "  - {action: change, id: CB-2017-000103, department: thanhtra}\n"
+        "  - {action: cancel, id: CB-2017-000103}\n"
+    )
+    assert "named twice in this import" in problems_of(root, form(tmp_path, lines))
