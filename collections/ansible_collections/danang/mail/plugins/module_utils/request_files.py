@@ -50,11 +50,9 @@ def read_request(path: str, mapping_path: Optional[str] = None) -> list[Request]
             )
             raise ValidationFailed([Problem(path, "", "", message)])
         text = strict_yaml.decode(read_file(path), path)
-        data = strict_yaml.parse(text, path, dates=False, max_chars=FILE_MAX_BYTES)
+        data, labels = strict_yaml.parse(text, path, dates=False, max_chars=FILE_MAX_BYTES), None
     elif suffix == ".xlsx" and not mapping_path:
-        data, problems = xlsx_form_data(read_xlsx(read_file(path), path), path)
-        if problems:
-            raise ValidationFailed(problems)
+        data, labels = xlsx_form_data(read_xlsx(read_file(path), path), path)
     elif suffix in (".xlsx", ".csv"):
         if not mapping_path:
             message = "a records-software export needs its column mapping: -e request_mapping=<file> (R-72)"
@@ -72,7 +70,7 @@ def read_request(path: str, mapping_path: Optional[str] = None) -> list[Request]
     else:
         message = "a request is a form (.yml, .yaml, .xlsx) or a records-software export (.csv, .xlsx)"
         raise ValidationFailed([Problem(path, "", "", message)])
-    request, problems = parse_form(data, path)
+    request, problems = parse_form(data, path, labels)
     if request is not None:  # a legacy-encoded name refuses the whole form
         cells = [(p.where, k, p.values[k]) for p in request.people for k in NAME_FIELDS if k in p.values]
         cells += [(m.where, "name", m.name) for m in request.mailboxes if m.name]

@@ -36,7 +36,12 @@ from ansible_collections.danang.mail.plugins.module_utils.desired_state_schema i
     ABBREVIATION_PATTERN,
     PERSON_ID_PATTERN,
 )
-from ansible_collections.danang.mail.plugins.module_utils.model import SYSTEMS, Problem, excerpt
+from ansible_collections.danang.mail.plugins.module_utils.model import (
+    SYSTEMS,
+    Problem,
+    ValidationFailed,
+    excerpt,
+)
 from ansible_collections.danang.mail.plugins.module_utils.request_tables import Sheet
 
 FORM_PERSONS, FORM_MAILBOXES, FORM_RECORDS = "01", "02", "records"
@@ -261,8 +266,13 @@ def _mailbox_line(raw: Any, where: str, source: str, problems: list[Problem]) ->
     return MailboxLine(department, name, people["owner"], people["delegate"], where)
 
 
-def parse_form(data: Any, source: str) -> tuple[Optional[Request], list[Problem]]:
-    """A form 01 or 02 from its mapping (YAML, or ``xlsx_form_data``); or every problem found."""
+def parse_form(
+    data: Any, source: str, line_labels: Optional[list[str]] = None
+) -> tuple[Optional[Request], list[Problem]]:
+    """A form 01 or 02 from its mapping (YAML, or ``xlsx_form_data``); or every problem found.
+
+    ``line_labels``: what messages call each line (``DanhSach row 3``); default ``people[0]``…
+    """
     problems: list[Problem] = []
     if not isinstance(data, dict):
         problems.append(
@@ -300,9 +310,7 @@ def parse_form(data: Any, source: str) -> tuple[Optional[Request], list[Problem]
         raw_lines = []
     people, mailboxes = [], []
     for index, raw in enumerate(raw_lines):
-        where = (
-            raw.pop("_where", f"{lines_key}[{index}]") if isinstance(raw, dict) else f"{lines_key}[{index}]"
-        )
+        where = line_labels[index] if line_labels else f"{lines_key}[{index}]"
         if form == FORM_PERSONS:
             people.append(_person_line(raw, where, source, problems))
         else:
@@ -321,8 +329,9 @@ def parse_form(data: Any, source: str) -> tuple[Optional[Request], list[Problem]
     return request, problems
 
 
-def xlsx_form_data(sheets: tuple[Sheet, ...], source: str) -> tuple[Optional[dict[str, Any]], list[Problem]]:
-    """The mapping of a filled XLSX form (sheets ``Phieu`` and ``DanhSach``), for ``parse_form``."""
+def xlsx_form_data(sheets: tuple[Sheet, ...], source: str) -> tuple[dict[str, Any], list[str]]:
+    """The mapping of a filled XLSX form (sheets ``Phieu`` and ``DanhSach``) and the labels of its
+    lines, for ``parse_form``. Raises ``ValidationFailed`` when it is not a form."""
     by_name = {sheet.name: sheet for sheet in sheets}
     missing = [name for name in (XLSX_HEADER_SHEET, XLSX_LINES_SHEET) if name not in by_name]
     if missing:
@@ -330,7 +339,7 @@ def xlsx_form_data(sheets: tuple[Sheet, ...], source: str) -> tuple[Optional[dic
             f"not a request form: no sheet {', '.join(missing)} (use forms/mau-01.xlsx or forms/mau-02.xlsx; "
             "a records-software export needs request_mapping)"
         )
-        return None, [Problem(source, "", "", message)]
+        raise ValidationFailed([Problem(source, "", "", message)])
     data: dict[str, Any] = {}
     requester: dict[str, str] = {}
     for row in by_name[XLSX_HEADER_SHEET].rows[1:]:
@@ -344,12 +353,10 @@ def xlsx_form_data(sheets: tuple[Sheet, ...], source: str) -> tuple[Optional[dic
     data["form"] = {"1": FORM_PERSONS, "2": FORM_MAILBOXES}.get(data.get("form", ""), data.get("form"))
     rows = by_name[XLSX_LINES_SHEET].rows
     keys = rows[1] if len(rows) > 1 else ()
-    lines = []
+    lines, labels = [], []
     for number, row in enumerate(rows[2:], start=3):
-        if not any(row):
-            continue
-        line: dict[str, Any] = {k: v for k, v in zip(keys, row, strict=False) if k and v}
-        line["_where"] = f"{XLSX_LINES_SHEET} row {number}"
-        lines.append(line)
+        if any(row):
+            lines.append({k: v for k, v in zip(keys, row, strict=False) if k and v})
+            labels.append(f"{XLSX_LINES_SHEET} row {number}")
     data["people" if data.get("form") == FORM_PERSONS else "mailboxes"] = lines
-    return data, []
+    return data, labels

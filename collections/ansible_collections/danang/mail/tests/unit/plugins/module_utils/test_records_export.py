@@ -259,3 +259,21 @@ def test_the_xlsx_form_02_filled_in_imports(root: Path, tmp_path: Path) -> None:
     plan = imported(root, path, None)
     assert plan.records[0].form == "02"
     assert [i.holder for i in plan.records[0].items] == ["department/stttt/khtc"]
+
+
+def test_a_bad_line_of_the_xlsx_form_is_named_by_its_row(root: Path, tmp_path: Path) -> None:
+    workbook = load_workbook(REPO / "forms" / "mau-01.xlsx")
+    values = {
+        "agency": "stttt",
+        "received_on": "2026-12-07",
+        "requester_name": "Bình",
+        "requester_email": "a@b.vn",
+    }
+    for row in workbook["Phieu"].iter_rows(min_row=2):
+        if row[1].value in values:
+            row[2].value = values[row[1].value]
+    workbook["DanhSach"].append(("cancel", "CB-2024-000805"))
+    workbook["DanhSach"].append(("hire", "CB-2026-000041"))
+    path = tmp_path / "bad-01.xlsx"
+    workbook.save(path)
+    assert "DanhSach row 4: action: must be one of new, change, cancel" in refused(root, path, None)
