@@ -272,8 +272,9 @@ def test_a_bad_line_of_the_xlsx_form_is_named_by_its_row(root: Path, tmp_path: P
     for row in workbook["Phieu"].iter_rows(min_row=2):
         if row[1].value in values:
             row[2].value = values[row[1].value]
-    workbook["DanhSach"].append(("cancel", "CB-2024-000805"))
-    workbook["DanhSach"].append(("hire", "CB-2026-000041"))
+    lines = workbook["DanhSach"]  # a clerk types from row 3, under the grey row of keys
+    lines["A3"], lines["B3"] = "cancel", "CB-2024-000805"
+    lines["A4"], lines["B4"] = "hire", "CB-2026-000041"
     path = tmp_path / "bad-01.xlsx"
     workbook.save(path)
     assert "DanhSach row 4: action: must be one of new, change, cancel" in refused(root, path, None)
