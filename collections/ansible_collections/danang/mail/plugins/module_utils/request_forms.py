@@ -43,6 +43,7 @@ from ansible_collections.danang.mail.plugins.module_utils.model import (
     excerpt,
 )
 from ansible_collections.danang.mail.plugins.module_utils.request_tables import Sheet
+from ansible_collections.danang.mail.plugins.module_utils.vietnamese import normalise_text
 
 FORM_PERSONS, FORM_MAILBOXES, FORM_RECORDS = "01", "02", "records"
 PERSON_ACTIONS = ("new", "change", "cancel")
@@ -156,7 +157,7 @@ def person_values(raw: dict[str, Any], source: str, where: str, problems: list[P
         if value is None or value == "" or value == []:
             continue
         if key == "rank":
-            if isinstance(value, str) and value.strip().isdigit():
+            if isinstance(value, str) and re.fullmatch(r"[0-9]{1,3}", value.strip()):
                 value = int(value.strip())
             if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 100:
                 problems.append(
@@ -183,6 +184,8 @@ def person_values(raw: dict[str, Any], source: str, where: str, problems: list[P
         elif not isinstance(value, str):
             problems.append(Problem(source, where, key, f"must be text, not {excerpt(value)}"))
             continue
+        else:  # a name as the file keeps it: an export's NFD or doubled spaces are no name change
+            value = normalise_text(value)
         values[key] = value
     return values
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import io
 import shutil
+import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -278,3 +279,10 @@ def test_a_bad_line_of_the_xlsx_form_is_named_by_its_row(root: Path, tmp_path: P
     path = tmp_path / "bad-01.xlsx"
     workbook.save(path)
     assert "DanhSach row 4: action: must be one of new, change, cancel" in refused(root, path, None)
+
+
+def test_a_name_written_decomposed_or_with_double_spaces_is_no_change(root: Path, tmp_path: Path) -> None:
+    name = unicodedata.normalize("NFD", "Lê  Quang Nam")
+    rows = (("3", "CB-2017-000103", name, "stttt", "thanhtra", "1", "07/12/2026", "Thay đổi"),)
+    plan = imported(root, csv_file(tmp_path, rows=rows))
+    assert plan.records[0].items[0].fields == ("department",)
