@@ -256,3 +256,16 @@ def test_a_person_named_twice_in_one_import_is_refused(root: Path, tmp_path: Pat
         "  - {action: cancel, id: CB-2017-000103}\n"
     )
     assert "named twice in this import" in problems_of(root, form(tmp_path, lines))
+
+
+def test_a_department_named_to_take_an_agency_address_is_refused_before_writing(
+    root: Path, tmp_path: Path
+) -> None:
+    path = form(tmp_path, "  - {department: stc, name: Phòng Tài chính}\n", number="02")
+    plan = plan_import(str(root), read_request(str(path)), WorkingCalendar())
+    entries = load_ledger(str(root / "ledger.yml")).entries
+    with pytest.raises(ValidationFailed) as failed:  # the module computes this before it writes
+        provisional_addresses(
+            plan.state, entries, domain="danang.gov.vn", reserved=[], today=datetime.date(2026, 12, 7)
+        )
+    assert "stc@" in "\n".join(str(p) for p in failed.value.problems)
