@@ -20,7 +20,7 @@ from packaging.specifiers import SpecifierSet
 
 MODULES = sorted(p.stem for p in (SOURCE / "plugins" / "modules").glob("*.py") if p.stem != "__init__")
 # Import names whose distribution is spelled differently.
-DISTRIBUTION = {"yaml": "pyyaml", "spnego": "pyspnego"}
+DISTRIBUTION = {"yaml": "pyyaml", "spnego": "pyspnego", "ruamel": "ruamel.yaml"}
 
 
 def collection_requirements() -> dict[str, Requirement]:
