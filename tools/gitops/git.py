@@ -1,0 +1,102 @@
+"""git, run with argument lists: the one place this package starts git."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+# A remote URL may carry a token (https://user:token@host/...): never print it.
+_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/@\s]+@", re.IGNORECASE)
+
+
+def redact(text: str) -> str:
+    """``text`` without the user and password part of any URL in it."""
+    return _CREDENTIALS.sub(r"\g<scheme>***@", text)
+
+
+class GitError(Exception):
+    """A git command failed; the message names the command and git's own words."""
+
+    def __init__(self, args: Sequence[str], returncode: int, stderr: str) -> None:
+        self.returncode = returncode
+        self.stderr = redact(stderr.strip())
+        super().__init__(f"git {redact(' '.join(args))} failed ({returncode}): {self.stderr}")
+
+
+class Git:
+    """git in one work tree."""
+
+    def __init__(self, root: Path, env: Mapping[str, str] | None = None) -> None:
+        self.root = root
+        self.env = dict(os.environ if env is None else env)
+        # Never wait for a password prompt in a pipeline: fail instead.
+        self.env.setdefault("GIT_TERMINAL_PROMPT", "0")
+
+    def run(
+        self, *args: str, stdin: str | None = None, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run(
+            ["git", *args],
+            cwd=self.root,
+            env=self.env,
+            input="" if stdin is None else stdin,  # never the caller's terminal
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if check and proc.returncode != 0:
+            raise GitError(args, proc.returncode, proc.stderr)
+        return proc
+
+    def out(self, *args: str) -> str:
+        return self.run(*args).stdout.strip()
+
+    @classmethod
+    def at(cls, where: Path, env: Mapping[str, str] | None = None) -> Git:
+        """The work tree that contains ``where``."""
+        top = cls(where, env).out("rev-parse", "--show-toplevel")
+        return cls(Path(top), env)
+
+    def changed(self, *paths: str, untracked: bool = True) -> list[str]:
+        """The paths (relative to the root) that differ from HEAD, under ``paths`` if given."""
+        args = ["status", "--porcelain=v1", "-z", f"--untracked-files={'all' if untracked else 'no'}"]
+        raw = self.out(*args, "--", *paths) if paths else self.out(*args)
+        entries = raw.split("\0")
+        found = []
+        skip = False
+        for entry in entries:
+            if skip:  # the source of a rename
+                skip = False
+                continue
+            if not entry:
+                continue
+            found.append(entry[3:])
+            skip = entry[0] in "RC"
+        return found
+
+    def remote_sha(self, remote: str, ref: str) -> str:
+        """The commit ``ref`` points to on ``remote``, or "" when it does not exist there."""
+        line = self.out("ls-remote", "--", remote, ref)
+        return line.split()[0] if line else ""
+
+    def push(self, remote: str, refspec: str, *options: str) -> bool:
+        """Push; False when the remote refused it (not a fast-forward, a lease that no longer holds)."""
+        proc = self.run("push", "--porcelain", *options, "--", remote, refspec, check=False)
+        if proc.returncode == 0:
+            return True
+        # --porcelain prints "!" for each refused ref; anything else (no network, no rights) is an error.
+        if any(line.startswith("!") for line in proc.stdout.splitlines()):
+            return False
+        raise GitError(["push", remote, refspec], proc.returncode, proc.stderr or proc.stdout)
+
+    def commit(self, message: str, paths: Sequence[str], identity: Mapping[str, str]) -> str:
+        """Commit exactly ``paths`` with ``message`` kept verbatim (a Markdown heading is not a comment)."""
+        self.run("add", "--all", "--", *paths)
+        config = [arg for key, value in identity.items() for arg in ("-c", f"user.{key}={value}")]
+        self.run(
+            *config, "commit", "--quiet", "--cleanup=whitespace", "--file=-", "--", *paths, stdin=message
+        )
+        return self.out("rev-parse", "HEAD")
