@@ -63,8 +63,8 @@ class Git:
     def changed(self, *paths: str, untracked: bool = True) -> list[str]:
         """The paths (relative to the root) that differ from HEAD, under ``paths`` if given."""
         args = ["status", "--porcelain=v1", "-z", f"--untracked-files={'all' if untracked else 'no'}"]
-        raw = self.out(*args, "--", *paths) if paths else self.out(*args)
-        entries = raw.split("\0")
+        # Not out(): the status columns start with a space that strip() would eat.
+        entries = self.run(*args, "--", *paths).stdout.split("\0")
         found = []
         skip = False
         for entry in entries:

@@ -1,0 +1,131 @@
+"""The daily job on main: ranks across pull requests, idempotence, and a push race (R-13, R-14).
+
+Three agencies each send a form 01 on the same day for a new "Nguyễn Văn An" (the lab city's ledger
+already holds annv@). The clerk turns each into a branch with ``tools.gitops request``; the
+reviewer merges them in the wrong order (lowest rank first); the pipeline's daily run allocates them
+together, so the highest rank gets the smallest number whatever the merge order.
+"""
+
+from __future__ import annotations
+
+import stat
+import sys
+from pathlib import Path
+
+from conftest import ALLOCATE_PLAYBOOK, LEDGER, REQUEST_PLAYBOOK, Forge, person_request, write_request
+from tools.gitops import exits
+
+# (record id, agency, person id, department, rank)
+ANS = [
+    ("2026-12-07-stttt-1", "stttt", "CB-2026-000701", "cntt", 1),
+    ("2026-12-07-snv-1", "snv", "CB-2026-000702", "tcbc", 3),
+    ("2026-12-07-sxd-1", "sxd", "CB-2026-000703", "qlxd", 5),
+]
+
+
+def send(
+    forge: Forge, clerk: Path, record_id: str, agency: str, person: str, department: str, rank: int
+) -> None:
+    """The clerk imports the request and pushes its branch, as tools.gitops request does."""
+    request = person_request(record_id, agency, person, "Nguyễn Văn An", department, rank)
+    proc = forge.tool(
+        clerk,
+        "request",
+        str(write_request(forge.root, request)),
+        "--push",
+        "--playbook",
+        str(REQUEST_PLAYBOOK),
+    )
+    assert proc.returncode == exits.OK, proc.stdout + proc.stderr
+    forge.git(clerk, "switch", "--quiet", "main")
+
+
+def merge(forge: Forge, reviewer: Path, record_id: str) -> None:
+    forge.git(reviewer, "fetch", "--quiet", "origin")
+    forge.git(
+        reviewer,
+        "merge",
+        "--quiet",
+        "--no-ff",
+        "-m",
+        f"Merge request/{record_id}",
+        f"origin/request/{record_id}",
+    )
+    forge.git(reviewer, "push", "--quiet", "origin", "main")
+
+
+def test_same_day_requests_merged_in_the_wrong_order_get_addresses_by_rank_and_a_second_run_changes_nothing(
+    forge: Forge,
+) -> None:
+    clerk, reviewer, pipeline = forge.clone("clerk"), forge.clone("reviewer"), forge.clone("pipeline")
+    for record_id, agency, person, department, rank in ANS:
+        send(forge, clerk, record_id, agency, person, department, rank)
+    for record_id, *_ in ANS:  # rank 1 first, rank 5 last: the wrong order
+        merge(forge, reviewer, record_id)
+
+    first = forge.daily(pipeline)
+    assert first.returncode == exits.OK, first.stdout + first.stderr
+    holders = forge.holders()
+    # R-14: the same day, the higher rank first; annv@ itself is CB-2025-000901's (R-13).
+    assert holders["CB-2025-000901"] == "annv@danang.gov.vn"
+    assert holders["CB-2026-000703"] == "annv1@danang.gov.vn"
+    assert holders["CB-2026-000702"] == "annv2@danang.gov.vn"
+    assert holders["CB-2026-000701"] == "annv3@danang.gov.vn"
+    # Committed with the pipeline's identity, on top of main (never a merge), lock released.
+    author = forge.git(forge.origin, "log", "-1", "--format=%an <%ae> %P", "main")
+    assert author.startswith("Daily pipeline <pipeline@example.invalid> ")
+    assert len(author.split()) == 4, "the ledger commit has one parent"
+    assert forge.git(forge.origin, "log", "-1", "--format=%s", "main") == f"daily allocate (lab): {LEDGER}"
+    assert not forge.git(forge.origin, "for-each-ref", "refs/heads/gitops/")
+
+    main = forge.git(forge.origin, "rev-parse", "main")
+    second = forge.daily(pipeline)
+    assert second.returncode == exits.OK, second.stdout + second.stderr
+    assert "daily: allocate: nothing changed, nothing to commit" in second.stdout
+    assert forge.git(forge.origin, "rev-parse", "main") == main
+
+
+def test_two_pipelines_racing_on_the_ledger_push_end_with_one_ledger_and_no_address_twice(
+    forge: Forge,
+) -> None:
+    """Pipeline B allocates, and before its push lands main moves: a request is merged and pipeline
+    A (another machine, whose lock did not stop B: the worst case) pushes its own ledger. B's push is
+    refused; B resets to main and allocates again from A's ledger, never merging the two."""
+    clerk, reviewer = forge.clone("clerk"), forge.clone("reviewer")
+    send(forge, clerk, *ANS[0])
+    send(forge, clerk, *ANS[2])
+    merge(forge, reviewer, ANS[0][0])
+    pipeline_a, pipeline_b = forge.clone("pipeline-a"), forge.clone("pipeline-b")
+
+    # B's pre-push hook (git's own) for its first push to main is the moment the race happens: the
+    # remote has told B where main is, and moves before B's push lands.
+    hook = pipeline_b / ".git" / "hooks" / "pre-push"
+    hook.write_text(
+        "#!/bin/sh\n"
+        "grep -q ' refs/heads/main ' || exit 0\n"
+        'rm -- "$0"\n'
+        "unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE\n"
+        f"git -C '{reviewer}' fetch --quiet origin\n"
+        f"git -C '{reviewer}' merge --quiet --no-ff -m 'Merge' origin/request/{ANS[2][0]}\n"
+        f"git -C '{reviewer}' push --quiet origin main\n"
+        f"cd '{pipeline_a}' && '{sys.executable}' -m tools.gitops daily --env lab --steps allocate "
+        f"--lock-ref refs/heads/gitops/lock-of-a --allocate-playbook '{ALLOCATE_PLAYBOOK}' "
+        f"-- -e '{{\"danang_mail_in_use_systems\": []}}' > '{forge.root / 'pipeline-a.log'}' 2>&1\n",
+        encoding="utf-8",
+    )
+    hook.chmod(hook.stat().st_mode | stat.S_IXUSR)
+
+    raced = forge.daily(pipeline_b)
+    assert raced.returncode == exits.OK, raced.stdout + raced.stderr
+    assert "daily: allocate: push refused, main moved on origin" in raced.stdout
+    assert "daily: allocate: pushed" in (forge.root / "pipeline-a.log").read_text(encoding="utf-8")
+    # B's first ledger gave annv1 to CB-2026-000701 (alone then); main's says rank 5 first. B
+    # allocated again from main's ledger and had nothing to add.
+    holders = forge.holders()
+    assert holders["CB-2026-000703"] == "annv1@danang.gov.vn"
+    assert holders["CB-2026-000701"] == "annv2@danang.gov.vn"
+    assert "daily: allocate: nothing changed, nothing to commit" in raced.stdout
+    assert forge.git(pipeline_b, "rev-parse", "HEAD") == forge.git(forge.origin, "rev-parse", "main")
+    # No merge commit made by a pipeline: every commit with two parents is a reviewer's merge.
+    merges = forge.git(forge.origin, "log", "--merges", "--format=%an", "main").split()
+    assert set(merges) == {"reviewer"}
