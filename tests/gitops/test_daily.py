@@ -12,7 +12,8 @@ import stat
 import sys
 from pathlib import Path
 
-from conftest import ALLOCATE_PLAYBOOK, LEDGER, REQUEST_PLAYBOOK, Forge, person_request, write_request
+from gitops_forge import ALLOCATE_PLAYBOOK, LEDGER, REQUEST_PLAYBOOK, Forge, person_request, write_request
+
 from tools.gitops import exits
 
 # (record id, agency, person id, department, rank)
