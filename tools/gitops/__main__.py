@@ -1,4 +1,4 @@
-"""python -m tools.gitops [-C <clone>] <request|plan|daily> ... [-- <ansible-playbook options>]
+"""python -m tools.gitops [-C <clone>] <request|plan|note|daily> ... [-- <ansible-playbook options>]
 
 Everything after ``--`` goes to ansible-playbook unchanged (``--vault-id dept@prompt``, ``-e ...``).
 Exit codes: tools/gitops/exits.py (docs/gitops.md).
@@ -15,6 +15,7 @@ from pathlib import Path
 
 from tools.gitops import exits
 from tools.gitops.daily import STEPS, DailyOptions, daily
+from tools.gitops.forge import FORGES, note
 from tools.gitops.git import Git, GitError
 from tools.gitops.plan import plan
 from tools.gitops.request import RequestOptions, request
@@ -47,6 +48,10 @@ def parser() -> argparse.ArgumentParser:
     pln.add_argument("--env", default="production")
     pln.add_argument("--out", type=Path, required=True, help="the Markdown plan to write")
     pln.add_argument("--playbook", default="playbooks/site.yml")
+
+    nte = commands.add_parser("note", help="post a Markdown file on the pipeline's pull request")
+    nte.add_argument("--forge", choices=FORGES, required=True)
+    nte.add_argument("file", type=Path)
 
     day = commands.add_parser("daily", help="the daily job on main: allocate, apply, commit and push")
     day.add_argument("--env", default="production")
@@ -93,6 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 ansible_args=ansible_args,
             )
             return daily(git, opts, now)
+        if args.command == "note":
+            return note(args.forge, args.file, os.environ)
         if args.command == "plan":
             return plan(git.root, args.env, args.out.resolve(), args.playbook, ansible_args)
         opts_r = RequestOptions(
