@@ -1,9 +1,10 @@
 """The daily job on main: ranks across pull requests, idempotence, and a push race (R-13, R-14).
 
 Three agencies each send a form 01 on the same day for a new "Nguyễn Văn An" (the lab city's ledger
-already holds annv@). The clerk turns each into a branch with ``tools.gitops request``; the
-reviewer merges them in the wrong order (lowest rank first); the pipeline's daily run allocates them
-together, so the highest rank gets the smallest number whatever the merge order.
+already holds annv@). The clerk turns each into a branch (by hand here: test_request.py runs
+``tools.gitops request``); the reviewer merges them in the wrong order (lowest rank first); the
+pipeline's daily run allocates them together, so the highest rank gets the smallest number whatever
+the merge order.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import stat
 import sys
 from pathlib import Path
 
-from gitops_forge import ALLOCATE_PLAYBOOK, LEDGER, REQUEST_PLAYBOOK, Forge, person_request, write_request
+from gitops_forge import ALLOCATE_PLAYBOOK, LEDGER, Forge, person_request
 
 from tools.gitops import exits
 
@@ -27,17 +28,19 @@ ANS = [
 def send(
     forge: Forge, clerk: Path, record_id: str, agency: str, person: str, department: str, rank: int
 ) -> None:
-    """The clerk imports the request and pushes its branch, as tools.gitops request does."""
+    """The clerk's branch request/<id>: the new person appended to the agency file and the request
+    record, as ``tools.gitops request`` commits them (test_request.py), written by hand here."""
     request = person_request(record_id, agency, person, "Nguyễn Văn An", department, rank)
-    proc = forge.tool(
-        clerk,
-        "request",
-        str(write_request(forge.root, request)),
-        "--push",
-        "--playbook",
-        str(REQUEST_PLAYBOOK),
-    )
-    assert proc.returncode == exits.OK, proc.stdout + proc.stderr
+    forge.git(clerk, "fetch", "--quiet", "origin")
+    forge.git(clerk, "switch", "--quiet", "-c", f"request/{record_id}", "origin/main")
+    tree = clerk / "inventories" / "lab" / "desired_state"
+    agency_file = tree / "agencies" / f"{agency}.yml"
+    agency_file.write_text(agency_file.read_text(encoding="utf-8") + str(request["append"]), encoding="utf-8")
+    (tree / "requests").mkdir(exist_ok=True)
+    (tree / "requests" / f"{record_id}.yml").write_text(str(request["record"]), encoding="utf-8")
+    forge.git(clerk, "add", "--all")
+    forge.git(clerk, "commit", "--quiet", "-m", f"Request {record_id}")
+    forge.git(clerk, "push", "--quiet", "origin", f"request/{record_id}")
     forge.git(clerk, "switch", "--quiet", "main")
 
 
@@ -130,3 +133,50 @@ def test_two_pipelines_racing_on_the_ledger_push_end_with_one_ledger_and_no_addr
     # No merge commit made by a pipeline: every commit with two parents is a reviewer's merge.
     merges = forge.git(forge.origin, "log", "--merges", "--format=%an", "main").split()
     assert set(merges) == {"reviewer"}
+
+
+def test_a_push_refused_every_time_ends_with_exit_4_and_nothing_merged(forge: Forge) -> None:
+    """main moves before each of the pipeline's pushes (another clone's commit, from git's pre-push
+    hook): after --retries the job gives up; its ledger never reaches main."""
+    clerk, other, pipeline = forge.clone("clerk"), forge.clone("other"), forge.clone("pipeline")
+    send(forge, clerk, *ANS[0])
+    merge(forge, other, ANS[0][0])
+    hook = pipeline / ".git" / "hooks" / "pre-push"
+    hook.write_text(
+        "#!/bin/sh\n"
+        "grep -q ' refs/heads/main ' || exit 0\n"
+        "unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE\n"
+        f"git -C '{other}' commit --quiet --allow-empty -m 'meanwhile'\n"
+        f"git -C '{other}' push --quiet origin main\n",
+        encoding="utf-8",
+    )
+    hook.chmod(hook.stat().st_mode | stat.S_IXUSR)
+
+    proc = forge.daily(pipeline, "--retries", "1")
+    assert proc.returncode == exits.PUSH_REFUSED, proc.stdout + proc.stderr
+    assert proc.stdout.count("push refused, main moved on origin") == 2
+    assert "the push was refused at each of 2 attempts; nothing merged" in proc.stdout
+    assert "CB-2026-000701" not in forge.holders()
+    assert not forge.git(forge.origin, "log", "--format=%an", "--author=Daily pipeline", "main")
+    assert not forge.git(forge.origin, "for-each-ref", "refs/heads/gitops/"), "the lock is released"
+
+
+def test_a_step_that_writes_another_file_commits_nothing(forge: Forge) -> None:
+    pipeline = forge.clone("pipeline")
+    main = forge.git(forge.origin, "rev-parse", "main")
+    proc = forge.tool(
+        pipeline,
+        "daily",
+        "--env",
+        "lab",
+        "--steps",
+        "allocate",
+        "--allocate-playbook",
+        str(Path(__file__).with_name("writes_an_agency_file.yml")),
+    )
+    assert proc.returncode == exits.FAILED, proc.stdout + proc.stderr
+    assert (
+        "wrote files it must not, nothing committed: inventories/lab/desired_state/agencies/stttt.yml"
+        in proc.stdout
+    )
+    assert forge.git(forge.origin, "rev-parse", "main") == main

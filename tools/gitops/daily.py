@@ -101,7 +101,7 @@ def _step(git: Git, opts: DailyOptions, step: str, now: datetime.datetime, repor
             return exits.OK
         head = sync(git, opts.remote, opts.branch)
         print(f"daily: {step}: push refused, {opts.branch} moved on {opts.remote}: reset to {head}, again")
-    print(f"daily: {step}: the push was refused {opts.retries + 1} times; giving up (nothing was merged)")
+    print(f"daily: {step}: the push was refused at each of {opts.retries + 1} attempts; nothing merged")
     return exits.PUSH_REFUSED
 
 
