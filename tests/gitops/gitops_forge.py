@@ -39,6 +39,9 @@ def _pick(real: str, stand_in: str) -> Path:
 
 
 ALLOCATE_PLAYBOOK = _pick("playbooks/daily_allocate.yml", "allocate_stand_in.yml")
+# The real daily_apply.yml reconciles both mail systems (its tests run on the labs): the git side is
+# tested with a stand-in that only closes the records and writes the report.
+APPLY_PLAYBOOK = HERE / "apply_stand_in.yml"
 REQUEST_PLAYBOOK = HERE / "request_stand_in.yml"
 NO_MAIL_SYSTEM = ("--", "-e", json.dumps({"danang_mail_in_use_systems": []}))
 

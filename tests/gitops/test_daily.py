@@ -13,7 +13,7 @@ import stat
 import sys
 from pathlib import Path
 
-from gitops_forge import ALLOCATE_PLAYBOOK, LEDGER, Forge, person_request
+from gitops_forge import ALLOCATE_PLAYBOOK, APPLY_PLAYBOOK, LEDGER, NO_MAIL_SYSTEM, Forge, person_request
 
 from tools.gitops import exits
 
@@ -179,4 +179,33 @@ def test_a_step_that_writes_another_file_commits_nothing(forge: Forge) -> None:
         "wrote files it must not, nothing committed: inventories/lab/desired_state/agencies/stttt.yml"
         in proc.stdout
     )
+    assert forge.git(forge.origin, "rev-parse", "main") == main
+
+
+def test_the_apply_step_commits_the_closed_records_after_the_ledger_and_prints_the_report(
+    forge: Forge,
+) -> None:
+    clerk, reviewer, pipeline = forge.clone("clerk"), forge.clone("reviewer"), forge.clone("pipeline")
+    send(forge, clerk, *ANS[1])
+    merge(forge, reviewer, ANS[1][0])
+    report = forge.root / "daily-report.md"
+    daily = (
+        "daily", "--env", "lab", "--allocate-playbook", str(ALLOCATE_PLAYBOOK),
+        "--apply-playbook", str(APPLY_PLAYBOOK), "--report", str(report), *NO_MAIL_SYSTEM,
+    )  # fmt: skip
+
+    proc = forge.tool(pipeline, *daily)
+    assert proc.returncode == exits.OK, proc.stdout + proc.stderr
+    assert forge.holders()["CB-2026-000702"] == "annv1@danang.gov.vn"
+    record = f"inventories/lab/desired_state/requests/{ANS[1][0]}.yml"
+    assert forge.main_file(record).endswith("\ndone_on: 2026-12-07")
+    subjects = forge.git(forge.origin, "log", "-2", "--format=%s", "main").splitlines()
+    assert subjects == [f"daily apply (lab): {record}", f"daily allocate (lab): {LEDGER}"]
+    assert "## Requests due or overdue\n\nNone: 1 closed today." in proc.stdout
+    assert report.exists()
+
+    main = forge.git(forge.origin, "rev-parse", "main")
+    again = forge.tool(pipeline, *daily)
+    assert again.returncode == exits.OK, again.stdout + again.stderr
+    assert again.stdout.count("nothing changed, nothing to commit") == 2
     assert forge.git(forge.origin, "rev-parse", "main") == main
