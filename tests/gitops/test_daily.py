@@ -188,7 +188,7 @@ def test_the_apply_step_commits_the_closed_records_after_the_ledger_and_prints_t
     clerk, reviewer, pipeline = forge.clone("clerk"), forge.clone("reviewer"), forge.clone("pipeline")
     send(forge, clerk, *ANS[1])
     merge(forge, reviewer, ANS[1][0])
-    report = forge.root / "daily-report.md"
+    report = pipeline / "daily-report.md"  # in the clone, as the pipelines keep it: never committed
     daily = (
         "daily", "--env", "lab", "--allocate-playbook", str(ALLOCATE_PLAYBOOK),
         "--apply-playbook", str(APPLY_PLAYBOOK), "--report", str(report), *NO_MAIL_SYSTEM,

@@ -88,3 +88,9 @@ def test_daily_refuses_a_clone_with_changes(forge: Forge) -> None:
     assert proc.returncode == exits.DIRTY, proc.stdout + proc.stderr
     assert "inventories/lab/desired_state/ledger.yml" in proc.stdout
     assert not forge.git(forge.origin, "for-each-ref", "refs/heads/gitops/")
+
+
+def test_a_holder_name_cannot_make_its_own_lease_look_stale(forge: Forge) -> None:
+    lock_of(forge, "pipeline-1").acquire("job 1\nstarted: 1999-01-01T00:00:00+00:00", MOMENT, TTL)
+    with pytest.raises(LockHeld, match=r"held by job 1 started: 1999-01-01T00:00:00\+00:00 since 2026-12-07"):
+        lock_of(forge, "pipeline-2").acquire("job 2", MOMENT + datetime.timedelta(minutes=1), TTL)

@@ -14,9 +14,9 @@ AGENCY = "inventories/lab/desired_state/agencies/stttt.yml"
 RECORD = "inventories/lab/desired_state/requests/2026-12-07-stttt-1.yml"
 
 
-def request_file(forge: Forge, **extra: object) -> Path:
+def request_file(forge: Forge, where: Path | None = None, **extra: object) -> Path:
     request = person_request("2026-12-07-stttt-1", "stttt", "CB-2026-000701", "Nguyễn Văn An", "cntt", 2)
-    return write_request(forge.root, {**request, **extra})
+    return write_request(where or forge.root, {**request, **extra})
 
 
 def run(forge: Forge, clerk: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -30,7 +30,8 @@ def test_a_request_becomes_one_commit_on_its_own_branch_from_origin_main(forge: 
     forge.git(other, "push", "--quiet", "origin", "main")
     description = forge.root / "pr.md"
 
-    proc = run(forge, clerk, str(request_file(forge)), "--push", "--description", str(description))
+    # The request file lies in the clone, untracked, as a clerk may leave it: not part of the commit.
+    proc = run(forge, clerk, str(request_file(forge, clerk)), "--push", "--description", str(description))
     assert proc.returncode == exits.OK, proc.stdout + proc.stderr
 
     branch = "request/2026-12-07-stttt-1"

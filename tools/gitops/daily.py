@@ -80,7 +80,7 @@ def _step(git: Git, opts: DailyOptions, step: str, now: datetime.datetime, repor
         if rc != 0:
             print(f"daily: {step}: {name} failed (exit {rc}): nothing committed; see its output above")
             return exits.FAILED
-        changed = git.changed()
+        changed = git.written(str(PurePosixPath("inventories") / opts.env / "desired_state"))
         unexpected = [path for path in changed if not _allowed(path, opts.env, step)]
         if unexpected:
             print(

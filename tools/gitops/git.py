@@ -77,6 +77,11 @@ class Git:
             skip = entry[0] in "RC"
         return found
 
+    def written(self, tree: str) -> list[str]:
+        """What a playbook may have written: changed tracked files anywhere, and new files under
+        ``tree``. Untracked files elsewhere (a report, the request file itself) are not ours."""
+        return sorted(set(self.changed(untracked=False)) | set(self.changed(tree)))
+
     def remote_sha(self, remote: str, ref: str) -> str:
         """The commit ``ref`` points to on ``remote``, or "" when it does not exist there."""
         line = self.out("ls-remote", "--", remote, ref)

@@ -45,6 +45,7 @@ class Lease:
 
 
 def _message(holder: str, started: datetime.datetime, ttl: datetime.timedelta) -> str:
+    holder = " ".join(holder.split())  # one line: a holder cannot write the lease's other fields
     return (
         f"{TITLE}\n\nholder: {holder}\nstarted: {started.isoformat()}\n"
         f"ttl_seconds: {int(ttl.total_seconds())}\ntoken: {uuid.uuid4().hex}\n"

@@ -122,7 +122,7 @@ def request(git: Git, o: RequestOptions) -> int:
         if rc != 0:
             return give_up(f"{o.playbook} refused the request (exit {rc}, reasons above)")
         summary = summary_file.read_text(encoding="utf-8") if summary_file.exists() else ""
-    changed = git.changed()
+    changed = git.written(tree)
     outside = [path for path in changed if not path.startswith(f"{tree}/")]
     if outside:
         return give_up(f"the import changed files outside {tree}: {', '.join(outside)}")
