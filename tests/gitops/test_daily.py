@@ -209,3 +209,26 @@ def test_the_apply_step_commits_the_closed_records_after_the_ledger_and_prints_t
     assert again.returncode == exits.OK, again.stdout + again.stderr
     assert again.stdout.count("nothing changed, nothing to commit") == 2
     assert forge.git(forge.origin, "rev-parse", "main") == main
+
+
+def test_a_push_refused_while_main_did_not_move_is_not_retried(forge: Forge) -> None:
+    """A refusal that is not a race (the remote's own rule: branch protection, missing rights) fails
+    at once with git's reason, instead of running the step again and again."""
+    clerk, reviewer, pipeline = forge.clone("clerk"), forge.clone("reviewer"), forge.clone("pipeline")
+    send(forge, clerk, *ANS[0])
+    merge(forge, reviewer, ANS[0][0])
+    hook = forge.origin / "hooks" / "pre-receive"
+    hook.write_text(
+        "#!/bin/sh\ngrep -q ' refs/heads/main$' || exit 0\necho 'main is protected' >&2\nexit 1\n",
+        encoding="utf-8",
+    )
+    hook.chmod(hook.stat().st_mode | stat.S_IXUSR)
+    proc = forge.daily(pipeline)
+    assert proc.returncode == exits.FAILED, proc.stdout + proc.stderr
+    assert (
+        "refused the push ([remote rejected] (pre-receive hook declined)) although main did not"
+        in proc.stdout
+    )
+    assert proc.stdout.count("running") == 1
+    assert "CB-2026-000701" not in forge.holders()
+    assert not forge.git(forge.origin, "for-each-ref", "refs/heads/gitops/"), "the lock is released"

@@ -94,11 +94,20 @@ def _step(git: Git, opts: DailyOptions, step: str, now: datetime.datetime, repor
             f"daily {step} ({opts.env}): {', '.join(sorted(changed))}\n\n"
             f"Committed by tools.gitops daily, {opts.holder}, at {now.isoformat()}.\n"
         )
+        base = git.out("rev-parse", "HEAD")
         git.commit(message, changed, identity())
         if git.push(opts.remote, f"HEAD:refs/heads/{opts.branch}"):
             pushed = git.out("rev-parse", "--short", "HEAD")
             print(f"daily: {step}: pushed {pushed} to {opts.remote} {opts.branch}")
             return exits.OK
+        if git.remote_sha(opts.remote, f"refs/heads/{opts.branch}") == base:
+            # Not a race: branch protection or the pipeline user's rights. Retrying will not help.
+            sync(git, opts.remote, opts.branch)
+            print(
+                f"daily: {step}: {opts.remote} refused the push ({git.refusal}) although {opts.branch} "
+                "did not move: check the pipeline user's right to push (docs/gitops.md); nothing pushed"
+            )
+            return exits.FAILED
         head = sync(git, opts.remote, opts.branch)
         print(f"daily: {step}: push refused, {opts.branch} moved on {opts.remote}: reset to {head}, again")
     print(f"daily: {step}: the push was refused at each of {opts.retries + 1} attempts; nothing merged")

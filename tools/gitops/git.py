@@ -34,6 +34,7 @@ class Git:
         self.env = dict(os.environ if env is None else env)
         # Never wait for a password prompt in a pipeline: fail instead.
         self.env.setdefault("GIT_TERMINAL_PROMPT", "0")
+        self.refusal = ""  # why the remote refused the last refused push, in git's words
 
     def run(
         self, *args: str, stdin: str | None = None, check: bool = True
@@ -93,7 +94,9 @@ class Git:
         if proc.returncode == 0:
             return True
         # --porcelain prints "!" for each refused ref; anything else (no network, no rights) is an error.
-        if any(line.startswith("!") for line in proc.stdout.splitlines()):
+        refused = [line for line in proc.stdout.splitlines() if line.startswith("!")]
+        if refused:
+            self.refusal = redact(refused[0].split("\t")[-1])
             return False
         raise GitError(["push", remote, refspec], proc.returncode, proc.stderr or proc.stdout)
 
