@@ -39,6 +39,8 @@ def _pick(real: str, stand_in: str) -> Path:
 
 
 ALLOCATE_PLAYBOOK = _pick("playbooks/daily_allocate.yml", "allocate_stand_in.yml")
+# Only the real one knows the cut-off (danang_mail_daily_cutoff): the stand-in allocates everyone.
+HAS_CUTOFF = ALLOCATE_PLAYBOOK.parent.name == "playbooks"
 # The real daily_apply.yml reconciles both mail systems (its tests run on the labs): the git side is
 # tested with a stand-in that only closes the records and writes the report.
 APPLY_PLAYBOOK = HERE / "apply_stand_in.yml"
@@ -82,7 +84,9 @@ class Forge:
             check=False,
         )
 
-    def daily(self, where: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    def daily(
+        self, where: Path, *args: str, moment: datetime.datetime = MOMENT
+    ) -> subprocess.CompletedProcess[str]:
         return self.tool(
             where,
             "daily",
@@ -94,6 +98,7 @@ class Forge:
             str(ALLOCATE_PLAYBOOK),
             *args,
             *NO_MAIL_SYSTEM,
+            env=clock.at(moment, self.env),
         )
 
     def main_file(self, path: str) -> str:

@@ -9,11 +9,22 @@ the merge order.
 
 from __future__ import annotations
 
+import datetime
 import stat
 import sys
 from pathlib import Path
 
-from gitops_forge import ALLOCATE_PLAYBOOK, APPLY_PLAYBOOK, LEDGER, NO_MAIL_SYSTEM, Forge, person_request
+import pytest
+from gitops_forge import (
+    ALLOCATE_PLAYBOOK,
+    APPLY_PLAYBOOK,
+    HAS_CUTOFF,
+    LEDGER,
+    MOMENT,
+    NO_MAIL_SYSTEM,
+    Forge,
+    person_request,
+)
 
 from tools.gitops import exits
 
@@ -232,3 +243,22 @@ def test_a_push_refused_while_main_did_not_move_is_not_retried(forge: Forge) -> 
     assert proc.stdout.count("running") == 1
     assert "CB-2026-000701" not in forge.holders()
     assert not forge.git(forge.origin, "for-each-ref", "refs/heads/gitops/"), "the lock is released"
+
+
+@pytest.mark.skipif(not HAS_CUTOFF, reason="needs playbooks/daily_allocate.yml (the cut-off)")
+def test_a_daily_run_before_the_cut_off_leaves_the_days_requests_pending(forge: Forge) -> None:
+    """Before the cut-off, today's persons are pending: a daily run between two merges cannot give
+    the lower rank the smaller number (R-14)."""
+    clerk, reviewer, pipeline = forge.clone("clerk"), forge.clone("reviewer"), forge.clone("pipeline")
+    for request in ANS:
+        send(forge, clerk, *request)
+    merge(forge, reviewer, ANS[0][0])  # rank 1 first
+    morning = forge.daily(pipeline, moment=MOMENT.replace(hour=9))
+    assert morning.returncode == exits.OK, morning.stdout + morning.stderr
+    assert "CB-2026-000701" not in forge.holders()
+    for record_id, *_ in ANS[1:]:
+        merge(forge, reviewer, record_id)
+    evening = forge.daily(pipeline, moment=MOMENT + datetime.timedelta(minutes=30))
+    assert evening.returncode == exits.OK, evening.stdout + evening.stderr
+    holders = forge.holders()
+    assert [holders[f"CB-2026-00070{n}"] for n in (3, 2, 1)] == [f"annv{n}@danang.gov.vn" for n in (1, 2, 3)]
