@@ -72,3 +72,13 @@ def test_a_refused_request_leaves_nothing_behind(forge: Forge) -> None:
     assert forge.git(clerk, "branch", "--show-current") == "main"
     assert forge.git(clerk, "status", "--porcelain", "--untracked-files=all") == ""
     assert forge.git(clerk, "branch", "--list", "request/*") == ""
+
+
+def test_an_invalid_record_from_the_import_is_not_committed(forge: Forge) -> None:
+    clerk = forge.clone("clerk")
+    proc = run(forge, clerk, str(request_file(forge, record="id: not-a-record-id\n")))
+    assert proc.returncode == exits.FAILED, proc.stdout + proc.stderr
+    assert "a request record the import wrote is invalid" in proc.stdout
+    assert "must be <YYYY-MM-DD>-<agency>-<n>" in proc.stdout
+    assert forge.git(clerk, "status", "--porcelain", "--untracked-files=all") == ""
+    assert forge.git(clerk, "branch", "--show-current") == "main"

@@ -20,6 +20,7 @@ from tools.gitops.git import Git
 # The request record format is the collection's (one parser, not a second one here).
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "collections"))
 from ansible_collections.danang.mail.plugins.module_utils import strict_yaml
+from ansible_collections.danang.mail.plugins.module_utils.model import ValidationFailed
 from ansible_collections.danang.mail.plugins.module_utils.request_records import (
     REQUESTS_DIR,
     Item,
@@ -132,7 +133,7 @@ def request(git: Git, o: RequestOptions) -> int:
         return give_up("the import wrote no request record (the same request again?)")
     try:
         records = [read_record(git.root, path) for path in record_paths]
-    except ValueError as error:
+    except (ValueError, ValidationFailed) as error:
         return give_up(f"a request record the import wrote is invalid: {error}")
     branch = f"request/{records[0].id}"
     if git.run("rev-parse", "--verify", "--quiet", f"refs/heads/{branch}", check=False).returncode == 0:
