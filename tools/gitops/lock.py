@@ -78,7 +78,11 @@ class DailyLock:
         sha = self.git.remote_sha(self.remote, self.ref)
         if not sha:
             return None
-        self.git.run("fetch", "--quiet", "--no-tags", "--", self.remote, self.ref)
+        fetch = ("fetch", "--quiet", "--no-tags", "--", self.remote, self.ref)
+        if self.git.run(*fetch, check=False).returncode != 0:
+            if not self.git.remote_sha(self.remote, self.ref):
+                return None  # released between the two reads
+            self.git.run(*fetch)  # fails again: raises with git's own words
         message = self.git.out("log", "-1", "--format=%B", sha)
         lease = _parse(sha, message)
         if lease is None:  # not a lease (made by hand?): never broken automatically, a person looks
