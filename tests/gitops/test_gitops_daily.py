@@ -1,7 +1,7 @@
 """The daily job on main: ranks across pull requests, idempotence, and a push race (R-13, R-14).
 
 Three agencies each send a form 01 on the same day for a new "Nguyễn Văn An" (the lab city's ledger
-already holds annv@). The clerk turns each into a branch (by hand here: test_request.py runs
+already holds annv@). The clerk turns each into a branch (by hand here: test_gitops_request.py runs
 ``tools.gitops request``); the reviewer merges them in the wrong order (lowest rank first); the
 pipeline's daily run allocates them together, so the highest rank gets the smallest number whatever
 the merge order.
@@ -40,7 +40,7 @@ def send(
     forge: Forge, clerk: Path, record_id: str, agency: str, person: str, department: str, rank: int
 ) -> None:
     """The clerk's branch request/<id>: the new person appended to the agency file and the request
-    record, as ``tools.gitops request`` commits them (test_request.py), written by hand here."""
+    record, as ``tools.gitops request`` commits them (test_gitops_request.py), written by hand here."""
     request = person_request(record_id, agency, person, "Nguyễn Văn An", department, rank)
     forge.git(clerk, "fetch", "--quiet", "origin")
     forge.git(clerk, "switch", "--quiet", "-c", f"request/{record_id}", "origin/main")
