@@ -85,8 +85,9 @@ class Git:
 
     def remote_sha(self, remote: str, ref: str) -> str:
         """The commit ``ref`` points to on ``remote``, or "" when it does not exist there."""
-        line = self.out("ls-remote", "--", remote, ref)
-        return line.split()[0] if line else ""
+        # ls-remote matches patterns by their tail: keep the exact ref only.
+        found = (line.split("\t") for line in self.out("ls-remote", "--", remote, ref).splitlines())
+        return next((sha for sha, name in found if name == ref), "")
 
     def push(self, remote: str, refspec: str, *options: str) -> bool:
         """Push; False when the remote refused it (not a fast-forward, a lease that no longer holds)."""
