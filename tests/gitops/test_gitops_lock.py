@@ -94,3 +94,15 @@ def test_a_holder_name_cannot_make_its_own_lease_look_stale(forge: Forge) -> Non
     lock_of(forge, "pipeline-1").acquire("job 1\nstarted: 1999-01-01T00:00:00+00:00", MOMENT, TTL)
     with pytest.raises(LockHeld, match=r"held by job 1 started: 1999-01-01T00:00:00\+00:00 since 2026-12-07"):
         lock_of(forge, "pipeline-2").acquire("job 2", MOMENT + datetime.timedelta(minutes=1), TTL)
+
+
+def test_an_unreachable_remote_fails_without_printing_its_token(forge: Forge) -> None:
+    pipeline = forge.clone("pipeline")
+    forge.git(
+        pipeline, "remote", "set-url", "origin", "https://gitops:glpat-secret-token@127.0.0.1:9/city/mail.git"
+    )
+    proc = forge.tool(pipeline, "daily", "--env", "lab")
+    assert proc.returncode == exits.FAILED, proc.stdout + proc.stderr
+    assert "gitops: git push" in proc.stderr
+    assert "unable to access 'https://127.0.0.1:9/city/mail.git/'" in proc.stderr
+    assert "glpat-secret-token" not in proc.stdout + proc.stderr

@@ -16,6 +16,7 @@ import pytest
 from gitops_forge import Forge
 
 from tools.gitops import exits
+from tools.gitops.git import redact
 
 TOKEN = "glpat-secret-token-value"
 PLAN = (
@@ -85,3 +86,9 @@ def test_outside_a_pull_request_nothing_is_posted(forge: Forge, api: str) -> Non
     assert proc.returncode == exits.FAILED
     assert "CI_PROJECT_ID, CI_MERGE_REQUEST_IID not set" in proc.stdout
     assert not Api.received
+
+
+def test_credentials_in_a_url_are_never_shown() -> None:
+    assert redact("fatal: https://gitops:glpat-x@git.danang.gov.vn/city/mail.git gone") == (
+        "fatal: https://***@git.danang.gov.vn/city/mail.git gone"
+    )
