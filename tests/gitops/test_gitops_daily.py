@@ -262,3 +262,75 @@ def test_a_daily_run_before_the_cut_off_leaves_the_days_requests_pending(forge: 
     assert evening.returncode == exits.OK, evening.stdout + evening.stderr
     holders = forge.holders()
     assert [holders[f"CB-2026-00070{n}"] for n in (3, 2, 1)] == [f"annv{n}@danang.gov.vn" for n in (1, 2, 3)]
+
+
+def before_push_of(clone: Path, subject: str, *commands: str) -> None:
+    """git's own pre-push hook in ``clone``: runs ``commands`` once, just before the first push to
+    main of a commit whose subject starts with ``subject`` (the remote has answered, the push has not
+    landed yet)."""
+    hook = clone / ".git" / "hooks" / "pre-push"
+    hook.write_text(
+        "#!/bin/sh\n"
+        "while read lref lsha rref rsha; do\n"
+        '  [ "$rref" = refs/heads/main ] || continue\n'
+        f'  git log -1 --format=%s "$lsha" | grep -q "^{subject}" || continue\n'
+        '  rm -- "$0"\n'
+        "  unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE\n"
+        + "".join(f"  {command}\n" for command in commands)
+        + "done\nexit 0\n",
+        encoding="utf-8",
+    )
+    hook.chmod(hook.stat().st_mode | stat.S_IXUSR)
+
+
+DAILY_BOTH = ("--steps", "allocate,apply", "--apply-playbook", str(APPLY_PLAYBOOK))
+
+
+def test_an_applied_commit_is_replayed_on_a_main_that_moved_by_other_files(forge: Forge) -> None:
+    """The mail systems already match the apply step's commit: when a request is merged just before
+    its push, the commit is replayed on top (the merge leaves its files alone), never dropped, and
+    the systems are not reconciled a second time."""
+    clerk, reviewer, pipeline = forge.clone("clerk"), forge.clone("reviewer"), forge.clone("pipeline")
+    send(forge, clerk, *ANS[1])
+    send(forge, clerk, *ANS[2])
+    merge(forge, reviewer, ANS[1][0])
+    before_push_of(
+        pipeline,
+        "daily apply",
+        f"git -C '{reviewer}' pull --quiet --ff-only origin main",
+        f"git -C '{reviewer}' merge --quiet --no-ff -m Merge origin/request/{ANS[2][0]}",
+        f"git -C '{reviewer}' push --quiet origin main",
+    )
+    proc = forge.daily(pipeline, *DAILY_BOTH)
+    assert proc.returncode == exits.OK, proc.stdout + proc.stderr
+    assert "daily: apply: main moved by commits that leave these files alone: replayed on top" in proc.stdout
+    assert proc.stdout.count("daily: apply: running") == 1
+    subjects = forge.git(forge.origin, "log", "-3", "--first-parent", "--format=%s", "main").splitlines()
+    assert subjects[0].startswith("daily apply (lab): ")
+    assert subjects[1] == "Merge"
+    assert forge.main_file(f"inventories/lab/desired_state/requests/{ANS[1][0]}.yml").endswith(
+        "done_on: 2026-12-07"
+    )
+
+
+def test_an_applied_commit_whose_files_changed_on_main_is_kept_on_a_rescue_branch(forge: Forge) -> None:
+    clerk, reviewer, pipeline = forge.clone("clerk"), forge.clone("reviewer"), forge.clone("pipeline")
+    send(forge, clerk, *ANS[1])
+    merge(forge, reviewer, ANS[1][0])
+    record = f"inventories/lab/desired_state/requests/{ANS[1][0]}.yml"
+    before_push_of(
+        pipeline,
+        "daily apply",
+        f"git -C '{reviewer}' pull --quiet --ff-only origin main",
+        f"echo '# edited' >> '{reviewer / record}'",
+        f"git -C '{reviewer}' commit --quiet -am edited",
+        f"git -C '{reviewer}' push --quiet origin main",
+    )
+    proc = forge.daily(pipeline, *DAILY_BOTH)
+    assert proc.returncode == exits.PUSH_REFUSED, proc.stdout + proc.stderr
+    assert f"daily: apply: main moved and changed {record} too" in proc.stdout
+    rescue = forge.git(forge.origin, "for-each-ref", "--format=%(refname)", "refs/heads/gitops/")
+    assert rescue.startswith("refs/heads/gitops/rescue-lab-")
+    assert forge.git(forge.origin, "log", "-1", "--format=%s", rescue).startswith("daily apply (lab): ")
+    assert f"kept on origin {rescue.removeprefix('refs/heads/')}" in proc.stdout
+    assert forge.git(forge.origin, "log", "-1", "--format=%s", "main") == "edited"

@@ -104,8 +104,24 @@ class Git:
     def commit(self, message: str, paths: Sequence[str], identity: Mapping[str, str]) -> str:
         """Commit exactly ``paths`` with ``message`` kept verbatim (a Markdown heading is not a comment)."""
         self.run("add", "--all", "--", *paths)
-        config = [arg for key, value in identity.items() for arg in ("-c", f"user.{key}={value}")]
         self.run(
-            *config, "commit", "--quiet", "--cleanup=whitespace", "--file=-", "--", *paths, stdin=message
+            *_as(identity),
+            "commit",
+            "--quiet",
+            "--cleanup=whitespace",
+            "--file=-",
+            "--",
+            *paths,
+            stdin=message,
         )
         return self.out("rev-parse", "HEAD")
+
+    def replay(self, commit: str, identity: Mapping[str, str]) -> str:
+        """``commit`` applied on top of HEAD (its author and message kept); the new commit."""
+        self.run(*_as(identity), "cherry-pick", "--allow-empty", commit)
+        return self.out("rev-parse", "HEAD")
+
+
+def _as(identity: Mapping[str, str]) -> list[str]:
+    """git options that make ``identity`` ({name, email}, may be empty) the committer."""
+    return [arg for key, value in identity.items() for arg in ("-c", f"user.{key}={value}")]
