@@ -15,11 +15,15 @@ ENV ?= lab
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help lab plan lab-up lab-down test checks lab-location lint yamllint ansible-lint ruff sanity unit collection ee-context integration molecule bench bench-exchange schema clean
+.PHONY: help lab plan validate request plan-report daily lab-up lab-down test checks lab-location lint yamllint ansible-lint ruff sanity unit collection ee-context integration molecule bench bench-exchange schema clean
 
 help:
 	@echo "make lab      the main job on the local labs: validate, allocate, reconcile OBM and Exchange/AD"
 	@echo "make plan     the same in check mode with diff: what would change"
+	@echo "make validate the desired state checked, provisional addresses, no mail system read"
+	@echo "make request REQUEST=<file> [PUSH=1]   a request -> a branch request/<id> (docs/requests.md)"
+	@echo "make plan-report PLAN_OUT=plan.md      the plan as Markdown (what a pull request shows)"
+	@echo "make daily    main's daily job: allocate, apply, commit and push (docs/gitops.md)"
 	@echo "make lab-up / lab-down   start or stop the local labs (OBM and Exchange, lab/README.md)"
 	@echo "make test     all linters and tests (what CI runs)"
 
@@ -52,6 +56,21 @@ lab: venv $(SITE_DEPS)
 
 plan: venv $(SITE_DEPS)
 	$(BIN)/ansible-playbook -i inventories/$(ENV)/hosts.yml playbooks/site.yml --check --diff $(VAULT_ARGS)
+
+# GitOps (docs/gitops.md): the commands the pipelines run, kept here so they are the same by hand.
+validate: venv
+	$(BIN)/ansible-playbook -i inventories/$(ENV)/hosts.yml playbooks/allocate.yml --check --diff \
+		-e '{"danang_mail_in_use_systems": []}'
+
+request: venv
+	$(BIN)/python -m tools.gitops request --env $(ENV) $(if $(PUSH),--push) $(REQUEST)
+
+PLAN_OUT ?= plan.md
+plan-report: venv $(SITE_DEPS)
+	$(BIN)/python -m tools.gitops plan --env $(ENV) --out $(PLAN_OUT) -- $(VAULT_ARGS)
+
+daily: venv $(SITE_DEPS)
+	$(BIN)/python -m tools.gitops daily --env $(ENV) -- $(VAULT_ARGS)
 
 lab-up: venv
 	$(BIN)/ansible-playbook -i inventories/lab/hosts.yml lab/lab_up.yml
