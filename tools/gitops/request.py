@@ -116,9 +116,10 @@ def request(git: Git, o: RequestOptions) -> int:
 
     with tempfile.TemporaryDirectory(prefix="gitops-request-") as scratch:
         summary_file = Path(scratch) / "summary.md"
-        extra = {"request": str(o.file), "request_summary": str(summary_file)}
+        # Absolute: the playbook takes relative paths from the repository it lives in, not from here.
+        extra = {"request": str(o.file.resolve()), "request_summary": str(summary_file)}
         if o.mapping:
-            extra["request_mapping"] = str(o.mapping)
+            extra["request_mapping"] = str(o.mapping.resolve())
         rc = playbook.run(git.root, o.env, o.playbook, extra, o.ansible_args)
         if rc != 0:
             return give_up(f"{o.playbook} refused the request (exit {rc}, reasons above)")
