@@ -31,7 +31,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from ansible_collections.danang.mail.plugins.module_utils.model import Problem, excerpt
+from ansible_collections.danang.mail.plugins.module_utils.model import Problem, ValidationFailed, excerpt
 from ansible_collections.danang.mail.plugins.module_utils.workdays import WorkingCalendar
 
 REQUESTS_DIR = "requests"
@@ -97,6 +97,20 @@ def final_through(now: datetime.datetime, cutoff: datetime.time) -> datetime.dat
         raise ValueError("now must be an aware datetime in the city's time zone")
     today = now.date()
     return today if now.time().replace(tzinfo=None) >= cutoff else today - datetime.timedelta(days=1)
+
+
+def through_date(value: Optional[str]) -> Optional[datetime.date]:
+    """The modules' option ``requested_through`` as a date (None: every request is final).
+
+    Raises ``ValidationFailed`` naming the option when it is not a date ``YYYY-MM-DD``.
+    """
+    if value is None or not value.strip():
+        return None
+    try:
+        return datetime.date.fromisoformat(value.strip())
+    except ValueError:
+        message = f"must be a date YYYY-MM-DD, not {excerpt(value)}"
+        raise ValidationFailed([Problem("requested_through", "", "", message)]) from None
 
 
 def record_id(received_on: datetime.date, agency: str, taken: set[str]) -> str:
