@@ -19,7 +19,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 help:
 	@echo "make lab      the main job on the local labs: validate, allocate, reconcile OBM and Exchange/AD"
-	@echo "make plan     the same in check mode with diff: what would change"
+	@echo "make plan     the same in check mode with diff: what would change (PLAN_REPORT=plan.md: as Markdown too)"
 	@echo "make lab-up / lab-down   start or stop the local labs (OBM and Exchange, lab/README.md)"
 	@echo "make test     all linters and tests (what CI runs)"
 
@@ -50,8 +50,10 @@ endif
 lab: venv $(SITE_DEPS)
 	$(BIN)/ansible-playbook -i inventories/$(ENV)/hosts.yml playbooks/site.yml $(VAULT_ARGS)
 
+# PLAN_REPORT=<path>: also write the plan as Markdown there (a pull request's description, docs/gitops.md).
 plan: venv $(SITE_DEPS)
-	$(BIN)/ansible-playbook -i inventories/$(ENV)/hosts.yml playbooks/site.yml --check --diff $(VAULT_ARGS)
+	$(BIN)/ansible-playbook -i inventories/$(ENV)/hosts.yml playbooks/site.yml --check --diff $(VAULT_ARGS) \
+		$(if $(PLAN_REPORT),-e danang_mail_plan_report=$(abspath $(PLAN_REPORT)))
 
 lab-up: venv
 	$(BIN)/ansible-playbook -i inventories/lab/hosts.yml lab/lab_up.yml
