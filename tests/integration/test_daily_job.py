@@ -149,3 +149,14 @@ def test_the_daily_job_creates_the_final_persons_on_both_systems_and_closes_thei
     assert "- Closed by this run: 0\n" in second.read_text(encoding="utf-8")
     assert {p.name: p.read_bytes() for p in requests.iterdir()} == files
     assert site.city.ledger_path.read_bytes() == allocated
+
+    # A pull request's plan (make plan PLAN_REPORT=): without a cut-off the late person is planned at
+    # its provisional address on both systems; never a password in the report.
+    plan = site.root / "plan.md"
+    run_at(site, "site.yml", "--check", "--diff", "-e", f"danang_mail_plan_report={plan}")
+    text = plan.read_text(encoding="utf-8")
+    row = f"| hoalv2@{site.domain} *provisional* | create | person | CB\\-2026\\-009003 |  |"
+    assert text.count(row) == 2 and "## OBM" in text and "## Exchange" in text
+    passwords = {e["password"] for entries in site.credentials().values() for e in entries}
+    assert passwords and not any(p in text for p in passwords)
+    assert site.city.ledger_path.read_bytes() == allocated
