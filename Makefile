@@ -19,7 +19,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 help:
 	@echo "make lab      the main job on the local labs: validate, allocate, reconcile OBM and Exchange/AD"
-	@echo "make plan     the same in check mode with diff: what would change"
+	@echo "make plan     the same in check mode with diff: what would change (PLAN_REPORT=plan.md: as Markdown too)"
 	@echo "make validate the desired state checked, provisional addresses, no mail system read"
 	@echo "make request REQUEST=<file> [PUSH=1]   a request -> a branch request/<id> (docs/requests.md)"
 	@echo "make plan-report PLAN_OUT=plan.md      the plan as Markdown (what a pull request shows)"
@@ -54,8 +54,10 @@ endif
 lab: venv $(SITE_DEPS)
 	$(BIN)/ansible-playbook -i inventories/$(ENV)/hosts.yml playbooks/site.yml $(VAULT_ARGS)
 
+# PLAN_REPORT=<path>: also write the plan as Markdown there (a pull request's description, docs/gitops.md).
 plan: venv $(SITE_DEPS)
-	$(BIN)/ansible-playbook -i inventories/$(ENV)/hosts.yml playbooks/site.yml --check --diff $(VAULT_ARGS)
+	$(BIN)/ansible-playbook -i inventories/$(ENV)/hosts.yml playbooks/site.yml --check --diff $(VAULT_ARGS) \
+		$(if $(PLAN_REPORT),-e danang_mail_plan_report=$(abspath $(PLAN_REPORT)))
 
 # GitOps (docs/gitops.md): the commands the pipelines run, kept here so they are the same by hand.
 validate: venv

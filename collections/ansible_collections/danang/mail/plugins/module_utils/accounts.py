@@ -27,6 +27,7 @@ from ansible_collections.danang.mail.plugins.module_utils.model import (
     STATE_RECLAIMED,
     STATE_REMOVED,
     DesiredState,
+    Person,
     Problem,
 )
 
@@ -86,6 +87,19 @@ class Account:
         return self.kind != KIND_PERSON
 
 
+def is_pending(person: Person, holders: Mapping[str, str], through: Optional[datetime.date]) -> bool:
+    """A person requested after ``through`` (the last final request day) with no address yet:
+    allocated at a later cut-off (R-14), so neither created nor a problem now."""
+    return through is not None and person.id not in holders and person.requested_on > through
+
+
+def pending_people(
+    state: DesiredState, holders: Mapping[str, str], requested_through: Optional[datetime.date]
+) -> list[Person]:
+    """The people :func:`desired_accounts` leaves out as pending, in the desired state's order."""
+    return [p for p in state.people() if p.holds_address and is_pending(p, holders, requested_through)]
+
+
 def desired_accounts(
     state: DesiredState,
     holders: Mapping[str, str],
@@ -93,6 +107,7 @@ def desired_accounts(
     system: str,
     agencies: Optional[Iterable[str]] = None,
     reclaimed: Optional[Mapping[str, datetime.date]] = None,
+    requested_through: Optional[datetime.date] = None,
 ) -> tuple[dict[str, Account], list[Problem]]:
     """The accounts ``system`` should hold, keyed by address, and the problems found.
 
@@ -108,6 +123,9 @@ def desired_accounts(
     person whose mailbox was reclaimed on or after its ``requested_on`` an account in state
     ``reclaimed`` (R-23): git stays the truth, a reclaim is never undone by the next reconcile. A
     new request (``requested_on`` after ``reclaimed_on``, R-20) makes it the person's state again.
+
+    ``requested_through``: a person without an address requested after that day is pending
+    (:func:`is_pending`): left out, not a problem.
     """
     reclaimed_on = reclaimed or {}
     wanted = frozenset(agencies) if agencies is not None else None
@@ -157,6 +175,8 @@ def desired_accounts(
                 continue
             if person.state == STATE_REMOVED and person.id not in holders:
                 continue  # never had an address: nothing to remove
+            if is_pending(person, holders, requested_through):
+                continue
             entry = f"people[{index}] (id {person.id})"
             account_state = person.state
             day = reclaimed_on.get(person.id)

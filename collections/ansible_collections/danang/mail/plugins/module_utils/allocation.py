@@ -16,7 +16,10 @@ the ledger entries to append. The rules:
   result never depends on the order of the requests;
 - an address in use on a mail system (``taken``: accounts, aliases and secondary addresses, shared
   mailboxes, groups, contacts, managed or not) is never issued either, so a new person gets the
-  next free number instead of someone else's mailbox; in use by its own ledger holder is fine.
+  next free number instead of someone else's mailbox; in use by its own ledger holder is fine;
+- with ``requested_through`` (the last request day whose addresses are final, the daily cut-off),
+  a new person requested after it is *pending*: it gets a provisional address, after every final
+  one, and no ledger entry, so a later same-day request of higher rank still wins it (R-14).
 
 Every request is validated first and every problem is collected; ``ValidationFailed`` carries them
 all and nothing is allocated when anything is wrong.
@@ -104,6 +107,7 @@ class AllocationResult:
     allocated: list[dict[str, str]]  # [{id, address}] issued by this run, in allocation order
     entries: tuple[LedgerEntry, ...]  # to append to the ledger, same order
     requested_on: dict[str, datetime.date] = field(default_factory=dict)  # id -> date, when given
+    pending: list[dict[str, str]] = field(default_factory=list)  # [{id, address}] provisional, not issued
 
 
 @dataclass
@@ -296,10 +300,13 @@ def allocate(
     reserved: Iterable[str] = (),
     today: datetime.date,
     taken: Iterable[str] = (),
+    requested_through: datetime.date | None = None,
 ) -> AllocationResult:
     """Every request's address, and the ledger entries this run issues. Raises ``ValidationFailed``.
 
     ``taken``: every address in use on the mail systems (any case), never issued to a new holder.
+    ``requested_through``: new persons requested after that day are pending: their provisional
+    address is in ``addresses`` and ``pending``, never in ``allocated`` nor ``entries``.
     """
     ledger = tuple(ledger_entries)
     problems: list[Problem] = []
@@ -397,9 +404,14 @@ def allocate(
     problems += [p for request in checked for p in request.problems]
     if problems:
         raise ValidationFailed(problems)
+    # Pending persons sort after every final one (a later request day), so leaving their entries
+    # out never changes a final address: the ledger is what a run without them would write.
+    late = {r.id for r in people if requested_through is not None and r.requested_on > requested_through}
+    entries = tuple(e for e in issuer.entries if e.id not in late)
     return AllocationResult(
         addresses={r.id: addresses[r.id] for r in checked},
-        allocated=[{"id": e.id, "address": e.address} for e in issuer.entries],
-        entries=tuple(issuer.entries),
+        allocated=[{"id": e.id, "address": e.address} for e in entries],
+        entries=entries,
         requested_on={r.id: r.requested_on for r in checked if r.requested_on is not None},
+        pending=[{"id": e.id, "address": e.address} for e in issuer.entries if e.id in late],
     )

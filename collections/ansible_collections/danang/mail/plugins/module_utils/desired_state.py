@@ -27,8 +27,9 @@ from ansible_collections.danang.mail.plugins.module_utils.allocation import (
 )
 from ansible_collections.danang.mail.plugins.module_utils.desired_state_files import (
     AGENCIES_DIR,
+    AGENCY_FILES,
     AGENCY_SUFFIX,
-    read_agency_files,
+    read_tree_files,
 )
 from ansible_collections.danang.mail.plugins.module_utils.desired_state_schema import (
     AGENCY_SCHEMA,
@@ -373,7 +374,7 @@ def load_desired_state(path: PathLike) -> DesiredState:
         message = f"no {AGENCIES_DIR}/ directory: the desired state is {AGENCIES_DIR}/<abbreviation>.yml"
         raise ValidationFailed([Problem(root, "", "", message)])
     agencies: list[Agency] = []
-    files, complete = read_agency_files(os.path.join(root, AGENCIES_DIR), tree.problems)
+    files, complete = read_tree_files(os.path.join(root, AGENCIES_DIR), tree.problems, AGENCY_FILES)
     for source, data in files:
         tree.problems.extend(_schema_problems(data, source))
         agency = _agency(tree, data, source, os.path.basename(source))

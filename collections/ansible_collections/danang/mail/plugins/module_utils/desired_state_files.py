@@ -1,6 +1,7 @@
 # Copyright: (c) 2026, Da Nang city IT infrastructure centre
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The agency files of a desired-state tree on disk: which entries of ``agencies/`` are read, and how.
+"""The files of a desired-state tree on disk: which entries of ``agencies/`` and ``requests/`` are
+read, and how.
 
 Only regular files inside the tree are read (a link's target is never opened nor named); every
 other entry is a problem, never skipped silently. Reading and YAML are ``strict_yaml``'s.
@@ -9,6 +10,7 @@ other entry is a problem, never skipped silently. Reading and YAML are ``strict_
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from typing import Any, Optional
 
 from ansible_collections.danang.mail.plugins.module_utils import strict_yaml
@@ -17,32 +19,54 @@ from ansible_collections.danang.mail.plugins.module_utils.strict_yaml import fil
 
 AGENCIES_DIR = "agencies"
 AGENCY_SUFFIX = ".yml"
-_PLACEHOLDERS = frozenset({".gitkeep", ".keep"})  # keep an empty agencies/ in git
+_PLACEHOLDERS = frozenset({".gitkeep", ".keep"})  # keep an empty directory in git
 
 
-def _agency_file_problem(entry: os.DirEntry[str], source: str) -> Optional[Problem]:
-    """Why a directory entry is not read as an agency file, or None. Nothing is skipped silently."""
+@dataclass(frozen=True)
+class FileKind:
+    """One kind of file a directory of the tree holds, as the problems name it."""
+
+    directory: str  # agencies
+    noun: str  # agency file
+    name: str  # <abbreviation>.yml
+    needs: str  # what an empty file lacks
+
+
+AGENCY_FILES = FileKind(
+    AGENCIES_DIR, "agency file", f"<abbreviation>{AGENCY_SUFFIX}", "abbreviation and name"
+)
+REQUEST_FILES = FileKind("requests", "request record", f"<id>{AGENCY_SUFFIX}", "id, form, agency and items")
+
+
+def _file_problem(entry: os.DirEntry[str], source: str, kind: FileKind) -> Optional[Problem]:
+    """Why a directory entry is not read as a ``kind`` file, or None. Nothing is skipped silently."""
     name = entry.name
     if entry.is_symlink():  # its target is never read nor named: it may be a secret outside the tree
         message = (
-            "a symbolic link: agency files must be regular files inside the tree; replace it by the file"
+            f"a symbolic link: {kind.noun}s must be regular files inside the tree; replace it by the file"
         )
     elif name.startswith("."):
         if name in _PLACEHOLDERS and entry.is_file(follow_symlinks=False):
             return None
-        message = f"a hidden file, not read: agency files are named <abbreviation>{AGENCY_SUFFIX}; remove it"
+        message = f"a hidden file, not read: {kind.noun}s are named {kind.name}; remove it"
     elif not entry.is_file(follow_symlinks=False):
-        kind = file_kind(entry.stat(follow_symlinks=False).st_mode)
-        message = f"{kind}, not an agency file: agencies/ holds only <abbreviation>{AGENCY_SUFFIX} files"
+        found = file_kind(entry.stat(follow_symlinks=False).st_mode)
+        message = f"{found}, not {_article(kind.noun)}: {kind.directory}/ holds only {kind.name} files"
     elif not name.endswith(AGENCY_SUFFIX):
-        message = f"not an agency file: agency files are named <abbreviation>{AGENCY_SUFFIX}"
+        message = f"not {_article(kind.noun)}: {kind.noun}s are named {kind.name}"
     else:
         return None
     return Problem(source, "", "", message)
 
 
-def read_agency_files(directory: str, problems: list[Problem]) -> tuple[list[tuple[str, Any]], bool]:
-    """``(source, data)`` of every agency file in ``directory``, and whether all could be read.
+def _article(noun: str) -> str:
+    return f"an {noun}" if noun[0] in "aeiou" else f"a {noun}"
+
+
+def read_tree_files(
+    directory: str, problems: list[Problem], kind: FileKind
+) -> tuple[list[tuple[str, Any]], bool]:
+    """``(source, data)`` of every ``kind`` file in ``directory``, and whether all could be read.
 
     The directory is opened without following a link and every file is opened relative to it, also
     without following one (``strict_yaml.read_regular_file``), so nothing outside the tree is read.
@@ -53,7 +77,7 @@ def read_agency_files(directory: str, problems: list[Problem]) -> tuple[list[tup
         )
     except OSError as exc:
         reason = "a symbolic link" if os.path.islink(directory) else os.strerror(exc.errno or 0)
-        message = f"cannot read {AGENCIES_DIR}/ ({reason}): it must be a directory inside the tree"
+        message = f"cannot read {kind.directory}/ ({reason}): it must be a directory inside the tree"
         problems.append(Problem(directory, "", "", message))
         return [], False
     files: list[tuple[str, Any]] = []
@@ -63,7 +87,7 @@ def read_agency_files(directory: str, problems: list[Problem]) -> tuple[list[tup
             entries = sorted(listing, key=lambda e: e.name)
         for entry in entries:
             source = os.path.join(directory, entry.name)
-            problem = _agency_file_problem(entry, source)
+            problem = _file_problem(entry, source, kind)
             if problem is not None:
                 problems.append(problem)
                 continue
@@ -78,7 +102,7 @@ def read_agency_files(directory: str, problems: list[Problem]) -> tuple[list[tup
                 complete = False
                 continue
             if data is None:
-                message = "the file is empty: an agency file needs abbreviation and name"
+                message = f"the file is empty: {_article(kind.noun)} needs {kind.needs}"
                 problems.append(Problem(source, "", "", message))
                 complete = False
                 continue

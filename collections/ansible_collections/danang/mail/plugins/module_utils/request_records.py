@@ -27,11 +27,21 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from ansible_collections.danang.mail.plugins.module_utils.model import Problem, excerpt
+from ansible_collections.danang.mail.plugins.module_utils.desired_state_files import (
+    REQUEST_FILES,
+    read_tree_files,
+)
+from ansible_collections.danang.mail.plugins.module_utils.model import (
+    DesiredState,
+    Problem,
+    ValidationFailed,
+    excerpt,
+)
 from ansible_collections.danang.mail.plugins.module_utils.workdays import WorkingCalendar
 
 REQUESTS_DIR = "requests"
@@ -97,6 +107,29 @@ def final_through(now: datetime.datetime, cutoff: datetime.time) -> datetime.dat
         raise ValueError("now must be an aware datetime in the city's time zone")
     today = now.date()
     return today if now.time().replace(tzinfo=None) >= cutoff else today - datetime.timedelta(days=1)
+
+
+def parse_cutoff(value: str) -> datetime.time:
+    """The inventory's ``danang_mail_daily_cutoff`` ("HH:MM", city time); raises ``ValidationFailed``."""
+    match = re.match(r"^([01][0-9]|2[0-3]):([0-5][0-9])$", value.strip()) if isinstance(value, str) else None
+    if match is None:
+        message = f'must be a time "HH:MM" (city time, UTC+7), not {excerpt(value)}'
+        raise ValidationFailed([Problem("cutoff", "", "", message)])
+    return datetime.time(int(match.group(1)), int(match.group(2)))
+
+
+def through_date(value: Optional[str]) -> Optional[datetime.date]:
+    """The modules' option ``requested_through`` as a date (None: every request is final).
+
+    Raises ``ValidationFailed`` naming the option when it is not a date ``YYYY-MM-DD``.
+    """
+    if value is None or not value.strip():
+        return None
+    try:
+        return datetime.date.fromisoformat(value.strip())
+    except ValueError:
+        message = f"must be a date YYYY-MM-DD, not {excerpt(value)}"
+        raise ValidationFailed([Problem("requested_through", "", "", message)]) from None
 
 
 def record_id(received_on: datetime.date, agency: str, taken: set[str]) -> str:
@@ -240,3 +273,53 @@ def parse_record(data: Any, source: str, file_name: str) -> tuple[Optional[Reque
         source=source,
     )
     return record, problems
+
+
+def load_records(root: str, state: DesiredState) -> tuple[RequestRecord, ...]:
+    """Every record of ``<root>/requests/`` (none when the directory is absent), sorted by id and
+    checked against the desired state ``state``; raises ``ValidationFailed`` with every problem.
+
+    The files are read as the agency files are (``desired_state_files``: regular files inside the
+    tree, ``strict_yaml``). A record names an agency of the tree, persons of that agency and its
+    own agency's or departments' mailboxes: a record that does not describe the tree it came with
+    would be closed for something that never happened.
+    """
+    directory = os.path.join(root, REQUESTS_DIR)
+    if not os.path.lexists(directory):
+        return ()
+    problems: list[Problem] = []
+    files, complete = read_tree_files(directory, problems, REQUEST_FILES)
+    records: list[RequestRecord] = []
+    for source, data in files:
+        record, found = parse_record(data, source, os.path.basename(source))
+        problems.extend(found)
+        if record is not None:
+            problems.extend(record_problems(record, state))
+            records.append(record)
+    if problems or not complete:
+        raise ValidationFailed(problems or [Problem(directory, "", "", "the request records are incomplete")])
+    return tuple(sorted(records, key=lambda r: r.id))
+
+
+def record_problems(record: RequestRecord, state: DesiredState) -> list[Problem]:
+    """What in ``record`` the desired state does not have (file, item, field)."""
+    agency = state.find_agency(record.agency)
+    if agency is None:
+        return [Problem(record.source, "", "agency", f"unknown agency {excerpt(record.agency)}")]
+    problems: list[Problem] = []
+    people = {p.id for p in agency.people}
+    for index, item in enumerate(record.items):
+        where = f"items[{index}]"
+        if item.action != "mailbox":
+            if item.id not in people:
+                message = f"{excerpt(item.id)} is not a person of agency {record.agency}"
+                problems.append(Problem(record.source, where, "id", message))
+            continue
+        kind, owner, department = (item.holder.split("/") + [""])[:3]
+        if owner != record.agency:
+            message = f"{item.holder} is not a mailbox of agency {record.agency}"
+            problems.append(Problem(record.source, where, "holder", message))
+        elif kind == "department" and agency.find_department(department) is None:
+            message = f"unknown department {excerpt(department)} of agency {record.agency}"
+            problems.append(Problem(record.source, where, "holder", message))
+    return problems

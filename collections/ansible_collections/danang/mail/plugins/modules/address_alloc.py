@@ -144,6 +144,15 @@ options:
     type: list
     elements: str
     default: []
+  requested_through:
+    description:
+      - The last request day whose addresses are final, C(YYYY-MM-DD) - the daily job gives the day
+        of its cut-off (C(danang_mail_daily_cutoff), the repository's C(docs/gitops.md)). Omitted, every
+        request is final (as C(make lab) does).
+      - A new person requested after it is pending - it gets a provisional address (in RV(addresses)
+        and RV(pending)) allocated after every final one, and no ledger entry, so every request of
+        its day still competes by rank at that day's cut-off (R-14).
+    type: str
 attributes:
   check_mode:
     support: full
@@ -237,6 +246,23 @@ allocated:
       type: str
       sample: dungnv@danang.gov.vn
   sample: [{id: CB-2017-000101, address: dungnv@danang.gov.vn}]
+pending:
+  description:
+    - New persons requested after O(requested_through) - their provisional address, not written to
+      the ledger and never created on a mail system; in request-date, rank and id order.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: The holder's id.
+      type: str
+      sample: CB-2026-000301
+    address:
+      description: The provisional address.
+      type: str
+      sample: dungnv1@danang.gov.vn
+  sample: [{id: CB-2026-000301, address: dungnv1@danang.gov.vn}]
 reactivated:
   description:
     - The addresses whose ledger line went from V(reclaimed) back to V(active) because their holder's
@@ -280,6 +306,7 @@ from ansible_collections.danang.mail.plugins.module_utils.model import (
     ValidationFailed,
     city_today,
 )
+from ansible_collections.danang.mail.plugins.module_utils.request_records import through_date
 from ansible_collections.danang.mail.plugins.module_utils.strict_yaml import HAS_YAML, YAML_IMPORT_ERROR
 
 REQUEST_OPTIONS = {
@@ -303,6 +330,7 @@ ARGUMENT_SPEC = {
     "domain": {"type": "str", "default": DEFAULT_DOMAIN},
     "reserved": {"type": "list", "elements": "str", "default": []},
     "taken": {"type": "list", "elements": "str", "default": []},
+    "requested_through": {"type": "str"},
 }
 
 
@@ -333,6 +361,7 @@ def run(module: AnsibleModule) -> dict[str, Any]:
     params = module.params
     path = params["ledger"]
     requests = [{k: v for k, v in r.items() if v is not None} for r in params["requests"]]
+    through = through_date(params["requested_through"])
     if params["ledger_new"] and params["ledger_reseal"]:  # explicit false values are fine
         raise ValidationFailed(
             [Problem("ledger_new", "", "", "ledger_new and ledger_reseal exclude each other")]
@@ -348,6 +377,7 @@ def run(module: AnsibleModule) -> dict[str, Any]:
             reserved=params["reserved"],
             today=city_today(),  # the city's date (UTC+7), whatever the control node's zone
             taken=params["taken"],
+            requested_through=through,
         )
         # Also proves, in check mode, that it appends; a new or resealed ledger is written as well.
         text = appended_text(ledger, result.entries)
@@ -369,6 +399,7 @@ def run(module: AnsibleModule) -> dict[str, Any]:
         "changed": changed,
         "addresses": result.addresses,
         "allocated": result.allocated,
+        "pending": result.pending,
         "reactivated": sorted(back),
     }
     if module._diff and changed:

@@ -20,6 +20,9 @@ description:
     Files over 2 MiB, nesting over 16 levels, anchors and aliases, merge keys, YAML 1.1 booleans
     such as C(on) and numbers such as C(0x1F) are refused with the fix (the repository's
     C(docs/desired-state.md), "Hostile or broken files").
+  - Reads the request records C(requests/<id>.yml) the same way (the directory may be absent) and
+    checks each - its fields, its agency, that its persons belong to that agency and its mailboxes
+    are that agency's or its departments' (M(danang.mail.request_records)).
   - Returns counts, a summary per agency and the address requests for M(danang.mail.address_alloc).
   - Reads files only; it never changes anything. Runs on the control node, where the desired state
     lives (use it in a play on C(localhost)).
@@ -71,6 +74,11 @@ people:
   returned: success
   type: dict
   sample: {active: 54, disabled: 3, removed: 3}
+requests:
+  description: Number of request records, by whether they are closed (C(done_on)).
+  returned: success
+  type: dict
+  sample: {open: 2, done: 7}
 summary:
   description: One entry per agency, sorted by abbreviation.
   returned: success
@@ -128,9 +136,10 @@ from ansible_collections.danang.mail.plugins.module_utils.desired_state import (
     load_desired_state,
 )
 from ansible_collections.danang.mail.plugins.module_utils.model import ValidationFailed
+from ansible_collections.danang.mail.plugins.module_utils.request_records import load_records
 
 
-def summarise(state):
+def summarise(state, records=()):
     """The module's result for a valid desired state (no business rule here)."""
     summary = []
     for agency in state.agencies:
@@ -147,6 +156,10 @@ def summarise(state):
         "people": state.count_people(),
         "summary": summary,
         "address_requests": state.address_requests(),
+        "requests": {
+            "open": sum(1 for r in records if r.done_on is None),
+            "done": sum(1 for r in records if r.done_on is not None),
+        },
     }
 
 
@@ -158,6 +171,7 @@ def main():
     path = module.params["path"]
     try:
         state = load_desired_state(path)
+        records = load_records(path, state)
     except MissingLibrary as err:
         module.fail_json(msg=missing_required_lib(err.name), exception=err.import_traceback)
     except ValidationFailed as err:
@@ -165,7 +179,7 @@ def main():
         module.fail_json(msg=f"the desired state in {path} has {len(problems)} problem(s)", problems=problems)
     except OSError as err:
         module.fail_json(msg=f"cannot read the desired state in {path}: {err}")
-    module.exit_json(changed=False, **summarise(state))
+    module.exit_json(changed=False, **summarise(state, records))
 
 
 if __name__ == "__main__":

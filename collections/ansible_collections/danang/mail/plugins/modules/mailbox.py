@@ -114,6 +114,14 @@ options:
     type: list
     elements: str
     default: []
+  requested_through:
+    description:
+      - The last request day whose addresses are final, C(YYYY-MM-DD) (the daily cut-off, as given to
+        M(danang.mail.address_alloc)). A person with no address in the ledger requested after it is
+        pending - not created and not a problem, listed in RV(pending). In check mode a provisional
+        address in O(addresses) plans the person as usual. Omitted, a person without an address is
+        a problem (allocate first).
+    type: str
   credentials_file:
     description:
       - The run's ansible-vault encrypted credentials file, where the action plugin records the initial
@@ -317,6 +325,26 @@ summary:
   sample:
     {create: 77, update: 0, enable: 0, disable: 0, remove: 0, unchanged: 0, unmanaged: 3, conflict: 0,
      ok: 77, failed: 0}
+pending:
+  description:
+    - Persons on this system requested after O(requested_through) with no address yet - left for a
+      later cut-off (R-14), never created now.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: The person's id.
+      type: str
+      sample: CB-2026-000301
+    agency:
+      description: The person's agency.
+      type: str
+      sample: stttt
+    requested_on:
+      description: The day the person was requested.
+      type: str
+      sample: "2026-12-07"
 failed_accounts:
   description: Addresses whose change failed.
   returned: when some failed
@@ -345,7 +373,7 @@ _handover:
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible_collections.danang.mail.plugins.module_utils.accounts import desired_accounts
+from ansible_collections.danang.mail.plugins.module_utils.accounts import desired_accounts, pending_people
 from ansible_collections.danang.mail.plugins.module_utils.backends.apply import reset_returning
 from ansible_collections.danang.mail.plugins.module_utils.backends.contract import BackendError
 from ansible_collections.danang.mail.plugins.module_utils.backends.systems import (
@@ -378,6 +406,7 @@ from ansible_collections.danang.mail.plugins.module_utils.reconcile_result impor
     plan_summary,
     result_rows,
 )
+from ansible_collections.danang.mail.plugins.module_utils.request_records import through_date
 
 ARGUMENT_SPEC: dict[str, Any] = {
     "desired_state": {"type": "path", "required": True},
@@ -389,6 +418,7 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "personal_data": {"type": "dict", "default": {}, "no_log": True},
     "addresses": {"type": "dict", "default": {}},
     "allocated": {"type": "list", "elements": "str", "default": []},
+    "requested_through": {"type": "str"},
     # Taken out by the action plugin before the module runs; accepted here so the spec matches the docs.
     "personal_data_file": {"type": "path"},
     "credentials_file": {"type": "path"},
@@ -411,6 +441,10 @@ def run(module: AnsibleModule) -> None:
         module.fail_json(
             msg="addresses (provisional) are for check mode only: allocate first, then reconcile"
         )
+    try:
+        through = through_date(params["requested_through"])
+    except ValidationFailed as exc:
+        module.fail_json(msg=f"nothing changed: {exc.problems[0]}")
     personal, personal_problems = parse_personal_data(params["personal_data"], "personal_data")
     holders = {**params["addresses"], **ledger.holders()}
     in_ledger = set(ledger.holders().values())
@@ -424,7 +458,14 @@ def run(module: AnsibleModule) -> None:
         system=params["backend"],
         agencies=params["scope"] or None,
         reclaimed=ledger.reclaimed(),  # git stays the truth, a reclaim is never undone
+        requested_through=through,
     )
+    scope = set(params["scope"])
+    pending = [
+        {"id": p.id, "agency": p.agency, "requested_on": p.requested_on.isoformat()}
+        for p in pending_people(state, holders, through)
+        if params["backend"] in p.systems and (not scope or p.agency in scope)
+    ]
     problems = personal_problems + problems
     if problems:
         texts = [str(p) for p in problems]
@@ -449,7 +490,12 @@ def run(module: AnsibleModule) -> None:
             allocated=allocated,
         )
         summary = plan_summary(plan)
-        result: dict[str, Any] = {"changed": bool(plan.changes), "plan": plan_rows(plan), "summary": summary}
+        result: dict[str, Any] = {
+            "changed": bool(plan.changes),
+            "plan": plan_rows(plan),
+            "summary": summary,
+            "pending": pending,
+        }
         if plan.conflicts:
             result["conflicts"] = conflict_rows(plan)
         if module._diff:
