@@ -18,11 +18,6 @@ from pathlib import Path
 import clock
 import pytest
 import yaml
-from ansible_collections.danang.mail.plugins.module_utils.request_records import (
-    Item,
-    RequestRecord,
-    record_text,
-)
 
 REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -33,18 +28,12 @@ DAY = MOMENT.date()
 LEDGER = "inventories/lab/desired_state/ledger.yml"
 
 
-def _pick(real: str, stand_in: str) -> Path:
-    """The real playbook once it is in the repository, else the test's stand-in (README.md)."""
-    return REPO / real if (REPO / real).exists() else HERE / stand_in
-
-
-ALLOCATE_PLAYBOOK = _pick("playbooks/daily_allocate.yml", "allocate_stand_in.yml")
-# Only the real one knows the cut-off (danang_mail_daily_cutoff): the stand-in allocates everyone.
-HAS_CUTOFF = ALLOCATE_PLAYBOOK.parent.name == "playbooks"
-# The real daily_apply.yml reconciles both mail systems (its tests run on the labs): the git side is
-# tested with a stand-in that only closes the records and writes the report.
+# The daily job's steps: the real allocate step (no mail system read, see NO_MAIL_SYSTEM); the real
+# apply step reconciles both mail systems and is tested on the labs (tests/integration/
+# test_daily_job.py), so the git side of apply is tested with a stand-in that only closes records.
+ALLOCATE_PLAYBOOK = REPO / "playbooks" / "daily_allocate.yml"
 APPLY_PLAYBOOK = HERE / "apply_stand_in.yml"
-REQUEST_PLAYBOOK = HERE / "request_stand_in.yml"
+REQUEST_PLAYBOOK = REPO / "playbooks" / "request.yml"
 NO_MAIL_SYSTEM = ("--", "-e", json.dumps({"danang_mail_in_use_systems": []}))
 
 
@@ -153,34 +142,19 @@ def forge(tmp_path: Path) -> Forge:
     return made
 
 
-def person_request(
-    record_id: str, agency: str, person: str, name: str, department: str, rank: int
-) -> dict[str, object]:
-    """What request_stand_in.yml writes for a form 01 with one new person received on DAY."""
-    record = RequestRecord(
-        id=record_id,
-        form="01",
-        agency=agency,
-        received_on=DAY,
-        due_on=DAY + datetime.timedelta(days=1),
-        requester={"name": "Văn thư", "email": f"vanthu-{agency}@danang.gov.vn"},
-        items=(Item("new", id=person),),
+def person_form(agency: str, person: str, name: str, department: str, rank: int) -> str:
+    """A form Mẫu 01 (forms/mau-01.yml) asking a new person, received on DAY."""
+    return (
+        f'form: "01"\nagency: {agency}\nreceived_on: {DAY.isoformat()}\n'
+        f"requester: {{name: Văn thư, email: vanthu-{agency}@danang.gov.vn}}\n"
+        f"people:\n  - {{action: new, id: {person}, full_name: {name}, "
+        f"department: {department}, rank: {rank}}}\n"
     )
-    append = (
-        f"  - id: {person}\n    full_name: {name}\n    department: {department}\n"
-        f"    rank: {rank}\n    requested_on: {DAY.isoformat()}\n"
-    )
-    summary = f"## Plan\n\n| person | address |\n|---|---|\n| {person} | provisional |\n"
-    return {
-        "record_id": record_id,
-        "agency": agency,
-        "append": append,
-        "record": record_text(record),
-        "summary": summary,
-    }
 
 
-def write_request(where: Path, request: dict[str, object]) -> Path:
-    path = where / f"{request['record_id']}.request.yml"
-    path.write_text(json.dumps(request, ensure_ascii=False), encoding="utf-8")
+def write_form(
+    where: Path, agency: str, person: str, department: str, rank: int, name: str = "Nguyễn Văn An"
+) -> Path:
+    path = where / f"{agency}-{person}.mau-01.yml"
+    path.write_text(person_form(agency, person, name, department, rank), encoding="utf-8")
     return path

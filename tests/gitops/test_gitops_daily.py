@@ -1,10 +1,9 @@
 """The daily job on main: ranks across pull requests, idempotence, and a push race (R-13, R-14).
 
 Three agencies each send a form 01 on the same day for a new "Nguyễn Văn An" (the lab city's ledger
-already holds annv@). The clerk turns each into a branch (by hand here: test_gitops_request.py runs
-``tools.gitops request``); the reviewer merges them in the wrong order (lowest rank first); the
-pipeline's daily run allocates them together, so the highest rank gets the smallest number whatever
-the merge order.
+already holds annv@). The clerk turns each into a branch with ``tools.gitops request``; the
+reviewer merges them in the wrong order (lowest rank first); the pipeline's daily run allocates
+them together, so the highest rank gets the smallest number whatever the merge order.
 """
 
 from __future__ import annotations
@@ -14,16 +13,15 @@ import stat
 import sys
 from pathlib import Path
 
-import pytest
 from gitops_forge import (
     ALLOCATE_PLAYBOOK,
     APPLY_PLAYBOOK,
-    HAS_CUTOFF,
     LEDGER,
     MOMENT,
     NO_MAIL_SYSTEM,
+    REQUEST_PLAYBOOK,
     Forge,
-    person_request,
+    write_form,
 )
 
 from tools.gitops import exits
@@ -39,19 +37,12 @@ ANS = [
 def send(
     forge: Forge, clerk: Path, record_id: str, agency: str, person: str, department: str, rank: int
 ) -> None:
-    """The clerk's branch request/<id>: the new person appended to the agency file and the request
-    record, as ``tools.gitops request`` commits them (test_gitops_request.py), written by hand here."""
-    request = person_request(record_id, agency, person, "Nguyễn Văn An", department, rank)
-    forge.git(clerk, "fetch", "--quiet", "origin")
-    forge.git(clerk, "switch", "--quiet", "-c", f"request/{record_id}", "origin/main")
-    tree = clerk / "inventories" / "lab" / "desired_state"
-    agency_file = tree / "agencies" / f"{agency}.yml"
-    agency_file.write_text(agency_file.read_text(encoding="utf-8") + str(request["append"]), encoding="utf-8")
-    (tree / "requests").mkdir(exist_ok=True)
-    (tree / "requests" / f"{record_id}.yml").write_text(str(request["record"]), encoding="utf-8")
-    forge.git(clerk, "add", "--all")
-    forge.git(clerk, "commit", "--quiet", "-m", f"Request {record_id}")
-    forge.git(clerk, "push", "--quiet", "origin", f"request/{record_id}")
+    """The clerk turns a form 01 into the branch request/<id> with ``tools.gitops request`` (the real
+    import, playbooks/request.yml) and pushes it."""
+    form = write_form(forge.root, agency, person, department, rank)
+    proc = forge.tool(clerk, "request", str(form), "--push", "--playbook", str(REQUEST_PLAYBOOK))
+    assert proc.returncode == exits.OK, proc.stdout + proc.stderr
+    assert forge.git(clerk, "branch", "--show-current") == f"request/{record_id}"
     forge.git(clerk, "switch", "--quiet", "main")
 
 
@@ -245,7 +236,6 @@ def test_a_push_refused_while_main_did_not_move_is_not_retried(forge: Forge) -> 
     assert not forge.git(forge.origin, "for-each-ref", "refs/heads/gitops/"), "the lock is released"
 
 
-@pytest.mark.skipif(not HAS_CUTOFF, reason="needs playbooks/daily_allocate.yml (the cut-off)")
 def test_a_daily_run_before_the_cut_off_leaves_the_days_requests_pending(forge: Forge) -> None:
     """Before the cut-off, today's persons are pending: a daily run between two merges cannot give
     the lower rank the smaller number (R-14)."""

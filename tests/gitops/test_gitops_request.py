@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from gitops_forge import REQUEST_PLAYBOOK, Forge, person_request, write_request
+from gitops_forge import HERE, REQUEST_PLAYBOOK, Forge, write_form
 
 from tools.gitops import exits
 
@@ -14,13 +14,14 @@ AGENCY = "inventories/lab/desired_state/agencies/stttt.yml"
 RECORD = "inventories/lab/desired_state/requests/2026-12-07-stttt-1.yml"
 
 
-def request_file(forge: Forge, where: Path | None = None, **extra: object) -> Path:
-    request = person_request("2026-12-07-stttt-1", "stttt", "CB-2026-000701", "Nguyễn Văn An", "cntt", 2)
-    return write_request(where or forge.root, {**request, **extra})
+def request_file(forge: Forge, where: Path | None = None, department: str = "cntt") -> Path:
+    return write_form(where or forge.root, "stttt", "CB-2026-000701", department, 2)
 
 
-def run(forge: Forge, clerk: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return forge.tool(clerk, "request", *args, "--playbook", str(REQUEST_PLAYBOOK))
+def run(
+    forge: Forge, clerk: Path, *args: str, playbook: Path = REQUEST_PLAYBOOK
+) -> subprocess.CompletedProcess[str]:
+    return forge.tool(clerk, "request", *args, "--playbook", str(playbook))
 
 
 def test_a_request_becomes_one_commit_on_its_own_branch_from_origin_main(forge: Forge) -> None:
@@ -47,8 +48,8 @@ def test_a_request_becomes_one_commit_on_its_own_branch_from_origin_main(forge: 
     assert "due 2026-12-08 (R-22); the result goes to Văn thư <vanthu-stttt@danang.gov.vn>." in body
     assert "- new CB-2026-000701" in body
     # The Markdown summary is kept whole: its heading is not a comment to git.
-    assert "## Plan\n\n| person | address |" in body
-    assert "| CB-2026-000701 | provisional |" in body
+    assert "## Request import\n\n### Request 2026\\-12\\-07\\-stttt\\-1" in body
+    assert "| create on exchange, obm | annv1@danang.gov.vn \\(provisional\\) |" in body
     assert description.read_text(encoding="utf-8").startswith(f"# {subject}\n\n")
     assert f"# {subject}" in proc.stdout
 
@@ -65,9 +66,9 @@ def test_a_work_tree_with_changes_is_refused(forge: Forge) -> None:
 
 def test_a_refused_request_leaves_nothing_behind(forge: Forge) -> None:
     clerk = forge.clone("clerk")
-    proc = run(forge, clerk, str(request_file(forge, refuse="unknown department")))
+    proc = run(forge, clerk, str(request_file(forge, department="khong-co")))
     assert proc.returncode == exits.FAILED, proc.stdout + proc.stderr
-    assert "refused: unknown department" in proc.stdout
+    assert "khong-co" in proc.stdout
     assert "nothing committed, back on main" in proc.stdout
     assert forge.git(clerk, "branch", "--show-current") == "main"
     assert forge.git(clerk, "status", "--porcelain", "--untracked-files=all") == ""
@@ -76,7 +77,7 @@ def test_a_refused_request_leaves_nothing_behind(forge: Forge) -> None:
 
 def test_an_invalid_record_from_the_import_is_not_committed(forge: Forge) -> None:
     clerk = forge.clone("clerk")
-    proc = run(forge, clerk, str(request_file(forge, record="id: not-a-record-id\n")))
+    proc = run(forge, clerk, str(request_file(forge)), playbook=HERE / "writes_an_invalid_record.yml")
     assert proc.returncode == exits.FAILED, proc.stdout + proc.stderr
     assert "a request record the import wrote is invalid" in proc.stdout
     assert "must be <YYYY-MM-DD>-<agency>-<n>" in proc.stdout

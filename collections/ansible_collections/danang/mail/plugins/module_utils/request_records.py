@@ -315,7 +315,7 @@ def record_problems(record: RequestRecord, state: DesiredState) -> list[Problem]
                 message = f"{excerpt(item.id)} is not a person of agency {record.agency}"
                 problems.append(Problem(record.source, where, "id", message))
             continue
-        kind, owner, department = (item.holder.split("/") + [""])[:3]
+        kind, owner, department = [*item.holder.split("/"), ""][:3]
         if owner != record.agency:
             message = f"{item.holder} is not a mailbox of agency {record.agency}"
             problems.append(Problem(record.source, where, "holder", message))
