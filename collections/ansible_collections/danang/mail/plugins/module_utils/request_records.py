@@ -44,7 +44,7 @@ from ansible_collections.danang.mail.plugins.module_utils.model import (
 )
 from ansible_collections.danang.mail.plugins.module_utils.workdays import WorkingCalendar
 
-REQUESTS_DIR = "requests"
+REQUESTS_DIR = REQUEST_FILES.directory  # requests/
 FORMS = ("01", "02", "records")
 ACTIONS = ("new", "change", "cancel", "mailbox")
 CHANGE_FIELDS = ("full_name", "family_name", "middle_name", "given_name", "department", "rank", "systems")
@@ -315,7 +315,7 @@ def record_problems(record: RequestRecord, state: DesiredState) -> list[Problem]
                 message = f"{excerpt(item.id)} is not a person of agency {record.agency}"
                 problems.append(Problem(record.source, where, "id", message))
             continue
-        kind, owner, department = (item.holder.split("/") + [""])[:3]
+        kind, owner, department = [*item.holder.split("/"), ""][:3]
         if owner != record.agency:
             message = f"{item.holder} is not a mailbox of agency {record.agency}"
             problems.append(Problem(record.source, where, "holder", message))
