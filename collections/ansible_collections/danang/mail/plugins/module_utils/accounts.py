@@ -94,10 +94,23 @@ def is_pending(person: Person, holders: Mapping[str, str], through: Optional[dat
 
 
 def pending_people(
-    state: DesiredState, holders: Mapping[str, str], requested_through: Optional[datetime.date]
+    state: DesiredState,
+    holders: Mapping[str, str],
+    requested_through: Optional[datetime.date],
+    *,
+    system: str,
+    agencies: Optional[Iterable[str]] = None,
 ) -> list[Person]:
-    """The people :func:`desired_accounts` leaves out as pending, in the desired state's order."""
-    return [p for p in state.people() if p.holds_address and is_pending(p, holders, requested_through)]
+    """The people of ``system`` (and ``agencies``) :func:`desired_accounts` leaves out as pending."""
+    wanted = frozenset(agencies) if agencies is not None else None
+    return [
+        p
+        for p in state.people()
+        if system in p.systems
+        and (wanted is None or p.agency in wanted)
+        and p.holds_address
+        and is_pending(p, holders, requested_through)
+    ]
 
 
 def desired_accounts(

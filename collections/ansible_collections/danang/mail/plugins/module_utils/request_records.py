@@ -44,7 +44,7 @@ from ansible_collections.danang.mail.plugins.module_utils.model import (
 )
 from ansible_collections.danang.mail.plugins.module_utils.workdays import WorkingCalendar
 
-REQUESTS_DIR = "requests"
+REQUESTS_DIR = REQUEST_FILES.directory  # requests/
 FORMS = ("01", "02", "records")
 ACTIONS = ("new", "change", "cancel", "mailbox")
 CHANGE_FIELDS = ("full_name", "family_name", "middle_name", "given_name", "department", "rank", "systems")

@@ -460,11 +460,11 @@ def run(module: AnsibleModule) -> None:
         reclaimed=ledger.reclaimed(),  # git stays the truth, a reclaim is never undone
         requested_through=through,
     )
-    scope = set(params["scope"])
     pending = [
         {"id": p.id, "agency": p.agency, "requested_on": p.requested_on.isoformat()}
-        for p in pending_people(state, holders, through)
-        if params["backend"] in p.systems and (not scope or p.agency in scope)
+        for p in pending_people(
+            state, holders, through, system=params["backend"], agencies=params["scope"] or None
+        )
     ]
     problems = personal_problems + problems
     if problems:

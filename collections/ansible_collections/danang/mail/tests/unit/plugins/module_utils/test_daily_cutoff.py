@@ -123,7 +123,9 @@ def test_pending_persons_are_neither_created_nor_a_problem() -> None:
     accounts, problems = desired_accounts(state, holders, system="obm", requested_through=DAY)
     assert problems == []
     assert sorted(a.holder_id for a in accounts.values()) == ["CB-1", "CB-3"]
-    assert [p.id for p in pending_people(state, holders, DAY)] == ["CB-2"]
+    assert [p.id for p in pending_people(state, holders, DAY, system="obm")] == ["CB-2"]
+    assert pending_people(state, holders, DAY, system="obm", agencies=["stc"]) == []
+    assert pending_people(state, holders, None, system="obm") == []
 
 
 def test_a_person_of_a_final_day_without_an_address_is_still_a_problem() -> None:
@@ -136,4 +138,10 @@ def test_a_person_of_a_final_day_without_an_address_is_still_a_problem() -> None
 
 def test_removed_persons_are_never_pending() -> None:
     state = city(person("CB-2", NEXT, state="removed"))
-    assert pending_people(state, {}, DAY) == []
+    assert pending_people(state, {}, DAY, system="obm") == []
+
+
+def test_persons_of_another_system_are_not_pending_here() -> None:
+    state = city(person("CB-2", NEXT, systems=frozenset({"exchange"})))
+    assert pending_people(state, {}, DAY, system="obm") == []
+    assert [p.id for p in pending_people(state, {}, DAY, system="exchange")] == ["CB-2"]
