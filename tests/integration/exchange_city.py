@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -35,7 +34,7 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.tran
     ExchangeConnection,
     ExchangeTransport,
 )
-from lab_city import allocate_into, password_for
+from lab_city import allocate_into, copy_lab_inventory, password_for
 
 if TYPE_CHECKING:
     from conftest import ExchangeLab
@@ -187,7 +186,7 @@ def exchange_town(exchange_lab: ExchangeLab, tmp_path: Path) -> Iterator[City]:
     tag = uuid.uuid4().hex[:8]
     domain = f"t{tag}.{exchange_lab.domain}"
     root = tmp_path / "lab"
-    shutil.copytree(REPO / "inventories" / "lab", root)
+    copy_lab_inventory(root)
     (root / "desired_state" / "ledger.yml").unlink(missing_ok=True)
     allocate_into(root / "desired_state", domain, datetime.date(2026, 11, 29))
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import shutil
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
@@ -21,6 +22,14 @@ from ansible_collections.danang.mail.plugins.module_utils import (
     model,
 )
 from ansible_collections.danang.mail.plugins.module_utils.workdays import WorkingCalendar
+
+
+def copy_lab_inventory(dest: Path) -> None:
+    """A copy of inventories/lab for a test, without its credentials/: after ``make lab`` that holds
+    the lab's hand-over files, encrypted with the lab's vault password, which a test's run (another
+    vault password) cannot read."""
+    repo = Path(__file__).resolve().parents[2]
+    shutil.copytree(repo / "inventories" / "lab", dest, ignore=shutil.ignore_patterns("credentials"))
 
 
 def password_for(holder: str) -> str:

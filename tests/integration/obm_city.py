@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import datetime
 import imaplib
-import shutil
 import socket
 import subprocess
 import time
@@ -30,7 +29,7 @@ import yaml
 from ansible_collections.danang.mail.plugins.module_utils import accounts, desired_state, ledger, plan
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.config import ObmConfig
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.system import ObmSystem
-from lab_city import add_obm_domain, allocate_into, password_for
+from lab_city import add_obm_domain, allocate_into, copy_lab_inventory, password_for
 
 if TYPE_CHECKING:
     from conftest import ObmLab
@@ -193,7 +192,7 @@ def obm_town(lab: ObmLab, tmp_path: Path) -> Iterator[City]:
     """A copy of the lab city, allocated into a fresh mail domain with its own LDAP subtree."""
     domain = f"t{uuid.uuid4().hex[:8]}.{lab.domain}"
     root = tmp_path / "lab"
-    shutil.copytree(REPO / "inventories" / "lab", root)
+    copy_lab_inventory(root)
     (root / "desired_state" / "ledger.yml").unlink(missing_ok=True)
     allocate_into(root / "desired_state", domain, datetime.date(2026, 11, 29))
 

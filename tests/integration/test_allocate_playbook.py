@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from lab_city import copy_lab_inventory
 
 REPO = Path(__file__).resolve().parents[2]
 PLAYBOOK = REPO / "playbooks" / "allocate.yml"
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.integration
 def inventory(tmp_path: Path) -> Path:
     """A private copy of inventories/lab without a ledger: a new environment, every address is new."""
     copy = tmp_path / "lab"
-    shutil.copytree(REPO / "inventories" / "lab", copy)
+    copy_lab_inventory(copy)
     (copy / "desired_state" / "ledger.yml").unlink(missing_ok=True)
     return copy
 

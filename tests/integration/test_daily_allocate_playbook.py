@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +17,7 @@ import clock
 import pytest
 import yaml
 from ansible_collections.danang.mail.plugins.module_utils import ledger, model
+from lab_city import copy_lab_inventory
 
 REPO = Path(__file__).resolve().parents[2]
 ANSIBLE_PLAYBOOK = Path(sys.executable).with_name("ansible-playbook")
@@ -31,7 +31,7 @@ pytestmark = pytest.mark.integration
 def inventory(tmp_path: Path) -> Path:
     """The lab inventory with two persons of the same name requested on DAY, the lower rank first."""
     copy = tmp_path / "lab"
-    shutil.copytree(REPO / "inventories" / "lab", copy)
+    copy_lab_inventory(copy)
     path = copy / "desired_state" / "agencies" / "snv.yml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     data["people"] += [

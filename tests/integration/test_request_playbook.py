@@ -8,12 +8,12 @@ from __future__ import annotations
 import difflib
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from lab_city import copy_lab_inventory
 
 REPO = Path(__file__).resolve().parents[2]
 PLAYBOOK = REPO / "playbooks" / "request.yml"
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def inventory(tmp_path: Path) -> Path:
     copy = tmp_path / "lab"
-    shutil.copytree(REPO / "inventories" / "lab", copy, ignore=shutil.ignore_patterns("credentials"))
+    copy_lab_inventory(copy)
     return copy
 
 
