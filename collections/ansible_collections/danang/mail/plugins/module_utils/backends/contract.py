@@ -22,7 +22,12 @@ Forwarding (danang.mail.forwarding, R-50): ``read_forwards()`` once in bulk -> `
 (pure) -> (audit and check mode stop here) -> ``remove_forwards()`` of the outside, enabled ones ->
 one ``Result`` per forward.
 
-``backends.systems.open_system`` gives one object that satisfies all five and closes its
+Notifications (danang.mail.notify, R-22, R-23, R-44, R-47, R-50): the caller composes each message
+(one recipient, its Message-ID derived from the notification's key) and records it in its journal
+before ``send_messages()``; after a crash between a send and its record, ``delivered()`` tells
+whether the recipient already has it, so it is never sent twice.
+
+``backends.systems.open_system`` gives one object that satisfies all six and closes its
 connections as a context manager. The same contract tests run against every system's lab.
 """
 
@@ -30,6 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from email.message import EmailMessage
 from typing import Any, Optional, Protocol
 
 from ansible_collections.danang.mail.plugins.module_utils.accounts import Account
@@ -175,7 +181,22 @@ class Forwarding(Protocol):
         forward, in order; a failure does not stop the others."""
 
 
-class MailSystem(Accounts, Quotas, Passwords, Reclaim, Forwarding, Protocol):
+class Notifications(Protocol):
+    """Mail the collection sends itself, through the city's own system (never an outside relay)."""
+
+    def send_messages(self, messages: Sequence[EmailMessage]) -> list[Result]:
+        """Send each message as composed (From, To with exactly one recipient, Subject, Date,
+        Message-ID, text and HTML parts): OBM by SMTP submission to its Postfix, Exchange by EWS from
+        the From mailbox (kept in its Sent Items). One ``Result`` per message, in order (address =
+        the recipient, action ``send``); a refused message does not stop the others."""
+
+    def delivered(self, recipient: str, message_id: str) -> bool:
+        """Whether the recipient's mailbox on this system holds a message with this Message-ID (in
+        any folder), read by the administrator or the service account. Raises ``BackendError`` when
+        it cannot tell: the caller then neither resends nor records."""
+
+
+class MailSystem(Accounts, Quotas, Passwords, Reclaim, Forwarding, Notifications, Protocol):
     """All of it, as ``systems.open_system`` returns it; ``close()`` releases the connections."""
 
     def close(self) -> None: ...
