@@ -180,7 +180,7 @@ def check(report: Report) -> None:
             claim("chart", chart.id)
             if chart.table not in tables:
                 raise ValueError(
-                    f"chart {chart.id!r}: table {chart.table!r} is not in section {section.id!r}"
+                    f"chart {chart.id!r}: table {chart.table!r} is not in its section {section.id!r}"
                 )
 
 
