@@ -117,3 +117,28 @@ def open_file(driver: webdriver.Chrome, path: Path) -> Page:
     images = tuple(driver.execute_script(_IMAGES))
     text = driver.find_element(By.TAG_NAME, "body").text
     return Page(_requests(driver.get_log("performance")), images, text, driver.title)
+
+
+def problems(page: Page, path: Path) -> list[str]:
+    """What keeps ``page`` (``path`` opened by :func:`open_file`) from being a self-contained report
+    a reader sees whole: an image not decoded or without a text alternative, a request for anything
+    but the file itself and ``data:`` URLs. Empty when all is well."""
+    found = [
+        f"image {index} ({image['alt']!r}) did not decode"
+        for index, image in enumerate(page.images)
+        if not (image["complete"] and image["width"] > 0)
+    ]
+    found += [
+        f"image {index} has no text alternative"
+        for index, image in enumerate(page.images)
+        if not (image["alt"] or "").strip()
+    ]
+    own = path.resolve().as_uri()
+    found += [
+        f"requested {request.url}"
+        for request in page.requests
+        if request.url != own and not request.url.startswith("data:")
+    ]
+    if own not in [request.url for request in page.requests]:
+        found.append("the performance log does not show the file itself: the log is not being read")
+    return found

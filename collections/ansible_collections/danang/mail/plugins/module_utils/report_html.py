@@ -108,7 +108,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 <figure id="c-{{ chart.id }}">
 <img src="{{ images[chart.id] }}" alt="{{ chart.alt }}">
 <figcaption>{{ chart.alt }}
-(số liệu: <a href="#t-{{ chart.table }}">bảng “{{ titles[chart.table] }}”</a>)</figcaption>
+(số liệu: <a href="#t-{{ chart.table }}">bảng &ldquo;{{ titles[chart.table] }}&rdquo;</a>)</figcaption>
 </figure>
 {% endfor %}
 {% for table in section.tables %}
