@@ -80,7 +80,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 <dt>Hạn báo cáo của Trung tâm</dt><dd>{{ report.period.due_centre | day }}</dd>
 <dt>Hạn báo cáo của Sở</dt><dd>{{ report.period.due_department | day }}</dd>
 {% endif %}
-<dt>Số liệu tính đến</dt><dd><time datetime="{{ report.as_of }}">{{ report.as_of }}</time></dd>
+<dt>Số liệu tính đến</dt><dd><time datetime="{{ report.as_of }}">{{ report.as_of | moment }}</time></dd>
 </dl>
 </header>
 <main>
@@ -159,6 +159,18 @@ def day(value: datetime.date) -> str:
     return value.strftime("%d/%m/%Y")
 
 
+def moment(value: str) -> str:
+    """``as_of`` as a reader writes it, its offset kept: 31/12/2026 23:59 (UTC+07:00); a value that
+    is not ISO 8601 is shown as it is."""
+    try:
+        parsed = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    offset = parsed.strftime("%z")
+    zone = f" (UTC{offset[:3]}:{offset[3:]})" if offset else ""
+    return parsed.strftime("%d/%m/%Y %H:%M") + zone
+
+
 def check(report: Report) -> None:
     """Raise ``ValueError`` naming the id when ids are malformed, repeated, or a chart's table is
     not in its section: the anchors and the chart-to-table links depend on them."""
@@ -192,7 +204,7 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    environment.filters.update(cell=cell, day=day)
+    environment.filters.update(cell=cell, day=day, moment=moment)
     return environment
 
 

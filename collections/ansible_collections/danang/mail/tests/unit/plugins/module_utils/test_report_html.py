@@ -132,6 +132,7 @@ def test_every_table_cell_headline_period_and_as_of_are_shown():
         "20/01/2027",
     ]
     assert page.all("time") == [{"datetime": "2026-12-31T23:59:59+07:00"}]
+    assert "31/12/2026 23:59 (UTC+07:00)" in cells
     figure = page.texts.index("89")
     assert page.texts[figure : figure + 2] == ["89", " Sở Y tế"]
     rows = ["UBND quận Hải Châu", "12", report_html.NOT_AVAILABLE, "Sở Y tế", "2.5", "0"]
@@ -191,3 +192,15 @@ def test_a_repeated_id_and_a_chart_without_its_table_are_refused():
 )
 def test_cells(value, text):
     assert report_html.cell(value) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        ("2026-12-31T23:59:59+07:00", "31/12/2026 23:59 (UTC+07:00)"),
+        ("2026-07-01T08:00:00", "01/07/2026 08:00"),
+        ("cuối kỳ", "cuối kỳ"),
+    ],
+)
+def test_as_of(value, text):
+    assert report_html.moment(value) == text
