@@ -42,14 +42,6 @@ NO_DATA = "Không có số liệu"  # "no figures": an empty chart still says so
 COLOURS = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
 
 
-class MissingMatplotlib(RuntimeError):
-    """matplotlib is not installed where the report is drawn (the traceback is in ``detail``)."""
-
-    def __init__(self, detail: Optional[str]) -> None:
-        super().__init__("matplotlib")
-        self.detail = detail or ""
-
-
 def _font() -> FontProperties:
     return FontProperties(fname=str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"))
 
@@ -122,9 +114,9 @@ def _draw(figure: Figure, chart: Chart, font: FontProperties) -> None:
 
 
 def png(chart: Chart) -> bytes:
-    """``chart`` drawn as PNG bytes; raises :class:`MissingMatplotlib` without matplotlib."""
+    """``chart`` drawn as PNG bytes; ``RuntimeError`` without matplotlib (see ``HAS_MATPLOTLIB``)."""
     if not HAS_MATPLOTLIB:
-        raise MissingMatplotlib(MATPLOTLIB_IMPORT_ERROR)
+        raise RuntimeError("the Python library matplotlib is needed to draw the report's charts")
     for name, series in chart.series:
         if len(series) != len(chart.categories):
             counts = f"{len(series)} values for {len(chart.categories)} categories"

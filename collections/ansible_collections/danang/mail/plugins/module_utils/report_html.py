@@ -26,7 +26,7 @@ try:
 
     HAS_JINJA2 = True
     JINJA2_IMPORT_ERROR: Optional[str] = None
-except ImportError:  # ansible-core brings Jinja2 on the controller; this only guards the import
+except ImportError:  # the report module reports it with missing_required_lib('Jinja2')
     HAS_JINJA2 = False
     JINJA2_IMPORT_ERROR = traceback.format_exc()
 
@@ -135,20 +135,10 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 """
 
 
-class MissingJinja2(RuntimeError):
-    """Jinja2 is not installed where the report is drawn (the traceback is in ``detail``)."""
-
-    def __init__(self, detail: Optional[str]) -> None:
-        super().__init__("jinja2")
-        self.detail = detail or ""
-
-
 def cell(value: Cell) -> str:
     """A table cell or headline figure as text: integers whole, other numbers to one decimal."""
     if value is None:
         return NOT_AVAILABLE
-    if isinstance(value, bool):
-        return "có" if value else "không"
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else f"{value:.1f}"
     return str(value)
@@ -211,11 +201,12 @@ def _environment() -> jinja2.Environment:
 def render(report: Report) -> str:
     """The whole HTML file's text for ``report``.
 
-    Raises ``ValueError`` for malformed ids, :class:`MissingJinja2` or
-    :class:`report_charts.MissingMatplotlib` when a library is missing.
+    Raises ``ValueError`` for malformed ids, ``RuntimeError`` without Jinja2 or matplotlib (the
+    module checks ``HAS_JINJA2`` and ``report_charts.HAS_MATPLOTLIB`` first, for
+    ``missing_required_lib``).
     """
     if not HAS_JINJA2:
-        raise MissingJinja2(JINJA2_IMPORT_ERROR)
+        raise RuntimeError("the Python library Jinja2 is needed to write the HTML report")
     check(report)
     images: dict[str, str] = {}
     titles: dict[str, str] = {}

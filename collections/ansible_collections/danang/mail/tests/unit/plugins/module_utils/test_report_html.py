@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import base64
 import datetime
+import subprocess
+import sys
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from ansible_collections.danang.mail.plugins.module_utils import report_charts, report_html
@@ -20,6 +23,7 @@ from ansible_collections.danang.mail.plugins.module_utils.report_model import (
     Table,
 )
 
+COLLECTIONS = Path(__file__).resolve().parents[7]
 HOSTILE = (
     "<script>alert(1)</script>",
     '"><img src=http://evil.example/x.png onerror=alert(1)>',
@@ -204,3 +208,27 @@ def test_cells(value, text):
 )
 def test_as_of(value, text):
     assert report_html.moment(value) == text
+
+
+@pytest.mark.parametrize("library", ["jinja2", "matplotlib"])
+def test_without_a_library_the_import_works_and_render_names_it(library: str):
+    # A fresh interpreter where the library cannot be imported (None in sys.modules), as in the
+    # sanity import test and on a controller without it: the module must still load to report it.
+    program = (
+        f"import sys; sys.modules[{library!r}] = None\n"
+        "from ansible_collections.danang.mail.plugins.module_utils import report_charts, report_html\n"
+        "from ansible_collections.danang.mail.plugins.module_utils import report_model as m\n"
+        "print(report_html.HAS_JINJA2, report_charts.HAS_MATPLOTLIB)\n"
+        "table = m.Table(id='t', title='t', columns=(), rows=())\n"
+        "chart = m.Chart(id='c', title='t', categories=(), series=(), alt='a', table='t')\n"
+        "section = m.Section(id='s', title='s', tables=(table,), charts=(chart,))\n"
+        "report_html.render(m.Report(kind='r47', title='t', as_of='', headline=(), sections=(section,)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, cwd=COLLECTIONS, check=False
+    )
+    assert done.stdout == ("False True\n" if library == "jinja2" else "True False\n")
+    assert (
+        f"RuntimeError: the Python library {'Jinja2' if library == 'jinja2' else library} is needed"
+        in done.stderr
+    )
