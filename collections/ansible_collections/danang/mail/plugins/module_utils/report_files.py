@@ -78,14 +78,19 @@ def markdown_text(report: Report) -> str:
     return "\n".join(out) + "\n"
 
 
-def contents(report: Report) -> dict[str, bytes]:
-    """File name -> bytes, for every file of ``report``; names sorted."""
+def data_files(report: Report) -> dict[str, bytes]:
+    """File name -> bytes of the Markdown summary and of one CSV per table."""
     name = stem(report)
     found = {f"{name}.md": markdown_text(report).encode("utf-8")}
     for section in report.sections:
         for table in section.tables:
             found[f"{name}-{table.id}.csv"] = csv_text(table).encode("utf-8")
-    found[f"{name}.html"] = report_html.render(report).encode("utf-8")
+    return found
+
+
+def contents(report: Report) -> dict[str, bytes]:
+    """File name -> bytes, for every file of ``report`` (the HTML file too); names sorted."""
+    found = {**data_files(report), f"{stem(report)}.html": report_html.render(report).encode("utf-8")}
     return dict(sorted(found.items()))
 
 
@@ -98,7 +103,7 @@ def changed(directory: str, files: Mapping[str, bytes]) -> list[str]:
         )
     problems = []
     differ = []
-    for name, data in files.items():
+    for name, data in sorted(files.items()):
         path = os.path.join(directory, name)
         if os.path.islink(path) or (os.path.lexists(path) and not os.path.isfile(path)):
             problems.append(Problem(path, "", "", "is a symbolic link or not a regular file: refused"))

@@ -15,7 +15,7 @@ import re
 from ansible_collections.danang.mail.plugins.module_utils.model import Problem, ValidationFailed, excerpt
 from ansible_collections.danang.mail.plugins.module_utils.report_model import Period
 
-_NAME = re.compile(r"^(20[0-9]{2})(H[12])?$")
+_NAME = re.compile(r"(20[0-9]{2})(H[12])?")
 CENTRE_DAY = 10  # R-60: the centre's report
 DEPARTMENT_DAY = 20  # R-60: the Department's
 
@@ -23,7 +23,7 @@ DEPARTMENT_DAY = 20  # R-60: the Department's
 def parse_period(value: object) -> Period:
     """``2026H1``, ``2026H2`` or ``2026`` as a ``Period``; anything else raises ``ValidationFailed``
     naming the value."""
-    match = _NAME.match(value.strip()) if isinstance(value, str) else None
+    match = _NAME.fullmatch(value.strip()) if isinstance(value, str) else None
     if match is None:
         message = f"must be a half year YYYYH1 or YYYYH2, or a year YYYY (R-60), not {excerpt(value)}"
         raise ValidationFailed([Problem("period", "", "", message)])

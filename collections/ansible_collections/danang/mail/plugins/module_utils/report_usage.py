@@ -165,7 +165,7 @@ def idle_section(
     listing = Table(
         "idle-mailboxes",
         "Danh sách hộp thư không sử dụng",
-        ("Hộp thư", "Hệ thống", "Cơ quan", "Dùng lần cuối", "Đến hạn thu hồi"),
+        ("Hộp thư", "Hệ thống", "Cơ quan", "Tạo hoặc dùng lần cuối", "Đến hạn thu hồi"),
         tuple(rows),
     )
     summary = (f"{total} hộp thư cá nhân không được sử dụng từ {inputs.idle_months} tháng trở lên (R-23).",)
