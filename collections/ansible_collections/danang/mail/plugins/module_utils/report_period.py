@@ -20,12 +20,30 @@ CENTRE_DAY = 10  # R-60: the centre's report
 DEPARTMENT_DAY = 20  # R-60: the Department's
 
 
-def parse_period(value: object) -> Period:
-    """``2026H1``, ``2026H2`` or ``2026`` as a ``Period``; anything else raises ``ValidationFailed``
-    naming the value."""
-    match = _NAME.fullmatch(value.strip()) if isinstance(value, str) else None
+PREVIOUS_HALF = "previous-half"
+PREVIOUS_YEAR = "previous-year"
+
+
+def previous(word: str, today: datetime.date) -> str:
+    """The last half year or year that ended before ``today`` (the city's date): what a scheduled
+    run on 1 July or 1 January reports on."""
+    if word == PREVIOUS_YEAR:
+        return str(today.year - 1)
+    return f"{today.year}H1" if today.month > 6 else f"{today.year - 1}H2"
+
+
+def parse_period(value: object, today: datetime.date | None = None) -> Period:
+    """``2026H1``, ``2026H2`` or ``2026`` as a ``Period``; with ``today``, also ``previous-half`` and
+    ``previous-year`` (see ``previous``). Anything else raises ``ValidationFailed`` naming the value."""
+    text = value.strip() if isinstance(value, str) else None
+    if today is not None and text in (PREVIOUS_HALF, PREVIOUS_YEAR):
+        text = previous(text, today)
+    match = _NAME.fullmatch(text) if text is not None else None
     if match is None:
-        message = f"must be a half year YYYYH1 or YYYYH2, or a year YYYY (R-60), not {excerpt(value)}"
+        message = (
+            f"must be a half year YYYYH1 or YYYYH2, a year YYYY (R-60), {PREVIOUS_HALF} or "
+            f"{PREVIOUS_YEAR}, not {excerpt(value)}"
+        )
         raise ValidationFailed([Problem("period", "", "", message)])
     year, half = int(match.group(1)), match.group(2)
     if half == "H1":

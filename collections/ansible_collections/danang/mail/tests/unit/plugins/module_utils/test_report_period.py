@@ -40,3 +40,22 @@ def test_anything_else_is_refused_naming_the_value(value):
         parse_period(value)
     problem = raised.value.problems[0]
     assert problem.source == "period" and problem.message.endswith(f"not {excerpt(value)}")
+
+
+@pytest.mark.parametrize(
+    ("word", "today", "name"),
+    [
+        ("previous-half", "2026-07-01", "2026H1"),
+        ("previous-half", "2027-01-01", "2026H2"),
+        ("previous-half", "2026-06-30", "2025H2"),
+        ("previous-year", "2027-01-01", "2026"),
+        ("previous-year", "2026-12-31", "2025"),
+    ],
+)
+def test_the_scheduled_runs_report_on_the_period_just_ended(word, today, name):
+    assert parse_period(word, d(today)).name == name
+
+
+def test_the_words_need_the_date():
+    with pytest.raises(ValidationFailed):
+        parse_period("previous-half")
