@@ -154,9 +154,12 @@ def test_the_six_monthly_report_of_a_lab_town(city: City) -> None:  # noqa: F811
     persons = sorted(e.address for e in book.entries if e.kind == "person" and e.address in facts)
     assert [r[1] for r in rows(Path(f"{stem}-idle-systems.csv"))] == [str(len(persons))]
     assert rows(Path(f"{stem}-idle-mailboxes.csv")) == []
+    spam = {r[1]: r[2] for r in rows(Path(f"{stem}-spam.csv"))}  # rspamd's controller answered
+    assert spam["Thư đã quét"].isdigit() and spam["Hành động: reject"].isdigit()
     bins = rows(Path(f"{stem}-quota-bins.csv"))
     assert sum(int(r[1]) for r in bins) == sum(1 for f in facts.values() if f.mailbox)
-    assert result["headline"]["Tài khoản trong danh sách R-47"] == len(persons)  # initial passwords kept
+    enabled = [a for a in persons if facts[a].enabled]  # disabled accounts are not judged
+    assert result["headline"]["Tài khoản trong danh sách R-47"] == len(enabled)  # initial passwords kept
     assert result["headline"]["Yêu cầu đúng hạn 1 ngày làm việc"] == 1
     assert "- Số liệu tính đến: " + now.isoformat() in Path(f"{stem}.md").read_text(encoding="utf-8")
 
@@ -168,4 +171,4 @@ def test_the_six_monthly_report_of_a_lab_town(city: City) -> None:  # noqa: F811
     assert checked["changed"] is True and sorted(p.name for p in out.iterdir()) == before
     run(city, now, "-e", "report=r47")
     listed = rows(out / f"r47-{now.date().isoformat()}-r47-list.csv")
-    assert [r[0] for r in listed] == persons
+    assert [r[0] for r in listed] == enabled
