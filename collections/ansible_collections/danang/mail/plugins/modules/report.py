@@ -33,8 +33,19 @@ extends_documentation_fragment:
   - danang.mail.attributes
   - danang.mail.obm
   - danang.mail.exchange
-  - danang.mail.obm.desired_state
 options:
+  desired_state:
+    description:
+      - The desired-state directory of one environment (C(inventories/<env>/desired_state)); its
+        agencies, and the request records of its C(requests/) subdirectory, are read and validated.
+    type: path
+    required: true
+  ledger:
+    description:
+      - The address ledger (R-03), usually C(<desired_state>/ledger.yml); only read. A missing,
+        unsealed, cut or edited ledger, or a link, is refused.
+    type: path
+    required: true
   kind:
     description: V(r60) the periodic report, V(r47) the password list.
     type: str
