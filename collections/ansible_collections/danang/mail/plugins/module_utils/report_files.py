@@ -33,8 +33,8 @@ def stem(report: Report) -> str:
 
 
 def _value(cell: Cell) -> str:
-    if isinstance(cell, float):
-        return f"{cell:g}"
+    if isinstance(cell, float):  # fixed notation, never 1.2e+06; at most 2 decimals
+        return f"{cell:.2f}".rstrip("0").rstrip(".")
     return "" if cell is None else str(cell)
 
 

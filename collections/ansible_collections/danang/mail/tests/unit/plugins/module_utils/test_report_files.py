@@ -19,7 +19,7 @@ HOSTILE = Table(
     "hostile",
     "Bảng | *thử* <b>",
     ("Hộp thư", "Ghi chú"),
-    (('=HYPERLINK("http://x")', "a|b\nc <script>"), ("@SUM(A1)", None), ("-1", 2.5)),
+    (('=HYPERLINK("http://x")', "a|b\nc <script>"), ("@SUM(A1)", None), ("-1", 2.5), ("big", 1234567.125)),
 )
 
 
@@ -60,7 +60,12 @@ def test_a_csv_reads_back_as_the_table():
 
 def test_hostile_values_stay_inert():
     rows = list(csv.reader(io.StringIO(report_files.csv_text(HOSTILE))))
-    assert rows[1:] == [['\'=HYPERLINK("http://x")', "a|b\nc <script>"], ["'@SUM(A1)", ""], ["'-1", "2.5"]]
+    assert rows[1:] == [
+        ['\'=HYPERLINK("http://x")', "a|b\nc <script>"],
+        ["'@SUM(A1)", ""],
+        ["'-1", "2.5"],
+        ["big", "1234567.12"],
+    ]
     report = Report("r47", "T", "2026-12-31T17:00:00+07:00", (), (Section("s", "S", (), (HOSTILE,)),))
     text = report_files.markdown_text(report)
     assert "<script>" not in text and "<b>" not in text and "&lt;script&gt;" in text
