@@ -18,7 +18,7 @@ date). The state figures (accounts, quota, idle, passwords, forwards) are as rea
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ansible_collections.danang.mail.plugins.module_utils import password_policy, report_usage
@@ -68,8 +68,15 @@ def agency_map(inputs: Inputs) -> dict[str, str]:
     return found
 
 
-def _agencies(inputs: Inputs) -> list[tuple[str, str]]:
-    return [(a.abbreviation, a.name) for a in inputs.state.agencies]
+def _agencies(inputs: Inputs, found: Iterable[str] = ()) -> list[tuple[str, str]]:
+    """(abbreviation, name) of the desired state's agencies, then of any other agency ``found`` in the
+    records (one no longer in the desired state), then the accounts the ledger does not know."""
+    names = [(a.abbreviation, a.name) for a in inputs.state.agencies]
+    known = {abbr for abbr, _ in names} | {OUTSIDE}
+    names += [(abbr, "") for abbr in sorted(set(found) - known)]
+    if OUTSIDE in found:
+        names.append((OUTSIDE, "Tài khoản không có trong sổ địa chỉ"))
+    return names
 
 
 def accounts_section(inputs: Inputs, agency_of: Mapping[str, str]) -> tuple[Section, dict[str, int]]:
@@ -79,9 +86,7 @@ def accounts_section(inputs: Inputs, agency_of: Mapping[str, str]) -> tuple[Sect
         for address in inputs.systems[system].facts:
             key = (agency_of.get(address) or OUTSIDE, system)
             counts[key] = counts.get(key, 0) + 1
-    names = _agencies(inputs)
-    if any(agency == OUTSIDE for agency, _ in counts):
-        names.append((OUTSIDE, "Tài khoản không có trong sổ địa chỉ"))
+    names = _agencies(inputs, {agency for agency, _ in counts})
     rows = tuple(
         (
             abbr,
@@ -143,7 +148,7 @@ def activity_section(
                     "changed" if item.action == "change" else "cancelled",
                     f"{record.id}#{index}",
                 )
-    names = _agencies(inputs) + ([(OUTSIDE, "")] if OUTSIDE in per else [])
+    names = _agencies(inputs, per)
     rows = tuple(
         (abbr, *(len(per.get(abbr, {}).get(c, ())) for c in columns)) for abbr, _ in names if abbr in per
     )
@@ -187,7 +192,7 @@ def requests_section(inputs: Inputs, period: Period, today: datetime.date) -> tu
             counts["on_time" if record.done_on <= record.due_on else "late"] += 1
         else:
             counts["overdue" if record.due_on < today else "open"] += 1
-    rows = tuple((abbr, *per[abbr].values()) for abbr, _ in _agencies(inputs) if abbr in per)
+    rows = tuple((abbr, *per[abbr].values()) for abbr, _ in _agencies(inputs, per) if abbr in per)
     totals = {c: sum(v[c] for v in per.values()) for c in columns}
     table = Table(
         "requests",

@@ -182,3 +182,16 @@ def test_a_naive_as_of_is_refused():
 def test_a_later_as_of_makes_the_open_request_overdue():
     later = report_city.inputs(datetime.datetime(2027, 1, 4, 9, tzinfo=CITY_TIMEZONE))
     assert table(report_figures.r60(later, H2), "requests").rows[1] == ("stttt", 3, 1, 0, 0, 2)
+
+
+def test_an_agency_gone_from_the_desired_state_keeps_its_row():
+    gone = dataclasses.replace(report_city.STATE, agencies=report_city.STATE.agencies[1:])  # no snv
+    activity = table(
+        report_figures.r60(dataclasses.replace(report_city.inputs(), state=gone), H2), "activity"
+    )
+    # snv's request keeps its row (cancelled 1); its people are no longer known: outside the ledger's.
+    assert activity.rows == (
+        ("stttt", 2, 2, 0, 0, 0),
+        ("snv", 0, 0, 1, 0, 0),
+        (report_figures.OUTSIDE, 1, 0, 0, 1, 1),
+    )
