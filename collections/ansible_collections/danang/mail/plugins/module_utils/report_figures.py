@@ -72,7 +72,7 @@ def _agencies(inputs: Inputs, found: Iterable[str] = ()) -> list[tuple[str, str]
     """(abbreviation, name) of the desired state's agencies, then of any other agency ``found`` in the
     records (one no longer in the desired state), then the accounts the ledger does not know."""
     names = [(a.abbreviation, a.name) for a in inputs.state.agencies]
-    known = {abbr for abbr, _ in names} | {OUTSIDE}
+    known = {abbr for abbr, _name in names} | {OUTSIDE}
     names += [(abbr, "") for abbr in sorted(set(found) - known)]
     if OUTSIDE in found:
         names.append((OUTSIDE, "Tài khoản không có trong sổ địa chỉ"))
@@ -86,7 +86,7 @@ def accounts_section(inputs: Inputs, agency_of: Mapping[str, str]) -> tuple[Sect
         for address in inputs.systems[system].facts:
             key = (agency_of.get(address) or OUTSIDE, system)
             counts[key] = counts.get(key, 0) + 1
-    names = _agencies(inputs, {agency for agency, _ in counts})
+    names = _agencies(inputs, {agency for agency, _system in counts})
     rows = tuple(
         (
             abbr,
@@ -96,7 +96,7 @@ def accounts_section(inputs: Inputs, agency_of: Mapping[str, str]) -> tuple[Sect
         )
         for abbr, name in names
     )
-    totals = {s: sum(v for (_, system), v in counts.items() if system == s) for s in systems}
+    totals = {s: sum(v for (_agency, system), v in counts.items() if system == s) for s in systems}
     table = Table(
         "accounts",
         "Số tài khoản theo cơ quan và hệ thống",
@@ -107,8 +107,10 @@ def accounts_section(inputs: Inputs, agency_of: Mapping[str, str]) -> tuple[Sect
     chart = Chart(
         "accounts-chart",
         "Số tài khoản theo cơ quan",
-        tuple(abbr for abbr, _ in names),
-        tuple((system_name(s), tuple(float(counts.get((abbr, s), 0)) for abbr, _ in names)) for s in systems),
+        tuple(abbr for abbr, _name in names),
+        tuple(
+            (system_name(s), tuple(float(counts.get((abbr, s), 0)) for abbr, _name in names)) for s in systems
+        ),
         "Số tài khoản theo cơ quan: " + "; ".join(f"{row[0]} {row[-1]}" for row in rows),
         "accounts",
         y_label="Số tài khoản",
@@ -150,7 +152,7 @@ def activity_section(
                 )
     names = _agencies(inputs, per)
     rows = tuple(
-        (abbr, *(len(per.get(abbr, {}).get(c, ())) for c in columns)) for abbr, _ in names if abbr in per
+        (abbr, *(len(per.get(abbr, {}).get(c, ())) for c in columns)) for abbr, _name in names if abbr in per
     )
     totals = {c: sum(len(v[c]) for v in per.values()) for c in columns}
     table = Table(
@@ -192,7 +194,7 @@ def requests_section(inputs: Inputs, period: Period, today: datetime.date) -> tu
             counts["on_time" if record.done_on <= record.due_on else "late"] += 1
         else:
             counts["overdue" if record.due_on < today else "open"] += 1
-    rows = tuple((abbr, *per[abbr].values()) for abbr, _ in _agencies(inputs, per) if abbr in per)
+    rows = tuple((abbr, *per[abbr].values()) for abbr, _name in _agencies(inputs, per) if abbr in per)
     totals = {c: sum(v[c] for v in per.values()) for c in columns}
     table = Table(
         "requests",
@@ -252,7 +254,9 @@ def _holders(inputs: Inputs) -> dict[str, password_policy.Holder]:
     names = {a.abbreviation: a.name for a in inputs.state.agencies}
     found: dict[str, password_policy.Holder] = {}
     for system in sorted(inputs.systems):
-        accounts, _ = desired_accounts(inputs.state, holders, system=system)  # pending ones: not counted
+        accounts, _problems = desired_accounts(
+            inputs.state, holders, system=system
+        )  # pending ones: not counted
         found.update(password_policy.holders_of(accounts, names))
     return found
 

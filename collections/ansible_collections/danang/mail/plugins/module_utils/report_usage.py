@@ -55,7 +55,7 @@ def use_bin(used: Optional[float], quota: Optional[float]) -> str:
 
 def quota_section(inputs: Inputs, agency_of: Mapping[str, str]) -> tuple[Section, dict[str, int]]:
     systems = sorted(inputs.systems)
-    labels = [label for label, _, _ in BINS] + [UNKNOWN_USE]
+    labels = [label for label, _low, _high in BINS] + [UNKNOWN_USE]
     counts = {s: dict.fromkeys(labels, 0) for s in systems}
     near: list[tuple[Any, ...]] = []
     for system in systems:

@@ -144,7 +144,7 @@ def test_every_chart_names_a_table_of_its_section_and_has_a_text_alternative(rep
         ids = {t.id for t in section.tables}
         for chart in section.charts:
             assert chart.table in ids and chart.alt
-            assert all(len(values) == len(chart.categories) for _, values in chart.series)
+            assert all(len(values) == len(chart.categories) for _label, values in chart.series)
 
 
 def test_the_r47_list():

@@ -20,7 +20,7 @@ def test_bad_notification_lines_are_named():
     ]
     with pytest.raises(ValidationFailed) as raised:
         notifications(rows, "notifications.yml")
-    assert [str(p).split(": must")[0] for p in raised.value.problems] == [
+    assert [str(p).split(": must", maxsplit=1)[0] for p in raised.value.problems] == [
         "notifications.yml: [1]: at",  # a time without its zone cannot be placed
         "notifications.yml: [1]: state",
         "notifications.yml: [2]: at",
