@@ -29,6 +29,10 @@ description:
     refused before anything is written.
 author:
   - Da Nang city IT infrastructure centre (@danang)
+requirements:
+  - PyYAML
+  - jsonschema
+  - holidays
 extends_documentation_fragment:
   - danang.mail.attributes
   - danang.mail.obm
