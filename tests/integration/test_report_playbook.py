@@ -27,7 +27,9 @@ from typing import Any
 import pytest
 
 ldap3 = pytest.importorskip("ldap3")
+pytest.importorskip("selenium")
 
+import browser  # noqa: E402
 import clock  # noqa: E402
 from ansible_collections.danang.mail.plugins.module_utils import (  # noqa: E402
     desired_state,
@@ -139,7 +141,10 @@ def test_the_six_monthly_report_of_a_lab_town(city: City) -> None:  # noqa: F811
     out = city.root / "reports"
     stem = out / "r60-2026H2"
     assert result["changed"] is True and result["period"]["due_centre"] == "2027-01-10"
-    assert (out / "r60-2026H2.html").stat().st_size > 0  # report_html.render (H-C2)
+    with browser.chromium() as driver:  # the file opens whole, offline
+        page = browser.open_file(driver, out / "r60-2026H2.html")
+    assert browser.problems(page, out / "r60-2026H2.html") == []
+    assert "2026H2" in page.text
 
     per_agency = collections.Counter(agency_of.get(a, OUTSIDE) for a in facts)
     assert {r[0]: int(r[-1]) for r in rows(Path(f"{stem}-accounts.csv"))} == dict(per_agency)

@@ -3,8 +3,9 @@
 """What a report says, apart from how it is drawn (R-47, R-60).
 
 ``report_figures`` computes a ``Report`` from the ledger, the journals, the request records and one
-bulk read of each system (pure, no I/O); ``report_render`` writes it as one self-contained HTML file
-with its charts embedded, one CSV per table and a Markdown summary. Everything here is plain data
+bulk read of each system (pure, no I/O); ``report_html`` draws it as one self-contained HTML file
+with its charts embedded (``report_charts``), and ``report_files`` writes that file, one CSV per
+table and a Markdown summary. Everything here is plain data
 in a fixed order, so the same inputs give the same files byte for byte (R-60 reports are kept and
 compared): no clock is read here, the only times are the period and ``as_of``.
 """

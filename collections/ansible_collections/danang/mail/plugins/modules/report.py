@@ -189,7 +189,13 @@ import os
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible_collections.danang.mail.plugins.module_utils import report_figures, report_files, report_inputs
+from ansible_collections.danang.mail.plugins.module_utils import (
+    report_charts,
+    report_figures,
+    report_files,
+    report_html,
+    report_inputs,
+)
 from ansible_collections.danang.mail.plugins.module_utils.backends import systems
 from ansible_collections.danang.mail.plugins.module_utils.backends.contract import BackendError
 from ansible_collections.danang.mail.plugins.module_utils.desired_state import (
@@ -326,6 +332,12 @@ def main() -> None:
         )
     if not HAS_HOLIDAYS:
         module.fail_json(msg=missing_required_lib("holidays"), exception=HOLIDAYS_IMPORT_ERROR)
+    if not report_charts.HAS_MATPLOTLIB:
+        module.fail_json(
+            msg=missing_required_lib("matplotlib"), exception=report_charts.MATPLOTLIB_IMPORT_ERROR
+        )
+    if not report_html.HAS_JINJA2:
+        module.fail_json(msg=missing_required_lib("Jinja2"), exception=report_html.JINJA2_IMPORT_ERROR)
     try:
         result = run(module)
     except MissingLibrary as exc:
