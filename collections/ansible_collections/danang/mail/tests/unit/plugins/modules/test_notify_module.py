@@ -15,7 +15,11 @@ from typing import Any
 import pytest
 import time_machine
 import yaml
-from ansible_collections.danang.mail.plugins.module_utils.request_records import Item, RequestRecord, record_text
+from ansible_collections.danang.mail.plugins.module_utils.request_records import (
+    Item,
+    RequestRecord,
+    record_text,
+)
 from ansible_collections.danang.mail.plugins.modules import notify
 from fake_system import OBM
 
@@ -66,8 +70,13 @@ def lines(path: str, *records: dict[str, Any]) -> None:
 def test_check_mode_then_send_then_nothing_twice(run_module, fake_systems, args) -> None:
     lines(
         args["reclaim_notices"],
-        {"address": TUNG, "agency_address": "stttt@danang.gov.vn", "kind": "warn", "due": "2026-12-20",
-         "recorded_on": "2026-12-06"},
+        {
+            "address": TUNG,
+            "agency_address": "stttt@danang.gov.vn",
+            "kind": "warn",
+            "due": "2026-12-20",
+            "recorded_on": "2026-12-06",
+        },
     )
     with time_machine.travel(AT, tick=False):
         planned = run_module(notify, args, check=True, diff=True)
@@ -109,8 +118,13 @@ def test_a_person_on_exchange_only_is_mailed_by_exchange(run_module, fake_system
     agency.write_text(agency.read_text(encoding="utf-8").replace("systems: [obm]", "systems: [exchange]"))
     lines(
         args["password_notices"],
-        {"key": f"password-warn:{TUNG}:2026-12-01", "kind": "password_warn", "address": TUNG,
-         "due": "2026-12-01", "recorded_on": "2026-12-08"},
+        {
+            "key": f"password-warn:{TUNG}:2026-12-01",
+            "kind": "password_warn",
+            "address": TUNG,
+            "due": "2026-12-01",
+            "recorded_on": "2026-12-08",
+        },
     )
     with time_machine.travel(AT, tick=False):
         result = run_module(notify, args)
@@ -122,8 +136,14 @@ def test_a_password_never_travels_by_mail(run_module, fake_systems, args) -> Non
     # A notices file edited (or forged) to carry a password: refused before anything is sent.
     lines(
         args["password_notices"],
-        {"key": "r47:abc", "kind": "r47_list", "recorded_on": "2026-12-08",
-         "rows": [{"address": TUNG, "reason": "initial_password_unchanged", "initial_password": "Xy7#kL9!mQ2w"}]},
+        {
+            "key": "r47:abc",
+            "kind": "r47_list",
+            "recorded_on": "2026-12-08",
+            "rows": [
+                {"address": TUNG, "reason": "initial_password_unchanged", "initial_password": "Xy7#kL9!mQ2w"}
+            ],
+        },
     )
     with time_machine.travel(AT, tick=False):
         result = run_module(notify, args)
