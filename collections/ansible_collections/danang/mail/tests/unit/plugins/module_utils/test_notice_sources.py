@@ -25,7 +25,10 @@ D = datetime.date
 DEPARTMENT = "stttt@danang.gov.vn"
 
 
-def record(n: int, email: str = "", done_on: D | None = D(2026, 12, 8), *items: Item) -> RequestRecord:
+CLOSED = D(2026, 12, 8)
+
+
+def record(n: int, email: str = "", done_on: D | None = CLOSED, *items: Item) -> RequestRecord:
     items = items or (Item("new", id="CB-2017-000101"), Item("cancel", id="CB-2017-000103"))
     requester = {"name": "Trần Thị Bình", **({"email": email} if email else {})}
     return RequestRecord(
