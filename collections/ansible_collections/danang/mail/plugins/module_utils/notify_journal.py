@@ -64,6 +64,12 @@ def standing(records: Iterable[Mapping[str, Any]]) -> dict[str, str]:
     return found
 
 
+def sent_via(records: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """Each key's system of its last ``sending`` line: an uncertain key is looked for (and sent again)
+    where it went, even when the inventory's order changed since."""
+    return {r["key"]: str(r.get("via")) for r in records if r["state"] == SENDING}
+
+
 def line(
     notice: Mapping[str, Any],
     message_id: str,
@@ -96,6 +102,9 @@ class Journal:
 
     def standing(self) -> dict[str, str]:
         return standing(self.records)
+
+    def sent_via(self) -> dict[str, str]:
+        return sent_via(self.records)
 
     def append(self, lines: Sequence[Mapping[str, Any]]) -> None:
         if not lines:

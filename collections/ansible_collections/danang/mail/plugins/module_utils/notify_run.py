@@ -66,6 +66,19 @@ def route(recipient: str, systems: Mapping[str, frozenset[str]], order: Sequence
     return next((s for s in order if held is None or s in held), order[0])
 
 
+def router(
+    systems: Mapping[str, frozenset[str]], order: Sequence[str], recorded: Mapping[str, str]
+) -> Callable[[Notification], str]:
+    """``route``, except that a key already on its way (``recorded``: key -> system of its
+    ``sending`` line) stays with that system while ``order`` allows it: it is looked for there."""
+
+    def via(notification: Notification) -> str:
+        earlier = recorded.get(notification.key)
+        return earlier if earlier in order else route(notification.recipient, systems, order)
+
+    return via
+
+
 @dataclass(frozen=True)
 class Planned:
     notification: Notification
@@ -83,7 +96,7 @@ class Outcome:
 def plan(
     notifications: Sequence[Notification],
     standing: Mapping[str, str],
-    via: Callable[[str], str],
+    via: Callable[[Notification], str],
     message_id: Callable[[str], str],
     today: datetime.date,
     max_age_days: int,
@@ -101,7 +114,7 @@ def plan(
             action = SKIP_OLD
         else:
             action = SEND
-        out.append(Planned(n, via(n.recipient), action, message_id(n.key)))
+        out.append(Planned(n, via(n), action, message_id(n.key)))
     return out
 
 

@@ -267,7 +267,7 @@ def run(module: AnsibleModule) -> dict[str, Any]:
         planned = notify_run.plan(
             found.notifications,
             book.standing(),
-            lambda address: notify_run.route(address, held, params["backend"]),
+            notify_run.router(held, params["backend"], book.sent_via()),
             lambda key: notices.message_id(key, params["domain"]),
             now.date(),
             params["max_age_days"],

@@ -36,7 +36,7 @@ def run(
     templates = Templates(str(TEMPLATES))
     book = Journal(str(path))
     planned = notify_run.plan(
-        found, book.standing(), lambda _a: "obm", lambda k: notices.message_id(k, DOMAIN), TODAY, 14
+        found, book.standing(), lambda _n: "obm", lambda k: notices.message_id(k, DOMAIN), TODAY, 14
     )
     messages = {}
     for p in planned:
@@ -150,3 +150,10 @@ def test_routing_follows_the_recipients_systems_in_the_inventory_order() -> None
     assert notify_run.route("vanthu@example.org", held, ["exchange", "obm"]) == "exchange"
     assert notify_run.route(A.upper(), held, ["obm", "exchange"]) == "exchange"
     assert notify_run.route(A, held, ["obm"]) == "obm"  # the only system allowed
+
+
+def test_an_uncertain_message_is_looked_for_where_it_went() -> None:
+    held = {A: frozenset({"obm", "exchange"})}
+    via = notify_run.router(held, ["exchange", "obm"], {warning(A).key: "obm"})
+    assert via(warning(A)) == "obm" and via(warning(B)) == "exchange"
+    assert notify_run.router(held, ["exchange"], {warning(A).key: "obm"})(warning(A)) == "exchange"

@@ -57,4 +57,4 @@ def test_a_reset_password_never_reaches_the_notices(policy) -> None:
     assert result["rc"] == 0 and result["resets"] == ["CB-2"] and fake.passwords[OANH]
     text = Path(notices).read_text(encoding="utf-8")
     assert "password_warn" in text and OANH not in text  # reset: not on the R-47 list
-    assert fake.passwords[OANH] not in text and "password\"" not in text
+    assert fake.passwords[OANH] not in text and 'password"' not in text
