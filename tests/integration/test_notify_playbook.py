@@ -77,7 +77,6 @@ def write_warning(site: SiteCity, address: str) -> str:
 def notify(site: SiteCity, order: list[str], *flags: str) -> dict[str, Any]:
     extra = {
         "danang_mail_notify_systems": order,
-        "danang_mail_notify_from": {"address": f"cntt@{site.domain}", "name": "Tổ Công nghệ thông tin"},
         "danang_mail_notify_department": f"stttt@{site.domain}",
     }
     return site.task_at("notify.yml", TASK, NOW, extra, *flags)
