@@ -85,6 +85,7 @@ class Planned:
     via: str
     action: str  # send, check (uncertain), already_sent, too_old
     message_id: str
+    fresh: bool = True  # within max_age_days: an uncertain one not found is sent again only then
 
 
 @dataclass
@@ -105,16 +106,14 @@ def plan(
     journal must not flood people with old news), a check first when uncertain, else a send."""
     out = []
     for n in notifications:
-        state = standing.get(n.key, NEW)
+        state, fresh = standing.get(n.key, NEW), (today - n.on).days <= max_age_days
         if state == DONE:
             action = SKIP_DONE
         elif state == UNCERTAIN:
             action = CHECK
-        elif (today - n.on).days > max_age_days:
-            action = SKIP_OLD
         else:
-            action = SEND
-        out.append(Planned(n, via(n), action, message_id(n.key)))
+            action = SEND if fresh else SKIP_OLD
+        out.append(Planned(n, via(n), action, message_id(n.key), fresh))
     return out
 
 
@@ -169,6 +168,9 @@ def _batch(
             if held:
                 found_lines.append(line(p.notification.as_dict(), p.message_id, p.via, FOUND, now))
                 outcome.rows.append(_row(p, FOUND))
+                continue
+            if not p.fresh:
+                outcome.rows.append(_row(p, SKIP_OLD))
                 continue
         to_send.append(p)
     journal.append(found_lines)

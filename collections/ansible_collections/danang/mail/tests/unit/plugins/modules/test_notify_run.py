@@ -13,7 +13,7 @@ import pytest
 from ansible_collections.danang.mail.plugins.module_utils import journal, notices, notify_run
 from ansible_collections.danang.mail.plugins.module_utils.model import CITY_TIMEZONE
 from ansible_collections.danang.mail.plugins.module_utils.notice_templates import Templates
-from ansible_collections.danang.mail.plugins.module_utils.notify_journal import Journal
+from ansible_collections.danang.mail.plugins.module_utils.notify_journal import SENDING, Journal, line
 from fake_system import Crash, FakeSystem
 
 TEMPLATES = Path(__file__).resolve().parents[8] / "playbooks" / "templates" / "notifications"
@@ -132,6 +132,14 @@ def test_old_news_is_never_sent(tmp_path: Path) -> None:
     outcome = run(path, fake, [old, fresh])
     assert {r["recipient"]: r["status"] for r in outcome.rows} == {A: "too_old", B: "sent"}
     assert copies(fake, A) == 0
+
+
+def test_an_old_uncertain_message_not_found_is_not_sent_again(tmp_path: Path) -> None:
+    path, fake = tmp_path / "notifications.yml", FakeSystem()
+    old = warning(A, on=TODAY - datetime.timedelta(days=20))
+    Journal(str(path)).append([line(old.as_dict(), notices.message_id(old.key, DOMAIN), "obm", SENDING, NOW)])
+    outcome = run(path, fake, [old])
+    assert [r["status"] for r in outcome.rows] == ["too_old"] and fake.called() == ["delivered"]
 
 
 def test_batches_record_before_each_send(tmp_path: Path) -> None:
