@@ -162,6 +162,8 @@ summary:
 
 import contextlib
 import datetime
+from collections.abc import Callable
+from email.message import EmailMessage
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
@@ -226,8 +228,10 @@ def option_problems(params: dict[str, Any]) -> list[Problem]:
     return problems
 
 
-def composer(params: dict[str, Any], templates: Templates, now: datetime.datetime):
-    def compose(notification: notices.Notification):
+def composer(
+    params: dict[str, Any], templates: Templates, now: datetime.datetime
+) -> Callable[[notices.Notification], EmailMessage]:
+    def compose(notification: notices.Notification) -> EmailMessage:
         context = notices.nfc({**notification.context, "recipient": notification.recipient})
         notices.check_no_secret(context)
         subject, text, html = templates.render(notification.template, context)
@@ -242,6 +246,23 @@ def composer(params: dict[str, Any], templates: Templates, now: datetime.datetim
         )
 
     return compose
+
+
+def compose_all(
+    compose: Callable[[notices.Notification], EmailMessage], planned: list[notify_run.Planned]
+) -> dict[str, EmailMessage]:
+    """Every message the run may send, composed before anything is sent; every problem named by the
+    notification's key (a password in its data, an address that is not one)."""
+    messages, problems = {}, []
+    for p in planned:
+        if p.action in (notify_run.SEND, notify_run.CHECK):
+            try:
+                messages[p.notification.key] = compose(p.notification)
+            except ValueError as exc:  # SecretInNotice too
+                problems.append(Problem(p.notification.key, p.notification.kind, "", str(exc)))
+    if problems:
+        raise ValidationFailed(problems)
+    return messages
 
 
 def run(module: AnsibleModule) -> dict[str, Any]:
@@ -272,13 +293,7 @@ def run(module: AnsibleModule) -> dict[str, Any]:
             now.date(),
             params["max_age_days"],
         )
-        compose = composer(params, templates, now)
-        try:
-            messages = {
-                p.notification.key: compose(p.notification) for p in planned if p.action in ("send", "check")
-            }
-        except notices.SecretInNotice as exc:
-            raise ValidationFailed([Problem(params["journal"], "", "context", str(exc))]) from None
+        messages = compose_all(composer(params, templates, now), planned)
         if module.check_mode:
             outcome = notify_run.preview(planned, now)
         else:
