@@ -101,7 +101,7 @@ def _one_line(text: str) -> str:
 
 
 def _address(address: str, name: str = "") -> Address:
-    local, _, domain = address.strip().rpartition("@")
+    local, _at, domain = address.strip().rpartition("@")
     if not local or not domain or any(c.isspace() or c in '<>,;"' for c in address.strip()):
         raise ValueError(f"not one mail address: {address!r}")
     return Address(display_name=_one_line(name), username=local, domain=domain)

@@ -84,7 +84,7 @@ options:
     description: A notification older than this many days that was never sent is not sent.
     type: int
     default: 14
-  batch_size:
+  messages_per_batch:
     description: Messages per batch (one C(sending) write, one send call, one C(sent) write).
     type: int
     default: 50
@@ -134,12 +134,26 @@ notifications:
   type: list
   elements: dict
   contains:
-    key: {description: The notification's stable key., type: str}
-    kind: {description: What it tells (C(request_result), C(password_warn), ...)., type: str}
-    recipient: {description: The one address it goes to., type: str}
-    on: {description: The day it became news., type: str}
-    via: {description: The system that sends it., type: str}
-    message_id: {description: The Message-ID derived from the key., type: str}
+    key:
+      description: The notification's stable key.
+      type: str
+    kind:
+      description:
+        - What it tells - V(request_result), V(password_warn), V(reclaim_warn), V(reclaimed),
+          V(forward_removed) or V(r47_list).
+      type: str
+    recipient:
+      description: The one address it goes to.
+      type: str
+    "on":
+      description: The day it became news.
+      type: str
+    via:
+      description: The system that sends it.
+      type: str
+    message_id:
+      description: The Message-ID derived from the key.
+      type: str
     status:
       description:
         - V(sent), V(failed) (refused by the system; sent again next run), V(found) (a crash had
@@ -147,7 +161,9 @@ notifications:
           system could not tell whether it was delivered; the next run asks again); in check mode
           V(would_send), V(would_check).
       type: str
-    error: {description: Why it failed., type: str}
+    error:
+      description: Why it failed.
+      type: str
 skipped:
   description: Notifications with nobody to send to (key and reason).
   returned: always
@@ -208,7 +224,7 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "sender": {"type": "dict", "required": True},
     "department": {"type": "str"},
     "max_age_days": {"type": "int", "default": 14},
-    "batch_size": {"type": "int", "default": 50},
+    "messages_per_batch": {"type": "int", "default": 50},
     **systems.CONNECTION_SPEC,
 }
 JOURNALS = {"reclaim": "reclaim_notices", "forwards": "forwards_removed", "passwords": "password_notices"}
@@ -221,8 +237,8 @@ def option_problems(params: dict[str, Any]) -> list[Problem]:
         problems.append(Problem("sender", "", "address", "must be a mail address"))
     if params["max_age_days"] < 0:
         problems.append(Problem("max_age_days", "", "", "must not be negative"))
-    if params["batch_size"] < 1:
-        problems.append(Problem("batch_size", "", "", "must be at least 1"))
+    if params["messages_per_batch"] < 1:
+        problems.append(Problem("messages_per_batch", "", "", "must be at least 1"))
     if not params["backend"]:
         problems.append(Problem("backend", "", "", "must name at least one system"))
     return problems
@@ -306,7 +322,9 @@ def run(module: AnsibleModule) -> dict[str, Any]:
                     [Problem("backend", "", "", lacking.message or f"{lacking.library} is missing")]
                 )
             with systems.open_all(params, used) as backends:
-                outcome = notify_run.carry_out(planned, backends, messages, book, now, params["batch_size"])
+                outcome = notify_run.carry_out(
+                    planned, backends, messages, book, now, params["messages_per_batch"]
+                )
     result: dict[str, Any] = {
         "changed": bool(outcome.lines),
         "now": iso(now, CITY_TIMEZONE),
