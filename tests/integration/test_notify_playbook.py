@@ -45,14 +45,14 @@ HOLDERS = ("CB-2017-000101", "CB-2017-000102", "CB-2017-000103", "CB-2017-000104
 
 
 def write_record(site: SiteCity, n: int) -> str:
-    """A request record closed today, its requester without an e-mail: the result goes to the agency."""
+    """A request record closed today, sent by the agency's own mailbox: the result goes there."""
     record = RequestRecord(
         f"2026-12-07-stttt-{n}",
         "01",
         "stttt",
         datetime.date(2026, 12, 7),
         datetime.date(2026, 12, 8),
-        {"name": "Trần Thị Bình"},
+        {"name": "Trần Thị Bình", "email": f"stttt@{site.domain}"},
         (Item("new", id="CB-2017-000101"),),
         NOW.date(),
     )

@@ -219,7 +219,7 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "journal": {"type": "path", "required": True},
     "reclaim_notices": {"type": "path"},
     "forwards_removed": {"type": "path"},
-    "password_notices": {"type": "path"},
+    "password_notices": {"type": "path", "no_log": False},  # a file's path, not a secret
     "templates": {"type": "path", "required": True},
     "sender": {"type": "dict", "required": True},
     "department": {"type": "str"},
