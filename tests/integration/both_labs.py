@@ -73,6 +73,8 @@ class SiteCity:
             "exchange_ad_managed_ou": self.city.ou,
             "danang_mail_credentials_dir": str(self.credentials_dir),
             "danang_mail_password_report_dir": str(self.reports_dir),
+            # Notifications go from a mailbox of the test's own domain (the lab city's IT team).
+            "danang_mail_notify_from": {"address": f"cntt@{self.domain}", "name": "Tổ Công nghệ thông tin"},
         }
 
     def command(self, playbook: str, *extra: str, inventory: Path | None = None) -> list[str]:

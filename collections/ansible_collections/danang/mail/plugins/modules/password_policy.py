@@ -102,6 +102,13 @@ options:
         action plugin into O(personal_data); a plain-text file is refused. A missing file gives a
         warning when the run resets passwords.
     type: path
+  notices_path:
+    description:
+      - The YAML file the notices for M(danang.mail.notify) are appended to (one line each, mode 0600),
+        with O(mode=enforce) outside check mode - each R-44 warning of a managed account (once per
+        address and due date) and the R-47 list (once per distinct list). Its directory must exist.
+      - Omitted, the notices are neither recorded nor returned.
+    type: path
 attributes:
   check_mode:
     support: full
@@ -190,6 +197,14 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+notices:
+  description: The notices recorded in O(notices_path) by this run (or that would be) - new ones only.
+  returned: when O(notices_path) is set
+  type: list
+  elements: dict
+  sample:
+    - {key: "password-warn:hattt@danang.gov.vn:2027-03-01", kind: password_warn,
+       address: hattt@danang.gov.vn, due: "2027-03-01", recorded_on: "2027-03-02"}
 accounts:
   description: One row per account and system that breaks a rule, is locked, or is reset.
   returned: success
@@ -302,6 +317,7 @@ from ansible_collections.danang.mail.plugins.module_utils.model import (
     SYSTEM_OBM,
     ValidationFailed,
 )
+from ansible_collections.danang.mail.plugins.module_utils.password_notices import record as record_notices
 from ansible_collections.danang.mail.plugins.module_utils.password_policy import MODES
 from ansible_collections.danang.mail.plugins.module_utils.password_resets import (
     judge,
@@ -337,6 +353,7 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "personal_data": {"type": "dict", "default": {}, "no_log": True},
     "personal_data_file": {"type": "path"},
     "credentials_file": {"type": "path"},
+    "notices_path": {"type": "path"},
     "credentials_vault_id": {"type": "str"},
     **systems.CONNECTION_SPEC,
 }
@@ -404,6 +421,12 @@ def run(module: AnsibleModule) -> None:
     result["now"] = iso(now, CITY_TIMEZONE)
     credentials = reset_credentials(findings, outcome, passwords)
     result["resets"] = sorted(credentials)
+    if params["notices_path"]:
+        try:
+            result["notices"] = record_notices(params["notices_path"], result["accounts"], now.date(), apply)
+        except ValidationFailed as exc:
+            module.fail_json(msg=f"the notices were not recorded: {exc.problems[0]}", **result)
+        result["changed"] = result["changed"] or (enforce and bool(result["notices"]))
     if module._diff:
         result["diff"] = policy_diff(findings)
     if credentials:

@@ -6,10 +6,15 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping, Sequence
+from email.message import EmailMessage
 from typing import Any
 
 from ansible_collections.danang.mail.plugins.module_utils.accounts import Account
-from ansible_collections.danang.mail.plugins.module_utils.backends.contract import AccountFacts, Result
+from ansible_collections.danang.mail.plugins.module_utils.backends.contract import (
+    AccountFacts,
+    BackendError,
+    Result,
+)
 from ansible_collections.danang.mail.plugins.module_utils.forwarding import Forward
 from ansible_collections.danang.mail.plugins.module_utils.model import CITY_TIMEZONE
 from ansible_collections.danang.mail.plugins.module_utils.password_policy import PasswordFacts
@@ -43,6 +48,11 @@ class FakeSystem:
         self.closed = 0
         self.bounce: str | None = None
         self.forwards: list[Forward] = []
+        # Notifications: each recipient's mailbox (the messages as delivered), a crash after the
+        # system took a batch (``crash_after_send``) and a system that cannot tell (``blind``).
+        self.mailboxes: dict[str, list[EmailMessage]] = {}
+        self.crash_after_send = False
+        self.blind = False
 
     def called(self) -> list[str]:
         """The methods called that change or read in bulk, in order."""
@@ -193,6 +203,26 @@ class FakeSystem:
         self.password_facts[address] = PasswordFacts(**{**facts.__dict__, **flags})
         return Result(address, action, True)
 
+    def send_messages(self, messages: Sequence[EmailMessage]) -> list[Result]:
+        self.calls.append(("send_messages", [str(m["To"]) for m in messages]))
+        results = []
+        for message in messages:
+            recipient = str(message["To"]).lower()
+            if recipient in self.refuse:
+                results.append(Result(recipient, "send", False, "550 refused by the fake system"))
+                continue
+            self.mailboxes.setdefault(recipient, []).append(message)
+            results.append(Result(recipient, "send", True))
+        if self.crash_after_send:
+            raise Crash("killed after the system took the batch")
+        return results
+
+    def delivered(self, recipient: str, message_id: str) -> bool:
+        self.calls.append(("delivered", recipient))
+        if self.blind:
+            raise BackendError("the mailbox cannot be read")
+        return any(m["Message-ID"] == message_id for m in self.mailboxes.get(recipient.lower(), []))
+
     def close(self) -> None:
         self.closed += 1
 
@@ -201,6 +231,10 @@ class FakeSystem:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+class Crash(BaseException):
+    """The run killed (not an error the module handles): what a power cut does between two steps."""
 
 
 def person(holder: str, name: str, **extra: Any) -> dict[str, Any]:

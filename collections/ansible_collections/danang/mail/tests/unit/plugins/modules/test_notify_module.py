@@ -1,0 +1,161 @@
+# Copyright: (c) 2026, Da Nang city IT infrastructure centre
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""danang.mail.notify run in-process on a copy of the lab tree against in-memory systems: a closed
+request's result reaches the requester (R-22), the other runs' notices their recipients (R-23, R-44,
+R-47, R-50), check mode sends and writes nothing, a second run sends nothing, a crash between send
+and record gives no second copy, and no password ever travels by mail."""
+
+from __future__ import annotations
+
+import datetime
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import time_machine
+import yaml
+from ansible_collections.danang.mail.plugins.module_utils.request_records import (
+    Item,
+    RequestRecord,
+    record_text,
+)
+from ansible_collections.danang.mail.plugins.modules import notify
+from fake_system import OBM
+
+ROOT = Path(__file__).resolve().parents[8]
+LAB = ROOT / "inventories" / "lab" / "desired_state"
+TEMPLATES = ROOT / "playbooks" / "templates" / "notifications"
+EXCHANGE = {"exchange_server": "mail.example", "ad_uri": "ldap://127.0.0.1:1"}
+# 17:00 on 2026-12-08 in Da Nang
+AT = datetime.datetime(2026, 12, 8, 10, 0, tzinfo=datetime.UTC)
+REQUESTER = "vanthu-stttt@danang.gov.vn"
+TUNG = "tungpt@danang.gov.vn"  # OBM only in the lab tree
+
+
+@pytest.fixture
+def args(tmp_path: Path) -> dict[str, Any]:
+    root = tmp_path / "desired_state"
+    shutil.copytree(LAB, root)
+    (root / "requests").mkdir()
+    record = RequestRecord(
+        "2026-12-07-stttt-1",
+        "01",
+        "stttt",
+        datetime.date(2026, 12, 7),
+        datetime.date(2026, 12, 8),
+        {"name": "Trần Thị Bình", "email": REQUESTER},
+        (Item("new", id="CB-2017-000101"), Item("change", id="CB-2017-000102", fields=("rank",))),
+        datetime.date(2026, 12, 8),
+    )
+    (root / "requests" / record.file_name).write_text(record_text(record), encoding="utf-8")
+    return {
+        **OBM,
+        **EXCHANGE,
+        "desired_state": str(root),
+        "ledger": str(root / "ledger.yml"),
+        "journal": str(root / "notifications.yml"),
+        "password_notices": str(tmp_path / "password-notices.yml"),
+        "reclaim_notices": str(tmp_path / "reclaim-notices.yml"),
+        "templates": str(TEMPLATES),
+        "sender": {"address": "cntt@danang.gov.vn", "name": "Tổ Công nghệ thông tin"},
+        "department": "stttt@danang.gov.vn",
+    }
+
+
+def lines(path: str, *records: dict[str, Any]) -> None:
+    Path(path).write_text(yaml.safe_dump(list(records), allow_unicode=True), encoding="utf-8")
+
+
+def test_check_mode_then_send_then_nothing_twice(run_module, fake_systems, args) -> None:
+    lines(
+        args["reclaim_notices"],
+        {
+            "address": TUNG,
+            "agency_address": "stttt@danang.gov.vn",
+            "kind": "warn",
+            "due": "2026-12-20",
+            "recorded_on": "2026-12-06",
+        },
+    )
+    with time_machine.travel(AT, tick=False):
+        planned = run_module(notify, args, check=True, diff=True)
+        assert planned["rc"] == 0 and planned["changed"] is True, planned
+        assert {(r["recipient"], r["status"], r["via"]) for r in planned["notifications"]} == {
+            (REQUESTER, "would_send", "obm"),
+            (TUNG, "would_send", "obm"),
+        }
+        assert not Path(args["journal"]).exists()
+        assert fake_systems["obm"].mailboxes == {} and fake_systems["obm"].called() == []
+        assert 'state: "sending"' in planned["diff"]["after"]
+
+        done = run_module(notify, args)
+        assert done["rc"] == 0 and done["summary"] == {"sent": 2}, done
+        again = run_module(notify, args)
+    assert again["changed"] is False and again["summary"] == {"already_sent": 2}
+    message = fake_systems["obm"].mailboxes[REQUESTER][0]
+    assert message["Date"] == "Tue, 08 Dec 2026 17:00:00 +0700"
+    assert message["Auto-Submitted"] == "auto-generated"
+    text = message.get_body(("plain",)).get_content()
+    assert "Nguyễn Văn Dũng - dungnv@danang.gov.vn - đã thực hiện" in text
+    assert "Sở Thông tin và Truyền thông" in text
+    assert len(fake_systems["obm"].mailboxes[TUNG]) == 1
+    assert Path(args["journal"]).stat().st_mode & 0o777 == 0o600
+
+
+def test_a_crash_between_send_and_record_gives_no_second_copy(run_module, fake_systems, args) -> None:
+    with time_machine.travel(AT, tick=False):
+        assert run_module(notify, args)["summary"] == {"sent": 1}
+        journal = Path(args["journal"])
+        kept = [row for row in journal.read_text(encoding="utf-8").splitlines() if '"sent"' not in row]
+        journal.write_text("\n".join(kept) + "\n", encoding="utf-8")  # as a kill after the send leaves it
+        again = run_module(notify, args)
+    assert again["summary"] == {"found": 1} and len(fake_systems["obm"].mailboxes[REQUESTER]) == 1
+
+
+def test_a_person_on_exchange_only_is_mailed_by_exchange(run_module, fake_systems, args) -> None:
+    agency = Path(args["desired_state"]) / "agencies" / "stttt.yml"
+    agency.write_text(agency.read_text(encoding="utf-8").replace("systems: [obm]", "systems: [exchange]"))
+    lines(
+        args["password_notices"],
+        {
+            "key": f"password-warn:{TUNG}:2026-12-01",
+            "kind": "password_warn",
+            "address": TUNG,
+            "due": "2026-12-01",
+            "recorded_on": "2026-12-08",
+        },
+    )
+    with time_machine.travel(AT, tick=False):
+        result = run_module(notify, args)
+    assert {r["recipient"]: r["via"] for r in result["notifications"]} == {REQUESTER: "obm", TUNG: "exchange"}
+    assert len(fake_systems["exchange"].mailboxes[TUNG]) == 1
+
+
+def test_a_password_never_travels_by_mail(run_module, fake_systems, args) -> None:
+    # A notices file edited (or forged) to carry a password: refused before anything is sent.
+    lines(
+        args["password_notices"],
+        {
+            "key": "r47:abc",
+            "kind": "r47_list",
+            "recorded_on": "2026-12-08",
+            "rows": [
+                {"address": TUNG, "reason": "initial_password_unchanged", "initial_password": "Xy7#kL9!mQ2w"}
+            ],
+        },
+    )
+    with time_machine.travel(AT, tick=False):
+        result = run_module(notify, args)
+    assert result["rc"] == 1 and "never carries a password" in result["msg"]
+    assert fake_systems["obm"].mailboxes == {} and not Path(args["journal"]).exists()
+
+
+def test_a_template_error_names_the_file_and_sends_nothing(run_module, fake_systems, args, tmp_path) -> None:
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, templates)
+    (templates / "request_result.txt.j2").write_text("{{ no_such_value }}\n", encoding="utf-8")
+    with time_machine.travel(AT, tick=False):
+        result = run_module(notify, {**args, "templates": str(templates)})
+    assert result["rc"] == 1 and "request_result.txt.j2" in result["msg"] and "no_such_value" in result["msg"]
+    assert fake_systems["obm"].mailboxes == {}
