@@ -95,7 +95,7 @@ options:
         for IMAP (O(validate_certs), O(ca_file)). A server without STARTTLS is an error, never a
         fallback.
       - V(none) sends the messages in clear, so it is refused unless O(smtp_host) is a loopback
-        address. No password is sent: the submission relies on Postfix accepting mail for its own
+        address. No password is sent; the submission relies on Postfix accepting mail for its own
         domains.
     type: str
     choices: [starttls, smtps, none]
