@@ -35,7 +35,7 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.contract impo
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.transport import (
     ExchangeConnection,
 )
-from ansible_collections.danang.mail.plugins.module_utils.backends.outgoing import SEND, envelope
+from ansible_collections.danang.mail.plugins.module_utils.backends.outgoing import SEND, envelope, wire
 from ansible_collections.danang.mail.plugins.module_utils.backends.transport_security import (
     clear_text_allowed,
 )
@@ -139,9 +139,7 @@ class ExchangeMailOut:
             if problem is not None:
                 results[index] = Result(recipient, SEND, False, problem)
             else:
-                # CRLF line ends, as RFC 5322 writes a message on the wire.
-                raw = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
-                by_sender.setdefault(sender.lower(), []).append((index, recipient, raw))
+                by_sender.setdefault(sender.lower(), []).append((index, recipient, wire(message)))
         for sender, queued in by_sender.items():
             for start in range(0, len(queued), max(1, batch_size)):
                 chunk = queued[start : start + batch_size]

@@ -42,7 +42,7 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.obm.cyrus imp
     parse_acl,
     quote,
 )
-from ansible_collections.danang.mail.plugins.module_utils.backends.outgoing import SEND, envelope
+from ansible_collections.danang.mail.plugins.module_utils.backends.outgoing import SEND, envelope, wire
 from ansible_collections.danang.mail.plugins.module_utils.backends.transport_security import (
     clear_text_allowed,
 )
@@ -78,7 +78,10 @@ class ObmMailOut:
                 elif problem is None:
                     try:
                         smtp = smtp or self._connect()
-                        smtp.send_message(message, from_addr=sender, to_addrs=[recipient])
+                        raw = wire(message)
+                        # A UTF-8 text part may travel as 8bit: declared, as RFC 6152 asks.
+                        eight_bit = not raw.isascii() and smtp.has_extn("8bitmime")
+                        smtp.sendmail(sender, [recipient], raw, ["BODY=8BITMIME"] if eight_bit else [])
                     except SmtpUnavailable as exc:
                         problem = unavailable = f"not sent: {exc}"
                     except smtplib.SMTPRecipientsRefused as exc:

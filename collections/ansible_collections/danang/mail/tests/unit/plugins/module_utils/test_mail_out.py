@@ -6,6 +6,7 @@ and Cyrus, and both systems through ``open_system``, are in tests/integration/te
 from __future__ import annotations
 
 import socket
+from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 import pytest
@@ -20,7 +21,7 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.tran
 )
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.config import ObmConfig
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.mail_out import ObmMailOut
-from ansible_collections.danang.mail.plugins.module_utils.backends.outgoing import envelope
+from ansible_collections.danang.mail.plugins.module_utils.backends.outgoing import envelope, wire
 from exchange_lab.test_ews_mail import ADMIN, HTML, OTHER, RECIPIENT, SENDER, SUBJECT, TEXT, account, lab  # noqa: F401
 
 
@@ -56,6 +57,20 @@ def test_a_message_the_envelope_cannot_carry_is_refused(change: dict, problem: s
             message[name] = value
     assert problem in (envelope(message)[2] or "")
     assert envelope(composed(RECIPIENT, "<e1@danang.gov.vn>")) == (SENDER, RECIPIENT, None)
+
+
+def test_the_wire_form_keeps_every_header_as_composed() -> None:
+    long_id = "<9a7b0e28b66e4483a54dccc3c99506dc.danang-mail@t39c065b2.danang.gov.vn>"
+    subject = "Kết quả yêu cầu 2026-12-07-stttt-1: đã tạo hộp thư"
+    message = composed(RECIPIENT, long_id)
+    message.replace_header("Subject", subject)
+    raw = wire(message)
+    parsed = message_from_bytes(raw, policy=policy.default)
+    # Python's own folding would give "…stttt-1:đã" and a Message-ID beginning with a space.
+    assert (str(parsed["Subject"]), str(parsed["Message-ID"])) == (subject, long_id)
+    headers = raw.split(b"\r\n\r\n", 1)[0]
+    assert headers.isascii() and b"\n" not in raw.replace(b"\r\n", b"")
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998
 
 
 def _closed_port() -> int:
