@@ -22,7 +22,17 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from exchangelib import IMPERSONATION, Account, Configuration, Credentials, FolderCollection, Message, Version
+from exchangelib import (
+    IMPERSONATION,
+    Account,
+    Configuration,
+    Credentials,
+    FolderCollection,
+    HTMLBody,
+    Mailbox,
+    Message,
+    Version,
+)
 from exchangelib.errors import ErrorAccessDenied
 from exchangelib.version import EXCHANGE_2016
 from lxml import etree
@@ -53,6 +63,7 @@ class Ref:
 class Directory:
     passwords: dict[str, str] = field(default_factory=lambda: {ADMIN: "admin-pw"})
     mailboxes: dict[str, Ref] = field(default_factory=dict)
+    attributes: dict[str, dict] = field(default_factory=dict)  # dn -> AD attributes (transport rules)
 
     def add(self, address: str) -> None:
         self.passwords[address] = "pw"
@@ -68,7 +79,11 @@ class Directory:
         pass
 
     def read(self, dn: str, attributes: list[str] | None = None) -> dict:
-        return {"dn": dn, "objectguid": [uuid.uuid5(uuid.NAMESPACE_X500, dn).bytes_le]}
+        return {
+            "dn": dn,
+            "objectguid": [uuid.uuid5(uuid.NAMESPACE_X500, dn).bytes_le],
+            **self.attributes.get(dn, {}),
+        }
 
 
 @pytest.fixture
@@ -164,6 +179,31 @@ def test_a_mime_message_is_delivered_intact_and_kept_in_sent_items(lab: SimpleNa
     [record] = [json.loads(p.read_text(encoding="utf-8")) for p in (lab.state_dir / "sent").glob("*.json")]
     assert (record["sender"], record["to"], record["subject"]) == (SENDER, [RECIPIENT], SUBJECT)
     assert (record["internet_message_id"], record["saved_to"]) == ("<a1@danang.gov.vn>", "sentitems")
+
+
+def test_a_message_of_fields_is_delivered_except_to_a_recipient_a_rule_rejects(lab: SimpleNamespace) -> None:
+    lab.store.set_config(
+        "transport_rules",
+        [{"Name": "R-23", "State": "Enabled", "Mode": "Enforce", "Priority": 0,
+          "RecipientADAttributeContainsWords": ["CustomAttribute2:reclaimed"],
+          "RejectMessageReasonText": "Thu hồi"}],
+    )  # fmt: skip
+    lab.directory.attributes[lab.directory.mailboxes[OTHER].dn] = {"extensionattribute2": ["reclaimed"]}
+    sender = account(lab, SENDER)
+    Message(
+        account=sender, folder=sender.sent, subject=SUBJECT, body=HTMLBody(HTML),
+        to_recipients=[Mailbox(email_address=RECIPIENT), Mailbox(email_address=OTHER)],
+    ).send_and_save()  # fmt: skip
+
+    [item] = lab.items.find(RECIPIENT, "inbox")
+    assert lab.items.find(OTHER, "inbox") == []
+    [record] = [json.loads(p.read_text(encoding="utf-8")) for p in (lab.state_dir / "sent").glob("*.json")]
+    assert [r["recipient"] for r in record["rejected"]] == [OTHER]
+    [got] = account(lab, RECIPIENT).fetch(
+        ids=[(item.id, None)], only_fields=["subject", "body", "mime_content", "message_id"]
+    )
+    assert (got.subject, got.body, got.message_id) == (SUBJECT, HTML, item.content.internet_message_id)
+    assert got.message_id.endswith("@EXLAB01.danang.gov.vn>") and SUBJECT.encode() not in got.mime_content
 
 
 def test_finding_pages_as_exchangelib_asks(lab: SimpleNamespace) -> None:
