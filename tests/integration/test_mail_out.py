@@ -99,6 +99,18 @@ def read_back(system: System, address: str, holder: str, message_id: str) -> Ema
     return message
 
 
+def move_inbox_to(system: System, address: str, holder: str, folder: str) -> None:
+    lab = system.city.lab
+    imap = imaplib.IMAP4(lab.imap_host, lab.imap_port)
+    imap.login(address, obm_city.password_for(holder))
+    imap.select("INBOX")
+    assert imap.copy("1:*", folder)[0] == "OK"
+    imap.store("1:*", "+FLAGS", "(\\Deleted)")
+    imap.expunge()
+    assert imap.select("INBOX", readonly=True)[1] == [b"0"]
+    imap.logout()
+
+
 def test_a_notification_arrives_intact_is_found_by_its_id_and_a_refused_one_does_not_stop_the_next(
     system: System,
 ) -> None:
@@ -140,6 +152,10 @@ def test_a_notification_arrives_intact_is_found_by_its_id_and_a_refused_one_does
     assert text.get_content().replace("\r\n", "\n") == TEXT
     assert html.get_content().replace("\r\n", "\n") == HTML
     if system.name == "obm":
+        # Filed away by its holder (moved to Trash), it is still found: every folder is searched.
+        move_inbox_to(system, person, PERSON, "Trash")
+        with system.open() as backend:
+            assert backend.delivered(person, ids[0]) is True
         # rspamd's milter scans local submissions too (skip_local = false): it adds its result and
         # queue id, and does not mark a notification as spam or rewrite its subject.
         assert received["X-Spamd-Result"] and received["X-Rspamd-Queue-Id"]

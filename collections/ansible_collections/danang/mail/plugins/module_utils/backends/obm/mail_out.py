@@ -89,6 +89,9 @@ class ObmMailOut:
                         problem = f"{self.where} refused the recipient: {code} {_text(text)}"
                     except smtplib.SMTPResponseException as exc:
                         problem = f"{self.where} refused the message: {exc.smtp_code} {_text(exc.smtp_error)}"
+                        if exc.smtp_code == 421:  # the server is closing: the next message gets a new one
+                            self._drop(smtp)
+                            smtp = None
                     except (smtplib.SMTPException, OSError) as exc:
                         # The connection broke mid-message: whether it arrived is for delivered() to say.
                         self._drop(smtp)
