@@ -34,7 +34,6 @@ from .ews_soap import (
     ResponseError,
     SchemaError,
     children,
-    integer,
     m,
     require,
     response_message,
@@ -186,24 +185,22 @@ def _restriction(elem: etree._Element | None) -> str | None:
 
 
 def _page(view: etree._Element | None) -> tuple[int | None, int, bool]:
-    """(MaxEntriesReturned or None, Offset, counted from the end) of an IndexedPageItemView."""
+    """(MaxEntriesReturned or None, Offset, counted from the end) of an IndexedPageItemView
+    (IndexedPageViewType: Offset and BasePoint required, MaxEntriesReturned optional)."""
     if view is None:
         return None, 0, False
     base = view.get("BasePoint")
     if base not in ("Beginning", "End"):
         raise SchemaError(f"The 'BasePoint' attribute value '{base}' is invalid.")
-    values = {}
-    for name in ("MaxEntriesReturned", "Offset"):
-        raw = view.get(name)
-        if raw is None and name == "MaxEntriesReturned":
-            values[name] = None
-            continue
-        holder = etree.Element(t(name))
-        holder.text = raw
-        values[name] = integer(holder)
-        if values[name] < (1 if name == "MaxEntriesReturned" else 0):
-            raise SchemaError(f"The '{name}' attribute value '{raw}' is invalid.")
-    return values["MaxEntriesReturned"], values["Offset"], base == "End"
+    limit = _whole(view, "MaxEntriesReturned", 1) if view.get("MaxEntriesReturned") is not None else None
+    return limit, _whole(view, "Offset", 0), base == "End"
+
+
+def _whole(view: etree._Element, name: str, minimum: int) -> int:
+    raw = view.get(name) or ""
+    if not raw.strip().isdigit() or int(raw) < minimum:
+        raise SchemaError(f"The '{name}' attribute value '{raw}' is invalid.")
+    return int(raw)
 
 
 def _mailbox(parent: etree._Element, tag: str, addresses: Iterable[tuple[str, str]]) -> None:

@@ -269,8 +269,12 @@ def test_a_refused_message_does_not_stop_the_next(lab: SimpleNamespace) -> None:
         ('<m:FindItem Traversal="Shallow"><m:ParentFolderIds><t:DistinguishedFolderId Id="inbox"/>'
          "</m:ParentFolderIds><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape></m:FindItem>",
          "ErrorSchemaValidation"),
+        ('<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape>'
+         '<m:IndexedPageItemView MaxEntriesReturned="10" Offset="-1" BasePoint="Beginning"/>'
+         '<m:ParentFolderIds><t:DistinguishedFolderId Id="inbox"/></m:ParentFolderIds></m:FindItem>',
+         "ErrorSchemaValidation"),
     ],
-    ids=["deep-traversal", "other-restriction", "out-of-order"],
+    ids=["deep-traversal", "other-restriction", "out-of-order", "negative-offset"],
 )  # fmt: skip
 def test_find_requests_exchange_refuses(lab: SimpleNamespace, body: str, code: str) -> None:
     assert fault_code(ews.handle(request(body, _impersonating(RECIPIENT)), ADMIN, lab)) == code
