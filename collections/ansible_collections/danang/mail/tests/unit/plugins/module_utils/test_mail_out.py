@@ -22,7 +22,10 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.tran
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.config import ObmConfig
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.mail_out import ObmMailOut
 from ansible_collections.danang.mail.plugins.module_utils.backends.outgoing import envelope, wire
-from exchange_lab.test_ews_mail import ADMIN, HTML, OTHER, RECIPIENT, SENDER, SUBJECT, TEXT, account, lab  # noqa: F401
+from exchange_lab import test_ews_mail
+from exchange_lab.test_ews_mail import ADMIN, HTML, OTHER, RECIPIENT, SENDER, SUBJECT, TEXT, account
+
+lab = test_ews_mail.lab  # the fixture: the lab's EWS handler behind a local HTTP server
 
 
 def composed(to: str, message_id: str, **extra: str) -> EmailMessage:
@@ -123,7 +126,7 @@ def test_the_ews_endpoint_and_what_is_refused_before_connecting() -> None:
         far.delivered(RECIPIENT, "<f1@x>")
 
 
-def test_exchange_sends_each_message_and_finds_it_by_its_id(lab) -> None:  # noqa: F811
+def test_exchange_sends_each_message_and_finds_it_by_its_id(lab) -> None:
     out = ExchangeMailOut(connection(), lab.url)
     messages = [composed(RECIPIENT, "<x1@danang.gov.vn>"), composed("nobody", "<x2@danang.gov.vn>"),
                 composed(OTHER, "<x3@danang.gov.vn>")]  # fmt: skip
