@@ -25,9 +25,11 @@ Kerberos/Negotiate through GSSAPI (``requests-gssapi``). Certificates are checke
 
 from __future__ import annotations
 
+import functools
 import traceback
 from collections.abc import Sequence
 from email.message import EmailMessage
+from types import SimpleNamespace
 from typing import Any, Optional
 from urllib.parse import urlsplit
 
@@ -40,38 +42,56 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.transport_sec
     clear_text_allowed,
 )
 
-try:
-    import requests.adapters
-    from exchangelib import (
-        IMPERSONATION,
-        Account,
-        Configuration,
-        Credentials,
-        FolderCollection,
-        Message,
-        Version,
-    )
-    from exchangelib.errors import ErrorNonExistentMailbox, ResponseMessageError
-    from exchangelib.items import SEND_AND_SAVE_COPY, SEND_TO_NONE
-    from exchangelib.protocol import BaseProtocol
-    from exchangelib.services import CreateItem
-    from exchangelib.transport import BASIC, GSSAPI, NTLM
-    from exchangelib.version import EXCHANGE_2016
+# exchange_auth -> exchangelib's auth_type (exchangelib.transport BASIC, NTLM, GSSAPI).
+_AUTH_TYPES = {"basic": "basic", "ntlm": "NTLM", "kerberos": "gssapi", "negotiate": "gssapi"}
 
-    HAS_EXCHANGELIB = True
-    EXCHANGELIB_IMPORT_ERROR: Optional[str] = None
-    _AUTH_TYPES = {"basic": BASIC, "ntlm": NTLM, "kerberos": GSSAPI, "negotiate": GSSAPI}
 
-    class _CreateEach(CreateItem):
+@functools.cache
+def _ews() -> Any:
+    """exchangelib and what this module builds on it, imported when a notification is first sent or
+    looked for: its import costs every other run of an Exchange module 0.4 s for nothing."""
+    try:
+        import requests.adapters
+        from exchangelib import (
+            IMPERSONATION,
+            Account,
+            Configuration,
+            Credentials,
+            FolderCollection,
+            Message,
+            Version,
+        )
+        from exchangelib.errors import ErrorNonExistentMailbox, ResponseMessageError
+        from exchangelib.items import SEND_AND_SAVE_COPY, SEND_TO_NONE
+        from exchangelib.protocol import BaseProtocol
+        from exchangelib.services import CreateItem
+        from exchangelib.version import EXCHANGE_2016
+    except ImportError:
+        raise BackendError(f"EWS needs the Python library exchangelib:\n{traceback.format_exc()}") from None
+
+    class CreateEach(CreateItem):
         """CreateItem with each item's error in its place. exchangelib's own raises the first
         error, although Exchange has answered (and sent) every other item of the request."""
 
         ERRORS_TO_CATCH_IN_RESPONSE = (*CreateItem.ERRORS_TO_CATCH_IN_RESPONSE, ResponseMessageError)
 
-except ImportError:  # reported when a notification is sent or looked for, not before
-    HAS_EXCHANGELIB = False
-    EXCHANGELIB_IMPORT_ERROR = traceback.format_exc()
-    _AUTH_TYPES = {}
+    return SimpleNamespace(
+        HTTPAdapter=requests.adapters.HTTPAdapter,
+        IMPERSONATION=IMPERSONATION,
+        Account=Account,
+        Configuration=Configuration,
+        Credentials=Credentials,
+        FolderCollection=FolderCollection,
+        Message=Message,
+        Version=Version,
+        ErrorNonExistentMailbox=ErrorNonExistentMailbox,
+        SEND_AND_SAVE_COPY=SEND_AND_SAVE_COPY,
+        SEND_TO_NONE=SEND_TO_NONE,
+        BaseProtocol=BaseProtocol,
+        CreateEach=CreateEach,
+        EXCHANGE_2016=EXCHANGE_2016,
+    )
+
 
 EWS_PATH = "EWS/Exchange.asmx"
 
@@ -106,19 +126,19 @@ class ExchangeMailOut:
 
     def _configuration(self) -> Any:
         if self._config is None:
-            if not HAS_EXCHANGELIB:
-                raise BackendError(f"EWS needs the Python library exchangelib:\n{EXCHANGELIB_IMPORT_ERROR}")
             refusal = ews_refusal(self.connection, self.url)
             if refusal:
                 raise BackendError(f"Exchange EWS {self.url}: refused: {refusal}")
+            ews = _ews()
             if self.connection.ca_file or not self.connection.validate_certs:
-                BaseProtocol.HTTP_ADAPTER_CLS = _adapter(self.connection)
+                # exchangelib takes its HTTP adapter from this class attribute, for the whole process.
+                ews.BaseProtocol.HTTP_ADAPTER_CLS = _adapter(ews.HTTPAdapter, self.connection)
             c = self.connection
-            self._config = Configuration(
+            self._config = ews.Configuration(
                 service_endpoint=self.url,
-                credentials=Credentials(c.username or "", c.password or "") if c.username else None,
+                credentials=ews.Credentials(c.username or "", c.password or "") if c.username else None,
                 auth_type=_AUTH_TYPES[c.auth],
-                version=Version(build=EXCHANGE_2016),
+                version=ews.Version(build=ews.EXCHANGE_2016),
                 max_connections=2,
             )
         return self._config
@@ -126,8 +146,10 @@ class ExchangeMailOut:
     def _account(self, address: str) -> Any:
         key = address.lower()
         if key not in self._accounts:
-            self._accounts[key] = Account(
-                address, config=self._configuration(), autodiscover=False, access_type=IMPERSONATION
+            config = self._configuration()
+            ews = _ews()
+            self._accounts[key] = ews.Account(
+                address, config=config, autodiscover=False, access_type=ews.IMPERSONATION
             )
         return self._accounts[key]
 
@@ -151,13 +173,14 @@ class ExchangeMailOut:
         """One CreateItem for ``chunk``: None per message sent, else why it was not."""
         try:
             account = self._account(sender)
-            items = [Message(account=account, mime_content=raw) for _i, _r, raw in chunk]
+            ews = _ews()
+            items = [ews.Message(account=account, mime_content=raw) for _i, _r, raw in chunk]
             answers = list(
-                _CreateEach(account=account, chunk_size=len(items)).call(
+                ews.CreateEach(account=account, chunk_size=len(items)).call(
                     items=items,
                     folder=account.sent,
-                    message_disposition=SEND_AND_SAVE_COPY,
-                    send_meeting_invitations=SEND_TO_NONE,
+                    message_disposition=ews.SEND_AND_SAVE_COPY,
+                    send_meeting_invitations=ews.SEND_TO_NONE,
                 )
             )
         except BackendError as exc:
@@ -170,13 +193,18 @@ class ExchangeMailOut:
     def delivered(self, recipient: str, message_id: str) -> bool:
         try:
             account = self._account(recipient)
-            folders = FolderCollection(account=account, folders=[account.inbox, account.junk, account.trash])
-            return folders.filter(message_id=message_id).exists()
+            folders = [account.inbox, account.junk, account.trash]
+            return (
+                _ews()
+                .FolderCollection(account=account, folders=folders)
+                .filter(message_id=message_id)
+                .exists()
+            )
         except BackendError:
             raise
-        except ErrorNonExistentMailbox:
-            return False
         except Exception as exc:  # exchangelib raises its own, requests' and socket errors alike
+            if isinstance(exc, _ews().ErrorNonExistentMailbox):
+                return False  # a recipient without a mailbox here holds nothing here
             raise BackendError(
                 f"Exchange EWS {self.url}: cannot tell whether {recipient} holds {message_id}: "
                 f"{_describe(exc)}"
@@ -193,11 +221,11 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _adapter(connection: ExchangeConnection) -> type:
+def _adapter(base: type, connection: ExchangeConnection) -> type:
     """An HTTP adapter that checks certificates against ``exchange_ca_file``, or not at all."""
     verify: Any = connection.ca_file if connection.validate_certs else False
 
-    class Adapter(requests.adapters.HTTPAdapter):
+    class Adapter(base):  # type: ignore[valid-type,misc]
         def cert_verify(self, conn: Any, url: str, _verify: Any, cert: Any) -> None:
             super().cert_verify(conn=conn, url=url, verify=verify, cert=cert)
 
