@@ -5,8 +5,9 @@ uses it with a fixed version and no autodiscover.
 
 ``handle(body, user, lab)`` gets a request the server has already authenticated (Basic, ``user``
 is the account) and answers ``(status, content type, body)``. Operations: GetInboxRules,
-UpdateInboxRules (``ews_rules``), GetFolder and CreateItem (``ews_items``); any other is refused
-with a fault naming it, so a client path the lab does not cover fails loudly.
+UpdateInboxRules (``ews_rules``), GetFolder (``ews_items``), CreateItem (``ews_send``: sending, which
+delivers into the lab's mailboxes), FindItem and GetItem (``ews_find``); any other is refused with a
+fault naming it, so a client path the lab does not cover fails loudly.
 
 Who may open which mailbox, as Exchange decides it: a user opens its own mailbox; the service
 account (``administrator@danang.gov.vn``, the lab's only holder of ApplicationImpersonation and
@@ -26,7 +27,7 @@ from typing import Any
 
 from lxml import etree
 
-from . import access, ews_items, ews_rules
+from . import access, ews_find, ews_items, ews_rules, ews_send
 from .ews_soap import (
     MNS,
     REQUEST_VERSIONS,
@@ -51,7 +52,9 @@ OPERATIONS: dict[str, tuple[Handler, str | None]] = {
     "GetInboxRules": (ews_rules.get_inbox_rules, "GetInboxRulesResponse"),
     "UpdateInboxRules": (ews_rules.update_inbox_rules, "UpdateInboxRulesResponse"),
     "GetFolder": (ews_items.get_folder, None),
-    "CreateItem": (ews_items.create_item, None),
+    "CreateItem": (ews_send.create_item, None),
+    "FindItem": (ews_find.find_item, None),
+    "GetItem": (ews_find.get_item, None),
 }
 
 

@@ -1,29 +1,20 @@
 # Copyright: (c) 2026, Da Nang city IT infrastructure centre
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""GetFolder and CreateItem: just enough mailbox for exchangelib to send a message.
+"""GetFolder: the folders of a mailbox, as exchangelib opens them before it sends or searches.
 
-Every mailbox has the standard distinguished folders (empty: the lab stores no items). Sending
-(MessageDisposition SendOnly or SendAndSaveCopy) records the message as one JSON file under
-``<state_dir>/sent/`` for tests to read; nothing is delivered. The recipients a transport rule
-rejects are recorded in it as the NDR Exchange returns to the sender (``mail_flow``). The lab keeps
-no drafts, so SaveOnly is refused with a message saying so. A message From another mailbox needs
-Send As on it (``access.send_as``), else ErrorSendAsDenied.
+Every mailbox has the standard distinguished folders; the messages in them are ``mail_items``'
+(CreateItem in ``ews_send``, FindItem and GetItem in ``ews_find``). ``resolve_folder`` turns a
+folder id of a request into the opened mailbox and the folder's distinguished name.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import json
-import os
-import tempfile
-import uuid
-from pathlib import Path
 from typing import Any
 
 from lxml import etree
 
-from . import access
 from .ews_soap import (
     MNS,
     TNS,
@@ -38,8 +29,6 @@ from .ews_soap import (
     t,
     text,
 )
-from .inbox_rules import is_smtp_address
-from .mail_flow import rejections
 
 # distinguished id -> (display name, folder class, parent, element name)
 FOLDERS: dict[str, tuple[str, str | None, str | None, str]] = {
@@ -76,7 +65,6 @@ RIGHTS = (
 )
 CHANGE_KEY = "AQAAABYAAAA="
 _ID_PREFIX = b"danang-lab-folder\x00"
-DISPOSITIONS = ("SaveOnly", "SendOnly", "SendAndSaveCopy")
 
 
 def folder_id(address: str, name: str) -> str:
@@ -94,7 +82,7 @@ def _decode_folder_id(value: str) -> tuple[str, str]:
     return address, name
 
 
-def _resolve_folder(session: Any, elem: etree._Element) -> tuple[Any, str]:
+def resolve_folder(session: Any, elem: etree._Element) -> tuple[Any, str]:
     """The mailbox (opened, so checked and stamped) and distinguished name a folder id names."""
     if elem.tag == t("FolderId"):
         address, name = _decode_folder_id(elem.get("Id") or "")
@@ -123,7 +111,7 @@ def get_folder(session: Any, request: etree._Element) -> etree._Element:
         if not isinstance(elem.tag, str):
             continue
         try:
-            ref, name = _resolve_folder(session, elem)
+            ref, name = resolve_folder(session, elem)
         except ResponseError as e:
             messages.append(response_message("GetFolderResponseMessage", e))
             continue
@@ -168,109 +156,3 @@ def _folder_xml(parent: etree._Element, address: str, name: str, wanted: set[str
         sub(folder, t("DistinguishedFolderId"), name)
     if "UnreadCount" in wanted and element in ("Folder", "TasksFolder"):
         sub(folder, t("UnreadCount"), "0")
-
-
-def create_item(session: Any, request: etree._Element) -> etree._Element:
-    found = children(request, ("SavedItemFolderId", "Items"), ns=MNS)
-    require(found, "CreateItem", "Items")
-    disposition = request.get("MessageDisposition")
-    if disposition is not None and disposition not in DISPOSITIONS:
-        raise SchemaError(f"The 'MessageDisposition' attribute value '{disposition}' is invalid.")
-    response = etree.Element(m("CreateItemResponse"), nsmap={"m": MNS, "t": TNS})
-    messages = sub(response, m("ResponseMessages"))
-    for item in found["Items"]:
-        if not isinstance(item.tag, str):
-            continue
-        try:
-            _send(session, item, disposition, found.get("SavedItemFolderId"))
-        except ResponseError as e:
-            messages.append(response_message("CreateItemResponseMessage", e))
-            continue
-        message = response_message("CreateItemResponseMessage")
-        sub(message, m("Items"))
-        messages.append(message)
-    return response
-
-
-def _send(
-    session: Any, item: etree._Element, disposition: str | None, saved_folder: etree._Element | None
-) -> None:
-    if item.tag != t("Message"):
-        raise ResponseError("ErrorInvalidOperation", "The lab's EWS endpoint creates messages only.")
-    if disposition is None:
-        raise ResponseError("ErrorMessageDispositionRequired", "MessageDisposition attribute is required.")
-    if disposition == "SaveOnly":
-        raise ResponseError("ErrorInvalidOperation", "The lab keeps no drafts: send, do not save.")
-    folder_ids = [] if saved_folder is None else [e for e in saved_folder if isinstance(e.tag, str)]
-    if disposition == "SendAndSaveCopy" and folder_ids:
-        ref, saved_to = _resolve_folder(session, folder_ids[0])
-    else:
-        ref, saved_to = session.open_mailbox(None), "sentitems" if disposition == "SendAndSaveCopy" else None
-    sender = _sender(session, ref, _addresses(item.find(t("From"))))
-    recipients = {
-        kind: _addresses(item.find(t(f"{kind.capitalize()}Recipients"))) for kind in ("to", "cc", "bcc")
-    }
-    if not any(recipients.values()):
-        raise ResponseError(
-            "ErrorInvalidRecipients",
-            "At least one recipient isn't valid., A message can't be sent because it contains no recipients.",
-        )
-    for address in (a for addresses in recipients.values() for a in addresses):
-        if not is_smtp_address(address):
-            raise ResponseError(
-                "ErrorInvalidRecipients",
-                f"At least one recipient isn't valid., Recipient \"{address}\" isn't resolved. "
-                "All recipients must be resolved before a message can be submitted.",
-            )
-    body = item.find(t("Body"))
-    now = session.lab.clock.now()
-    _record(
-        session.lab.state_dir / "sent",
-        now.strftime("%Y%m%dT%H%M%S.%f"),
-        {
-            "time": now.isoformat(),
-            "authenticated_user": session.user,
-            "mailbox": ref.primary_smtp_address,
-            "sender": sender,
-            **recipients,
-            "subject": text(item.find(t("Subject"))),
-            "body": text(body),
-            "body_type": "Text" if body is None else body.get("BodyType", "Text"),
-            "disposition": disposition,
-            "saved_to": saved_to,
-            "rejected": rejections(session.lab, [a for addresses in recipients.values() for a in addresses]),
-        },
-    )
-
-
-def _sender(session: Any, ref: Any, given: list[str]) -> str:
-    """The From address: the sending mailbox's own, or one the user holds Send As on."""
-    if not given or given[0].lower() == ref.primary_smtp_address.lower():
-        return ref.primary_smtp_address
-    other = session.lab.directory.resolve_mailbox(given[0])
-    if (
-        other is None
-        or session.principal is None
-        or not access.send_as(session.lab, session.principal, other)
-    ):
-        raise ResponseError(
-            "ErrorSendAsDenied",
-            "The user account which was used to submit this request does not have the right to send mail on "
-            "behalf of the specified sending account.",
-        )
-    return other.primary_smtp_address
-
-
-def _addresses(elem: etree._Element | None) -> list[str]:
-    if elem is None:
-        return []
-    return [text(mailbox.find(t("EmailAddress"))).strip() for mailbox in elem.iter(t("Mailbox"))]
-
-
-def _record(sent: Path, stamp: str, message: dict[str, Any]) -> None:
-    sent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=sent, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(message, f, ensure_ascii=False, indent=1)
-    # Renamed only when complete, so a test reading sent/*.json never sees half a message.
-    os.replace(tmp, sent / f"{stamp}-{uuid.uuid4().hex}.json")

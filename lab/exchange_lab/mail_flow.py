@@ -9,7 +9,8 @@ when the recipient is an individual user") and whose action is ``-RejectMessageR
 status (learn.microsoft.com/powershell/module/exchange/new-transportrule; default status 5.7.1).
 The lab evaluates only that condition, on CustomAttribute1 to 15 (AD extensionAttribute1 to 15), for
 enabled rules in Enforce mode with no other condition; the words are matched whole and without
-case. The NDR is recorded with the sent message (``ews_items``); nothing is delivered either way.
+case. The NDR is recorded with the sent message (``ews_send``), and the rejected recipient gets no
+copy in its Inbox.
 """
 
 from __future__ import annotations

@@ -56,6 +56,7 @@ class Lab:
         self.shells_lock = threading.Lock()
         self.shells_opened = 0  # since the lab started (tests: a session is kept, not reopened)
         self._rules: Any = None
+        self._items: Any = None
 
     def runner(self, shell: Shell, pipeline: Any, inputs: list[Any]) -> None:
         cmdlets = [command.command_text for command in pipeline.metadata.commands]
@@ -71,6 +72,14 @@ class Lab:
             inbox_rules = importlib.import_module("exchange_lab.inbox_rules")
             self._rules = inbox_rules.InboxRuleStore(self.state_dir / "inbox_rules.json")
         return self._rules
+
+    @property
+    def items(self) -> Any:
+        """The messages EWS delivered into the mailboxes (mail_items.ItemStore), created when first used."""
+        if self._items is None:
+            mail_items = importlib.import_module("exchange_lab.mail_items")
+            self._items = mail_items.ItemStore(self.state_dir / "items.sqlite3")
+        return self._items
 
     def shell(self, request: wsman.WSManRequest, user: str) -> Shell:
         shell_id = request.selectors.get("ShellId", "").upper()

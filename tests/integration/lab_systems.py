@@ -285,6 +285,8 @@ def obm_params(city: obm_city.City) -> dict[str, Any]:
         "ca_file": lab.ca_file,
         "domain": city.domain,
         "mailbox_server": f"lmtp:{lab.imap_host}:{lab.lmtp_port}",
+        "smtp_host": lab.smtp_host,
+        "smtp_port": lab.smtp_port,
     }
 
 

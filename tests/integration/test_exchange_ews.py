@@ -20,6 +20,7 @@ from types import SimpleNamespace
 import pytest
 from exchange_lab import ews
 from exchange_lab.inbox_rules import InboxRuleStore
+from exchange_lab.mail_items import ItemStore
 from exchange_lab.store import MailboxStore
 from exchangelib import DELEGATE, IMPERSONATION, Account, Configuration, Credentials, Message, Version
 from exchangelib.errors import (
@@ -109,6 +110,7 @@ def lab(tmp_path: Path):
         directory=directory,
         rules=InboxRuleStore(tmp_path / "inbox_rules.json"),
         store=MailboxStore(tmp_path / "store.sqlite3"),
+        items=ItemStore(tmp_path / "items.sqlite3"),
         clock=SimpleNamespace(now=lambda: now),
         state_dir=tmp_path,
     )

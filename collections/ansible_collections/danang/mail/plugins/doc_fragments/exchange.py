@@ -104,6 +104,15 @@ options:
         C(Completed). A C(Failed) export is reported with its message, and nothing is deleted.
       - Not set, a purge with export is refused and nothing is deleted.
     type: str
+  exchange_ews_url:
+    description:
+      - The EWS endpoint through which the collection's own notifications are sent from Exchange
+        mailboxes and looked for (M(danang.mail.notify)); the service account impersonates the
+        mailboxes (ApplicationImpersonation).
+      - Default C(http[s]://<exchange_server>[:<exchange_port>]/EWS/Exchange.asmx), the scheme from
+        O(exchange_ssl). It authenticates as O(exchange_auth) says (V(kerberos) and V(negotiate) need
+        C(requests-gssapi)); V(basic) over plain HTTP is refused unless the host is a loopback address.
+    type: str
   ad_uri:
     description:
       - The domain's LDAP service, V(ldaps://dc1.danang.gov.vn) in production (or C(ldap://) with

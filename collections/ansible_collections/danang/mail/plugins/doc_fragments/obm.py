@@ -77,9 +77,32 @@ options:
         text only with O(imap_tls=none), to a loopback address.
     type: int
     default: 4190
+  smtp_host:
+    description:
+      - The OBM Postfix that the collection's own notifications are submitted to (R-22, R-44, R-47,
+        R-23, R-50; M(danang.mail.notify)); it delivers them to Cyrus like any other mail, through
+        its filters.
+    type: str
+    default: 127.0.0.1
+  smtp_port:
+    description: Its SMTP port (V(25); V(2525) in the lab).
+    type: int
+    default: 25
+  smtp_tls:
+    description:
+      - How the SMTP connection is secured before a message is sent. V(starttls) upgrades the
+        connection on the SMTP port, V(smtps) uses implicit TLS (V(465)); certificates are checked as
+        for IMAP (O(validate_certs), O(ca_file)). A server without STARTTLS is an error, never a
+        fallback.
+      - V(none) sends the messages in clear, so it is refused unless O(smtp_host) is a loopback
+        address. No password is sent; the submission relies on Postfix accepting mail for its own
+        domains.
+    type: str
+    choices: [starttls, smtps, none]
+    default: starttls
   validate_certs:
     description:
-      - Check the LDAP and IMAP servers' certificates (chain and host name) when TLS is used.
+      - Check the LDAP, IMAP and SMTP servers' certificates (chain and host name) when TLS is used.
       - V(false) lets anyone between this host and the servers read the passwords (a forged
         certificate is accepted). Only for a test server; never in production.
     type: bool

@@ -39,6 +39,7 @@ class ExchangeConfig:
     databases: tuple[str, ...] = ()  # spread new mailboxes over these; Exchange chooses when empty
     statistics: bool = False  # read() also reads Get-MailboxStatistics (mailbox_info, quota)
     export_share: Optional[str] = None  # UNC share that mailbox exports are written to
+    ews_url: Optional[str] = None  # EWS endpoint (notifications); default from exchange_server
 
 
 def utc_now() -> datetime.datetime:
@@ -73,6 +74,7 @@ ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
     "exchange_runspaces": {"type": "int", "default": 4},
     "exchange_timeout": {"type": "int", "default": 120},
     "exchange_export_share": {"type": "str"},
+    "exchange_ews_url": {"type": "str"},
     "ad_uri": {"type": "str"},
     "ad_bind_user": {"type": "str"},
     "ad_bind_password": {"type": "str", "no_log": True},
@@ -136,4 +138,5 @@ def config_from_params(params: Mapping[str, Any], *, statistics: bool = False) -
         databases=tuple(p["exchange_databases"] or ()),
         statistics=statistics,
         export_share=share,
+        ews_url=p["exchange_ews_url"],
     )

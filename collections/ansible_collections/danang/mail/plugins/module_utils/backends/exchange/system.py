@@ -12,7 +12,8 @@ AD accounts over LDAP. Same accounts, same plan as OBM (``plan.make_plan``).
 - ``read`` — ``read.read_into``; ``apply`` — ``backends.apply.apply_changes`` with
   ``apply.ExchangeWriter``; ``set_quotas`` — ``apply.set_quotas``; the password calls —
   ``passwords.ExchangePasswords``; ``reclaim`` and ``purge`` — ``reclaim.ExchangeReclaim`` (R-23);
-  ``read_forwards`` and ``remove_forwards`` — ``forwarding.ExchangeForwarding`` (R-50).
+  ``read_forwards`` and ``remove_forwards`` — ``forwarding.ExchangeForwarding`` (R-50);
+  ``send_messages`` and ``delivered`` — ``mail_out.ExchangeMailOut`` (EWS, impersonating).
 
 Both share one PowerShell session (``transport``) and one AD session (``ad.Directory``), each
 opened on first use.
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Mapping, Sequence
+from email.message import EmailMessage
 from typing import Optional
 
 from ansible_collections.danang.mail.plugins.module_utils.accounts import Account
@@ -41,6 +43,7 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.conf
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.forwarding import (
     ExchangeForwarding,
 )
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.mail_out import ExchangeMailOut
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.passwords import ExchangePasswords
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.read import Seen, read_into
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.reclaim import ExchangeReclaim
@@ -80,6 +83,7 @@ class ExchangeSystem:
         self.forwarding = ExchangeForwarding(
             self.transport, config.ad.managed_ou, batch_size=config.exchange.batch_size
         )
+        self.mail_out = ExchangeMailOut(config.exchange, config.ews_url)
 
     @property
     def facts(self) -> dict[str, AccountFacts]:
@@ -137,7 +141,14 @@ class ExchangeSystem:
     def remove_forwards(self, forwards: Sequence[Forward]) -> list[Result]:
         return self.forwarding.remove_forwards(forwards)
 
+    def send_messages(self, messages: Sequence[EmailMessage]) -> list[Result]:
+        return self.mail_out.send_messages(messages, self.config.exchange.batch_size)
+
+    def delivered(self, recipient: str, message_id: str) -> bool:
+        return self.mail_out.delivered(recipient, message_id)
+
     def close(self) -> None:
+        self.mail_out.close()
         self.transport.close()
         self.directory.close()
 

@@ -12,6 +12,8 @@ from typing import Any, Optional
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.cyrus import TLS_MODES, CyrusAdmin
 from ansible_collections.danang.mail.plugins.module_utils.model import DEFAULT_DOMAIN
 
+# smtp_tls: STARTTLS on the SMTP port, implicit TLS (465), or none (loopback only).
+SMTP_TLS_MODES = ("starttls", "smtps", "none")
 # OBM's obm_conf.ini default: userMailboxDefaultFolders = 'Trash,Drafts,SPAM,Templates,Sent';
 # shareMailboxDefaultFolders = '' (a shared mailbox gets none).
 DEFAULT_FOLDERS = ("Trash", "Drafts", "SPAM", "Templates", "Sent")
@@ -32,6 +34,9 @@ class ObmConfig:
     imap_admin: str = "cyrus"
     imap_tls: str = "starttls"
     sieve_port: int = 4190  # ManageSieve (RFC 5804): STARTTLS, or clear text with imap_tls none
+    smtp_host: str = "127.0.0.1"  # the Postfix notifications are submitted to (mail_out)
+    smtp_port: int = 25
+    smtp_tls: str = "starttls"
     validate_certs: bool = True
     ca_file: Optional[str] = None
     domain: str = DEFAULT_DOMAIN
@@ -46,8 +51,9 @@ class ObmConfig:
     def mailbox_server_value(self) -> str:
         return self.mailbox_server or f"lmtp:{self.imap_host}:24"
 
-    def cyrus_admin(self) -> CyrusAdmin:
-        """The Cyrus administrator's connection these settings describe (opened on first use)."""
+    def cyrus_admin(self, authorize: Optional[str] = None) -> CyrusAdmin:
+        """The Cyrus administrator's connection these settings describe (opened on first use);
+        with ``authorize``, one acting as that user (``CyrusAdmin``)."""
         return CyrusAdmin(
             self.imap_host,
             self.imap_port,
@@ -57,6 +63,7 @@ class ObmConfig:
             validate_certs=self.validate_certs,
             ca_file=self.ca_file,
             timeout=self.timeout,
+            authorize=authorize,
         )
 
 
@@ -72,6 +79,9 @@ ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
     "imap_admin_password": {"type": "str", "required": True, "no_log": True},
     "imap_tls": {"type": "str", "default": "starttls", "choices": list(TLS_MODES)},
     "sieve_port": {"type": "int", "default": 4190},
+    "smtp_host": {"type": "str", "default": "127.0.0.1"},
+    "smtp_port": {"type": "int", "default": 25},
+    "smtp_tls": {"type": "str", "default": "starttls", "choices": list(SMTP_TLS_MODES)},
     "validate_certs": {"type": "bool", "default": True},
     "ca_file": {"type": "path"},
     "domain": {"type": "str", "default": DEFAULT_DOMAIN},

@@ -133,8 +133,12 @@ class CyrusAdmin:
         ca_file: Optional[str] = None,
         timeout: float = 30,
         chunk: int = 250,
+        authorize: Optional[str] = None,
     ) -> None:
         self.host, self.port, self.user = host, port, user
+        # SASL PLAIN with this authorization identity: the administrator authenticates and the
+        # session acts as that user (Cyrus lets its admins proxy), with the user's own rights.
+        self.authorize = authorize
         self._password = password
         if tls not in TLS_MODES:
             raise ValueError(f"imap_tls must be one of {', '.join(TLS_MODES)}, not {tls!r}")
@@ -184,14 +188,19 @@ class CyrusAdmin:
                 f"connection, imap_tls={self.tls}); the password was not sent"
             )
         try:
-            imap.login(self.user, self._password)
+            if self.authorize is None:
+                imap.login(self.user, self._password)
+            else:
+                credentials = f"{self.authorize}\0{self.user}\0{self._password}".encode()
+                imap.authenticate("PLAIN", lambda _challenge: credentials)
         except (OSError, imaplib.IMAP4.error) as exc:
             reason = exc.args[0] if exc.args else exc
             if isinstance(reason, bytes):
                 reason = reason.decode("utf-8", "replace")
             self._drop(imap)
+            acting = "" if self.authorize is None else f" as {self.authorize!r}"
             raise CyrusError(
-                f"{self.where}: the administrator {self.user!r} cannot log in: {reason}"
+                f"{self.where}: the administrator {self.user!r} cannot log in{acting}: {reason}"
             ) from None
         self._imap = imap
 

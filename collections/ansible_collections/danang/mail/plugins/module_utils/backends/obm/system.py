@@ -14,6 +14,8 @@ does. :class:`ObmSystem` satisfies ``contract.MailSystem`` by putting together:
 - ``reclaim`` / ``purge`` (R-23) — ``reclaim.ObmReclaim``.
 - ``read_forwards`` / ``remove_forwards`` (R-50) — ``forwarding.ObmForwarding``: Sieve redirects
   over ManageSieve.
+- ``send_messages`` / ``delivered`` (notifications) — ``mail_out.ObmMailOut``: SMTP submission to
+  Postfix, and a search by Message-ID over IMAP.
 
 Both share one lazy directory session (``connection``) and one Cyrus connection.
 """
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from email.message import EmailMessage
 from typing import Optional
 
 from ansible_collections.danang.mail.plugins.module_utils.accounts import Account
@@ -33,6 +36,7 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.obm.config im
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.connection import directory_session
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.forwarding import ObmForwarding
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.layout import render
+from ansible_collections.danang.mail.plugins.module_utils.backends.obm.mail_out import ObmMailOut
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.passwords import ObmPasswords
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.reclaim import ObmReclaim
 from ansible_collections.danang.mail.plugins.module_utils.forwarding import Forward
@@ -52,6 +56,7 @@ class ObmSystem:
         self.password_set: set[str] = set()
         self.passwords = ObmPasswords(config, self.directory)
         self.forwarding = ObmForwarding(config, self.directory)
+        self.mail_out = ObmMailOut(config, self.cyrus)
 
     @property
     def facts(self) -> dict[str, AccountFacts]:
@@ -113,6 +118,12 @@ class ObmSystem:
 
     def remove_forwards(self, forwards: Sequence[Forward]) -> list[Result]:
         return self.forwarding.remove_forwards(forwards)
+
+    def send_messages(self, messages: Sequence[EmailMessage]) -> list[Result]:
+        return self.mail_out.send_messages(messages)
+
+    def delivered(self, recipient: str, message_id: str) -> bool:
+        return self.mail_out.delivered(recipient, message_id)
 
     def close(self) -> None:
         self.cyrus.close()
