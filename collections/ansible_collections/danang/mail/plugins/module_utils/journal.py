@@ -21,7 +21,11 @@ from typing import Any
 
 from ansible_collections.danang.mail.plugins.module_utils import strict_yaml
 from ansible_collections.danang.mail.plugins.module_utils.files import write_atomically
-from ansible_collections.danang.mail.plugins.module_utils.model import CITY_TIMEZONE, Problem, ValidationFailed
+from ansible_collections.danang.mail.plugins.module_utils.model import (
+    CITY_TIMEZONE,
+    Problem,
+    ValidationFailed,
+)
 
 
 def read(path: str) -> tuple[str, list[dict[str, Any]]]:
@@ -100,7 +104,9 @@ def month_files(directory: str) -> dict[str, str]:
     for name in sorted(os.listdir(directory)):
         path = os.path.join(directory, name)
         if not MONTH_FILE.fullmatch(name):
-            problems.append(Problem(path, "", "", "is not a month file YYYY-MM.yml: remove it from the journal"))
+            problems.append(
+                Problem(path, "", "", "is not a month file YYYY-MM.yml: remove it from the journal")
+            )
         elif os.path.islink(path):
             problems.append(Problem(path, "", "", "is a symbolic link: keep a regular file here"))
         else:

@@ -5,9 +5,10 @@ one bulk read of each system.
 
 The journals are the append-only files of ``journal.py``: the notifications sent
 (``desired_state/notifications/YYYY-MM.yml``, one file per month: ``key, kind, recipient,
-message_id, via, state, at``; only the months overlapping the period are read), the reclaim notices (``reclaim-notices.yml``, R-23) and the forwards stopped (``forwards-removed.yml``,
-R-50). A missing journal means nothing was recorded; a line that cannot be read stops the report,
-naming the file, the line and the field (a report must not quietly leave records out).
+message_id, via, state, at``; only the months overlapping the period are read), the reclaim
+notices (``reclaim-notices.yml``, R-23) and the forwards stopped (``forwards-removed.yml``, R-50).
+A missing journal means nothing was recorded; a line that cannot be read stops the report, naming
+the file, the line and the field (a report must not quietly leave records out).
 """
 
 from __future__ import annotations
@@ -166,7 +167,9 @@ def read_journal(path: Optional[str]) -> list[dict[str, Any]]:
     return journal.read(path)[1] if path else []
 
 
-def read_notifications(directory: Optional[str], first: datetime.date, last: datetime.date) -> list[Notification]:
+def read_notifications(
+    directory: Optional[str], first: datetime.date, last: datetime.date
+) -> list[Notification]:
     """The lines of every month file of the notification journal ``directory`` from ``first``'s
     month to ``last``'s (none when no directory is given or it does not exist); the problems of
     every file are raised together, each naming its file."""

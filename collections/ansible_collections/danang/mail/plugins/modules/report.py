@@ -284,7 +284,8 @@ def run(module: AnsibleModule) -> dict[str, Any]:
     state = load_desired_state(params["desired_state"])
     overrides = load_overrides(params["calendar_overrides"]) if params["calendar_overrides"] else None
     journals = {
-        key: report_inputs.read_journal(params[f"{key}_path"]) for key in ("reclaim_notices", "forwards_removed")
+        key: report_inputs.read_journal(params[f"{key}_path"])
+        for key in ("reclaim_notices", "forwards_removed")
     }
     inputs = report_inputs.Inputs(
         state=state,

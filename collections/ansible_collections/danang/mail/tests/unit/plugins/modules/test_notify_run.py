@@ -145,7 +145,9 @@ def test_old_news_is_never_sent(tmp_path: Path) -> None:
 def test_an_old_uncertain_message_not_found_is_not_sent_again(tmp_path: Path) -> None:
     path, fake = tmp_path / "notifications", FakeSystem()
     old = warning(A, on=TODAY - datetime.timedelta(days=20))
-    Journal(str(path), TODAY, TODAY).append([line(old.as_dict(), notices.message_id(old.key, DOMAIN), "obm", SENDING, NOW)])
+    Journal(str(path), TODAY, TODAY).append(
+        [line(old.as_dict(), notices.message_id(old.key, DOMAIN), "obm", SENDING, NOW)]
+    )
     outcome = run(path, fake, [old])
     assert [r["status"] for r in outcome.rows] == ["too_old"] and fake.called() == ["delivered"]
 
@@ -212,7 +214,7 @@ def test_the_months_before_max_age_days_are_not_read(tmp_path: Path) -> None:
     outcome = run(path, fake, [october, warning(B)])
     assert {r["recipient"]: r["status"] for r in outcome.rows} == {A: "too_old", B: "sent"}
     (path / "2026-11.yml").write_text("not: a list\n", encoding="utf-8")
-    with pytest.raises(ValidationFailed, match="2026-11.yml"):
+    with pytest.raises(ValidationFailed, match=r"2026-11\.yml"):
         run(path, fake, [warning(B)])
 
 
@@ -220,9 +222,14 @@ def test_each_line_goes_to_the_month_of_its_time_on_the_citys_clock(tmp_path: Pa
     path = tmp_path / "notifications"
     notice = warning(A).as_dict()
     # 2026-11-30 18:00 UTC is 2026-12-01 01:00 in Da Nang
-    at_utc = datetime.datetime(2026, 11, 30, 18, 0, tzinfo=datetime.timezone.utc)
+    at_utc = datetime.datetime(2026, 11, 30, 18, 0, tzinfo=datetime.UTC)
     book = Journal(str(path), TODAY, TODAY)
-    book.append([line(notice, "<id>", "obm", SENDING, at_utc), line(notice, "<id>", "obm", SENDING, LAST_MONTH)])
+    book.append(
+        [line(notice, "<id>", "obm", SENDING, at_utc), line(notice, "<id>", "obm", SENDING, LAST_MONTH)]
+    )
     assert sorted(p.name for p in path.iterdir()) == ["2026-11.yml", "2026-12.yml"]
     assert [r["at"] for r in journal.read(str(path / "2026-12.yml"))[1]] == ["2026-12-01T01:00:00+07:00"]
-    assert oct(path.stat().st_mode & 0o777) == "0o700" and oct((path / "2026-11.yml").stat().st_mode & 0o777) == "0o600"
+    assert (
+        oct(path.stat().st_mode & 0o777) == "0o700"
+        and oct((path / "2026-11.yml").stat().st_mode & 0o777) == "0o600"
+    )
