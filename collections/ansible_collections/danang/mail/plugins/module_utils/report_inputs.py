@@ -177,7 +177,7 @@ def read_notifications(
         return []
     found: list[Notification] = []
     problems: list[Problem] = []
-    for month, (_, rows) in sorted(journal.read_months(directory, first, last).items()):
+    for month, (_text, rows) in sorted(journal.read_months(directory, first, last).items()):
         try:
             found += notifications(rows, os.path.join(directory, f"{month}.yml"))
         except ValidationFailed as exc:
