@@ -114,7 +114,7 @@ def made_up(people: int, seed: int, work: Path) -> report_inputs.Inputs:
         as_of=AS_OF,
         calendar=calendar,
         city_domains=(DOMAIN,),
-        notifications=report_inputs.notifications(lines, "notifications.yml"),
+        notifications=report_inputs.notifications(lines, "notifications/2026-12.yml"),
     )
 
 

@@ -201,8 +201,10 @@ def test_the_apply_step_commits_the_closed_records_after_the_ledger_and_prints_t
     assert forge.holders()["CB-2026-000702"] == "annv1@danang.gov.vn"
     record = f"inventories/lab/desired_state/requests/{ANS[1][0]}.yml"
     assert forge.main_file(record).endswith("\ndone_on: 2026-12-07")
+    month = "inventories/lab/desired_state/notifications/2026-12.yml"  # the notifications journal too
+    assert f'key: "request-result:{ANS[1][0]}"' in forge.main_file(month)
     subjects = forge.git(forge.origin, "log", "-2", "--format=%s", "main").splitlines()
-    assert subjects == [f"daily apply (lab): {record}", f"daily allocate (lab): {LEDGER}"]
+    assert subjects == [f"daily apply (lab): {month}, {record}", f"daily allocate (lab): {LEDGER}"]
     assert "## Requests due or overdue\n\nNone: 1 closed today." in proc.stdout
     assert report.exists()
 

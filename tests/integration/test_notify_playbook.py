@@ -89,7 +89,7 @@ def statuses(result: dict[str, Any]) -> dict[str, tuple[str, str]]:
 def cut_to_sending(site: SiteCity, *keys: str) -> None:
     """The journal as a kill between the send and its record leaves it: the ``sent`` lines of ``keys``
     gone."""
-    journal = site.city.desired / "notifications.yml"
+    journal = site.city.desired / "notifications" / f"{NOW:%Y-%m}.yml"
     rows = journal.read_text(encoding="utf-8").splitlines()
     kept = [row for row in rows if not ('state: "sent"' in row and any(f'"{key}"' in row for key in keys))]
     journal.write_text("\n".join(kept) + "\n", encoding="utf-8")
@@ -149,7 +149,7 @@ def test_results_and_warnings_reach_their_mailboxes_once_on_both_systems(site_ci
     assert all(r.ok for r in results)
     site.make_obm_accounts(SCOPE)
     agency, dung, hat = (f"stttt@{site.domain}", site.city.address(HOLDERS[0]), site.city.address(HOLDERS[1]))
-    journal = site.city.desired / "notifications.yml"
+    journal = site.city.desired / "notifications" / f"{NOW:%Y-%m}.yml"
 
     # OBM first: the agency mailbox and the holder on both systems get theirs by OBM.
     result_key, warn_key = write_record(site, 1), write_warning(site, dung)

@@ -83,7 +83,8 @@ def seed(town: City) -> None:
         }
         for state, at in (("sending", "2026-11-30T16:00:00+07:00"), ("sent", "2026-11-30T16:00:01+07:00"))
     ]
-    journal.append(str(town.desired / "notifications.yml"), "", "---\n", lines)
+    (town.desired / "notifications").mkdir()
+    journal.append(str(town.desired / "notifications" / "2026-11.yml"), "", "---\n", lines)
     reports = town.root / "reports"
     reports.mkdir()
     removed = {

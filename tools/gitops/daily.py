@@ -24,7 +24,7 @@ from tools.gitops.lock import DailyLock, LockHeld
 STEPS = ("allocate", "apply")
 # What each step may change under the environment's desired_state/: anything else is a bug in
 # the step and is never committed.
-WRITES = {"allocate": ("ledger.yml",), "apply": ("ledger.yml", "requests/", "notifications.yml")}
+WRITES = {"allocate": ("ledger.yml",), "apply": ("ledger.yml", "requests/", "notifications/")}
 
 
 @dataclass(frozen=True)

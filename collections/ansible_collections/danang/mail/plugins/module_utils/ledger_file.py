@@ -73,6 +73,14 @@ def ledger_lock(path: str, timeout: float | None = None, poll: float = 0.1) -> I
     require_directory(path)
     with contextlib.suppress(FileNotFoundError):
         require_regular(path, os.lstat(path))
+    with lock_beside(path, timeout, poll):
+        yield
+
+
+@contextlib.contextmanager
+def lock_beside(path: str, timeout: float | None = None, poll: float = 0.1) -> Iterator[None]:
+    """The lock of ``ledger_lock`` without the checks of ``path`` itself: for a journal kept as a
+    directory (``<directory>.lock``), which its reader checks. A symlinked lock file is refused."""
     held = contextlib.ExitStack()
     try:
         held.enter_context(exclusive_lock(lock_path(path), timeout=timeout, poll=poll))

@@ -1,10 +1,12 @@
 # Copyright: (c) 2026, Da Nang city IT infrastructure centre
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The journal of notifications (``desired_state/notifications.yml``): what was sent, exactly once.
+"""The journal of notifications (``desired_state/notifications/``): what was sent, exactly once.
 
-An append-only ``journal``, locked like the ledger (``<file>.lock``, held for the whole run). One
-line per step of one notification: ``{key, kind, recipient, message_id, via, state, at}`` with
-``state``:
+An append-only journal kept as one file per month of the city's clock (``YYYY-MM.yml``, each a
+``journal`` file of at most ``strict_yaml.FILE_MAX_BYTES``): a line goes into the file of the
+month of its ``at``. One lock for the directory, ``<directory>.lock`` (``locked``), held for the
+whole run. One line per step of one notification: ``{key, kind, recipient, message_id, via,
+state, at}`` with ``state``:
 
 - ``sending``: written (one atomic write per batch) BEFORE the system is asked to send;
 - ``sent``: the system accepted it; ``failed``: the system refused it (``error``), to be tried again;
@@ -14,15 +16,22 @@ A key with ``sent`` or ``found`` is done and never sent again. A key whose last 
 *uncertain* (the run stopped between the send and its record): the next run asks the system whether
 the recipient holds its Message-ID, records ``found`` or sends it again. A key whose last line is
 ``failed`` is sent again.
+
+A run reads only the months from that of (today - ``max_age_days``) to the current one: a
+notification older than ``max_age_days`` is never sent, and every line of a younger one is dated on
+or after its day, so those months hold all the lines that can still matter.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
-from collections.abc import Iterable, Mapping, Sequence
+import os
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Optional
 
 from ansible_collections.danang.mail.plugins.module_utils import journal
+from ansible_collections.danang.mail.plugins.module_utils.ledger_file import lock_beside, require_directory
 from ansible_collections.danang.mail.plugins.module_utils.model import (
     CITY_TIMEZONE,
     Problem,
@@ -93,12 +102,28 @@ def line(
     return record
 
 
-class Journal:
-    """The journal file as this run sees it; ``append`` writes lines atomically and keeps the text."""
+@contextlib.contextmanager
+def locked(directory: str) -> Iterator[None]:
+    """Hold the journal's one lock, ``<directory>.lock`` beside it, from reading to the last line
+    written. Its parent must exist (a typo must not start a journal elsewhere); a symlinked
+    directory (a lock of its own) is refused before the lock is taken."""
+    require_directory(directory)
+    journal.month_files(directory)
+    with lock_beside(directory):
+        yield
 
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.text, self.records = read(path)
+
+class Journal:
+    """The months ``first`` .. ``last`` of the journal directory as this run sees them; ``append``
+    writes each line into the file of its month (created, with the directory, when missing)."""
+
+    def __init__(self, directory: str, first: datetime.date, last: datetime.date) -> None:
+        self.directory = directory
+        self.months = journal.read_months(directory, first, last, read)
+        self.records = self._records()
+
+    def _records(self) -> list[dict[str, Any]]:
+        return [record for month in sorted(self.months) for record in self.months[month][1]]
 
     def standing(self) -> dict[str, str]:
         return standing(self.records)
@@ -109,5 +134,15 @@ class Journal:
     def append(self, lines: Sequence[Mapping[str, Any]]) -> None:
         if not lines:
             return
-        journal.append(self.path, self.text, HEADER, lines)
-        self.text, self.records = journal.read(self.path)
+        by_month: dict[str, list[Mapping[str, Any]]] = {}
+        for record in lines:
+            by_month.setdefault(journal.month_of(record["at"]), []).append(record)
+        if not os.path.lexists(self.directory):
+            os.mkdir(self.directory, 0o700)  # the lines name people
+        for month, records in sorted(by_month.items()):
+            path = os.path.join(self.directory, f"{month}.yml")
+            # a month this run did not read (never the case on one clock) is read, not overwritten
+            text = self.months[month][0] if month in self.months else read(path)[0]
+            journal.append(path, text, HEADER, records)
+            self.months[month] = read(path)
+        self.records = self._records()

@@ -234,7 +234,8 @@ def notifications_section(inputs: Inputs, period: Period) -> tuple[Section, int]
         "Thông báo đã gửi trong kỳ",
         ("Loại", "Nội dung", "Đã gửi"),
         rows,
-        "Theo nhật ký notifications.yml: mỗi thông báo một lần (đã gửi hoặc đã tìm thấy trong hộp thư nhận).",
+        "Theo nhật ký notifications/ (mỗi tháng một tệp): mỗi thông báo một lần"
+        " (đã gửi hoặc đã tìm thấy trong hộp thư nhận).",
     )
     chart = Chart(
         "notifications-chart",

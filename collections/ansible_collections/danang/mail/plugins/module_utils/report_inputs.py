@@ -4,15 +4,17 @@
 one bulk read of each system.
 
 The journals are the append-only files of ``journal.py``: the notifications sent
-(``desired_state/notifications.yml``: ``key, kind, recipient, message_id, via, state, at``), the
-reclaim notices (``reclaim-notices.yml``, R-23) and the forwards stopped (``forwards-removed.yml``,
-R-50). A missing journal means nothing was recorded; a line that cannot be read stops the report,
-naming the file, the line and the field (a report must not quietly leave records out).
+(``desired_state/notifications/YYYY-MM.yml``, one file per month: ``key, kind, recipient,
+message_id, via, state, at``; only the months overlapping the period are read), the reclaim
+notices (``reclaim-notices.yml``, R-23) and the forwards stopped (``forwards-removed.yml``, R-50).
+A missing journal means nothing was recorded; a line that cannot be read stops the report, naming
+the file, the line and the field (a report must not quietly leave records out).
 """
 
 from __future__ import annotations
 
 import datetime
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Optional
@@ -30,7 +32,7 @@ from ansible_collections.danang.mail.plugins.module_utils.model import (
 from ansible_collections.danang.mail.plugins.module_utils.password_policy import Calendar, PasswordFacts
 from ansible_collections.danang.mail.plugins.module_utils.request_records import RequestRecord
 
-NOTIFICATION_STATES = ("sending", "sent", "found")
+NOTIFICATION_STATES = ("sending", "sent", "failed", "found")
 DELIVERED = ("sent", "found")  # a notification counts as sent once either is recorded
 
 
@@ -163,3 +165,23 @@ def forwards_removed(rows: Sequence[Mapping[str, Any]], source: str) -> list[Rec
 def read_journal(path: Optional[str]) -> list[dict[str, Any]]:
     """A journal's records; none when no path is given or the file does not exist."""
     return journal.read(path)[1] if path else []
+
+
+def read_notifications(
+    directory: Optional[str], first: datetime.date, last: datetime.date
+) -> list[Notification]:
+    """The lines of every month file of the notification journal ``directory`` from ``first``'s
+    month to ``last``'s (none when no directory is given or it does not exist); the problems of
+    every file are raised together, each naming its file."""
+    if not directory:
+        return []
+    found: list[Notification] = []
+    problems: list[Problem] = []
+    for month, (_text, rows) in sorted(journal.read_months(directory, first, last).items()):
+        try:
+            found += notifications(rows, os.path.join(directory, f"{month}.yml"))
+        except ValidationFailed as exc:
+            problems += exc.problems
+    if problems:
+        raise ValidationFailed(problems)
+    return found

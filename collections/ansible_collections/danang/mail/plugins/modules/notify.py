@@ -19,12 +19,14 @@ description:
   - Composes each message from the Jinja2 templates of O(templates) (subject, plain text and HTML,
     in Vietnamese), From O(sender), with a Message-ID derived from the notification's key, and sends
     it through the recipient's own system - OBM by SMTP to its Postfix, Exchange by EWS.
-  - Exactly once - every step is recorded in O(journal) (append-only, locked like the ledger) - the
-    C(sending) lines before the send, C(sent) after. A notification already sent is never sent
+  - Exactly once - every step is recorded in O(journal_dir) (append-only, locked like the ledger) -
+    the C(sending) lines before the send, C(sent) after. A notification already sent is never sent
     again; one left at C(sending) by a crash is first looked for in the recipient's mailbox by its
     Message-ID and sent only if absent.
-  - A notification older than O(max_age_days) that was never sent is not sent (a lost journal must
-    not flood people with old news); the row says C(too_old).
+  - A notification older than O(max_age_days) is not sent (a lost journal must not flood people with
+    old news); the row says C(too_old). So a run reads only the month files from the month of
+    (today - O(max_age_days)) to the current month - every line of a younger notification is dated
+    on or after its day.
   - An initial password never travels by mail - a notification whose data names a password is refused.
 author:
   - Da Nang city IT infrastructure centre (@danang)
@@ -51,10 +53,14 @@ options:
     description: The address ledger (who holds which address).
     type: path
     required: true
-  journal:
+  journal_dir:
     description:
-      - The notifications journal (C(desired_state/notifications.yml)), appended to (mode 0600), its
-        lock C(<journal>.lock) held from reading it to the last line written. Its directory must exist.
+      - The notifications journal (C(desired_state/notifications)) - a directory of one file per
+        month of the city's clock (UTC+7), C(YYYY-MM.yml); each line is appended (mode 0600) to the
+        file of the month of its C(at). Created (mode 0700) when missing; its parent must exist.
+      - Its lock C(<journal_dir>.lock) is held from reading it to the last line written.
+      - A symlinked directory or month file, and a name in it other than C(YYYY-MM.yml), are refused,
+        naming the file. A month file may hold at most 2 MiB.
     type: path
     required: true
   reclaim_notices:
@@ -114,7 +120,7 @@ EXAMPLES = r"""
     backend: [obm, exchange]
     desired_state: "{{ inventory_dir }}/desired_state"
     ledger: "{{ inventory_dir }}/desired_state/ledger.yml"
-    journal: "{{ inventory_dir }}/desired_state/notifications.yml"
+    journal_dir: "{{ inventory_dir }}/desired_state/notifications"
     reclaim_notices: "{{ inventory_dir }}/reports/reclaim-notices.yml"
     forwards_removed: "{{ inventory_dir }}/reports/forwards-removed.yml"
     password_notices: "{{ inventory_dir }}/reports/password-notices.yml"
@@ -157,7 +163,8 @@ notifications:
     status:
       description:
         - V(sent), V(failed) (refused by the system; sent again next run), V(found) (a crash had
-          left it unrecorded; the mailbox holds it), V(already_sent), V(too_old), V(unknown) (the
+          left it unrecorded; the mailbox holds it), V(already_sent) (a C(sent) or C(found) line in
+          the months read), V(too_old) (older than O(max_age_days), not sent), V(unknown) (the
           system could not tell whether it was delivered; the next run asks again); in check mode
           V(would_send), V(would_check).
       type: str
@@ -191,7 +198,6 @@ from ansible_collections.danang.mail.plugins.module_utils.desired_state import (
     load_desired_state,
 )
 from ansible_collections.danang.mail.plugins.module_utils.ledger import load_ledger
-from ansible_collections.danang.mail.plugins.module_utils.ledger_file import ledger_lock
 from ansible_collections.danang.mail.plugins.module_utils.model import (
     CITY_TIMEZONE,
     Problem,
@@ -202,7 +208,7 @@ from ansible_collections.danang.mail.plugins.module_utils.notice_templates impor
     JINJA2_IMPORT_ERROR,
     Templates,
 )
-from ansible_collections.danang.mail.plugins.module_utils.notify_journal import Journal
+from ansible_collections.danang.mail.plugins.module_utils.notify_journal import Journal, locked
 from ansible_collections.danang.mail.plugins.module_utils.request_records import load_records
 from ansible_collections.danang.mail.plugins.module_utils.times import iso
 
@@ -216,7 +222,7 @@ ARGUMENT_SPEC: dict[str, Any] = {
     },
     "desired_state": {"type": "path", "required": True},
     "ledger": {"type": "path", "required": True},
-    "journal": {"type": "path", "required": True},
+    "journal_dir": {"type": "path", "required": True},
     "reclaim_notices": {"type": "path"},
     "forwards_removed": {"type": "path"},
     "password_notices": {"type": "path", "no_log": False},  # a file's path, not a secret
@@ -299,14 +305,16 @@ def run(module: AnsibleModule) -> dict[str, Any]:
     if missing:
         raise ValidationFailed(missing)
     held = notify_run.systems_of(state, holders, params["backend"])
-    with contextlib.nullcontext() if module.check_mode else ledger_lock(params["journal"]):
-        book = Journal(params["journal"])
+    directory, today = params["journal_dir"], now.date()
+    with contextlib.nullcontext() if module.check_mode else locked(directory):
+        # the months that can hold a line of a notification young enough to be sent
+        book = Journal(directory, today - datetime.timedelta(days=params["max_age_days"]), today)
         planned = notify_run.plan(
             found.notifications,
             book.standing(),
             notify_run.router(held, params["backend"], book.sent_via()),
             lambda key: notices.message_id(key, params["domain"]),
-            now.date(),
+            today,
             params["max_age_days"],
         )
         messages = compose_all(composer(params, templates, now), planned)
@@ -334,8 +342,8 @@ def run(module: AnsibleModule) -> dict[str, Any]:
     }
     if module._diff:
         result["diff"] = {
-            "before_header": params["journal"],
-            "after_header": params["journal"],
+            "before_header": directory,
+            "after_header": directory,
             "before": "",
             "after": "".join(journal.line(line) for line in outcome.lines),
         }

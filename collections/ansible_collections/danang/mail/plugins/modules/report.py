@@ -76,8 +76,12 @@ options:
     choices: [obm, exchange]
     default: [obm]
     aliases: [systems]
-  notifications_path:
-    description: The journal of notifications sent (C(desired_state/notifications.yml)); missing - none sent.
+  notifications_dir:
+    description:
+      - The journal of notifications sent (C(desired_state/notifications)), one file per month
+        C(YYYY-MM.yml); every month file overlapping the period is read (none for V(r47)). Missing -
+        none sent.
+      - A symlinked directory or month file, and a name in it other than C(YYYY-MM.yml), are refused.
     type: path
   reclaim_notices_path:
     description: The reclaim run's journal (C(reclaim-notices.yml), R-23); missing - none recorded.
@@ -133,7 +137,7 @@ EXAMPLES = r"""
     backend: [obm, exchange]
     desired_state: "{{ danang_mail_desired_state }}"
     ledger: "{{ danang_mail_ledger }}"
-    notifications_path: "{{ danang_mail_desired_state }}/notifications.yml"
+    notifications_dir: "{{ danang_mail_desired_state }}/notifications"
     reclaim_notices_path: /srv/danang-mail/reports/reclaim-notices.yml
     forwards_removed_path: /srv/danang-mail/reports/forwards-removed.yml
     rspamd_url: http://127.0.0.1:11334
@@ -233,7 +237,7 @@ ARGUMENT_SPEC: dict[str, Any] = {
         "default": [SYSTEM_OBM],
         "aliases": ["systems"],
     },
-    "notifications_path": {"type": "path"},
+    "notifications_dir": {"type": "path"},
     "reclaim_notices_path": {"type": "path"},
     "forwards_removed_path": {"type": "path"},
     "city_domains": {"type": "list", "elements": "str"},
@@ -281,7 +285,7 @@ def run(module: AnsibleModule) -> dict[str, Any]:
     overrides = load_overrides(params["calendar_overrides"]) if params["calendar_overrides"] else None
     journals = {
         key: report_inputs.read_journal(params[f"{key}_path"])
-        for key in ("notifications", "reclaim_notices", "forwards_removed")
+        for key in ("reclaim_notices", "forwards_removed")
     }
     inputs = report_inputs.Inputs(
         state=state,
@@ -291,8 +295,10 @@ def run(module: AnsibleModule) -> dict[str, Any]:
         as_of=as_of,
         calendar=WorkingCalendar(overrides),
         city_domains=params["city_domains"] or [params["domain"]],
-        notifications=report_inputs.notifications(
-            journals["notifications"], str(params["notifications_path"])
+        notifications=(
+            report_inputs.read_notifications(params["notifications_dir"], period.first, period.last)
+            if period
+            else ()
         ),
         reclaim_notices=report_inputs.reclaim_notices(
             journals["reclaim_notices"], str(params["reclaim_notices_path"])

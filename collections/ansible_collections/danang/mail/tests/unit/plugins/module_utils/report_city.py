@@ -260,7 +260,7 @@ def inputs(as_of: datetime.datetime = AS_OF) -> Inputs:
         as_of=as_of,
         calendar=WorkingCalendar(),
         city_domains=("danang.gov.vn",),
-        notifications=notifications(NOTIFICATIONS, "notifications.yml"),
+        notifications=notifications(NOTIFICATIONS, "notifications/2026-12.yml"),
         reclaim_notices=reclaim_notices(RECLAIM_NOTICES, "reclaim-notices.yml"),
         forwards_removed=forwards_removed(FORWARDS_REMOVED, "forwards-removed.yml"),
     )

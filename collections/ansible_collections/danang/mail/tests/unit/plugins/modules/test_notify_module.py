@@ -54,7 +54,7 @@ def args(tmp_path: Path) -> dict[str, Any]:
         **EXCHANGE,
         "desired_state": str(root),
         "ledger": str(root / "ledger.yml"),
-        "journal": str(root / "notifications.yml"),
+        "journal_dir": str(root / "notifications"),
         "password_notices": str(tmp_path / "password-notices.yml"),
         "reclaim_notices": str(tmp_path / "reclaim-notices.yml"),
         "templates": str(TEMPLATES),
@@ -85,7 +85,7 @@ def test_check_mode_then_send_then_nothing_twice(run_module, fake_systems, args)
             (REQUESTER, "would_send", "obm"),
             (TUNG, "would_send", "obm"),
         }
-        assert not Path(args["journal"]).exists()
+        assert not Path(args["journal_dir"]).exists()
         assert fake_systems["obm"].mailboxes == {} and fake_systems["obm"].called() == []
         assert 'state: "sending"' in planned["diff"]["after"]
 
@@ -100,13 +100,15 @@ def test_check_mode_then_send_then_nothing_twice(run_module, fake_systems, args)
     assert "Nguyễn Văn Dũng - dungnv@danang.gov.vn - đã thực hiện" in text
     assert "Sở Thông tin và Truyền thông" in text
     assert len(fake_systems["obm"].mailboxes[TUNG]) == 1
-    assert Path(args["journal"]).stat().st_mode & 0o777 == 0o600
+    assert (Path(args["journal_dir"]) / "2026-12.yml").stat().st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in Path(args["journal_dir"]).iterdir()) == ["2026-12.yml"]
+    assert Path(args["desired_state"], "notifications.lock").is_file()  # one lock, beside the directory
 
 
 def test_a_crash_between_send_and_record_gives_no_second_copy(run_module, fake_systems, args) -> None:
     with time_machine.travel(AT, tick=False):
         assert run_module(notify, args)["summary"] == {"sent": 1}
-        journal = Path(args["journal"])
+        journal = Path(args["journal_dir"]) / "2026-12.yml"
         kept = [row for row in journal.read_text(encoding="utf-8").splitlines() if '"sent"' not in row]
         journal.write_text("\n".join(kept) + "\n", encoding="utf-8")  # as a kill after the send leaves it
         again = run_module(notify, args)
@@ -148,7 +150,7 @@ def test_a_password_never_travels_by_mail(run_module, fake_systems, args) -> Non
     with time_machine.travel(AT, tick=False):
         result = run_module(notify, args)
     assert result["rc"] == 1 and "never carries a password" in result["msg"]
-    assert fake_systems["obm"].mailboxes == {} and not Path(args["journal"]).exists()
+    assert fake_systems["obm"].mailboxes == {} and not Path(args["journal_dir"]).exists()
 
 
 def test_a_template_error_names_the_file_and_sends_nothing(run_module, fake_systems, args, tmp_path) -> None:
@@ -158,4 +160,34 @@ def test_a_template_error_names_the_file_and_sends_nothing(run_module, fake_syst
     with time_machine.travel(AT, tick=False):
         result = run_module(notify, {**args, "templates": str(templates)})
     assert result["rc"] == 1 and "request_result.txt.j2" in result["msg"] and "no_such_value" in result["msg"]
+    assert fake_systems["obm"].mailboxes == {}
+
+
+def test_a_symlinked_journal_directory_is_refused(run_module, fake_systems, args, tmp_path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    Path(args["journal_dir"]).symlink_to(elsewhere)
+    with time_machine.travel(AT, tick=False):
+        result = run_module(notify, args)
+    assert result["rc"] == 1 and "symbolic link" in result["msg"] and args["journal_dir"] in result["msg"]
+    assert fake_systems["obm"].mailboxes == {} and list(elsewhere.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["notifications.yml", "2026-13.yml", ".2026-12.yml.x1.tmp"])
+def test_a_file_that_is_not_a_month_is_refused_by_name(run_module, fake_systems, args, name) -> None:
+    Path(args["journal_dir"]).mkdir()
+    (Path(args["journal_dir"]) / name).write_text("---\n[]\n", encoding="utf-8")
+    with time_machine.travel(AT, tick=False):
+        result = run_module(notify, args)
+    assert result["rc"] == 1 and f"{args['journal_dir']}/{name}" in result["msg"], result
+    assert "YYYY-MM.yml" in result["msg"] and fake_systems["obm"].mailboxes == {}
+
+
+def test_a_symlinked_month_file_is_refused(run_module, fake_systems, args, tmp_path) -> None:
+    Path(args["journal_dir"]).mkdir()
+    (tmp_path / "real.yml").write_text("---\n[]\n", encoding="utf-8")
+    (Path(args["journal_dir"]) / "2026-12.yml").symlink_to(tmp_path / "real.yml")
+    with time_machine.travel(AT, tick=False):
+        result = run_module(notify, args)
+    assert result["rc"] == 1 and "2026-12.yml" in result["msg"] and "symbolic link" in result["msg"]
     assert fake_systems["obm"].mailboxes == {}
