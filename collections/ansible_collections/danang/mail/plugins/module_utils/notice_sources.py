@@ -3,7 +3,8 @@
 """Who must be told what: the notifications, from what the other runs recorded. Pure: no I/O.
 
 - R-22: a request record with ``done_on`` -> its result (each item: the address made, the change
-  done, the account cancelled, or why not done) to the requester's e-mail, else the agency mailbox.
+  done, the account cancelled, or why not done) to the requester's e-mail when it is a city address,
+  else the agency mailbox.
 - R-23: the reclaim run's notices (``reclaim-notices.yml``): a ``warn`` to the holder; a
   ``reclaimed`` to the agency mailbox (the holder's own mailbox now bounces every message), else the
   holder. A ``purged`` mailbox is gone: nobody is mailed.
@@ -13,16 +14,19 @@
   3-month warning to the holder, the list to the Department.
 
 Every notification carries only what it tells: names, addresses, dates, reasons. Never a password
-(``notices.check_no_secret`` guards the composition).
+(``notices.check_no_secret`` guards the composition). Every recipient is a city address: what a
+request or a notices file names outside the city's domains (a typo, a hand edit) is skipped, never
+mailed, since a result names people and their addresses.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from ansible_collections.danang.mail.plugins.module_utils.forwarding import is_inside
 from ansible_collections.danang.mail.plugins.module_utils.model import DesiredState, agency_holder_id
 from ansible_collections.danang.mail.plugins.module_utils.notices import (
     FORWARD_REMOVED,
@@ -92,7 +96,11 @@ def _item(item: Any, state: DesiredState, holders: Mapping[str, str]) -> dict[st
 
 
 def request_results(
-    found: Found, records: Iterable[RequestRecord], state: DesiredState, holders: Mapping[str, str]
+    found: Found,
+    records: Iterable[RequestRecord],
+    state: DesiredState,
+    holders: Mapping[str, str],
+    city_domains: Sequence[str],
 ) -> None:
     """R-22: one result per closed record."""
     for record in records:
@@ -100,7 +108,10 @@ def request_results(
             continue
         key = f"request-result:{record.id}"
         agency = state.find_agency(record.agency)
-        recipient = _address(record.requester.get("email")) or holders.get(agency_holder_id(record.agency))
+        requester = _address(record.requester.get("email"))
+        if requester and not is_inside(requester, city_domains):
+            requester = None
+        recipient = requester or holders.get(agency_holder_id(record.agency))
         if not recipient:
             found.skip(key, "neither the requester's e-mail nor an agency mailbox")
             continue
@@ -201,17 +212,22 @@ def gather(
     records: Iterable[RequestRecord],
     journals: Mapping[str, list[dict[str, Any]]],
     department: Optional[str],
+    city_domains: Sequence[str],
 ) -> Found:
     """Every notification the inputs call for, by key (the first of a repeated key wins), in a
-    stable order. ``journals``: ``reclaim``, ``forwards``, ``passwords`` lines (absent: none)."""
+    stable order. ``journals``: ``reclaim``, ``forwards``, ``passwords`` lines (absent: none).
+    A recipient outside ``city_domains`` (and their subdomains) is skipped."""
     found = Found()
     names = _names(state, holders)
-    request_results(found, records, state, holders)
+    request_results(found, records, state, holders, city_domains)
     reclaim_notices(found, journals.get("reclaim", []), names)
     forwards_removed(found, journals.get("forwards", []), names)
     password_notices(found, journals.get("passwords", []), names, department)
     unique: dict[str, Notification] = {}
     for notification in found.notifications:
+        if not is_inside(notification.recipient, city_domains) or "@" not in notification.recipient:
+            found.skip(notification.key, f"{notification.recipient} is outside the city's domains")
+            continue
         unique.setdefault(notification.key, notification)
     found.notifications = sorted(unique.values(), key=lambda n: (n.on, n.kind, n.key))
     return found

@@ -300,7 +300,7 @@ def run(module: AnsibleModule) -> dict[str, Any]:
     lines = {
         name: journal.read(params[option])[1] if params[option] else [] for name, option in JOURNALS.items()
     }
-    found = notice_sources.gather(state, holders, records, lines, params["department"])
+    found = notice_sources.gather(state, holders, records, lines, params["department"], [params["domain"]])
     missing = templates.missing(sorted({n.template for n in found.notifications}))
     if missing:
         raise ValidationFailed(missing)

@@ -23,6 +23,7 @@ STATE = load_desired_state(LAB)
 HOLDERS = load_ledger(str(LAB / "ledger.yml")).holders()
 D = datetime.date
 DEPARTMENT = "stttt@danang.gov.vn"
+CITY = ["danang.gov.vn"]
 
 
 CLOSED = D(2026, 12, 8)
@@ -37,7 +38,7 @@ def record(n: int, email: str = "", done_on: D | None = CLOSED, *items: Item) ->
 
 
 def gather(records=(), **journals) -> notice_sources.Found:
-    return notice_sources.gather(STATE, HOLDERS, records, journals, DEPARTMENT)
+    return notice_sources.gather(STATE, HOLDERS, records, journals, DEPARTMENT, CITY)
 
 
 def test_a_closed_request_goes_to_the_requester_else_the_agency_mailbox() -> None:
@@ -58,6 +59,33 @@ def test_a_closed_request_goes_to_the_requester_else_the_agency_mailbox() -> Non
     }
     assert items[1]["action"] == "cancel" and items[1]["address"] == "namlq@danang.gov.vn"
     assert found.notifications[0].context["agency_name"] == "Sở Thông tin và Truyền thông"
+
+
+def test_nothing_is_mailed_outside_the_city() -> None:
+    """A result names people and their addresses: a requester's outside e-mail gets the agency
+    mailbox instead, and a notices file edited to point outside the city mails nobody."""
+    base = {"address": "dungnv@danang.gov.vn", "due": "2027-03-02", "recorded_on": "2027-03-02"}
+    found = gather(
+        [record(1, "vanthu@gmail.com"), record(2, "x@danang.gov.vn.evil.example")],
+        reclaim=[{**base, "kind": "reclaimed", "agency_address": "boss@evil.example"}],
+        passwords=[
+            {
+                "key": "password-warn:a@evil.example:2026-12-01",
+                "kind": "password_warn",
+                "address": "a@evil.example",
+                "due": "2026-12-01",
+                "recorded_on": "2026-12-08",
+            },
+        ],
+    )
+    assert [(n.key, n.recipient) for n in found.notifications] == [
+        ("request-result:2026-12-07-stttt-1", "stttt@danang.gov.vn"),
+        ("request-result:2026-12-07-stttt-2", "stttt@danang.gov.vn"),
+    ]
+    assert sorted(s["reason"] for s in found.skipped) == [
+        "a@evil.example is outside the city's domains",
+        "boss@evil.example is outside the city's domains",
+    ]
 
 
 def test_an_item_not_applied_says_why() -> None:
@@ -132,7 +160,7 @@ def test_password_warnings_and_the_r47_list_recorded_once(tmp_path: Path) -> Non
 
 def test_no_department_no_r47_mail() -> None:
     line = {"key": "r47:x", "kind": "r47_list", "recorded_on": "2026-12-08", "rows": []}
-    found = notice_sources.gather(STATE, HOLDERS, [], {"passwords": [line]}, None)
+    found = notice_sources.gather(STATE, HOLDERS, [], {"passwords": [line]}, None, CITY)
     assert found.notifications == [] and found.skipped == [
         {"key": "r47:x", "reason": found.skipped[0]["reason"]}
     ]
