@@ -108,6 +108,20 @@ def system_actions(
     return resets, [f.address for f in mine if f.action == LOCK]
 
 
+def carry_out(
+    findings: Iterable[Finding], backends: Mapping[str, Any], passwords: Mapping[str, str]
+) -> dict[tuple[str, str], Outcome]:
+    """Each system's resets and locks (``backends``: system -> its open backend), every answer by
+    (system, address)."""
+    findings = list(findings)
+    outcome: dict[tuple[str, str], Outcome] = {}
+    for system, backend in backends.items():
+        resets, locks = system_actions(findings, system, passwords)
+        for done in backend.reset(resets) + backend.lock(locks):
+            outcome[(system, done.address)] = done
+    return outcome
+
+
 def reset_credentials(
     findings: Iterable[Finding], outcome: Outcomes, passwords: Mapping[str, str]
 ) -> dict[str, dict[str, Any]]:

@@ -24,6 +24,15 @@ from typing import Any, Optional
 from ansible_collections.danang.mail.plugins.module_utils.model import Problem
 
 FIELDS = ("birth_date", "phone")
+# The options the action plugin of a module that issues passwords (mailbox, password_policy) fills
+# (personal_data) or takes out before the module runs: accepted so that the spec matches the docs
+# (the danang.mail.credentials doc fragment).
+ACTION_PLUGIN_SPEC: dict[str, Any] = {
+    "personal_data": {"type": "dict", "default": {}, "no_log": True},
+    "personal_data_file": {"type": "path"},
+    "credentials_file": {"type": "path"},
+    "credentials_vault_id": {"type": "str"},
+}
 _PHONE = re.compile(r"^\+?[0-9][0-9 .\-/()]{5,19}$")
 
 

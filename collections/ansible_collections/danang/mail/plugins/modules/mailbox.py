@@ -62,6 +62,7 @@ extends_documentation_fragment:
   - danang.mail.obm
   - danang.mail.exchange
   - danang.mail.obm.desired_state
+  - danang.mail.credentials
 options:
   purge:
     description:
@@ -93,19 +94,7 @@ options:
         before anything is changed; a person it did not record fails, untouched.
     type: bool
     default: false
-  personal_data:
-    description:
-      - Birth date (C(birth_date), YYYY-MM-DD) and phone (C(phone)) by person id, never part of an issued
-        password (R-43). Filled by the action plugin from O(personal_data_file).
-    type: dict
     default: {}
-  personal_data_file:
-    description:
-      - The environment's ansible-vault encrypted C(personal_data.vault.yml) (the repository's
-        C(docs/desired-state.md), "Personal data stays out of git"). Read in memory by the action
-        plugin with the run's vault secrets into O(personal_data); a plain-text file is refused. A
-        missing file gives a warning.
-    type: path
   allocated:
     description:
       - The addresses allocated in this run (C(allocated[].address) of M(danang.mail.address_alloc)).
@@ -131,11 +120,6 @@ options:
         part-way loses none - the next run reuses them, finds the accounts created but never handed
         over and records them in its own credentials file.
     type: path
-  credentials_vault_id:
-    description:
-      - The vault id (label) to encrypt O(credentials_file) with; the run's first vault secret when
-        omitted. Handled by the action plugin.
-    type: str
 attributes:
   check_mode:
     support: full
@@ -396,7 +380,10 @@ from ansible_collections.danang.mail.plugins.module_utils.initial_passwords impo
 )
 from ansible_collections.danang.mail.plugins.module_utils.ledger import load_ledger
 from ansible_collections.danang.mail.plugins.module_utils.model import ValidationFailed
-from ansible_collections.danang.mail.plugins.module_utils.personal_data import parse_personal_data
+from ansible_collections.danang.mail.plugins.module_utils.personal_data import (
+    ACTION_PLUGIN_SPEC,
+    parse_personal_data,
+)
 from ansible_collections.danang.mail.plugins.module_utils.plan import Plan, make_plan
 from ansible_collections.danang.mail.plugins.module_utils.reconcile_result import (
     conflict_rows,
@@ -415,14 +402,10 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "purge": {"type": "bool", "default": False},
     "known_passwords": {"type": "dict", "default": {}, "no_log": True},
     "require_known_passwords": {"type": "bool", "default": False},
-    "personal_data": {"type": "dict", "default": {}, "no_log": True},
     "addresses": {"type": "dict", "default": {}},
     "allocated": {"type": "list", "elements": "str", "default": []},
     "requested_through": {"type": "str"},
-    # Taken out by the action plugin before the module runs; accepted here so the spec matches the docs.
-    "personal_data_file": {"type": "path"},
-    "credentials_file": {"type": "path"},
-    "credentials_vault_id": {"type": "str"},
+    **ACTION_PLUGIN_SPEC,
     **BACKEND_ARGUMENT_SPEC,
 }
 

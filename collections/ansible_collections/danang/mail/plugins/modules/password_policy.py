@@ -45,6 +45,8 @@ extends_documentation_fragment:
   - danang.mail.obm
   - danang.mail.exchange
   - danang.mail.obm.desired_state
+  - danang.mail.credentials
+  - danang.mail.credentials.calendar
 options:
   backend:
     description:
@@ -71,36 +73,10 @@ options:
     type: list
     elements: str
     default: []
-  calendar_overrides:
-    description:
-      - The environment's decreed days off and working days, on top of those shipped with the
-        collection, for a decree newer than the collection. A YAML file with C(reviewed_through) (a
-        year) and C(days), a list of C(date), C(day) (V(off) or V(working); quote V("off"), which
-        YAML otherwise reads as false) and C(decree). It is read like the agency files (regular
-        file, at most 2 MiB, no anchors or aliases).
-      - A deadline in a year past the latest C(reviewed_through) is computed with a warning.
-    type: path
   credentials_file:
     description:
       - The ansible-vault encrypted credentials file the action plugin writes the reset passwords
         to (the same format as M(danang.mail.mailbox)'s). Required with O(resets) in O(mode=enforce).
-    type: path
-  credentials_vault_id:
-    description:
-      - The vault id (label) to encrypt O(credentials_file) with; the run's first vault secret when
-        omitted. Handled by the action plugin.
-    type: str
-  personal_data:
-    description:
-      - Birth date (C(birth_date), YYYY-MM-DD) and phone (C(phone)) by person id, never part of a reset
-        password (R-43). Filled by the action plugin from O(personal_data_file).
-    type: dict
-    default: {}
-  personal_data_file:
-    description:
-      - The environment's ansible-vault encrypted C(personal_data.vault.yml), read in memory by the
-        action plugin into O(personal_data); a plain-text file is refused. A missing file gives a
-        warning when the run resets passwords.
     type: path
   notices_path:
     description:
@@ -120,24 +96,18 @@ attributes:
     support: partial
     details: Locks are idempotent on a given day; each requested reset issues a new password on every run.
 notes:
-  - Run it daily, after M(danang.mail.mailbox), with C(playbooks/password_policy.yml) - cron
-    C(15 6 * * * cd /srv/danang.mail && .venv/bin/ansible-playbook -i inventories/production/hosts.yml
-    playbooks/password_policy.yml --vault-id dept@/etc/danang-mail/vault-password), or an AWX job
-    template with a daily schedule at 06:15 Asia/Ho_Chi_Minh. A lock becomes due at midnight
-    city time; a run in the morning locks before people log in.
+  - Run it daily, after M(danang.mail.mailbox), with C(playbooks/password_policy.yml) (cron or AWX at
+    06:15 city time; the schedule is in the repository's C(docs/passwords.md)). A lock becomes due at
+    midnight city time; a run in the morning locks before people log in.
   - Accounts not in the desired state are reported with O(ignore:report) but never changed, as
     M(danang.mail.mailbox) leaves them alone. Disabled accounts are skipped. Shared mailboxes have
     no password of their own.
-  - The server keeps its own backstop - the obm_server role's ppolicy lets a password expire after
-    184 days (the longest 6 calendar months) and warns from 92 days; this module locks at exactly 6
-    calendar months.
-  - User-chosen passwords are checked only for length by OpenLDAP (no quality module on Debian) and
-    for 3 of 4 classes by AD; the full R-42/R-43 rules hold where this project sets a password.
+  - The servers' own policies (OBM's ppolicy, AD's fine-grained policy of M(danang.mail.exchange_org);
+    C(docs/passwords.md)) are backstops behind this module's lock at exactly 6 calendar months. They
+    check passwords people choose for length (OpenLDAP) or 3 of 4 classes (AD) only; the full
+    R-42/R-43 rules hold where this project sets a password.
   - On Exchange the AD account of O(ad_bind_user) writes C(userAccountControl) and
-    C(extensionAttribute2) in O(ad_managed_ou); the Exchange service account resets passwords
-    (RBAC C(User Options), in C(Organization Management) and C(Help Desk), or C(Reset Password)).
-    The fine-grained password policy of M(danang.mail.exchange_org) should let passwords expire no
-    earlier than 184 days (the longest 6 calendar months), as a backstop behind this module's lock.
+    C(extensionAttribute2) in O(ad_managed_ou).
   - An Exchange account locked here and then disabled for the desired state (a person leaving) loses
     the policy's mark; enabled again later, it holds its old password until the next daily run
     judges it again.
@@ -185,15 +155,6 @@ EXAMPLES = r"""
     exchange_username: svc-mail@danang.gov.vn
     exchange_password: "{{ vault_exchange_password }}"
     ad_uri: ldaps://dc1.danang.gov.vn
-
-- name: What the rules say today, nothing changed
-  danang.mail.password_policy:
-    mode: audit
-    desired_state: "{{ danang_mail_desired_state }}"
-    ledger: "{{ danang_mail_ledger }}"
-    ldap_uri: ldaps://ldap.danang.gov.vn
-    ldap_bind_password: "{{ vault_obm_ldap_bind_password }}"
-    imap_admin_password: "{{ vault_obm_imap_admin_password }}"
 """
 
 RETURN = r"""
@@ -320,14 +281,17 @@ from ansible_collections.danang.mail.plugins.module_utils.model import (
 from ansible_collections.danang.mail.plugins.module_utils.password_notices import record as record_notices
 from ansible_collections.danang.mail.plugins.module_utils.password_policy import MODES
 from ansible_collections.danang.mail.plugins.module_utils.password_resets import (
+    carry_out,
     judge,
     new_passwords,
     policy_diff,
     policy_result,
     reset_credentials,
-    system_actions,
 )
-from ansible_collections.danang.mail.plugins.module_utils.personal_data import parse_personal_data
+from ansible_collections.danang.mail.plugins.module_utils.personal_data import (
+    ACTION_PLUGIN_SPEC,
+    parse_personal_data,
+)
 from ansible_collections.danang.mail.plugins.module_utils.times import iso
 from ansible_collections.danang.mail.plugins.module_utils.workdays import (
     HAS_HOLIDAYS,
@@ -349,14 +313,15 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "desired_state": {"type": "path", "required": True},
     "ledger": {"type": "path", "required": True},
     "scope": {"type": "list", "elements": "str", "default": []},
-    # Taken out by the action plugin before the module runs; accepted here so the spec matches the docs.
-    "personal_data": {"type": "dict", "default": {}, "no_log": True},
-    "personal_data_file": {"type": "path"},
-    "credentials_file": {"type": "path"},
     "notices_path": {"type": "path"},
-    "credentials_vault_id": {"type": "str"},
+    **ACTION_PLUGIN_SPEC,
     **systems.CONNECTION_SPEC,
 }
+
+
+def refuse(module: AnsibleModule, problems: list[Any]) -> None:
+    texts = [str(p) for p in problems]
+    module.fail_json(msg=f"{len(texts)} problem(s), nothing changed: {texts[0]}", problems=texts)
 
 
 def run(module: AnsibleModule) -> None:
@@ -369,12 +334,10 @@ def run(module: AnsibleModule) -> None:
     except MissingLibrary as exc:
         module.fail_json(msg=missing_required_lib(exc.name), exception=exc.import_traceback)
     except ValidationFailed as exc:
-        problems = [str(p) for p in exc.problems]
-        module.fail_json(msg=f"{len(problems)} problem(s), nothing changed: {problems[0]}", problems=problems)
+        refuse(module, exc.problems)
     personal, personal_problems = parse_personal_data(params["personal_data"], "personal_data")
     if personal_problems:
-        texts = [str(p) for p in personal_problems]
-        module.fail_json(msg=f"{len(texts)} problem(s), nothing changed: {texts[0]}", problems=texts)
+        refuse(module, personal_problems)
     calendar = WorkingCalendar(overrides)
     enforce = params["mode"] == "enforce"
     apply = enforce and not module.check_mode
@@ -396,19 +359,11 @@ def run(module: AnsibleModule) -> None:
             scope=params["scope"],
             requests=params["resets"],
         )
-        findings, problems = judged.findings, judged.problems
-        if problems:
-            module.fail_json(
-                msg=f"{len(problems)} problem(s), nothing changed: {problems[0]}", problems=problems
-            )
-
+        findings = judged.findings
+        if judged.problems:
+            refuse(module, judged.problems)
         passwords = new_passwords(findings, personal) if apply else {}
-        outcome: dict[tuple[str, str], Any] = {}
-        if apply:
-            for system, backend in backends.items():
-                resets, locks = system_actions(findings, system, passwords)
-                for done in backend.reset(resets) + backend.lock(locks):
-                    outcome[(system, done.address)] = done
+        outcome = carry_out(findings, backends, passwords) if apply else {}
     except BackendError as exc:
         module.fail_json(msg=f"cannot use the mail system, nothing more changed: {exc}")
     finally:

@@ -37,6 +37,7 @@ extends_documentation_fragment:
   - danang.mail.attributes
   - danang.mail.obm
   - danang.mail.exchange
+  - danang.mail.credentials.calendar
 options:
   desired_state:
     description:
@@ -97,9 +98,6 @@ options:
     description: Months without use after which a personal mailbox counts as idle (R-23).
     type: int
     default: 3
-  calendar_overrides:
-    description: The environment's decreed days off and working days, as for M(danang.mail.password_policy).
-    type: path
   rspamd_url:
     description: rspamd's controller on the OBM server (V(http://127.0.0.1:11334)); omitted, no spam figures.
     type: str
