@@ -6,6 +6,9 @@
 autoescaped: a name or address read from a system or a request stays text). A sandboxed
 environment (a template cannot reach Python internals) with ``StrictUndefined`` (a misspelt variable
 fails the run instead of mailing a blank). The defaults are in ``playbooks/templates/notifications/``.
+Every file a template loads (``_macros.j2`` and any include or import too) must be a regular file of
+the directory, never reached through a symbolic link: a link could mail out any file the control
+node can read.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from typing import Any, Optional
 from ansible_collections.danang.mail.plugins.module_utils.model import Problem, ValidationFailed
 
 try:
-    from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
+    from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound
+    from jinja2.loaders import split_template_path
     from jinja2.sandbox import SandboxedEnvironment
 
     HAS_JINJA2 = True
@@ -27,13 +31,27 @@ try:
 except ImportError:  # the module reports it with missing_required_lib('jinja2')
     HAS_JINJA2 = False
     JINJA2_IMPORT_ERROR = traceback.format_exc()
+    FileSystemLoader = object  # so that the loader class below still defines without jinja2
 
 PARTS = ("subject", "txt", "html")
 
 
+class _NoLinksLoader(FileSystemLoader):
+    """``FileSystemLoader`` that refuses a template file or folder that is a symbolic link (its own
+    ``followlinks`` only concerns listing the templates, not loading one)."""
+
+    def get_source(self, environment: Any, template: str) -> Any:
+        path = self.searchpath[0]
+        for piece in split_template_path(template):
+            path = os.path.join(path, piece)
+            if os.path.islink(path):
+                raise TemplateNotFound(f"{template} (a symbolic link)")
+        return super().get_source(environment, template)
+
+
 def _environment(directory: str, autoescape: bool) -> Any:
     return SandboxedEnvironment(
-        loader=FileSystemLoader(directory, followlinks=False),
+        loader=_NoLinksLoader(directory, followlinks=False),
         undefined=StrictUndefined,
         autoescape=autoescape,
         keep_trailing_newline=True,

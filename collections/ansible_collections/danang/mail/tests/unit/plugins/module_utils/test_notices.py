@@ -188,3 +188,15 @@ def test_missing_or_linked_templates_are_named(tmp_path: Path) -> None:
     link.symlink_to(tmp_path)
     with pytest.raises(ValidationFailed):
         Templates(str(link))
+
+
+def test_a_linked_file_a_template_loads_is_refused(tmp_path: Path) -> None:
+    """``_macros.j2`` (or any include) behind a link could mail any file the control node reads."""
+    for path in TEMPLATES.iterdir():
+        (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    context = CONTEXTS[notices.REQUEST_RESULT]
+    assert Templates(str(tmp_path)).render(notices.REQUEST_RESULT, context)
+    (tmp_path / "_macros.j2").rename(tmp_path / "elsewhere.j2")
+    (tmp_path / "_macros.j2").symlink_to(tmp_path / "elsewhere.j2")
+    with pytest.raises(ValidationFailed, match="symbolic link"):
+        Templates(str(tmp_path)).render(notices.REQUEST_RESULT, context)
