@@ -7,11 +7,15 @@ OpenLDAP and AD, PowerShell remoting with Basic authentication) asks ``clear_tex
 and refuses otherwise, whatever the options say: there is no switch to send a password in clear
 over the network. Only IP literals and the name ``localhost`` (RFC 6761) count as loopback; any
 other name is not resolved here, so a DNS or ``/etc/hosts`` entry cannot turn it into one.
+
+``tls_context`` is the one TLS client context of the OBM clients (IMAP, ManageSieve, SMTP).
 """
 
 from __future__ import annotations
 
 import ipaddress
+import ssl
+from typing import Optional
 from urllib.parse import urlsplit
 
 
@@ -37,3 +41,13 @@ def clear_text_allowed(uri_or_host: str) -> bool:
     if uri_or_host.lower().startswith("ldapi://"):
         return True
     return is_loopback(uri_host(uri_or_host) if "://" in uri_or_host else uri_or_host)
+
+
+def tls_context(ca_file: Optional[str], validate_certs: bool) -> ssl.SSLContext:
+    """The system's (or ``ca_file``'s) trust; ``validate_certs`` false skips the name and chain
+    checks, for a lab's self-signed certificate."""
+    context = ssl.create_default_context(cafile=ca_file)
+    if not validate_certs:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context

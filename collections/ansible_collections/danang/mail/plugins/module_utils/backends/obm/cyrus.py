@@ -32,6 +32,7 @@ from typing import NamedTuple, Optional, Union
 
 from ansible_collections.danang.mail.plugins.module_utils.backends.transport_security import (
     clear_text_allowed,
+    tls_context,
 )
 
 _LITERAL = re.compile(rb"\{(\d+)\+?\}\r\n$")
@@ -154,11 +155,7 @@ class CyrusAdmin:
         return f"IMAP {self.host}:{self.port}"
 
     def _context(self) -> ssl.SSLContext:
-        context = ssl.create_default_context(cafile=self.ca_file)
-        if not self.validate_certs:
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
-        return context
+        return tls_context(self.ca_file, self.validate_certs)
 
     def connect(self) -> None:
         """Open, secure and log in; ``CyrusError`` says host, port and what failed."""

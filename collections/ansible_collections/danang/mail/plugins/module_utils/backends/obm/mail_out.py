@@ -45,6 +45,7 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.obm.cyrus imp
 from ansible_collections.danang.mail.plugins.module_utils.backends.outgoing import SEND, envelope, wire
 from ansible_collections.danang.mail.plugins.module_utils.backends.transport_security import (
     clear_text_allowed,
+    tls_context,
 )
 
 # The addresses the city's mailboxes have (local parts [a-z0-9._-]): nothing else reaches a LIST
@@ -105,11 +106,7 @@ class ObmMailOut:
         return results
 
     def _context(self) -> ssl.SSLContext:
-        context = ssl.create_default_context(cafile=self.config.ca_file)
-        if not self.config.validate_certs:
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
-        return context
+        return tls_context(self.config.ca_file, self.config.validate_certs)
 
     def _connect(self) -> smtplib.SMTP:
         c = self.config

@@ -22,6 +22,7 @@ from typing import Optional, Union
 
 from ansible_collections.danang.mail.plugins.module_utils.backends.transport_security import (
     clear_text_allowed,
+    tls_context,
 )
 
 _LITERAL = re.compile(rb"\{(\d+)\+?\}\r\n$")
@@ -122,10 +123,7 @@ class ManageSieve:
                 if "STARTTLS" not in self.capabilities:
                     raise SieveProtocolError(f"{self.where}: the server does not offer STARTTLS")
                 self._check(self._command(b"STARTTLS"), "STARTTLS")
-                context = ssl.create_default_context(cafile=self.ca_file)
-                if not self.validate_certs:
-                    context.check_hostname = False
-                    context.verify_mode = ssl.CERT_NONE
+                context = tls_context(self.ca_file, self.validate_certs)
                 self._sock = context.wrap_socket(self._sock, server_hostname=self.host)
                 self._capabilities(self._response())
         except (OSError, ssl.SSLError, SieveProtocolError) as exc:

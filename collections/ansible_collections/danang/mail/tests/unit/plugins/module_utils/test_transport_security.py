@@ -27,6 +27,7 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.obm.cyrus imp
 from ansible_collections.danang.mail.plugins.module_utils.backends.transport_security import (
     clear_text_allowed,
     is_loopback,
+    tls_context,
 )
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -332,3 +333,10 @@ def test_powershell_remoting_never_sends_passwords_in_clear_to_another_host(
 ) -> None:
     connection = ExchangeConnection(**{"server": "mail.danang.gov.vn", **options})
     assert (clear_text_refusal(connection) is not None) is refused
+
+
+def test_the_tls_context_checks_names_and_chains_unless_told_not_to() -> None:
+    checked = tls_context(None, True)
+    assert checked.check_hostname and checked.verify_mode == ssl.CERT_REQUIRED
+    lab = tls_context(None, False)
+    assert not lab.check_hostname and lab.verify_mode == ssl.CERT_NONE
