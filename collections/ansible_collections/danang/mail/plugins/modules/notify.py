@@ -80,9 +80,17 @@ options:
     type: path
     required: true
   sender:
-    description: The From of every message - C(address) (a mailbox of the city) and C(name).
+    description:
+      - The From of every message - C(address) (a mailbox of the city, in O(city_domains)) and C(name).
     type: dict
     required: true
+  city_domains:
+    description:
+      - The city's mail domains (and their subdomains); omitted, O(domain) alone. Nothing is mailed
+        outside them - a requester's outside e-mail gets the agency mailbox instead, any other
+        recipient outside is listed in RV(skipped).
+    type: list
+    elements: str
   department:
     description: The Department's address, which receives the R-47 list.
     type: str
@@ -172,7 +180,7 @@ notifications:
       description: Why it failed.
       type: str
 skipped:
-  description: Notifications with nobody to send to (key and reason).
+  description: Notifications with nobody to send to, or a recipient outside O(city_domains) (key and reason).
   returned: always
   type: list
   elements: dict
@@ -197,6 +205,7 @@ from ansible_collections.danang.mail.plugins.module_utils.desired_state import (
     MissingLibrary,
     load_desired_state,
 )
+from ansible_collections.danang.mail.plugins.module_utils.forwarding import is_inside
 from ansible_collections.danang.mail.plugins.module_utils.ledger import load_ledger
 from ansible_collections.danang.mail.plugins.module_utils.model import (
     CITY_TIMEZONE,
@@ -229,6 +238,7 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "templates": {"type": "path", "required": True},
     "sender": {"type": "dict", "required": True},
     "department": {"type": "str"},
+    "city_domains": {"type": "list", "elements": "str"},
     "max_age_days": {"type": "int", "default": 14},
     "messages_per_batch": {"type": "int", "default": 50},
     **systems.CONNECTION_SPEC,
@@ -236,11 +246,18 @@ ARGUMENT_SPEC: dict[str, Any] = {
 JOURNALS = {"reclaim": "reclaim_notices", "forwards": "forwards_removed", "passwords": "password_notices"}
 
 
+def city_domains(params: dict[str, Any]) -> list[str]:
+    return params["city_domains"] or [params["domain"]]
+
+
 def option_problems(params: dict[str, Any]) -> list[Problem]:
     problems = []
     sender = params["sender"]
-    if not isinstance(sender.get("address"), str) or "@" not in sender["address"]:
+    address = sender.get("address")
+    if not isinstance(address, str) or "@" not in address:
         problems.append(Problem("sender", "", "address", "must be a mail address"))
+    elif not is_inside(address, city_domains(params)):
+        problems.append(Problem("sender", "", "address", f"{address} is not a mailbox of the city"))
     if params["max_age_days"] < 0:
         problems.append(Problem("max_age_days", "", "", "must not be negative"))
     if params["messages_per_batch"] < 1:
@@ -300,7 +317,7 @@ def run(module: AnsibleModule) -> dict[str, Any]:
     lines = {
         name: journal.read(params[option])[1] if params[option] else [] for name, option in JOURNALS.items()
     }
-    found = notice_sources.gather(state, holders, records, lines, params["department"], [params["domain"]])
+    found = notice_sources.gather(state, holders, records, lines, params["department"], city_domains(params))
     missing = templates.missing(sorted({n.template for n in found.notifications}))
     if missing:
         raise ValidationFailed(missing)

@@ -191,3 +191,14 @@ def test_a_symlinked_month_file_is_refused(run_module, fake_systems, args, tmp_p
         result = run_module(notify, args)
     assert result["rc"] == 1 and "2026-12.yml" in result["msg"] and "symbolic link" in result["msg"]
     assert fake_systems["obm"].mailboxes == {}
+
+
+def test_the_sender_must_be_a_mailbox_of_the_city(run_module, fake_systems, args) -> None:
+    sender = {"address": "it@danang-gov.example", "name": "x"}
+    with time_machine.travel(AT, tick=False):
+        result = run_module(notify, {**args, "sender": sender})
+    assert result["rc"] == 1 and "it@danang-gov.example is not a mailbox of the city" in result["msg"]
+    with time_machine.travel(AT, tick=False):
+        result = run_module(notify, {**args, "sender": sender, "city_domains": ["danang-gov.example"]})
+    assert result["rc"] == 0 and result["skipped"]  # every recipient is now outside the city
+    assert fake_systems["obm"].mailboxes == {}
