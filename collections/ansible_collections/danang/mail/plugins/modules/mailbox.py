@@ -94,7 +94,6 @@ options:
         before anything is changed; a person it did not record fails, untouched.
     type: bool
     default: false
-    default: {}
   allocated:
     description:
       - The addresses allocated in this run (C(allocated[].address) of M(danang.mail.address_alloc)).
