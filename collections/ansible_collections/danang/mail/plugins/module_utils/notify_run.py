@@ -12,7 +12,8 @@ Per system and batch, the journal's lock held throughout:
 1. each uncertain key (last line ``sending``): ``delivered()`` -> ``found`` is recorded, or it is sent
    again; a system that cannot tell (``BackendError``) leaves it for the next run, untouched;
 2. one atomic write of the ``sending`` lines of the batch;
-3. ``send_messages(batch)``; 4. one atomic write of the ``sent`` / ``failed`` lines.
+3. ``send_messages(batch)``; 4. one atomic write of the ``sent`` / ``failed`` lines; a send the
+system cannot tell the fate of (``Result.pending``) gets no line, its ``sending`` line stays last.
 A crash after 2 leaves ``sending`` lines only: the next run's step 1 finds the message or sends it.
 """
 
@@ -183,6 +184,11 @@ def _batch(
     results = backend.send_messages([messages[p.notification.key] for p in to_send])
     done = []
     for p, result in zip(to_send, results, strict=True):
+        if not result.ok and result.pending:
+            # Delivered or not, nobody knows: its ``sending`` line stays last, so the next run asks
+            # delivered() first; a ``failed`` line would send it again unasked, maybe a second copy.
+            outcome.rows.append(_row(p, "unknown", result.error))
+            continue
         state = SENT if result.ok else FAILED
         done.append(line(p.notification.as_dict(), p.message_id, p.via, state, now, result.error))
         outcome.rows.append(_row(p, state, None if result.ok else result.error))

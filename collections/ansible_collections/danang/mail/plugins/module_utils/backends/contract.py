@@ -188,7 +188,9 @@ class Notifications(Protocol):
         """Send each message as composed (From, To with exactly one recipient, Subject, Date,
         Message-ID, text and HTML parts): OBM by SMTP submission to its Postfix, Exchange by EWS from
         the From mailbox (kept in its Sent Items). One ``Result`` per message, in order (address =
-        the recipient, action ``send``); a refused message does not stop the others."""
+        the recipient, action ``send``); a refused message does not stop the others. ``pending``
+        on a failed send: the system cannot tell whether it went (the connection broke mid-send);
+        the caller must ask ``delivered()`` before sending it again."""
 
     def delivered(self, recipient: str, message_id: str) -> bool:
         """Whether the recipient's mailbox on this system holds a message with this Message-ID (in

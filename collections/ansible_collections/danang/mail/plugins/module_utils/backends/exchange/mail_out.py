@@ -61,7 +61,7 @@ def _ews() -> Any:
             Message,
             Version,
         )
-        from exchangelib.errors import ErrorNonExistentMailbox, ResponseMessageError
+        from exchangelib.errors import ErrorNonExistentMailbox, ErrorTimeoutExpired, ResponseMessageError
         from exchangelib.items import SEND_AND_SAVE_COPY, SEND_TO_NONE
         from exchangelib.protocol import BaseProtocol
         from exchangelib.services import CreateItem
@@ -85,6 +85,7 @@ def _ews() -> Any:
         Message=Message,
         Version=Version,
         ErrorNonExistentMailbox=ErrorNonExistentMailbox,
+        ErrorTimeoutExpired=ErrorTimeoutExpired,
         SEND_AND_SAVE_COPY=SEND_AND_SAVE_COPY,
         SEND_TO_NONE=SEND_TO_NONE,
         BaseProtocol=BaseProtocol,
@@ -165,12 +166,14 @@ class ExchangeMailOut:
         for sender, queued in by_sender.items():
             for start in range(0, len(queued), max(1, batch_size)):
                 chunk = queued[start : start + batch_size]
-                for (index, recipient, _raw), outcome in zip(chunk, self._send(sender, chunk), strict=True):
-                    results[index] = Result(recipient, SEND, outcome is None, outcome)
+                outcomes, in_doubt = self._send(sender, chunk)
+                for (index, recipient, _raw), outcome in zip(chunk, outcomes, strict=True):
+                    results[index] = Result(recipient, SEND, outcome is None, outcome, pending=in_doubt)
         return [r for r in results if r is not None]
 
-    def _send(self, sender: str, chunk: list[tuple[int, str, bytes]]) -> list[Optional[str]]:
-        """One CreateItem for ``chunk``: None per message sent, else why it was not."""
+    def _send(self, sender: str, chunk: list[tuple[int, str, bytes]]) -> tuple[list[Optional[str]], bool]:
+        """One CreateItem for ``chunk``: None per message sent, else why it was not; and whether the
+        call broke on the network (a timeout, a reset), when Exchange may have sent them all."""
         try:
             account = self._account(sender)
             ews = _ews()
@@ -184,11 +187,18 @@ class ExchangeMailOut:
                 )
             )
         except BackendError as exc:
-            return [f"not sent: {exc}"] * len(chunk)
+            return [f"not sent: {exc}"] * len(chunk), False
         except Exception as exc:  # exchangelib raises its own, requests' and socket errors alike
-            return [f"not sent: Exchange EWS {self.url} as {sender}: {_describe(exc)}"] * len(chunk)
+            # A broken connection (exchangelib re-raises it as ErrorTimeoutExpired) may come after
+            # Exchange carried the request out: sent or not, delivered() must say.
+            if isinstance(exc, (OSError, _ews().ErrorTimeoutExpired)):
+                problem = (
+                    f"Exchange EWS {self.url} as {sender}: connection lost (sent or not): {_describe(exc)}"
+                )
+                return [problem] * len(chunk), True
+            return [f"not sent: Exchange EWS {self.url} as {sender}: {_describe(exc)}"] * len(chunk), False
         outcomes = [_describe(a) if isinstance(a, Exception) else None for a in answers]
-        return [f"Exchange refused the message: {o}" if o else None for o in outcomes]
+        return [f"Exchange refused the message: {o}" if o else None for o in outcomes], False
 
     def delivered(self, recipient: str, message_id: str) -> bool:
         try:

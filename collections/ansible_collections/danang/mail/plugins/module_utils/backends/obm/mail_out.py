@@ -74,6 +74,7 @@ class ObmMailOut:
         try:
             for message in messages:
                 sender, recipient, problem = envelope(message)
+                in_doubt = False
                 if problem is None and unavailable is not None:
                     problem = unavailable
                 elif problem is None:
@@ -98,7 +99,8 @@ class ObmMailOut:
                         self._drop(smtp)
                         smtp = None
                         problem = f"{self.where}: connection lost while sending (delivered or not): {exc}"
-                results.append(Result(recipient, SEND, problem is None, problem))
+                        in_doubt = True
+                results.append(Result(recipient, SEND, problem is None, problem, pending=in_doubt))
         finally:
             if smtp is not None:
                 with contextlib.suppress(smtplib.SMTPException, OSError):

@@ -5,7 +5,9 @@ and Cyrus, and both systems through ``open_system``, are in tests/integration/te
 
 from __future__ import annotations
 
+import contextlib
 import socket
+import threading
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
@@ -95,6 +97,40 @@ def test_obm_refuses_clear_text_to_another_host_and_fails_the_batch_without_retr
     assert "cannot connect" in results[0].error and "Message-ID" in results[1].error
 
 
+def _smtp_that_hangs_up_after_the_data() -> int:
+    """A server that takes a whole message and closes the connection before its answer."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+
+    def serve() -> None:
+        with server, server.accept()[0] as conn, conn.makefile("rb") as lines:
+            conn.sendall(b"220 lab ESMTP\r\n")
+            for raw in lines:
+                verb = raw[:4].upper()
+                if verb == b"DATA":
+                    conn.sendall(b"354 go on\r\n")
+                    while next(lines) != b".\r\n":
+                        pass
+                    return  # the message is whole; the answer never comes
+                conn.sendall(b"250 ok\r\n")
+
+    threading.Thread(target=serve, daemon=True).start()
+    return server.getsockname()[1]
+
+
+def test_obm_a_connection_lost_after_the_data_leaves_the_send_in_doubt() -> None:
+    """Delivered or not, nobody knows: ``pending``, so that notify asks delivered() before resending;
+    a message never handed over is a plain failure."""
+    port = _smtp_that_hangs_up_after_the_data()
+    config = ObmConfig("ldap://x", "cn=x", "pw", "pw", smtp_port=port, smtp_tls="none", timeout=5)
+    [result] = ObmMailOut(config, config.cyrus_admin()).send_messages([composed(RECIPIENT, "<d1@x>")])
+    assert not result.ok and result.pending and "delivered or not" in result.error
+    down = ObmConfig("ldap://x", "cn=x", "pw", "pw", smtp_port=_closed_port(), smtp_tls="none", timeout=2)
+    [result] = ObmMailOut(down, down.cyrus_admin()).send_messages([composed(RECIPIENT, "<d2@x>")])
+    assert not result.ok and not result.pending
+
+
 @pytest.mark.parametrize("recipient", ["an.nv*@danang.gov.vn", "%@danang.gov.vn", "an nv@danang.gov.vn", "x"])
 def test_obm_delivered_refuses_what_is_not_a_mailbox_address(recipient: str) -> None:
     config = ObmConfig("ldap://x", "cn=x", "pw", "pw")
@@ -148,3 +184,28 @@ def test_exchange_sends_each_message_and_finds_it_by_its_id(lab) -> None:
     sent = [i.content.internet_message_id for i in lab.items.find(SENDER, "sentitems")]
     assert sorted(sent) == ["<x1@danang.gov.vn>", "<x3@danang.gov.vn>"]
     out.close()
+
+
+def _http_that_hangs_up() -> str:
+    """An EWS URL whose server reads each request and closes without an answer."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)
+
+    def serve() -> None:
+        with server:
+            while True:
+                conn = server.accept()[0]
+                with conn:
+                    conn.settimeout(2)
+                    with contextlib.suppress(OSError):
+                        conn.recv(1 << 20)
+
+    threading.Thread(target=serve, daemon=True).start()
+    return f"http://127.0.0.1:{server.getsockname()[1]}/EWS/Exchange.asmx"
+
+
+def test_exchange_a_connection_lost_mid_call_leaves_the_send_in_doubt() -> None:
+    out = ExchangeMailOut(connection(timeout=5), _http_that_hangs_up())
+    [result] = out.send_messages([composed(RECIPIENT, "<d3@x>")])
+    assert not result.ok and result.pending and "sent or not" in result.error

@@ -42,6 +42,7 @@ class FakeSystem:
         self.password_facts: dict[str, PasswordFacts] = {}
         self.passwords: dict[str, str] = {}
         self.refuse: set[str] = set()
+        self.lost: set[str] = set()  # sends that arrive but whose answer is lost (pending results)
         self.exporting: set[str] = set()  # purges that wait for an export (Exchange's, queued)
         self.calls: list[tuple[str, Any]] = []
         self.password_set: set[str] = set()
@@ -212,6 +213,9 @@ class FakeSystem:
                 results.append(Result(recipient, "send", False, "550 refused by the fake system"))
                 continue
             self.mailboxes.setdefault(recipient, []).append(message)
+            if recipient in self.lost:  # delivered, but the connection broke before the answer
+                results.append(Result(recipient, "send", False, "connection lost", pending=True))
+                continue
             results.append(Result(recipient, "send", True))
         if self.crash_after_send:
             raise Crash("killed after the system took the batch")

@@ -121,6 +121,20 @@ def test_a_system_that_cannot_tell_leaves_the_uncertain_one_alone(tmp_path: Path
     assert [r["status"] for r in run(path, fake, [warning(A)]).rows] == ["found"]
 
 
+def test_a_send_whose_answer_was_lost_is_looked_for_not_sent_again(tmp_path: Path) -> None:
+    """The connection broke after the system took the message: no ``failed`` line (which would send
+    it again unasked), the ``sending`` line stays last and the next run finds it."""
+    path, fake = tmp_path / "notifications", FakeSystem()
+    fake.lost = {A}
+    first = run(path, fake, [warning(A), warning(B)])
+    assert {r["recipient"]: r["status"] for r in first.rows} == {A: "unknown", B: "sent"}
+    assert states(path) == [(A, "sending"), (B, "sending"), (B, "sent")]
+    fake.lost = set()
+    again = run(path, fake, [warning(A), warning(B)])
+    assert {r["recipient"]: r["status"] for r in again.rows} == {A: "found", B: "already_sent"}
+    assert copies(fake, A) == 1
+
+
 def test_a_refused_message_is_failed_and_sent_by_the_next_run(tmp_path: Path) -> None:
     path, fake = tmp_path / "notifications", FakeSystem()
     fake.refuse = {B}
