@@ -173,7 +173,8 @@ notifications:
         - V(sent), V(failed) (refused by the system; sent again next run), V(found) (a crash had
           left it unrecorded; the mailbox holds it), V(already_sent) (a C(sent) or C(found) line in
           the months read), V(too_old) (older than O(max_age_days), not sent), V(unknown) (the
-          system could not tell whether it was delivered; the next run asks again); in check mode
+          system could not tell whether it was delivered, or the answer to the send was lost; the
+          next run asks again before any resend); in check mode
           V(would_send), V(would_check).
       type: str
     error:
