@@ -101,8 +101,17 @@ def _one_line(text: str) -> str:
 
 
 def _address(address: str, name: str = "") -> Address:
-    local, _at, domain = address.strip().rpartition("@")
-    if not local or not domain or any(c.isspace() or c in '<>,;"' for c in address.strip()):
+    # ASCII only: the message goes without SMTPUTF8, where Python would write a non-ASCII local
+    # part as an encoded word (an address no server delivers) and smtplib refuses it mid-batch.
+    text = address.strip()
+    local, _at, domain = text.rpartition("@")
+    if (
+        not local
+        or not domain
+        or not text.isascii()
+        or not text.isprintable()
+        or any(c.isspace() or c in '<>,;"()[]\\' for c in text)
+    ):
         raise ValueError(f"not one mail address: {address!r}")
     return Address(display_name=_one_line(name), username=local, domain=domain)
 

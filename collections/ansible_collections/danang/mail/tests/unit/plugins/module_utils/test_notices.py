@@ -131,7 +131,10 @@ def test_a_hostile_sender_name_cannot_add_a_header() -> None:
     assert message.get_all("Bcc") is None
 
 
-@pytest.mark.parametrize("recipient", ["a@b.vn, c@d.vn", "a b@c.vn", "nobody", "<a@b.vn>"])
+@pytest.mark.parametrize(
+    "recipient",
+    ["a@b.vn, c@d.vn", "a b@c.vn", "nobody", "<a@b.vn>", "dũng@danang.gov.vn", "a\x00b@c.vn", "a(x)@b.vn"],
+)
 def test_exactly_one_recipient(recipient: str) -> None:
     notification = notices.Notification("k", notices.PASSWORD_WARN, recipient, datetime.date(2026, 12, 8))
     with pytest.raises(ValueError):
