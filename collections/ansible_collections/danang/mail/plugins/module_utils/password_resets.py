@@ -183,3 +183,27 @@ def policy_result(
     # Applied: whether a system changed something; check mode: whether enforcing would.
     changed = any(r.ok for r in outcome.values()) if applied else enforce and bool(changes_of(findings))
     return {"changed": changed, "accounts": rows, "report": report_rows(rows), "summary": counts}
+
+
+def module_result(
+    findings: Sequence[Finding],
+    outcome: Outcomes,
+    checked: int,
+    passwords: Mapping[str, str],
+    *,
+    enforce: bool,
+    applied: bool,
+    diff: bool,
+) -> dict[str, Any]:
+    """``policy_result`` with the holders reset (``resets``), the diff when asked, and the new
+    passwords under ``_reset_credentials``: deliberately not in no_log_values, the action plugin pops
+    them before anything is shown and writes them to the encrypted credentials file (as
+    danang.mail.mailbox does)."""
+    result = policy_result(findings, outcome, checked, enforce=enforce, applied=applied)
+    credentials = reset_credentials(findings, outcome, passwords)
+    result["resets"] = sorted(credentials)
+    if diff:
+        result["diff"] = policy_diff(findings)
+    if credentials:
+        result["_reset_credentials"] = credentials
+    return result

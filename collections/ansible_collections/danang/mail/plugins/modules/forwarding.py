@@ -190,7 +190,7 @@ summary:
 
 from typing import Any
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.danang.mail.plugins.module_utils import forwarding_run, journal
 from ansible_collections.danang.mail.plugins.module_utils.backends import systems
 from ansible_collections.danang.mail.plugins.module_utils.backends.contract import BackendError
@@ -249,11 +249,7 @@ def run(module: AnsibleModule) -> dict[str, Any]:
 
 def main() -> None:
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    missing = systems.first_missing(module.params, module.params["backend"])
-    if missing:
-        module.fail_json(
-            msg=missing.message or missing_required_lib(missing.library), exception=missing.traceback
-        )
+    systems.fail_when_missing(module)
     try:
         result = run(module)
     except ValidationFailed as exc:

@@ -30,14 +30,12 @@ description:
     reset replaces C(userPassword), sets C(pwdReset=TRUE) and removes the lock. While C(pwdReset) is
     TRUE, C(pwdChangedTime) is the time the password was issued.
   - With O(backend=exchange) - facts come from one paged AD search of O(ad_managed_ou) (persons with a
-    user mailbox; C(pwdLastSet), C(userAccountControl), C(lastLogonTimestamp), and the issue time the
-    collection records in the mailbox's C(CustomAttribute1), since AD erases it when C(pwdLastSet) is
-    0). AD has no administrator lock, so a lock disables the account (C(userAccountControl) 0x2) and
-    marks it in C(CustomAttribute2) (C(danang.mail password-policy-lock <UTC>)), in one LDAP modify;
-    M(danang.mail.mailbox) leaves such an account disabled. A reset is C(Set-Mailbox -Password
-    -ResetPasswordOnNextLogon $true) over remote PowerShell (the service account needs the C(User
-    Options) or C(Reset Password) RBAC role), which also records the new issue time, then the lock
-    is lifted in AD.
+    user mailbox; C(pwdLastSet), C(userAccountControl), C(lastLogonTimestamp), and the issue time
+    recorded in the mailbox's C(CustomAttribute1), since AD erases it when C(pwdLastSet) is 0). AD
+    has no administrator lock - a lock disables the account and marks it in C(CustomAttribute2),
+    which M(danang.mail.mailbox) respects. A reset is C(Set-Mailbox -Password
+    -ResetPasswordOnNextLogon $true) over remote PowerShell (RBAC C(User Options) or C(Reset
+    Password)), then the lock is lifted in AD. The repository's C(docs/passwords.md) has the details.
 author:
   - Da Nang city IT infrastructure centre (@danang)
 extends_documentation_fragment:
@@ -283,10 +281,8 @@ from ansible_collections.danang.mail.plugins.module_utils.password_policy import
 from ansible_collections.danang.mail.plugins.module_utils.password_resets import (
     carry_out,
     judge,
+    module_result,
     new_passwords,
-    policy_diff,
-    policy_result,
-    reset_credentials,
 )
 from ansible_collections.danang.mail.plugins.module_utils.personal_data import (
     ACTION_PLUGIN_SPEC,
@@ -372,22 +368,16 @@ def run(module: AnsibleModule) -> None:
 
     for warning in calendar.warnings:
         module.warn(warning)
-    result = policy_result(findings, outcome, judged.checked, enforce=enforce, applied=apply)
+    result = module_result(
+        findings, outcome, judged.checked, passwords, enforce=enforce, applied=apply, diff=module._diff
+    )
     result["now"] = iso(now, CITY_TIMEZONE)
-    credentials = reset_credentials(findings, outcome, passwords)
-    result["resets"] = sorted(credentials)
     if params["notices_path"]:
         try:
             result["notices"] = record_notices(params["notices_path"], result["accounts"], now.date(), apply)
         except ValidationFailed as exc:
             module.fail_json(msg=f"the notices were not recorded: {exc.problems[0]}", **result)
         result["changed"] = result["changed"] or (enforce and bool(result["notices"]))
-    if module._diff:
-        result["diff"] = policy_diff(findings)
-    if credentials:
-        # Deliberately NOT in no_log_values: the action plugin pops it before anything is shown
-        # and writes it to the encrypted credentials file (as danang.mail.mailbox does).
-        result["_reset_credentials"] = credentials
     if params["resets"] and not enforce:
         module.warn("mode is audit: the resets were planned, not carried out")
     failed = result["summary"]["failed"]
@@ -403,11 +393,7 @@ def run(module: AnsibleModule) -> None:
 
 def main() -> None:
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    missing = systems.first_missing(module.params, module.params["backend"])
-    if missing:
-        module.fail_json(
-            msg=missing.message or missing_required_lib(missing.library), exception=missing.traceback
-        )
+    systems.fail_when_missing(module)
     if not HAS_HOLIDAYS:
         module.fail_json(msg=missing_required_lib("holidays"), exception=HOLIDAYS_IMPORT_ERROR)
     run(module)

@@ -396,11 +396,7 @@ def run(module: AnsibleModule) -> dict[str, Any]:
 
 def main() -> None:
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    missing = systems.first_missing(module.params, module.params["backend"])
-    if missing:
-        module.fail_json(
-            msg=missing.message or missing_required_lib(missing.library), exception=missing.traceback
-        )
+    systems.fail_when_missing(module)
     if module.params["working_days_only"] and not HAS_HOLIDAYS:
         module.fail_json(msg=missing_required_lib("holidays"), exception=HOLIDAYS_IMPORT_ERROR)
     try:

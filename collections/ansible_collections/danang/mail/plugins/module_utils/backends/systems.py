@@ -18,6 +18,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Optional
 
+from ansible.module_utils.basic import missing_required_lib
 from ansible_collections.danang.mail.plugins.module_utils.backends.contract import MailSystem
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange import config as exchange_config
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.system import ExchangeSystem
@@ -82,6 +83,16 @@ def first_missing(params: Mapping[str, Any], chosen: Sequence[str]) -> Optional[
         if library:
             return Missing(library=library[0], traceback=library[1])
     return None
+
+
+def fail_when_missing(module: Any) -> None:
+    """Stop ``module`` (an ``AnsibleModule`` whose ``backend`` is a list) before anything is read
+    when one of its systems lacks a required option or library (``first_missing``)."""
+    missing = first_missing(module.params, module.params["backend"])
+    if missing:
+        module.fail_json(
+            msg=missing.message or missing_required_lib(missing.library), exception=missing.traceback
+        )
 
 
 @contextlib.contextmanager

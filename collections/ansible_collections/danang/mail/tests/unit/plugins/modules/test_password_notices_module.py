@@ -6,10 +6,12 @@ danang.mail.notify once each, only when enforcing outside check mode; never a pa
 from __future__ import annotations
 
 import datetime
+import importlib
 from pathlib import Path
 
 import pytest
 import time_machine
+from ansible_collections.danang.mail.plugins import modules
 from ansible_collections.danang.mail.plugins.module_utils import journal
 from ansible_collections.danang.mail.plugins.module_utils.model import CITY_TIMEZONE
 from ansible_collections.danang.mail.plugins.module_utils.password_policy import PasswordFacts
@@ -58,3 +60,18 @@ def test_a_reset_password_never_reaches_the_notices(policy) -> None:
     text = Path(notices).read_text(encoding="utf-8")
     assert "password_warn" in text and OANH not in text  # reset: not on the R-47 list
     assert fake.passwords[OANH] not in text and 'password"' not in text
+
+
+@pytest.mark.parametrize("module", ["password_policy", "forwarding", "report"])
+def test_a_system_without_its_required_options_stops_before_anything_is_read(
+    run_module, town, fake_systems, tmp_path, module
+) -> None:
+    """Every module with a list of systems names what the chosen system lacks (the shared check)."""
+    where = town(person("CB-1", "Nguyễn Văn Dũng"))
+    args = {"desired_state": where["desired_state"], "ledger": where["ledger"], "backend": ["exchange"]}
+    if module == "report":
+        args["output_dir"] = str(tmp_path)
+    result = run_module(importlib.import_module(f"{modules.__name__}.{module}"), args)
+    expected = "missing required arguments with backend exchange: exchange_server, ad_uri"
+    assert result["rc"] == 1 and result["msg"] == expected
+    assert fake_systems["exchange"].called() == []
