@@ -5,8 +5,8 @@ Message-ID and the composed message.
 
 A ``Notification`` is one thing one address must be told, named by a stable ``key``
 (``request-result:<record id>``, ``password-warn:<address>:<due>``, ``reclaim:<address>:<kind>:<due>``,
-``forward-removed:<address>:<target>:<removed_on>``, ``r47:<sha256>``). Its Message-ID is derived
-from the key alone, so a message sent before a crash is found again by its id and never sent twice.
+``forward-removed:<address>:<target>:<removed_on>``, ``r47:<recorded_on>:<sha256>``). Its Message-ID
+is derived from the key alone, so a message sent before a crash is found again by its id and never sent twice.
 
 An initial password never travels by mail: a context value that looks like one of the credentials
 the collection hands over (a key naming a password) is refused before anything is composed.

@@ -7,8 +7,9 @@ An append-only ``journal``, one line per notice, keyed by ``key``:
 
 - R-44, ``password-warn:<address>:<due>``: the holder of a managed account whose password is 3
   months old is warned once per due date (a new password gives a new due date, so a new warning);
-- R-47, ``r47:<sha256 of the sorted list>``: the list for the Department; a list already recorded is
-  not recorded again, a changed list is.
+- R-47, ``r47:<recorded_on>:<sha256 of the sorted list>``: the list for the Department, recorded
+  when it differs from the last one recorded (so a list that comes back after another is sent again,
+  and an unchanged list is not sent every day).
 
 Only addresses, names of agencies, reasons and dates: never a password.
 """
@@ -62,8 +63,11 @@ def warnings(rows: Iterable[Mapping[str, Any]], today: datetime.date) -> list[di
     return list(lines.values())
 
 
-def r47_list(rows: Iterable[Mapping[str, Any]], today: datetime.date) -> list[dict[str, Any]]:
-    """R-47: the list as one line (none when empty), keyed by the digest of its sorted entries."""
+def r47_list(
+    rows: Iterable[Mapping[str, Any]], today: datetime.date, last_digest: str = ""
+) -> list[dict[str, Any]]:
+    """R-47: the list as one line, keyed by its day and the digest of its sorted entries; none when
+    it is empty or the same as the last list recorded (``last_digest``)."""
     entries = sorted(
         (
             {f: row.get(f) for f in R47_FIELDS} | {"reason_text": REASON_TEXT.get(row["reason"], "")}
@@ -76,7 +80,16 @@ def r47_list(rows: Iterable[Mapping[str, Any]], today: datetime.date) -> list[di
     digest = hashlib.sha256(
         json.dumps(entries, ensure_ascii=False, sort_keys=True).encode("utf-8")
     ).hexdigest()
-    return [{"key": f"r47:{digest}", "kind": R47_LIST, "recorded_on": today.isoformat(), "rows": entries}]
+    if digest == last_digest:
+        return []
+    key = f"r47:{today.isoformat()}:{digest}"
+    return [{"key": key, "kind": R47_LIST, "recorded_on": today.isoformat(), "rows": entries}]
+
+
+def _last_r47_digest(lines: Iterable[Mapping[str, Any]]) -> str:
+    """The digest of the last R-47 list in the journal ("" when none): the key's last part."""
+    keys = [str(line.get("key")) for line in lines if line.get("kind") == R47_LIST]
+    return keys[-1].rpartition(":")[2] if keys else ""
 
 
 def record(
@@ -86,7 +99,11 @@ def record(
     (one atomic write, mode 0600) when ``write``."""
     text, known = journal.read(path)
     keys = {str(line.get("key")) for line in known}
-    fresh = [line for line in warnings(rows, today) + r47_list(rows, today) if line["key"] not in keys]
+    fresh = [
+        line
+        for line in warnings(rows, today) + r47_list(rows, today, _last_r47_digest(known))
+        if line["key"] not in keys
+    ]
     if write and fresh:
         journal.append(path, text, HEADER, fresh)
     return fresh

@@ -156,6 +156,10 @@ def test_password_warnings_and_the_r47_list_recorded_once(tmp_path: Path) -> Non
         ("r47_list", DEPARTMENT),
     ]
     assert Path(path).stat().st_mode & 0o777 == 0o600
+    # The first list comes back: the Department is told again, once.
+    back = password_notices.record(path, [row, locked], D(2026, 12, 10), True)
+    assert [line["key"] for line in back] == [f"r47:2026-12-10:{first[1]['key'].rpartition(':')[2]}"]
+    assert password_notices.record(path, [row, locked], D(2026, 12, 11), True) == []
 
 
 def test_no_department_no_r47_mail() -> None:
