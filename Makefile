@@ -15,7 +15,7 @@ ENV ?= lab
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help lab plan validate request plan-report daily lab-up lab-down test checks lab-location lint yamllint ansible-lint ruff sanity unit collection ee-context integration molecule bench bench-exchange schema clean
+.PHONY: help lab plan validate request plan-report daily lab-up lab-down test checks no-shared-lab lint yamllint ansible-lint ruff sanity unit collection ee-context integration molecule bench bench-exchange schema clean
 
 help:
 	@echo "make lab      the main job on the local labs: validate, allocate, reconcile OBM and Exchange/AD"
@@ -84,17 +84,21 @@ lab-down: venv
 # used 0.8 of its 2 cores), so the other steps run beside them, one after another: their labs have their
 # own directories and ports (molecule: .lab/molecule-obm). Each step's output is printed whole when the
 # step ends. `integration` comes first so that it takes the first of the two job slots.
-# test_lab_location.py brings up both labs from a copy of the clone, on ports of their own: make test
-# runs it as the last of the other steps rather than inside the integration run.
+# The integration tests that use no shared lab run as the last of the other steps rather than inside
+# the integration run, the longer of the two: test_lab_location.py brings up both labs from a copy of
+# the clone, on ports of their own; the allocate, daily allocate and request playbooks' tests read no
+# mail system (danang_mail_in_use_systems: []) and write only their own copies of the inventory.
 LAB_LOCATION := tests/integration/test_lab_location.py
+NO_SHARED_LAB := $(LAB_LOCATION) $(addprefix tests/integration/,test_allocate_playbook.py \
+	test_daily_allocate_playbook.py test_request_playbook.py)
 test:
 	$(MAKE) --no-print-directory -j2 --output-sync=target integration checks \
-		INTEGRATION_ARGS=--ignore=$(LAB_LOCATION)
+		INTEGRATION_ARGS='$(addprefix --ignore=,$(NO_SHARED_LAB))'
 
-checks: lint unit collection sanity molecule lab-location
+checks: lint unit collection sanity molecule no-shared-lab
 
-lab-location: venv
-	$(BIN)/python -m pytest -q -p no:cacheprovider $(LAB_LOCATION)
+no-shared-lab: venv
+	$(BIN)/python -m pytest -q -p no:cacheprovider $(NO_SHARED_LAB)
 
 lint: yamllint ruff ansible-lint schema
 

@@ -17,6 +17,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 COLLECTION = Path("collections/ansible_collections/danang/mail")
 LAB_LOCATION = "tests/integration/test_lab_location.py"
+NO_SHARED_LAB = (
+    LAB_LOCATION,
+    "tests/integration/test_allocate_playbook.py",
+    "tests/integration/test_daily_allocate_playbook.py",
+    "tests/integration/test_request_playbook.py",
+)
 TOOLS = ("python", "yamllint", "ruff", "ansible-lint", "ansible-test", "molecule")
 # Appends "start|end <tool> <arguments>" to one log, whose order tells what overlapped (no clock read).
 # The integration run's stand-in lasts until the last other step, test_lab_location.py, has ended
@@ -73,9 +79,11 @@ def test_make_test_runs_each_step_once_and_the_integration_tests_beside_the_othe
         "python -m pytest -q -p no:cacheprovider tests/collection",
         "ansible-test sanity --python 3.11 --color no",
         "molecule test -s obm",
-        # test_lab_location.py, its own labs on its own ports, once: with the other steps
-        "python -m pytest -q -p no:cacheprovider " + LAB_LOCATION,
-        "python -m pytest -q --durations=15 tests/integration --ignore=" + LAB_LOCATION,
+        # test_lab_location.py (its own labs on its own ports) and the tests that read no mail
+        # system, once: with the other steps
+        "python -m pytest -q -p no:cacheprovider " + " ".join(NO_SHARED_LAB),
+        "python -m pytest -q --durations=15 tests/integration "
+        + " ".join(f"--ignore={p}" for p in NO_SHARED_LAB),
     ]
     assert sorted(commands) == sorted(expected)
 
