@@ -200,6 +200,54 @@ def _phone_core(phone: Union[str, int]) -> Optional[str]:
     return text if len(text) >= 6 else None  # short numbers (extensions) match as a whole
 
 
+# Each rule's code (the self-service page shows it in the reader's language) and its English text.
+PROBLEM_MESSAGES: dict[str, str] = {
+    "too_short": f"is shorter than {MIN_LENGTH} characters (R-42)",
+    "no_upper": "has no upper-case letter (R-42)",
+    "no_lower": "has no lower-case letter (R-42)",
+    "no_digit": "has no digit (R-42)",
+    "no_special": "has no special character (R-42)",
+    "name": f"contains a word of the holder's name ({MIN_NAME_WORD} letters or more) (R-43)",
+    "birth_date": "contains the holder's date of birth (R-43)",
+    "phone": "contains the holder's phone number (R-43)",
+}
+
+
+def password_problem_codes(
+    password: str,
+    *,
+    names: Union[str, Iterable[str]] = (),
+    birth_date: Union[datetime.date, str, None] = None,
+    phone: Union[str, int, None] = None,
+) -> list[str]:
+    """The codes (keys of ``PROBLEM_MESSAGES``) of the rules of R-42 and R-43 ``password`` breaks,
+    in that table's order: empty when it is acceptable. Arguments as ``password_problems``."""
+    if not isinstance(password, str):
+        raise TypeError("password must be a string")
+    codes: list[str] = []
+    if len(password) < MIN_LENGTH:
+        codes.append("too_short")
+    if not any(c.isupper() for c in password):
+        codes.append("no_upper")
+    if not any(c.islower() for c in password):
+        codes.append("no_lower")
+    if not any(c.isdecimal() for c in password):
+        codes.append("no_digit")
+    if not any(_is_special(c) for c in password):
+        codes.append("no_special")
+
+    folded = fold_to_ascii(unicodedata.normalize("NFC", password)).lower()
+    if any(word in folded for word in _name_words(names)):
+        codes.append("name")
+    if birth_date is not None and any(form in password for form in _date_forms(_as_date(birth_date))):
+        codes.append("birth_date")
+    if phone is not None and phone != "":
+        core = _phone_core(phone)
+        if core is not None and core in _PHONE_NOISE.sub("", password):
+            codes.append("phone")
+    return codes
+
+
 def password_problems(
     password: str,
     *,
@@ -207,32 +255,10 @@ def password_problems(
     birth_date: Union[datetime.date, str, None] = None,
     phone: Union[str, int, None] = None,
 ) -> list[str]:
-    """What is wrong with ``password`` under R-42 and R-43: empty when it is acceptable.
+    """What is wrong with ``password`` under R-42 and R-43, in English: empty when it is acceptable.
 
     ``names``: the holder's names, whole strings or words ("Nguyễn Văn Dũng"); ``birth_date``: a
     ``datetime.date`` (or ISO string); ``phone``: as stored ("0905 123 456", "+84 905.123.456").
     """
-    if not isinstance(password, str):
-        raise TypeError("password must be a string")
-    problems: list[str] = []
-    if len(password) < MIN_LENGTH:
-        problems.append(f"is shorter than {MIN_LENGTH} characters (R-42)")
-    if not any(c.isupper() for c in password):
-        problems.append("has no upper-case letter (R-42)")
-    if not any(c.islower() for c in password):
-        problems.append("has no lower-case letter (R-42)")
-    if not any(c.isdecimal() for c in password):
-        problems.append("has no digit (R-42)")
-    if not any(_is_special(c) for c in password):
-        problems.append("has no special character (R-42)")
-
-    folded = fold_to_ascii(unicodedata.normalize("NFC", password)).lower()
-    if any(word in folded for word in _name_words(names)):
-        problems.append(f"contains a word of the holder's name ({MIN_NAME_WORD} letters or more) (R-43)")
-    if birth_date is not None and any(form in password for form in _date_forms(_as_date(birth_date))):
-        problems.append("contains the holder's date of birth (R-43)")
-    if phone is not None and phone != "":
-        core = _phone_core(phone)
-        if core is not None and core in _PHONE_NOISE.sub("", password):
-            problems.append("contains the holder's phone number (R-43)")
-    return problems
+    codes = password_problem_codes(password, names=names, birth_date=birth_date, phone=phone)
+    return [PROBLEM_MESSAGES[code] for code in codes]
