@@ -106,8 +106,18 @@ def test_only_the_portal_identity_writes_a_persons_password(obm_lab: ObmLab) -> 
     # ppolicy still checks what the portal writes (pwdMinLength 12, R-42).
     assert not portal.modify(dn, {"userPassword": [(ldap3.MODIFY_REPLACE, ["Ngan#1a"])]})
     assert portal.result["description"] == "constraintViolation"
+    # ppolicy removes pwdReset itself for a modifier that is neither the entry nor the rootdn: a
+    # delete of it in the same modify is refused, and the whole modify with it.
+    both = {"userPassword": [(ldap3.MODIFY_REPLACE, [CHOSEN])], "pwdReset": [(ldap3.MODIFY_DELETE, [])]}
+    assert not portal.modify(dn, both)
+    assert portal.result["description"] == "noSuchAttribute"
+    assert binds(obm_lab, dn, INITIAL) and read(obm_lab, dn, "pwdReset")["pwdReset"] is True
     assert portal.modify(dn, {"userPassword": [(ldap3.MODIFY_REPLACE, [CHOSEN])]}), portal.result
     assert binds(obm_lab, dn, CHOSEN) and not binds(obm_lab, dn, INITIAL)
+    assert not read(obm_lab, dn, "pwdReset").get("pwdReset")
+    # pwdInHistory 5: an earlier password cannot be put back, not even by the portal.
+    assert not portal.modify(dn, {"userPassword": [(ldap3.MODIFY_REPLACE, [INITIAL])]})
+    assert portal.result["message"] == "Password is in history of old passwords"
     # The portal may write pwdReset and nothing else of the person, nor any service account.
     assert portal.modify(dn, {"pwdReset": [(ldap3.MODIFY_REPLACE, ["TRUE"])]}), portal.result
     assert portal.modify(dn, {"pwdReset": [(ldap3.MODIFY_DELETE, [])]}), portal.result
