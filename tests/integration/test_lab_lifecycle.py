@@ -5,7 +5,8 @@ These tests stop, kill and restart the lab they run on, so they run on the copy 
 (``lab_copy``, on ports of their own, from a directory only root may enter) that
 test_lab_location.py brings up, not on the session's lab: make test runs them beside the
 integration tests that use the session's lab (make no-shared-lab). They run before
-test_lab_location.py's last test, which purges the copy.
+test_lab_location.py, whose last test purges the copy: after it the copy's labs would have to be
+brought up again.
 """
 
 from __future__ import annotations
