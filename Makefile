@@ -86,10 +86,12 @@ lab-down: venv
 # step ends. `integration` comes first so that it takes the first of the two job slots.
 # The integration tests that use no shared lab run as the last of the other steps rather than inside
 # the integration run, the longer of the two: test_lab_location.py brings up both labs from a copy of
-# the clone, on ports of their own; the allocate, daily allocate and request playbooks' tests read no
-# mail system (danang_mail_in_use_systems: []) and write only their own copies of the inventory.
-LAB_LOCATION := tests/integration/test_lab_location.py
-NO_SHARED_LAB := $(LAB_LOCATION) $(addprefix tests/integration/,test_allocate_playbook.py \
+# the clone, on ports of their own, and test_lab_lifecycle.py starts, stops and crashes the OBM lab
+# there (first: test_lab_location.py ends by purging the copy); the allocate, daily allocate and
+# request playbooks' tests read no mail system (danang_mail_in_use_systems: []) and write only their
+# own copies of the inventory.
+LAB_COPY := $(addprefix tests/integration/,test_lab_lifecycle.py test_lab_location.py)
+NO_SHARED_LAB := $(LAB_COPY) $(addprefix tests/integration/,test_allocate_playbook.py \
 	test_daily_allocate_playbook.py test_request_playbook.py)
 test:
 	$(MAKE) --no-print-directory -j2 --output-sync=target integration checks \

@@ -1,61 +1,31 @@
-"""The local labs for integration tests: OBM, and the tests' own Exchange lab.
+"""The local labs for integration tests: OBM, the tests' own Exchange lab, and a copy of both.
 
 ``obm_lab`` brings the lab up once per test session by running ``lab/lab_up.yml`` from the
 project's venv (the role obm_lab, which runs danang.mail.obm_server), then hands the tests the lab's
 connection facts: the literal values of ``inventories/lab/group_vars/all/obm.yml`` and the
-lab-only passwords generated into ``.lab/obm/secrets/``.
+lab-only passwords generated into ``.lab/obm/secrets/``. ``lab_copy`` runs both labs from a copy of
+the project's lab files, on ports of their own, for the tests that start, stop or crash a lab.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
-import sys
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import ldap3
 import pytest
 import yaml
+from lab_copy import LabCopy, copy_labs
+from lab_runs import REPO, PlaybookRun, run_lab_playbook
 from ldap3.utils.conv import escape_filter_chars
 
-REPO = Path(__file__).resolve().parents[2]
-ANSIBLE_PLAYBOOK = Path(sys.executable).with_name("ansible-playbook")
-LAB_INVENTORY = REPO / "inventories" / "lab" / "hosts.yml"
 LAB_VARS = REPO / "inventories" / "lab" / "group_vars" / "all" / "obm.yml"
 LAB_DIR = REPO / ".lab" / "obm"
-PLAYBOOK_DIRS = (REPO / "playbooks", REPO / "lab")
-RECAP = re.compile(r"^localhost\s+:\s+(.*)$", re.MULTILINE)
-
-
-@dataclass(frozen=True)
-class PlaybookRun:
-    proc: subprocess.CompletedProcess[str]
-    recap: dict[str, int]
-
-
-def run_lab_playbook(name: str, *extra: str, timeout: int = 1800) -> PlaybookRun:
-    """Run playbooks/<name> (or lab/<name>, the labs' up and down) on the lab inventory; fail with its
-    output when it fails."""
-    playbook = next((d / name for d in PLAYBOOK_DIRS if (d / name).exists()), REPO / "playbooks" / name)
-    env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
-    proc = subprocess.run(
-        [str(ANSIBLE_PLAYBOOK), "-i", str(LAB_INVENTORY), str(playbook), *extra],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    match = RECAP.search(proc.stdout)
-    recap = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", match.group(1))} if match else {}
-    if proc.returncode != 0:
-        pytest.fail(f"{name} failed (rc={proc.returncode}):\n{proc.stdout[-6000:]}\n{proc.stderr[-3000:]}")
-    return PlaybookRun(proc, recap)
 
 
 @dataclass(frozen=True)
@@ -305,3 +275,23 @@ def ldap(exchange_lab):
     )
     yield conn
     conn.unbind()
+
+
+# -- A copy of both labs, on ports of their own (lab_copy.py): test_lab_location.py, test_lab_lifecycle.py
+@pytest.fixture(scope="session")
+def lab_copy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabCopy]:
+    """One copy per session, shared by the tests that run its labs; purged at the end."""
+    if os.geteuid() != 0:
+        pytest.skip("the labs run daemons as their users: run as root")
+    labs = copy_labs(tmp_path_factory.mktemp("home"))
+    yield labs
+    labs.purge()
+
+
+@pytest.fixture
+def lab_copy_up(lab_copy: LabCopy) -> LabCopy:
+    """The copy with both labs up."""
+    up = lab_copy.up()
+    if up.returncode != 0:
+        pytest.fail(f"the copy's labs did not come up:\n{up.stdout[-6000:]}\n{up.stderr[-2000:]}")
+    return lab_copy

@@ -7,13 +7,9 @@ accounts (random logins), so the tests can run again on the same lab.
 
 from __future__ import annotations
 
-import contextlib
 import imaplib
 import os
-import signal
 import smtplib
-import socket
-import subprocess
 import time
 from email.message import EmailMessage
 from typing import TYPE_CHECKING
@@ -322,57 +318,3 @@ def test_message_size_limit_lets_20_mib_through_and_refuses_21_mib(obm_lab: ObmL
     assert wait_for_messages(obm_lab, login, "Khoi-tao#2026abc", 1, timeout=60) == 1
 
 
-# --- the lab itself -------------------------------------------------------------------------------
-def lab_pids(lab: ObmLab) -> list[int]:
-    out = subprocess.run(
-        [str(lab.lab_dir / "bin" / "obm-lab"), "pids"], capture_output=True, text=True, check=True
-    ).stdout
-    return [int(pid) for pid in out.split()]
-
-
-def port_open(host: str, port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(1)
-        return sock.connect_ex((host, port)) == 0
-
-
-def test_lab_up_again_and_in_check_mode_changes_nothing(obm_lab: ObmLab) -> None:
-    second = obm_lab.run_playbook("lab_up.yml", "--tags", "obm")
-    assert second.recap.get("changed") == 0, second.proc.stdout[-4000:]
-    assert second.recap.get("failed") == 0
-    checked = obm_lab.run_playbook("lab_up.yml", "--tags", "obm", "--check", "--diff")
-    assert checked.recap.get("changed") == 0, checked.proc.stdout[-4000:]
-
-
-MASTER_PID_FILES = (
-    "ldap/run/slapd.pid",
-    "saslauthd/run/saslauthd.pid",
-    "cyrus/run/cyrus-master.pid",
-    "postfix/queue/pid/master.pid",
-)
-
-
-def test_lab_up_after_a_crash(obm_lab: ObmLab) -> None:
-    """The four master processes killed hard: stale pid files and sockets stay behind, and the
-    orphaned Cyrus services keep the IMAP and LMTP ports. lab_up must clear them and start again."""
-    for name in MASTER_PID_FILES:
-        pid = int((obm_lab.lab_dir / name).read_text().split()[0])
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-    time.sleep(1)
-    assert lab_pids(obm_lab), "the Cyrus services should outlive their master"
-    obm_lab.run_playbook("lab_up.yml", "--tags", "obm")
-    imap_admin(obm_lab).logout()
-    assert admin(obm_lab).bound
-    for name in MASTER_PID_FILES:
-        pid = int((obm_lab.lab_dir / name).read_text().split()[0])
-        assert pid in lab_pids(obm_lab), name
-
-
-def test_lab_down_leaves_no_process_and_lab_up_restarts(obm_lab: ObmLab) -> None:
-    obm_lab.run_playbook("lab_down.yml", "--tags", "obm")
-    assert lab_pids(obm_lab) == []
-    for port in (obm_lab.ldap_port, obm_lab.imap_port, obm_lab.lmtp_port, obm_lab.smtp_port):
-        assert not port_open("127.0.0.1", port), port
-    obm_lab.run_playbook("lab_up.yml", "--tags", "obm")
-    imap_admin(obm_lab).logout()

@@ -16,9 +16,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 COLLECTION = Path("collections/ansible_collections/danang/mail")
-LAB_LOCATION = "tests/integration/test_lab_location.py"
 NO_SHARED_LAB = (
-    LAB_LOCATION,
+    "tests/integration/test_lab_lifecycle.py",
+    "tests/integration/test_lab_location.py",
     "tests/integration/test_allocate_playbook.py",
     "tests/integration/test_daily_allocate_playbook.py",
     "tests/integration/test_request_playbook.py",
@@ -79,8 +79,8 @@ def test_make_test_runs_each_step_once_and_the_integration_tests_beside_the_othe
         "python -m pytest -q -p no:cacheprovider tests/collection",
         "ansible-test sanity --python 3.11 --color no",
         "molecule test -s obm",
-        # test_lab_location.py (its own labs on its own ports) and the tests that read no mail
-        # system, once: with the other steps
+        # test_lab_lifecycle.py and test_lab_location.py (the copy's labs on their own ports) and
+        # the tests that read no mail system, once: with the other steps
         "python -m pytest -q -p no:cacheprovider " + " ".join(NO_SHARED_LAB),
         "python -m pytest -q --durations=15 tests/integration "
         + " ".join(f"--ignore={p}" for p in NO_SHARED_LAB),
