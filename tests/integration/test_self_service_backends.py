@@ -12,21 +12,25 @@ obm_server role's when it has them; until then the test adds both through the la
 
 from __future__ import annotations
 
-import contextlib
 import secrets
 import subprocess
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import both_labs
+import exchange_city
 import ldap3
 import obm_city
 import pytest
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.organisation import PasswordPolicy
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.passwords import (
+    password_invocation,
+)
+from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.transport import ExchangeTransport
 from ansible_collections.danang.mail.plugins.module_utils.password_change import (
     CHANGED,
+    REFUSED,
     ROLLED_BACK,
 )
 from ansible_collections.danang.mail.plugins.module_utils.self_service import open_service
@@ -251,3 +255,98 @@ def test_sign_in_and_change_on_both_systems(site_city: SiteCity, portal_password
     result = portal_modify(site, portal_password, dn, {"userPassword": [(ldap3.MODIFY_REPLACE, [NEW])]})
     print("measured userPassword alone", result, obm_entry(site, binh))
     assert result["result"] == 0 and flag(obm_entry(site, binh), "pwdReset")
+
+
+def ad_binds(site: SiteCity, address: str, password: str) -> bool:
+    """A simple bind to the lab's AD as the user (the lab's slapd lets a must-change account bind)."""
+    host, port = site.city.lab.ad_uri.removeprefix("ldap://").split(":")
+    conn = ldap3.Connection(ldap3.Server(host, port=int(port)), ad_user(site, address)["dn"], password)
+    try:
+        return bool(conn.bind())
+    finally:
+        conn.unbind()
+
+
+def without_history(site: SiteCity, address: str) -> str:
+    """A PSO without password history for the user; its DN.
+
+    The lab checks AD's history on an administrator's reset too (as a DC does for a reset sent with
+    the policy-hints control); Exchange's Set-Mailbox -Password is a reset without it, which a DC
+    does not hold to the history, so the put-back of the old password is tested under a policy
+    that says so."""
+    lab = site.city.lab
+    user = ad_user(site, address)["dn"]
+    pso = f"CN=itest-{lab.unique()},CN=Password Settings Container,CN=System,{lab.base_dn}"
+    attributes = {"cn": pso[3:].split(",")[0], **PasswordPolicy(history=0, min_age_days=0).attributes(user)}
+    conn = exchange_city.ad_admin(lab)
+    assert conn.add(pso, ["top", "msDS-PasswordSettings"], attributes), conn.result
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:  # the lab follows PSO writes within a second
+        conn.search(user, "(objectClass=*)", ldap3.BASE, attributes=["msDS-ResultantPSO"])
+        if conn.response and conn.response[0]["attributes"].get("msDS-ResultantPSO"):
+            break
+        time.sleep(0.2)
+    conn.unbind()
+    return pso
+
+
+def test_a_refusal_on_obm_leaves_both_systems_as_they_were(site_city: SiteCity, portal_password: str) -> None:
+    site = site_city
+    _plan, results, _ = site.city.reconcile(scope=SCOPE)
+    assert all(r.ok for r in results)
+    site.make_obm_accounts(SCOPE)
+    binh = site.city.address(BINH)
+    pso = without_history(site, binh)
+    config = portal_config(site, portal_password)
+    initial, refused = password_for(BINH), "Hy4=kPeN/T7mAd"
+    try:
+        # OBM cannot be asked: nothing is written anywhere.
+        with open_service(config) as service:
+            holder = service.sign_in(binh, initial)
+            assert holder is not None and holder.must_change
+            issued = ad_user(site, binh).get("extensionAttribute1")
+            obm_city.obm_lab_ctl(site.obm, "stop", "slapd")
+            try:
+                result = service.change(holder, initial, NEW)
+            finally:
+                obm_city.obm_lab_ctl(site.obm, "start", "slapd")
+                obm_city.wait_lab_port(site.obm, site.obm.ldap_port)
+            assert result.outcome == REFUSED, result
+        assert int(ad_user(site, binh)["pwdLastSet"]) == 0
+
+        # ppolicy's history (pwdInHistory 5) holds ``refused``: the page's own identity set it and
+        # then gave the person a new initial password, on OBM and (the administrator) on Exchange.
+        dn = obm_entry(site, binh)["dn"]
+        for password, reset in ((refused, []), (initial + "2", ["TRUE"])):
+            changes = {
+                "userPassword": [(ldap3.MODIFY_REPLACE, [password])],
+                "pwdReset": [(ldap3.MODIFY_REPLACE, reset)],
+            }
+            assert portal_modify(site, portal_password, dn, changes)["result"] == 0
+        initial += "2"
+        transport = ExchangeTransport(exchange_city.connection(site.city.lab))
+        try:
+            outcome = transport.run([password_invocation(binh, initial, must_change=True)])[0]
+            assert outcome.status == "ok", outcome.error
+        finally:
+            transport.close()
+        before = ad_user(site, binh)
+        assert int(before["pwdLastSet"]) == 0 and before.get("extensionAttribute1") == issued
+
+        with open_service(config) as service:
+            holder = service.sign_in(binh, initial)
+            assert holder is not None
+            result = service.change(holder, initial, refused)
+        print("measured history refusal", result)
+        assert (result.outcome, result.system) == (ROLLED_BACK, "obm"), result
+        assert "constraintViolation" in result.reason and refused not in result.reason
+
+        after = ad_user(site, binh)  # Exchange put back: old password, forced change, issue record
+        assert int(after["pwdLastSet"]) == 0 and after.get("extensionAttribute1") == issued
+        assert ad_binds(site, binh, initial) and not ad_binds(site, binh, refused)
+        assert obm_binds(site, binh, initial) and not obm_binds(site, binh, refused)
+        assert flag(obm_entry(site, binh), "pwdReset")
+    finally:
+        conn = exchange_city.ad_admin(site.city.lab)
+        conn.delete(pso)
+        conn.unbind()
