@@ -37,7 +37,7 @@ GOOD = {
 def problems_of(**changes):
     config = copy.deepcopy(GOOD)
     for key, value in changes.items():
-        part, _, name = key.partition("__")
+        part, _sep, name = key.partition("__")
         if name:
             if value is None:
                 config[part].pop(name)
