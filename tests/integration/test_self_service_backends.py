@@ -117,9 +117,13 @@ def portal_password(obm_lab: Any) -> Iterator[str]:
     try:
         yield password
     finally:
-        ours = [v for v in _database(obm_lab)[1] if PORTAL_DN in v]
-        removal = "".join(f"-\ndelete: olcAccess\nolcAccess: {value}\n" for value in ours)
-        _root(obm_lab, "ldapmodify", ldif=f"dn: {db}\nchangetype: modify\n{removal[2:]}")
+        # One rule per modify: cn=config renumbers the rules after each removal.
+        while ours := [v for v in _database(obm_lab)[1] if PORTAL_DN in v]:
+            _root(
+                obm_lab,
+                "ldapmodify",
+                ldif=f"dn: {db}\nchangetype: modify\ndelete: olcAccess\nolcAccess: {ours[0]}\n",
+            )
         admin.delete(PORTAL_DN)
         admin.unbind()
 
@@ -205,7 +209,6 @@ def ews_ok(site: SiteCity, address: str, password: str) -> bool:
         service_endpoint=f"{lab.base_url}/EWS/Exchange.asmx",
         credentials=Credentials(address, password),
         version=Version(build=EXCHANGE_2016),
-        retry_policy=None,
     )
     try:
         Account(address, config=config, autodiscover=False, access_type=DELEGATE).inbox.refresh()
