@@ -120,8 +120,8 @@ def portal_password(obm_lab: Any) -> Iterator[str]:
     try:
         yield password
     finally:
-        # One rule per modify: cn=config renumbers the rules after each removal.
-        while ours := [v for v in _database(obm_lab)[1] if v.partition("}")[2] in ACCESS]:
+        # Ours end in "break" (the role's do not); one per modify: cn=config renumbers after each.
+        while ours := [v for v in _database(obm_lab)[1] if PORTAL_DN in v and v.endswith("by * break")]:
             _root(
                 obm_lab,
                 "ldapmodify",
