@@ -8,12 +8,15 @@ never the administrator.
   account with ``pwdReset`` bind (R-40: the initial password signs in), and counts a failed bind
   toward its lockout (pwdMaxFailure): the page's lockout is the directory's.
 - Change: the portal identity replaces ``userPassword`` (clear text: ppolicy hashes it) and
-  removes ``pwdReset`` in one modify. Measured on the lab (slapd 2.5, ``pwdMustChange: TRUE``,
-  ``tests/integration/test_self_service_backends.py``): a modify of ``userPassword`` by an identity
-  other than the entry's own would make ppolicy add ``pwdReset: TRUE``, unless the same modify
-  names ``pwdReset`` itself; so the modify replaces ``pwdReset`` with no value, which removes it
-  (and is no error when it is absent). ppolicy stamps ``pwdChangedTime`` and still applies its
-  history (pwdInHistory) to this identity: a refusal is ``constraintViolation``.
+  removes ``pwdReset`` in one modify. Measured on the lab (slapd 2.5.13, ``pwdMustChange: TRUE``,
+  ``tests/integration/test_self_service_backends.py``): ppolicy treats an identity without
+  ``manage`` access to ``userPassword`` (the portal's ``=wx``) as no password administrator, so
+  its write is checked like the holder's own (quality, ``pwdInHistory``: ``constraintViolation``
+  "Password is in history of old passwords"), records the old password in ``pwdHistory``, stamps
+  ``pwdChangedTime`` and removes ``pwdReset`` itself. Only a password administrator's write
+  (manage: the rootdn, root over ldapi) gets ``pwdReset: TRUE`` added; the modify names
+  ``pwdReset`` anyway (a replace with no value, no error when absent), which tells ppolicy to leave
+  it alone: the result is the same if the identity is ever given ``manage``.
 - An answer lost on the way (``LDAPException``) is settled by binding with the new password.
 
 OBM is the second system written, never put back (see ``module_utils/self_service``).
