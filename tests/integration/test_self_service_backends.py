@@ -255,6 +255,7 @@ def test_sign_in_and_change_on_both_systems(site_city: SiteCity, portal_password
 
     assert obm_binds(site, an, NEW) and not obm_binds(site, an, initial)
     assert ews_ok(site, an, NEW) and not ews_ok(site, an, initial)
+    assert site.imap_ok(an, NEW) and not site.imap_ok(an, initial)  # saslauthd binds
     after = obm_entry(site, an)
     # The page's modify leaves no pwdReset, and slapd stamps pwdChangedTime.
     assert not flag(after, "pwdReset")
