@@ -90,21 +90,9 @@ class SlidingWindow:
         self._events: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
-    def retry_after(self, key: str) -> int:
-        """0 when another event is allowed for ``key``; otherwise the seconds until one is."""
-        now = self._clock()
-        with self._lock:
-            events = self._current(key, now)
-            if len(events) < self._limit:
-                return 0
-            return max(1, math.ceil(events[0] + self._window - now))
-
-    def add(self, key: str) -> None:
-        with self._lock:
-            self._record(key, self._clock())
-
     def hit(self, key: str) -> int:
-        """``retry_after`` and, when allowed, ``add``: for limits on every request, not failures only."""
+        """0 and the event counted when ``key`` is below its limit; otherwise the seconds until it is
+        not. Checking and counting are one step, so concurrent requests cannot all slip under it."""
         now = self._clock()
         with self._lock:
             events = self._current(key, now)
@@ -112,6 +100,14 @@ class SlidingWindow:
                 return max(1, math.ceil(events[0] + self._window - now))
             self._record(key, now)
             return 0
+
+    def refund(self, key: str) -> None:
+        """Take back the last event of ``key``: counted up front, it turned out not to count (a
+        successful sign-in is no failure)."""
+        with self._lock:
+            events = self._events.get(key)
+            if events:
+                events.pop()
 
     def _record(self, key: str, now: float) -> None:
         if key not in self._events:

@@ -7,7 +7,9 @@ any log."""
 from __future__ import annotations
 
 import logging
+import queue
 import re
+import threading
 
 import pytest
 from danang_password_portal.logs import configure_logging
@@ -108,6 +110,33 @@ def test_failed_sign_ins_are_limited_per_address_below_the_directorys_lockout(cl
     assert sign_in(client).headers["Retry-After"] == "300"
     clock.now += 300
     assert sign_in(client).status_code == 303
+
+
+def test_concurrent_guesses_cannot_pass_the_address_limit(app, directory):
+    directory.gate = threading.Event()
+    answers: queue.Queue = queue.Queue()
+    clients = [app.test_client() for _ in range(6)]
+    tokens = [token(c) for c in clients]
+
+    def guess(number: int) -> None:
+        form = {"address": ADDRESS, "password": f"guess-{number}", "csrf_token": tokens[number]}
+        answers.put(clients[number].post("/sign-in", data=form).status_code)
+
+    threads = [threading.Thread(target=guess, args=(number,)) for number in range(6)]
+    for thread in threads:
+        thread.start()
+    limited = [answers.get(timeout=30) for _ in range(3)]  # three are held in sign_in
+    assert limited == [429, 429, 429]
+    assert len(directory.sign_ins) == 3
+    directory.gate.set()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(answers.get_nowait() for _ in range(3)) == [200, 200, 200]
+
+
+def test_a_successful_sign_in_is_no_failure(app):
+    for _attempt in range(10):  # more than both limits, from one client
+        assert sign_in(app.test_client()).status_code == 303
 
 
 def test_failed_sign_ins_are_limited_per_client(client, directory):
