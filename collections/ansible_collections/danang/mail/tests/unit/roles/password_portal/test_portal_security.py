@@ -115,7 +115,7 @@ def test_failed_sign_ins_are_limited_per_address_below_the_directorys_lockout(cl
 def test_concurrent_guesses_cannot_pass_the_address_limit(app, directory):
     directory.gate = threading.Event()
     answers: queue.Queue = queue.Queue()
-    clients = [app.test_client() for _ in range(6)]
+    clients = [app.test_client() for _number in range(6)]
     tokens = [token(c) for c in clients]
 
     def guess(number: int) -> None:
@@ -125,13 +125,13 @@ def test_concurrent_guesses_cannot_pass_the_address_limit(app, directory):
     threads = [threading.Thread(target=guess, args=(number,)) for number in range(6)]
     for thread in threads:
         thread.start()
-    limited = [answers.get(timeout=30) for _ in range(3)]  # three are held in sign_in
+    limited = [answers.get(timeout=30) for _number in range(3)]  # three are held in sign_in
     assert limited == [429, 429, 429]
     assert len(directory.sign_ins) == 3
     directory.gate.set()
     for thread in threads:
         thread.join(30)
-    assert sorted(answers.get_nowait() for _ in range(3)) == [200, 200, 200]
+    assert sorted(answers.get_nowait() for _number in range(3)) == [200, 200, 200]
 
 
 def test_a_successful_sign_in_is_no_failure(app):
