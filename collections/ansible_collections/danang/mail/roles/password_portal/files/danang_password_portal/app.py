@@ -67,8 +67,15 @@ def _too_many(response: Response, retry_after: int) -> Response:
     return response
 
 
-def create_app(settings: Settings, service: PasswordService, *, clock: Clock = time.monotonic) -> Flask:
-    """The WSGI application. ``clock``: monotonic seconds, for session expiry and the rate limits."""
+def create_app(
+    settings: Settings,
+    service: PasswordService,
+    *,
+    clock: Clock = time.monotonic,
+    sweep_every: Optional[float] = None,
+) -> Flask:
+    """The WSGI application. ``clock``: monotonic seconds, for session expiry and the rate limits;
+    ``sweep_every``: seconds between two looks for expired sessions (``state.SessionStore``)."""
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=settings.secret_key,
@@ -83,7 +90,7 @@ def create_app(settings: Settings, service: PasswordService, *, clock: Clock = t
     portal = Portal(
         settings,
         service,
-        SessionStore(settings.session_seconds, clock),
+        SessionStore(settings.session_seconds, clock, sweep_every),
         SlidingWindow(settings.address_failures, window, clock),
         SlidingWindow(settings.client_failures, window, clock),
         SlidingWindow(settings.check_requests, window, clock),
