@@ -95,6 +95,8 @@ def test_every_rule_code_has_a_text_with_its_r_id_in_both_languages(client, lang
     assert set(TEXTS[lang]) == set(TEXTS["vi"])
     for code, rule in PROBLEM_MESSAGES.items():
         assert rule[-6:] in PROBLEMS[lang][code], code  # "(R-42)" / "(R-43)"
+    for written in (*PROBLEMS[lang].values(), *TEXTS[lang].values()):
+        assert written == unicodedata.normalize("NFC", written)
     client.get(f"/?lang={lang}")
     sign_in(client)
     shown = check(client, "12").get_json()["problems"]
