@@ -210,3 +210,14 @@ def test_check_refuses_malformed_bodies(client, body):
     sign_in(client)
     answer = client.post("/check", json=body, headers={"X-CSRF-Token": token(client, "/change")})
     assert answer.status_code == 400
+
+
+def test_gunicorns_access_log_holds_no_query_header_or_body():
+    from danang_password_portal import gunicorn_conf
+    from danang_password_portal.logs import ACCESS_LOG_FORMAT
+
+    atoms = set(re.findall(r"%\(([^)]+)\)s", ACCESS_LOG_FORMAT))
+    # client, time, method, path without query, status, size, duration
+    assert atoms == {"h", "t", "m", "U", "s", "B", "M"}
+    assert gunicorn_conf.access_log_format == ACCESS_LOG_FORMAT
+    assert gunicorn_conf.workers == 1  # the sessions and limits live in one process's memory
