@@ -228,6 +228,10 @@ def create_app(
         outcome = result.outcome if result.outcome in OUTCOMES else INCONSISTENT
         return web.page("result.html", outcome=outcome, problems=problems)
 
+    @app.get("/favicon.ico")
+    def favicon() -> Response:  # browsers ask for it; the page has none
+        return Response(status=204)
+
     @app.post("/sign-out")
     def sign_out() -> Response:
         end_session()
