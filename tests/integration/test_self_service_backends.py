@@ -284,17 +284,14 @@ def ad_binds(site: SiteCity, address: str, password: str) -> bool:
         conn.unbind()
 
 
-def without_history(site: SiteCity, address: str) -> str:
-    """A PSO without password history for the user; its DN.
-
-    The lab checks AD's history on an administrator's reset too (as a DC does for a reset sent with
-    the policy-hints control); Exchange's Set-Mailbox -Password is a reset without it, which a DC
-    does not hold to the history, so the put-back of the old password is tested under a policy
-    that says so."""
+def under_the_citys_policy(site: SiteCity, address: str) -> str:
+    """The project's PSO (history 5) for the user; its DN. Exchange's Set-Mailbox -Password is an
+    administrator's reset, which a DC does not hold to the history (MS-ADTS 3.1.1.3.4.1.27): the
+    put-back of the old password must pass under it."""
     lab = site.city.lab
     user = ad_user(site, address)["dn"]
     pso = f"CN=itest-{lab.unique()},CN=Password Settings Container,CN=System,{lab.base_dn}"
-    attributes = {"cn": pso[3:].split(",")[0], **PasswordPolicy(history=0, min_age_days=0).attributes(user)}
+    attributes = {"cn": pso[3:].split(",")[0], **PasswordPolicy().attributes(user)}
     conn = exchange_city.ad_admin(lab)
     assert conn.add(pso, ["top", "msDS-PasswordSettings"], attributes), conn.result
     deadline = time.monotonic() + 5
@@ -313,7 +310,7 @@ def test_a_refusal_on_obm_leaves_both_systems_as_they_were(site_city: SiteCity, 
     assert all(r.ok for r in results)
     site.make_obm_accounts(SCOPE)
     binh = site.city.address(BINH)
-    pso = without_history(site, binh)
+    pso = under_the_citys_policy(site, binh)
     config = portal_config(site, portal_password)
     initial, refused = password_for(BINH), "Hy4=kPeN/T7mAd"
     try:

@@ -132,13 +132,15 @@ def check_sam(ctx: Any, sam: str) -> None:
 def check_password(
     ctx: Any, password: str, sam: str, display_name: str, entry: dict[str, Any] | None
 ) -> bytes:
-    """AD's check of a new password against the policy that governs the account (``entry``; None for
-    one being created: the domain's policy, it is in no group yet): length, complexity, history
-    (``password_policy``). Returns the password history to store with it (ntPwdHistory)."""
+    """AD's check of a password an administrator sets (a new account's, when ``entry`` is None: the
+    domain's policy, it is in no group yet; or a reset) against the policy that governs the account:
+    length and complexity (``password_policy``). Not history: a password set (not a change) is held to
+    it only when the request carries the LDAP_SERVER_POLICY_HINTS control with flag 1 (MS-ADTS
+    3.1.1.3.4.1.27), which Set-Mailbox -Password does not send. The password still enters the history. Returns the password history to store with it (ntPwdHistory)."""
     directory = ctx.lab.directory
     policy = directory.computed.policy_for(entry["dn"]) if entry else DOMAIN_POLICY
     history = first(entry, "ntPwdHistory") if entry else None
-    if refusal(password, sam, display_name, policy, history):
+    if refusal(password, sam, display_name, policy, None):
         # One message for the three causes, as AD gives (ERROR_PASSWORD_RESTRICTION, 0x52D).
         raise task_error(
             f"Active Directory operation failed on {DC}. This error is not retriable. Additional "
