@@ -136,7 +136,8 @@ def check_password(
     domain's policy, it is in no group yet; or a reset) against the policy that governs the account:
     length and complexity (``password_policy``). Not history: a password set (not a change) is held to
     it only when the request carries the LDAP_SERVER_POLICY_HINTS control with flag 1 (MS-ADTS
-    3.1.1.3.4.1.27), which Set-Mailbox -Password does not send. The password still enters the history. Returns the password history to store with it (ntPwdHistory)."""
+    3.1.1.3.4.1.27), which Set-Mailbox -Password does not send. The password still enters the
+    history: returns the history to store with it (ntPwdHistory)."""
     directory = ctx.lab.directory
     policy = directory.computed.policy_for(entry["dn"]) if entry else DOMAIN_POLICY
     history = first(entry, "ntPwdHistory") if entry else None
