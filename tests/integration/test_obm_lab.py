@@ -316,5 +316,3 @@ def test_message_size_limit_lets_20_mib_through_and_refuses_21_mib(obm_lab: ObmL
         code, _ = smtp.data(too_big)
         assert code == 552
     assert wait_for_messages(obm_lab, login, "Khoi-tao#2026abc", 1, timeout=60) == 1
-
-
