@@ -205,10 +205,15 @@ def _first(attributes: Mapping[str, Any], name: str) -> Any:
     return None
 
 
+def attribute_text(attributes: Mapping[str, Any], name: str) -> Optional[str]:
+    """The first value of attribute ``name`` (any case) as text, or None."""
+    value = _first(attributes, name)
+    return None if value is None else str(value)
+
+
 def user_from_entry(dn: str, attributes: Mapping[str, Any]) -> ADUser:
     def text(name: str) -> Optional[str]:
-        value = _first(attributes, name)
-        return None if value is None else str(value)
+        return attribute_text(attributes, name)
 
     uac = _first(attributes, "userAccountControl")
     recipient_type = _first(attributes, "msExchRecipientTypeDetails")
@@ -287,6 +292,22 @@ class Directory:
         """Every user of the managed OU, keyed by lower-cased DN: one paged search."""
         found = self._search(self.connection.managed_ou, USER_FILTER, READ_ATTRIBUTES)
         return {dn.lower(): user_from_entry(dn, attributes) for dn, attributes in found}
+
+    def user_by_address(
+        self, address: str, extra: Iterable[str] = ()
+    ) -> Optional[tuple[ADUser, dict[str, Any]]]:
+        """The one user of the managed OU whose ``mail`` or ``userPrincipalName`` is ``address``
+        (the value escaped), with its attributes (``READ_ATTRIBUTES`` and ``extra``); None when no
+        user has it; ``ADError`` when more than one has."""
+        value = escape_filter_chars(address)
+        search_filter = f"(&{USER_FILTER}(|(mail={value})(userPrincipalName={value})))"
+        found = self._search(self.connection.managed_ou, search_filter, (*READ_ATTRIBUTES, *extra))
+        if len(found) > 1:
+            raise ADError(f"AD {self.connection.uri}: {len(found)} users have the address {address}")
+        if not found:
+            return None
+        dn, attributes = found[0]
+        return user_from_entry(dn, attributes), attributes
 
     def taken_sam_names(self, names: Iterable[str]) -> set[str]:
         """Which of ``names`` are used anywhere in the domain: one search (values escaped)."""

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Mapping, Sequence
-from typing import Optional
+from typing import Any, Optional, Union
 
 from ansible_collections.danang.mail.plugins.module_utils.backends.contract import BackendError, Result
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.ad import (
@@ -64,6 +64,13 @@ if HAS_LDAP3:
     import ldap3
 
 
+class Unset:
+    """The default of an optional parameter that is left out of an invocation (None is $null)."""
+
+
+UNSET = Unset()
+
+
 def policy_lock_record(moment: datetime.datetime) -> str:
     """The mark of a password policy lock (R-41), with its time (UTC)."""
     return POLICY_LOCK_PREFIX + str(iso(moment, UTC))
@@ -93,19 +100,26 @@ def facts_from_user(user: ADUser) -> Optional[PasswordFacts]:
     )
 
 
+def password_invocation(
+    address: str, password: str, *, must_change: bool, issue: Union[str, Unset, None] = UNSET
+) -> Invocation:
+    """Set-Mailbox -Password as an administrator sets it: ``must_change`` is
+    -ResetPasswordOnNextLogon (a Boolean, not a switch; $false stamps pwdLastSet now), ``issue`` the
+    issue record (CustomAttribute1; None clears it, left alone when not given)."""
+    params: dict[str, Any] = {
+        "Identity": address,
+        "Password": Secret(password),
+        "ResetPasswordOnNextLogon": must_change,
+    }
+    if not isinstance(issue, Unset):
+        params[ISSUE_ATTRIBUTE] = issue
+    return Invocation.of("Set-Mailbox", params, address)
+
+
 def reset_invocation(address: str, password: str, moment: datetime.datetime) -> Invocation:
     """The administrator's reset of one person (R-40): new password, change at next logon, and the
     issue time the 3-working-day rule counts from (R-41)."""
-    return Invocation.of(
-        "Set-Mailbox",
-        {
-            "Identity": address,
-            "Password": Secret(password),
-            "ResetPasswordOnNextLogon": True,  # a Boolean, not a switch
-            ISSUE_ATTRIBUTE: issue_record(moment),
-        },
-        address,
-    )
+    return password_invocation(address, password, must_change=True, issue=issue_record(moment))
 
 
 class ExchangePasswords:
