@@ -21,10 +21,10 @@ pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
 ANSIBLE_PLAYBOOK = Path(sys.executable).with_name("ansible-playbook")
-# The copy's ports: none of the labs of make lab (3389…, 15985, 15986, 10088, 3390), of the Exchange
-# tests (25985, 25986, 20088, 23390) or of molecule (23389…), and all below Linux's ephemeral range
-# (32768-60999): make test runs this beside the other integration tests, whose outgoing connections
-# take ports from that range.
+# The copy's ports: none of the labs of make lab (3389…, 15985, 15986, 10088, 3390, 18443), of the
+# Exchange tests (25985, 25986, 20088, 23390), of the tests' password page (28443) or of molecule
+# (23389…), and all below Linux's ephemeral range (32768-60999): make test runs this beside the other
+# integration tests, whose outgoing connections take ports from that range.
 PORTS = {
     "obm_ldap_port": 30389,
     "obm_imap_port": 31143,
@@ -40,6 +40,7 @@ PORTS = {
     "exchange_https_port": 30986,
     "exchange_kdc_port": 30088,
     "exchange_ad_port": 30390,
+    "portal_lab_port": 30443,
 }
 EPHEMERAL = Path("/proc/sys/net/ipv4/ip_local_port_range")
 
@@ -86,7 +87,7 @@ def test_both_labs_run_from_a_clone_the_daemons_users_cannot_enter(clone: Path) 
         clone, "lab_up.yml", "-e", "obm_server_install_packages=false exchange_lab_install_packages=false"
     )
     assert up.returncode == 0, up.stdout[-6000:] + up.stderr[-2000:]
-    for lab in ("obm", "exchange"):
+    for lab in ("obm", "exchange", "portal"):
         link = clone / ".lab" / lab
         assert link.is_symlink()
         assert not link.resolve().is_relative_to(clone.parent)  # the state is outside the 0700 home
