@@ -17,8 +17,10 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+import ldap3
 import pytest
 import yaml
+from ldap3.utils.conv import escape_filter_chars
 
 REPO = Path(__file__).resolve().parents[2]
 ANSIBLE_PLAYBOOK = Path(sys.executable).with_name("ansible-playbook")
@@ -65,6 +67,11 @@ class ObmLab:
     users_dn: str
     admin_dn: str
     admin_password: str
+    reader_dn: str
+    reader_password: str
+    # The self-service page's identity: the only one that writes people's passwords (R-40).
+    portal_dn: str
+    portal_password: str
     imap_host: str
     imap_port: int
     imap_admin: str
@@ -88,6 +95,20 @@ class ObmLab:
 
     def unique_login(self, prefix: str = "t") -> str:
         return f"{prefix}{uuid.uuid4().hex[:10]}"
+
+    def simulate_password_change(self, address: str, password: str | None = None) -> None:
+        """What the holder's own change on the self-service page leaves on the entry of ``address``:
+        no ``pwdReset`` (R-40), so saslauthd lets IMAP and ManageSieve in again, and ``password``
+        when given. The administrator does it here, as the Exchange lab's control does for AD: a
+        person may no longer write their own password (the role's ACL, R-42)."""
+        server = ldap3.Server(self.ldap_host, port=self.ldap_port, connect_timeout=5)
+        with ldap3.Connection(server, self.admin_dn, self.admin_password, auto_bind=True) as conn:
+            conn.search(self.base_dn, f"(mail={escape_filter_chars(address)})", attributes=["1.1"])
+            (found,) = conn.response
+            dn = found["dn"]
+            if password is not None:  # an administrator's change sets pwdReset (pwdMustChange TRUE)
+                assert conn.modify(dn, {"userPassword": [(ldap3.MODIFY_REPLACE, [password])]}), conn.result
+            assert conn.modify(dn, {"pwdReset": [(ldap3.MODIFY_REPLACE, [])]}), conn.result
 
 
 def _secret(name: str) -> str:
@@ -115,6 +136,10 @@ def obm_lab() -> ObmLab:
         users_dn=f"ou=users,dc={domain},{base_dn}",
         admin_dn=facts["obm_ldap_admin_dn"],
         admin_password=_secret("ldapadmin"),
+        reader_dn=facts["obm_ldap_reader_dn"],
+        reader_password=_secret("mailreader"),
+        portal_dn=facts["obm_ldap_portal_dn"],
+        portal_password=_secret("password-portal"),
         imap_host=facts["obm_imap_host"],
         imap_port=int(facts["obm_imap_port"]),
         imap_admin=facts["obm_imap_admin"],
