@@ -72,12 +72,13 @@ def missing() -> list[str]:
 
 
 @contextlib.contextmanager
-def chromium() -> Iterator[webdriver.Chrome]:
-    """A headless chromium with a fresh profile, its performance log on; quit and removed after."""
+def chromium(*flags: str) -> Iterator[webdriver.Chrome]:
+    """A headless chromium with a fresh profile, its performance log on; quit and removed after.
+    ``flags``: more command-line switches (a server key to trust, for instance)."""
     profile = tempfile.mkdtemp(prefix="danang-chromium-")
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in (*FLAGS, f"--user-data-dir={profile}"):
+    for flag in (*FLAGS, *flags, f"--user-data-dir={profile}"):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
     driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
