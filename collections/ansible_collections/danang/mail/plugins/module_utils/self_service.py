@@ -104,8 +104,8 @@ class SelfService:
 
     def sign_in(self, address: str, password: str) -> Optional[Holder]:
         wanted = self._address(address)
-        if wanted is None or not isinstance(password, str) or len(password) > MAX_PASSWORD:
-            return None
+        if wanted is None or not isinstance(password, str) or not 0 < len(password) <= MAX_PASSWORD:
+            return None  # an empty password would be an anonymous LDAP bind
         with self._lock:
             persons = self._persons(wanted, password)
             if persons is None:
