@@ -7,26 +7,32 @@ for a test city by the real role (``lab/lab_up.yml --tags portal``: lab/roles/po
 danang.mail.password_portal in lab mode) - one playbook run - and started by its control script
 ``.lab/portal-tests/bin/portal-lab``. API::
 
-    from portal_lab import portal_for   # the fixture (session scope: the instance stops at the end)
+    from portal_lab import portal_for
 
-    def test_x(site_city, portal_for):   # site_city: both_labs.SiteCity (or any object with its
-        portal = portal_for(site_city)   # domain, city, obm, root, command(), env())
-        portal.url        # "https://127.0.0.1:28443/"
-        portal.ca_file    # the lab CA the page's certificate is checked against (str)
-        portal.logs       # every log file the page writes (start/error log, access log)
-        portal.config_file                      # the page's settings (0600)
-        portal.stop(); portal.start(); portal.restart()
-        portal.run("--check", "-v")             # the role again: conftest.PlaybookRun (recap, output)
+    def test_x(site_city):                           # both_labs.SiteCity (or an object with its
+        with portal_for(site_city) as portal:        # domain, city, obm, root, command(), env())
+            ...
 
-``portal_for(site)`` points the page at the city's mail domain, the session's Exchange lab
+    portal.url        # "https://127.0.0.1:28443" (no trailing slash)
+    portal.ca_file    # the lab CA the page's certificate is checked against (str)
+    portal.logs       # every log file the page writes (start/error log, access log): Paths
+    portal.config_file, portal.personal_data_file   # the page's settings and personal data (0600)
+    portal.get("/")   # urllib's response, the certificate checked against the lab CA
+    portal.stop(); portal.start(); portal.restart(); portal.pid()
+    portal.first_run                  # the rendering run: conftest.PlaybookRun (recap, output)
+    portal.run("--check", "-v")       # the role again, the same way
+
+``portal_for(site)`` renders the page with one run of the role (a few seconds) and starts it; the
+block's end stops it, so each block gets a fresh process (sessions and failure limits live in its
+memory). It points the page at the city's mail domain, the session's Exchange lab
 (``exchange-tests``) with the city's managed OU, the shared OBM lab (the page's own identity) and
 the city's ``personal_data.vault.yml`` when the test wrote one (``site.write_personal_data``).
-A run restarts the page when its settings changed (another city, other personal data); call
-``restart()`` for a fresh process (sessions and failure limits live in its memory).
+A run inside the block restarts the page only when its settings changed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import socket
@@ -34,7 +40,7 @@ import ssl
 import subprocess
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -58,7 +64,7 @@ class Portal:
 
     @property
     def url(self) -> str:
-        return f"https://{HOST}:{PORT}/"
+        return f"https://{HOST}:{PORT}"
 
     @property
     def ca_file(self) -> str:
@@ -90,7 +96,7 @@ class Portal:
 
     def get(self, path: str = "/", timeout: float = 10) -> Any:
         """urllib's response to GET ``path``, the certificate checked against the lab CA."""
-        url = self.url + path.lstrip("/")
+        url = self.url + "/" + path.lstrip("/")
         return urllib.request.urlopen(url, context=self.ssl_context(), timeout=timeout)
 
     def ctl(self, action: str) -> subprocess.CompletedProcess[str]:
@@ -183,18 +189,13 @@ def port_open() -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
-def portal_for(obm_lab: Any) -> Iterator[Callable[..., Portal]]:
-    """``portal_for(site, *extra)``: the tests' page rendered for ``site`` and running (see the
-    module's doc); ``extra``: more ansible-playbook arguments for that run (``-v``)."""
-    lab_dir = lab_state_dir(obm_lab) / NAME
-    ctl = lab_dir / "bin" / "portal-lab"
-    if ctl.exists():  # a fresh process: nothing left by an earlier session
-        subprocess.run([str(ctl), "stop"], capture_output=True, timeout=120, check=False)
-
-    def render(site: Any, *extra: str) -> Portal:
-        return Portal(site, lab_dir, run_portal_playbook(site, lab_dir, *extra))
-
-    yield render
-    if ctl.exists():
-        subprocess.run([str(ctl), "stop"], capture_output=True, timeout=120, check=False)
+@contextlib.contextmanager
+def portal_for(site: Any, *extra: str) -> Iterator[Portal]:
+    """The tests' page rendered for ``site``, running while the block runs, stopped after it (see
+    the module's doc); ``extra``: more ansible-playbook arguments for the rendering run (``-v``)."""
+    lab_dir = lab_state_dir(site.obm) / NAME
+    portal = Portal(site, lab_dir, run_portal_playbook(site, lab_dir, *extra))
+    try:
+        yield portal
+    finally:
+        portal.ctl("stop")

@@ -19,12 +19,10 @@ from typing import Any
 
 import both_labs
 import exchange_city
-import portal_lab
 import pytest
-from portal_lab import Portal, port_open
+from portal_lab import Portal, port_open, portal_for
 
 pytestmark = pytest.mark.integration
-portal_for = portal_lab.portal_for  # the fixture
 
 PHONE = "0905123456"
 BIRTH_DATE = "1985-04-12"
@@ -45,8 +43,9 @@ def site(exchange_lab: Any, obm_lab: Any, tmp_path_factory: pytest.TempPathFacto
 
 
 @pytest.fixture(scope="module")
-def portal(site: Any, portal_for: Any) -> Portal:
-    return portal_for(site, "-v")
+def portal(site: Any) -> Iterator[Portal]:
+    with portal_for(site, "-v") as running:
+        yield running
 
 
 def secrets(portal: Portal) -> list[str]:
