@@ -97,7 +97,7 @@ def test_a_second_run_changes_nothing_and_check_mode_writes_nothing(portal: Port
     assert again.recap["changed"] == 0, again.proc.stdout[-4000:]
 
     before = portal.config_file.read_bytes()
-    planned = portal.run("--check", "--diff", "-e", "password_portal_help_contact=another desk")
+    planned = portal.run("--check", "--diff", "-e", '{"password_portal_help_contact": "another desk"}')
     assert planned.recap["changed"] >= 1  # the settings would change ...
     assert portal.config_file.read_bytes() == before  # ... but were not written
     assert portal.pid() == pid  # and the page was not restarted
