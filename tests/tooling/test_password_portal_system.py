@@ -62,14 +62,15 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "password_portal_personal_data_file": "/srv/inventory/personal_data.vault.yml",
         "password_portal_obm": {
             "ldap_uri": "ldap://obm.danang.gov.vn:389",
-            "ldap_starttls": True,
+            "ldap_starttls": "yes",
             "base_dn": "dc=local",
             "bind_dn": "uid=password-portal,ou=sysusers,dc=local",
             "bind_password": SECRETS["obm_password"],
         },
         "password_portal_exchange": {
             "exchange_server": "exch01.danang.gov.vn",
-            "exchange_port": 5985,
+            "exchange_port": "5985",  # as -e key=value gives it
+            "exchange_ssl": "true",
             "exchange_username": "svc-mail@danang.gov.vn",
             "exchange_password": SECRETS["exchange_password"],
             "exchange_databases": ["DB01", "DB02"],
@@ -128,7 +129,9 @@ def test_the_settings_file_is_what_the_page_and_the_library_accept(rendered: Pat
     assert settings.secret_key == SECRETS["password_portal_secret_key"]
     assert config["obm"]["bind_password"] == SECRETS["obm_password"]
     assert config["exchange"]["exchange_password"] == SECRETS["exchange_password"]
-    assert config["exchange"]["exchange_port"] == 5985
+    assert config["exchange"]["exchange_port"] == 5985  # typed, however the inventory gave it
+    assert config["exchange"]["exchange_ssl"] is True
+    assert config["obm"]["ldap_starttls"] is True
     assert config["personal_data_file"] == str(rendered / "etc" / "personal_data.yml")
 
 
