@@ -49,7 +49,7 @@ NEW_PASSWORD = "Hoa-Phuong7+Kp9"  # ASCII: typed the same way into IMAP and EWS 
 WAIT = 20
 
 
-def spki_flag(url: str, ca_file: Path) -> str:
+def spki_flag(url: str, ca_file: str | Path) -> str:
     """The chromium switch that trusts the key of the server at ``url``, after Python's ssl module
     has checked its certificate and host name against ``ca_file``."""
     parts = urllib.parse.urlsplit(url)

@@ -67,8 +67,15 @@ def _too_many(response: Response, retry_after: int) -> Response:
     return response
 
 
-def create_app(settings: Settings, service: PasswordService, *, clock: Clock = time.monotonic) -> Flask:
-    """The WSGI application. ``clock``: monotonic seconds, for session expiry and the rate limits."""
+def create_app(
+    settings: Settings,
+    service: PasswordService,
+    *,
+    clock: Clock = time.monotonic,
+    sweep_every: Optional[float] = None,
+) -> Flask:
+    """The WSGI application. ``clock``: monotonic seconds, for session expiry and the rate limits;
+    ``sweep_every``: seconds between two looks for expired sessions (``state.SessionStore``)."""
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=settings.secret_key,
@@ -83,7 +90,7 @@ def create_app(settings: Settings, service: PasswordService, *, clock: Clock = t
     portal = Portal(
         settings,
         service,
-        SessionStore(settings.session_seconds, clock),
+        SessionStore(settings.session_seconds, clock, sweep_every),
         SlidingWindow(settings.address_failures, window, clock),
         SlidingWindow(settings.client_failures, window, clock),
         SlidingWindow(settings.check_requests, window, clock),
@@ -134,7 +141,13 @@ def create_app(settings: Settings, service: PasswordService, *, clock: Clock = t
         address = request.form.get("address", "").strip().lower()
         password = request.form.get("password", "")
         client = _client()
-        wait = max(portal.client_failures.retry_after(client), portal.address_failures.retry_after(address))
+        # Every attempt counts as a failure until it succeeds: concurrent guesses cannot pass the limit
+        # (the directory's own lockout, ppolicy's 10, stays out of a stranger's reach).
+        wait = portal.address_failures.hit(address)
+        if not wait:
+            wait = portal.client_failures.hit(client)
+            if wait:
+                portal.address_failures.refund(address)
         if wait:
             LOG.warning("sign-in limited for %s from %s (%d s)", _shown_address(address), client, wait)
             return _too_many(sign_in_page(error=True), wait)
@@ -144,12 +157,14 @@ def create_app(settings: Settings, service: PasswordService, *, clock: Clock = t
                 holder = portal.service.sign_in(address, password)
             except Exception as error:  # a directory down: the same answer, not counted as a guess
                 web.log_exception(f"sign-in of {_shown_address(address)} failed", error)
+                portal.address_failures.refund(address)
+                portal.client_failures.refund(client)
                 return sign_in_page(error=True)
         if holder is None:
-            portal.address_failures.add(address)
-            portal.client_failures.add(client)
             LOG.info("sign-in refused for %s from %s", _shown_address(address), client)
             return sign_in_page(error=True)
+        portal.address_failures.refund(address)
+        portal.client_failures.refund(client)
         end_session()  # a new session id at every sign-in
         session["sid"] = portal.sessions.start(holder, password)
         LOG.info("signed in: %s from %s (systems %s)", holder.address, client, ",".join(holder.systems))
@@ -212,6 +227,10 @@ def create_app(settings: Settings, service: PasswordService, *, clock: Clock = t
         problems = [code for code in result.problems if code in PROBLEMS["en"]]
         outcome = result.outcome if result.outcome in OUTCOMES else INCONSISTENT
         return web.page("result.html", outcome=outcome, problems=problems)
+
+    @app.get("/favicon.ico")
+    def favicon() -> Response:  # browsers ask for it; the page has none
+        return Response(status=204)
 
     @app.post("/sign-out")
     def sign_out() -> Response:

@@ -17,4 +17,8 @@ accesslog = "-"
 errorlog = "-"
 access_log_format = ACCESS_LOG_FORMAT
 limit_request_line = 2048
+# gunicorn 25+ opens a control socket at $XDG_RUNTIME_DIR or ~/.gunicorn/gunicorn.ctl by default:
+# every instance of one user would share that path (the lab runs two), and it can add workers,
+# which would split the sessions. systemd (or the lab's script) starts and stops the page.
+control_socket_disable = True
 limit_request_fields = 50

@@ -10,8 +10,10 @@ the counts. ``clock`` is any monotonic seconds counter (tests pass their own).
 from __future__ import annotations
 
 import math
+import os
 import secrets
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,18 +38,23 @@ class SignedIn:
 
 class SessionStore:
     """Sessions by a random id (``secrets.token_urlsafe``), each ending ``lifetime`` seconds after
-    sign-in, however active."""
+    sign-in, however active. An expired session is dropped when it is next asked for, at the next
+    sign-in, and - with ``sweep_every`` - by a thread that looks every ``sweep_every`` seconds, so a
+    password does not outlive its session on an idle server."""
 
-    def __init__(self, lifetime: int, clock: Clock) -> None:
+    def __init__(self, lifetime: int, clock: Clock, sweep_every: Optional[float] = None) -> None:
         self._lifetime = lifetime
         self._clock = clock
         self._sessions: dict[str, SignedIn] = {}
         self._lock = threading.Lock()
+        self._sweep_every = sweep_every
+        self._sweeper_pid = 0
 
     def start(self, holder: Holder, password: str) -> str:
         session_id = secrets.token_urlsafe(32)
         now = self._clock()
         with self._lock:
+            self._start_sweeper()
             self._drop_expired(now)
             while len(self._sessions) >= MAX_SESSIONS:
                 del self._sessions[next(iter(self._sessions))]  # dicts keep insertion order: oldest
@@ -75,6 +82,22 @@ class SessionStore:
             self._drop_expired(self._clock())
             return len(self._sessions)
 
+    def sweep(self) -> None:
+        with self._lock:
+            self._drop_expired(self._clock())
+
+    def _start_sweeper(self) -> None:
+        # Started with the first session of the serving process: gunicorn may load the page before
+        # it forks its worker, and a thread does not survive the fork.
+        if self._sweep_every and self._sweeper_pid != os.getpid():
+            self._sweeper_pid = os.getpid()
+            threading.Thread(target=self._sweep_forever, name="session-sweeper", daemon=True).start()
+
+    def _sweep_forever(self) -> None:
+        while True:
+            time.sleep(self._sweep_every or 1)
+            self.sweep()
+
     def _drop_expired(self, now: float) -> None:
         for session_id in [key for key, entry in self._sessions.items() if entry.expires <= now]:
             self._sessions.pop(session_id).password = ""
@@ -90,21 +113,9 @@ class SlidingWindow:
         self._events: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
-    def retry_after(self, key: str) -> int:
-        """0 when another event is allowed for ``key``; otherwise the seconds until one is."""
-        now = self._clock()
-        with self._lock:
-            events = self._current(key, now)
-            if len(events) < self._limit:
-                return 0
-            return max(1, math.ceil(events[0] + self._window - now))
-
-    def add(self, key: str) -> None:
-        with self._lock:
-            self._record(key, self._clock())
-
     def hit(self, key: str) -> int:
-        """``retry_after`` and, when allowed, ``add``: for limits on every request, not failures only."""
+        """0 and the event counted when ``key`` is below its limit; otherwise the seconds until it is
+        not. Checking and counting are one step, so concurrent requests cannot all slip under it."""
         now = self._clock()
         with self._lock:
             events = self._current(key, now)
@@ -112,6 +123,14 @@ class SlidingWindow:
                 return max(1, math.ceil(events[0] + self._window - now))
             self._record(key, now)
             return 0
+
+    def refund(self, key: str) -> None:
+        """Take back the last event of ``key``: counted up front, it turned out not to count (a
+        successful sign-in is no failure)."""
+        with self._lock:
+            events = self._events.get(key)
+            if events:
+                events.pop()
 
     def _record(self, key: str, now: float) -> None:
         if key not in self._events:

@@ -16,6 +16,7 @@ from .logs import configure_logging
 from .settings import load_config
 
 CONFIG_VARIABLE = "DANANG_PASSWORD_PORTAL_CONFIG"
+SWEEP_SECONDS = 10  # an expired session's password is gone within this much more
 
 
 def load_application(path: str) -> Flask:
@@ -29,7 +30,7 @@ def load_application(path: str) -> Flask:
         raise ValidationFailed(problems)
     service = self_service.open_service(config)
     atexit.register(service.close)
-    return create_app(settings, service)
+    return create_app(settings, service, sweep_every=SWEEP_SECONDS)
 
 
 def _application() -> Flask:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import re
 import sys
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -56,11 +57,14 @@ class Directory:
     birth_dates: dict[str, datetime.date] = field(default_factory=dict)
     outcome: ChangeResult = field(default_factory=lambda: ChangeResult(CHANGED))
     fail: Optional[Exception] = None
+    gate: Optional[threading.Event] = None  # sign_in waits for it: requests held in flight
     sign_ins: list[str] = field(default_factory=list)
     changes: list[tuple[str, str, str]] = field(default_factory=list)
 
     def sign_in(self, address: str, password: str) -> Optional[Holder]:
         self.sign_ins.append(address)
+        if self.gate is not None:
+            self.gate.wait(30)
         if self.fail is not None:
             raise self.fail
         known = self.people.get(address)

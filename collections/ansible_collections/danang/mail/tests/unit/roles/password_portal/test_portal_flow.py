@@ -6,6 +6,7 @@ its four outcomes told plainly in Vietnamese and English, the session ended afte
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
 
 import pytest
@@ -17,6 +18,7 @@ from ansible_collections.danang.mail.plugins.module_utils.password_change import
     ChangeResult,
 )
 from ansible_collections.danang.mail.plugins.module_utils.passwords import PROBLEM_MESSAGES
+from danang_password_portal.state import SessionStore
 from portal_client import ADDRESS, HELP, INITIAL, NEW, change, check, sign_in, token
 
 OUTCOME = re.compile(r'id="result" data-outcome="([a-z_]+)"')
@@ -93,6 +95,8 @@ def test_every_rule_code_has_a_text_with_its_r_id_in_both_languages(client, lang
     assert set(TEXTS[lang]) == set(TEXTS["vi"])
     for code, rule in PROBLEM_MESSAGES.items():
         assert rule[-6:] in PROBLEMS[lang][code], code  # "(R-42)" / "(R-43)"
+    for written in (*PROBLEMS[lang].values(), *TEXTS[lang].values()):
+        assert written == unicodedata.normalize("NFC", written)
     client.get(f"/?lang={lang}")
     sign_in(client)
     shown = check(client, "12").get_json()["problems"]
@@ -178,6 +182,19 @@ def test_the_session_expires(client, clock):
     clock.now += 1
     assert client.get("/change").headers["Location"] == "/"
     assert "Phiên làm việc đã hết hạn" in client.get("/").get_data(as_text=True)
+
+
+def test_an_expired_session_is_swept_on_an_idle_server(directory, clock):
+    store = SessionStore(600, clock, sweep_every=0.01)
+    holder = directory.people[ADDRESS][1]
+    entry = store.get(store.start(holder, INITIAL))
+    assert entry is not None and entry.password == INITIAL
+    clock.now += 600  # nothing asks the store again: only its sweeper can drop the password
+    for _poll in range(500):
+        if entry.password == "":
+            break
+        time.sleep(0.01)
+    assert entry.password == ""
 
 
 def test_sign_out_ends_the_session(app, client):

@@ -7,7 +7,9 @@ any log."""
 from __future__ import annotations
 
 import logging
+import queue
 import re
+import threading
 
 import pytest
 from danang_password_portal.logs import configure_logging
@@ -60,6 +62,7 @@ def test_cookies_are_secure_httponly_and_strict(client):
 
 def test_security_headers_on_every_response(client, directory, clock):
     answers = [client.get("/"), client.get("/static/portal.js"), client.get("/static/portal.css")]
+    answers.append(client.get("/favicon.ico"))
     answers += [client.get("/nowhere"), client.get("/sign-in"), client.post("/sign-in")]  # 404, 405, 400
     answers.append(
         client.post("/check", json={"password": "x"}, headers={"X-CSRF-Token": token(client)})
@@ -75,7 +78,7 @@ def test_security_headers_on_every_response(client, directory, clock):
     directory.birth_dates = None  # a bug in the service: the rule check raises
     answers.append(check(client, "abc"))
     assert answers[-1].status_code == 500
-    assert {a.status_code for a in answers} >= {200, 303, 400, 401, 404, 405, 429, 500}
+    assert {a.status_code for a in answers} >= {200, 204, 303, 400, 401, 404, 405, 429, 500}
     for answer in answers:
         for name, value in SECURITY_HEADERS.items():
             assert answer.headers.get(name) == value, (answer.request.path, answer.status_code, name)
@@ -108,6 +111,33 @@ def test_failed_sign_ins_are_limited_per_address_below_the_directorys_lockout(cl
     assert sign_in(client).headers["Retry-After"] == "300"
     clock.now += 300
     assert sign_in(client).status_code == 303
+
+
+def test_concurrent_guesses_cannot_pass_the_address_limit(app, directory):
+    directory.gate = threading.Event()
+    answers: queue.Queue = queue.Queue()
+    clients = [app.test_client() for _number in range(6)]
+    tokens = [token(c) for c in clients]
+
+    def guess(number: int) -> None:
+        form = {"address": ADDRESS, "password": f"guess-{number}", "csrf_token": tokens[number]}
+        answers.put(clients[number].post("/sign-in", data=form).status_code)
+
+    threads = [threading.Thread(target=guess, args=(number,)) for number in range(6)]
+    for thread in threads:
+        thread.start()
+    limited = [answers.get(timeout=30) for _number in range(3)]  # three are held in sign_in
+    assert limited == [429, 429, 429]
+    assert len(directory.sign_ins) == 3
+    directory.gate.set()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(answers.get_nowait() for _number in range(3)) == [200, 200, 200]
+
+
+def test_a_successful_sign_in_is_no_failure(app):
+    for _attempt in range(10):  # more than both limits, from one client
+        assert sign_in(app.test_client()).status_code == 303
 
 
 def test_failed_sign_ins_are_limited_per_client(client, directory):
@@ -181,3 +211,15 @@ def test_check_refuses_malformed_bodies(client, body):
     sign_in(client)
     answer = client.post("/check", json=body, headers={"X-CSRF-Token": token(client, "/change")})
     assert answer.status_code == 400
+
+
+def test_gunicorns_access_log_holds_no_query_header_or_body():
+    from danang_password_portal import gunicorn_conf
+    from danang_password_portal.logs import ACCESS_LOG_FORMAT
+
+    atoms = set(re.findall(r"%\(([^)]+)\)s", ACCESS_LOG_FORMAT))
+    # client, time, method, path without query, status, size, duration
+    assert atoms == {"h", "t", "m", "U", "s", "B", "M"}
+    assert gunicorn_conf.access_log_format == ACCESS_LOG_FORMAT
+    assert gunicorn_conf.workers == 1  # the sessions and limits live in one process's memory
+    assert gunicorn_conf.control_socket_disable  # nothing may add a worker at run time
