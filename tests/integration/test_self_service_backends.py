@@ -5,9 +5,9 @@ a person on both systems signs in with the initial password, changes it, and onl
 works afterwards (LDAP binds, EWS); when OBM, written second, refuses, Exchange is put back with
 the old password, the forced change and the issue record as they were.
 
-The page's OBM identity (``uid=password-portal,ou=sysusers,dc=local``) and its access are the
-obm_server role's when it has them; until then the test adds both through the lab's cn=config
-(root over ldapi, as the role does) and removes them afterwards.
+The page's OBM identity (``uid=password-portal,ou=sysusers,dc=local``) is the obm_server role's
+when it has one, else the test's own; the test grants it access in its cities' domains through the
+lab's cn=config (root over ldapi, as the role does) and removes that afterwards.
 """
 
 from __future__ import annotations
@@ -91,36 +91,44 @@ def _database(lab: Any) -> tuple[str, list[str]]:
 
 @pytest.fixture(scope="module")
 def portal_password(obm_lab: Any) -> Iterator[str]:
-    """The page's OBM identity: the role's (secrets/password-portal) or one of the test's own."""
-    role_secret = obm_lab.lab_dir / "secrets" / "password-portal"
-    db, access = _database(obm_lab)
-    if role_secret.exists() and any(PORTAL_DN in value for value in access):
-        yield role_secret.read_text(encoding="utf-8").split()[0]
-        return
-    password = secrets.token_urlsafe(24)
+    """The page's OBM identity (the role's entry and secret when it has them, else the test's own)
+    with read access and write access to passwords in every domain: the role grants them in its
+    own domains only, and each test city has a domain of its own."""
+    db = _database(obm_lab)[0]
     admin = ldap3.Connection(
         ldap3.Server(obm_lab.ldap_host, port=obm_lab.ldap_port),
         obm_lab.admin_dn,
         obm_lab.admin_password,
         auto_bind=True,
     )
-    admin.search(obm_lab.admin_dn, "(objectClass=*)", ldap3.BASE, attributes=["pwdPolicySubentry"])
-    policy = admin.response[0]["attributes"]["pwdPolicySubentry"]
-    admin.delete(PORTAL_DN)
-    assert admin.add(
-        PORTAL_DN,
-        ["account", "simpleSecurityObject"],
-        {"uid": "password-portal", "userPassword": password, "pwdPolicySubentry": policy},
-    ), admin.result
+    role_secret = obm_lab.lab_dir / "secrets" / "password-portal"
+    created = not (role_secret.exists() and admin.search(PORTAL_DN, "(objectClass=*)", ldap3.BASE))
+    if created:
+        password = secrets.token_urlsafe(24)
+        admin.search(obm_lab.admin_dn, "(objectClass=*)", ldap3.BASE, attributes=["pwdPolicySubentry"])
+        policy = admin.response[0]["attributes"]["pwdPolicySubentry"]
+        admin.delete(PORTAL_DN)
+        assert admin.add(
+            PORTAL_DN,
+            ["account", "simpleSecurityObject"],
+            {"uid": "password-portal", "userPassword": password, "pwdPolicySubentry": policy},
+        ), admin.result
+    else:
+        password = role_secret.read_text(encoding="utf-8").split()[0]
     changes = "".join(f"-\nadd: olcAccess\nolcAccess: {{{1 + i}}}{rule}\n" for i, rule in enumerate(ACCESS))
     _root(obm_lab, "ldapmodify", ldif=f"dn: {db}\nchangetype: modify\n{changes[2:]}")
     try:
         yield password
     finally:
-        ours = [v for v in _database(obm_lab)[1] if PORTAL_DN in v]
-        removal = "".join(f"-\ndelete: olcAccess\nolcAccess: {value}\n" for value in ours)
-        _root(obm_lab, "ldapmodify", ldif=f"dn: {db}\nchangetype: modify\n{removal[2:]}")
-        admin.delete(PORTAL_DN)
+        # Ours end in "break" (the role's do not); one per modify: cn=config renumbers after each.
+        while ours := [v for v in _database(obm_lab)[1] if PORTAL_DN in v and v.endswith("by * break")]:
+            _root(
+                obm_lab,
+                "ldapmodify",
+                ldif=f"dn: {db}\nchangetype: modify\ndelete: olcAccess\nolcAccess: {ours[0]}\n",
+            )
+        if created:
+            admin.delete(PORTAL_DN)
         admin.unbind()
 
 
@@ -205,7 +213,6 @@ def ews_ok(site: SiteCity, address: str, password: str) -> bool:
         service_endpoint=f"{lab.base_url}/EWS/Exchange.asmx",
         credentials=Credentials(address, password),
         version=Version(build=EXCHANGE_2016),
-        retry_policy=None,
     )
     try:
         Account(address, config=config, autodiscover=False, access_type=DELEGATE).inbox.refresh()

@@ -79,7 +79,8 @@ class SelfService:
         self.order = tuple(system.name for system in systems)
         self.personal_data = dict(personal_data or {})
         self._holder_ids: dict[str, str] = {}  # address -> holder id, from the last sign-in
-        self._lock = threading.RLock()
+        self._lock = threading.Lock()  # the systems' connections: one call at a time
+        self._ids_lock = threading.Lock()  # problems() never waits for a directory
 
     # -- PasswordService ----------------------------------------------------------------------
     def _address(self, address: str) -> Optional[str]:
@@ -110,14 +111,15 @@ class SelfService:
             persons = self._persons(wanted, password)
             if persons is None:
                 return None
-            holder_id = next((p.holder_id for p in persons if p.holder_id), None)
-            if holder_id is not None:
+        holder_id = next((p.holder_id for p in persons if p.holder_id), None)
+        if holder_id is not None:
+            with self._ids_lock:
                 self._holder_ids[wanted] = holder_id
         names = tuple(dict.fromkeys(name for p in persons for name in p.names))
         return Holder(wanted, tuple(p.system for p in persons), names, any(p.must_change for p in persons))
 
     def problems(self, holder: Holder, new_password: str) -> list[str]:
-        with self._lock:
+        with self._ids_lock:
             holder_id = self._holder_ids.get(holder.address)
         data = self.personal_data.get(holder_id) if holder_id else None
         return password_problem_codes(
@@ -133,6 +135,8 @@ class SelfService:
             return ChangeResult(REFUSED, reason="the password breaks the rules", problems=tuple(codes))
         if len(new_password) > MAX_PASSWORD:
             return ChangeResult(REFUSED, reason="the password is too long")
+        if new_password == old_password:
+            return ChangeResult(REFUSED, reason="the new password is the current one")
         with self._lock:
             persons = self._persons(holder.address, old_password)
             if persons is None or tuple(p.system for p in persons) != holder.systems:

@@ -20,6 +20,9 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.contract impo
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange import config as exchange_config
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.config import ExchangeConfig
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.self_service import ObmPortalSettings
+from ansible_collections.danang.mail.plugins.module_utils.backends.transport_security import (
+    clear_text_allowed,
+)
 from ansible_collections.danang.mail.plugins.module_utils.model import (
     SYSTEM_EXCHANGE,
     SYSTEM_OBM,
@@ -64,6 +67,14 @@ def _typed(value: Any, types: tuple[type, ...]) -> bool:
     return isinstance(value, types)
 
 
+def _tls_problem(uri: str, starttls: Any, part: str, name: str, source: str, problems: list[Problem]) -> None:
+    """The sign-in's simple binds carry the people's passwords: only inside TLS, or to this machine."""
+    if not uri.lower().startswith("ldaps://") and starttls is not True and not clear_text_allowed(uri):
+        problems.append(
+            Problem(source, part, name, "people's passwords go only inside TLS: use ldaps:// or STARTTLS")
+        )
+
+
 def _section(config: Mapping[str, Any], name: str, source: str, problems: list[Problem]) -> dict[str, Any]:
     section = config.get(name)
     if not isinstance(section, Mapping):
@@ -89,6 +100,8 @@ def _obm(
     uri = section.get("ldap_uri")
     if isinstance(uri, str) and uri and not _LDAP_URI.match(uri):
         problems.append(Problem(source, "obm", "ldap_uri", "must be ldap://host:port or ldaps://host:port"))
+    elif isinstance(uri, str) and uri:
+        _tls_problem(uri, section.get("ldap_starttls", True), "obm", "ldap_uri", source, problems)
     if len(problems) > found or not domain:
         return None
     return ObmPortalSettings(
@@ -125,6 +138,10 @@ def _exchange(config: Mapping[str, Any], source: str, problems: list[Problem]) -
     for key in exchange_config.REQUIRED:
         if not section.get(key):
             problems.append(Problem(source, "exchange", key, "is required"))
+    if isinstance(section.get("ad_uri"), str) and section["ad_uri"]:
+        _tls_problem(
+            section["ad_uri"], section.get("ad_starttls", False), "exchange", "ad_uri", source, problems
+        )
     if len(problems) > found:
         return None
     try:

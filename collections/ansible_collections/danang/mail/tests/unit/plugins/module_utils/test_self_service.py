@@ -244,6 +244,15 @@ def test_a_password_breaking_the_rules_is_refused_before_any_write():
     assert ex.calls == ob.calls == []
 
 
+def test_the_current_password_again_is_refused_before_any_write():
+    ex, ob = systems()
+    ex.accounts[AN].password = ob.accounts[AN].password = NEW
+    svc = service(ex, ob)
+    holder = svc.sign_in(AN, NEW)
+    assert holder is not None and svc.change(holder, NEW, NEW).outcome == NOT_CHANGED
+    assert ex.calls == ob.calls == []
+
+
 def test_a_stale_sign_in_changes_nothing():
     ex, ob = systems()
     svc, holder = signed_in(ex, ob)

@@ -37,7 +37,7 @@ GOOD = {
 def problems_of(**changes):
     config = copy.deepcopy(GOOD)
     for key, value in changes.items():
-        part, _, name = key.partition("__")
+        part, _sep, name = key.partition("__")
         if name:
             if value is None:
                 config[part].pop(name)
@@ -85,6 +85,11 @@ def test_the_example_of_the_design_is_accepted():
         ({"exchange__exchange_batch_size": 0}, ("exchange", "")),
         ({"exchange__ldap_password": SECRET}, ("exchange", "ldap_password")),
         ({"personal_data_file": 7}, ("", "personal_data_file")),
+        (
+            {"obm__ldap_uri": "ldap://ldap.danang.gov.vn:389", "obm__ldap_starttls": False},
+            ("obm", "ldap_uri"),
+        ),
+        ({"exchange__ad_uri": "ldap://dc1.danang.gov.vn"}, ("exchange", "ad_uri")),
     ],
 )
 def test_each_problem_names_the_file_part_and_field_and_never_a_value(change, where):
