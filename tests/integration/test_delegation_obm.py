@@ -27,6 +27,7 @@ FULL = "lrswipkxtecdan"
 
 def opens(city: City, person_id: str, share: str) -> bool:
     """Whether the person, logged in as themselves, can SELECT the share."""
+    city.lab.simulate_password_change(city.address(person_id))  # R-40: IMAP needs the first change
     imap = imaplib.IMAP4(city.lab.imap_host, city.lab.imap_port)
     try:
         imap.login(city.address(person_id), password_for(person_id))

@@ -74,6 +74,7 @@ def read_back(system: System, address: str, holder: str, message_id: str) -> Ema
     """The message as its holder reads it: IMAP on OBM, exchangelib (GetItem's MimeContent) on Exchange."""
     if system.name == "obm":
         lab = system.city.lab
+        lab.simulate_password_change(address)  # R-40: IMAP needs the holder's first change
         imap = imaplib.IMAP4(lab.imap_host, lab.imap_port)
         imap.login(address, obm_city.password_for(holder))
         imap.select("INBOX", readonly=True)
@@ -101,6 +102,7 @@ def read_back(system: System, address: str, holder: str, message_id: str) -> Ema
 
 def move_inbox_to(system: System, address: str, holder: str, folder: str) -> None:
     lab = system.city.lab
+    lab.simulate_password_change(address)  # R-40: IMAP needs the holder's first change
     imap = imaplib.IMAP4(lab.imap_host, lab.imap_port)
     imap.login(address, obm_city.password_for(holder))
     imap.select("INBOX")

@@ -128,29 +128,27 @@ def test_read_is_one_bulk_pass(city: City, monkeypatch: pytest.MonkeyPatch) -> N
     assert calls == {"pipeline": 2, "search": 1}
 
 
-def test_new_person_logs_in_with_the_initial_password_and_pwdreset(city: City) -> None:
+def test_new_person_gets_into_imap_only_after_the_first_change(city: City) -> None:
     city.reconcile(scope=SCOPE)
     address = city.address("CB-2017-000103")
     password = password_for("CB-2017-000103")
-    # saslauthd only binds: the IMAP login succeeds while pwdReset is TRUE (documented, R-40).
-    imap = imaplib.IMAP4(city.lab.imap_host, city.lab.imap_port)
-    imap.login(address, password)
-    typ, folders = imap.list()
-    imap.logout()
-    assert typ == "OK" and {line.decode().rsplit(" ", 1)[-1].strip('"') for line in folders} >= FOLDERS
-    with ObmSystem(city.config()) as backend:
-        backend.read()
-        first_login = backend.facts[address]
-    assert first_login.must_change_password is True
-    assert first_login.last_login  # the bind through saslauthd stamped pwdLastSuccess (R-23)
-
+    # R-40: saslauthd's filter skips entries with pwdReset (the role's default), so IMAP refuses
+    # the initial password; the LDAP bind succeeds but the session may only change its password.
+    with pytest.raises(imaplib.IMAP4.error):
+        imaplib.IMAP4(city.lab.imap_host, city.lab.imap_port).login(address, password)
     dn = entries(city.lab, city.domain)[address]["dn"]
     server = ldap3.Server(city.lab.ldap_host, port=city.lab.ldap_port, get_info=ldap3.NONE)
     user = ldap3.Connection(server, dn, password, auto_bind=True)
     assert not user.search(dn, "(objectClass=*)", ldap3.BASE, attributes=["mail"])
     assert user.result["description"] == "insufficientAccessRights"  # only a change is allowed
-    assert user.extend.standard.modify_password(dn, password, "Doi-moi#2026xyz")
     user.unbind()
+    with ObmSystem(city.config()) as backend:
+        backend.read()
+        first_login = backend.facts[address]
+    assert first_login.must_change_password is True
+    assert first_login.last_login  # the bind stamped pwdLastSuccess (R-23)
+
+    city.lab.simulate_password_change(address, "Doi-moi#2026xyz")  # the holder, on the page
     with ObmSystem(city.config()) as backend:
         backend.read()
         after_change = backend.facts[address]
@@ -161,7 +159,9 @@ def test_new_person_logs_in_with_the_initial_password_and_pwdreset(city: City) -
     assert after_change.last_access == after_change.password_changed
     imap = imaplib.IMAP4(city.lab.imap_host, city.lab.imap_port)
     imap.login(address, "Doi-moi#2026xyz")
+    typ, folders = imap.list()
     imap.logout()
+    assert typ == "OK" and {line.decode().rsplit(" ", 1)[-1].strip('"') for line in folders} >= FOLDERS
     with ObmSystem(city.config()) as backend:
         backend.read()
         assert backend.facts[address].last_login  # pwdLastSuccess again
@@ -172,6 +172,7 @@ def test_disabled_account_cannot_log_in_and_keeps_its_mail(city: City) -> None:
     city.reconcile(scope=SCOPE)
     address = city.address("CB-2017-000105")
     password = password_for("CB-2017-000105")
+    city.lab.simulate_password_change(address)  # R-40: IMAP needs the holder's first change
     imap = imaplib.IMAP4(city.lab.imap_host, city.lab.imap_port)
     imap.login(address, password)
     assert imap.append("INBOX", None, None, b"Subject: giu lai\r\n\r\nThu can giu.\r\n")[0] == "OK"
@@ -199,6 +200,7 @@ def test_cyrus_refuses_an_append_over_quota(city: City) -> None:
     with ObmSystem(city.config()) as backend:
         backend.read()
         assert all(r.ok for r in backend.set_quotas({address: 1}))  # 1 MB = 1024 KB
+    city.lab.simulate_password_change(address)  # R-40: IMAP needs the holder's first change
     imap = imaplib.IMAP4(city.lab.imap_host, city.lab.imap_port)
     imap.login(address, password_for("CB-2018-000211"))
     big = b"Subject: qua han muc\r\n\r\n" + b"x" * (2 * 1024 * 1024) + b"\r\n"

@@ -98,12 +98,6 @@ class Town:
     def imap_ok(self, address: str, password: str) -> bool:
         return obm_city.imap_ok(self.lab, address, password)
 
-    def change_own_password(self, address: str, old: str, new: str) -> None:
-        server = ldap3.Server(self.lab.ldap_host, port=self.lab.ldap_port, connect_timeout=5)
-        conn = ldap3.Connection(server, self.dn(address), old, auto_bind=True)
-        assert conn.extend.standard.modify_password(self.dn(address), old, new), conn.result
-        conn.unbind()
-
     def run(self, *extra: str, now: datetime.datetime | None = None, **variables: Any) -> tuple[str, dict]:
         """playbooks/password_policy.yml on this town; its stdout and the module's result."""
         values = {
@@ -216,7 +210,7 @@ def test_the_daily_run_on_the_lab(town: Town) -> None:
     an, binh, cuong = (town.addresses[h] for h in ("CB-T-0001", "CB-T-0002", "CB-T-0003"))
     # Bình and Cường change their initial password today (R-40); An never does.
     for holder, address in (("CB-T-0002", binh), ("CB-T-0003", cuong)):
-        town.change_own_password(address, initial_password(holder), own_password(holder))
+        town.lab.simulate_password_change(address, own_password(holder))
     today = datetime.datetime.now(CITY_TIMEZONE).replace(microsecond=0)
     in_4_months, in_7_months = today + datetime.timedelta(days=122), today + datetime.timedelta(days=214)
 
@@ -293,7 +287,7 @@ def test_the_daily_run_on_the_lab(town: Town) -> None:
     user = ldap3.Connection(server, town.dn(an), new, auto_bind=True)
     assert not user.search(town.dn(an), "(objectClass=*)", ldap3.BASE)  # may only change its password
     user.unbind()
-    town.change_own_password(an, new, own_password("CB-T-0001"))
+    town.lab.simulate_password_change(an, own_password("CB-T-0001"))
     assert town.imap_ok(an, own_password("CB-T-0001")) and town.facts(an) == {}
     # Today nothing is due for An any more; the locks of Bình and Cường stay (reset to lift them).
     _out, after = town.run()

@@ -210,11 +210,7 @@ def town(obm_lab: Any, tmp_path: Path):
 def test_idle_mailbox_is_warned_reclaimed_purged_and_comes_back(town: Town) -> None:
     an, binh = f"annv@{town.domain}", f"binhtt@{town.domain}"
     for holder, address in (("CB-R-0001", an), ("CB-R-0002", binh)):  # first use
-        dn = f"uid={address.split('@')[0]},ou=users,dc={town.domain},{town.lab.base_dn}"
-        server = ldap3.Server(town.lab.ldap_host, port=town.lab.ldap_port)
-        conn = ldap3.Connection(server, dn, password_for(holder), auto_bind=True)
-        assert conn.extend.standard.modify_password(dn, password_for(holder), own_password(holder))
-        conn.unbind()
+        town.lab.simulate_password_change(address, own_password(holder))
     assert town.imap_ok(an, own_password("CB-R-0001")) and town.rcpt(an)[0] == 250
     # One message in An's mailbox, to find in the export (the administrator appends it).
     imap = imaplib.IMAP4(town.lab.imap_host, town.lab.imap_port)

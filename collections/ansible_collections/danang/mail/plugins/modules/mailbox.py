@@ -131,10 +131,10 @@ attributes:
 notes:
   - Runs on the control node (a play on C(localhost)); it talks to the servers over the network.
   - "What C(pwdReset) does (measured in the lab, see the obm_server role README): the LDAP bind with
-    the initial password succeeds but the session may only change its password; saslauthd only
-    binds, so the IMAP login succeeds unless the role's C(obm_server_imap_block_pwdreset) is on.
-    The flag is cleared when the user changes the password, which also removes C(pwdLastSuccess)
-    (see M(danang.mail.mailbox_info), C(last_access))."
+    the initial password succeeds but the session may only change its password, which the role's
+    ACL leaves to the self-service page; IMAP and ManageSieve refuse the initial password (the
+    role's C(obm_server_imap_block_pwdreset), on by default). The page's change clears the flag and
+    removes C(pwdLastSuccess) (see M(danang.mail.mailbox_info), C(last_access))."
   - The return value C(_initial_credentials) holds the passwords given to new people in this run. It
     is removed by the action plugin before anything is displayed and written to the run's
     ansible-vault encrypted credentials file.

@@ -34,10 +34,11 @@ description:
     on OBM).
   - Reads only; never changes anything.
 notes:
-  - Measured in the lab (slapd 2.5 ppolicy with C(olcLastBind)) - a login with the initial password
-    (C(pwdReset) TRUE) succeeds over IMAP and stamps C(pwdLastSuccess); the user's password change
-    then removes C(pwdLastSuccess) and sets C(pwdChangedTime). C(last_access), the later of the two,
-    is the R-23 signal.
+  - Measured in the lab (slapd 2.5 ppolicy with C(olcLastBind)) - an LDAP bind with the initial
+    password (C(pwdReset) TRUE) succeeds and stamps C(pwdLastSuccess) (IMAP refuses it with the
+    obm_server role's defaults); the password change on the self-service page then removes
+    C(pwdLastSuccess) and sets C(pwdChangedTime). C(last_access), the later of the two, is the R-23
+    signal.
 author:
   - Da Nang city IT infrastructure centre (@danang)
 extends_documentation_fragment:
