@@ -24,7 +24,7 @@ help:
 	@echo "make request REQUEST=<file> [PUSH=1]   a request -> a branch request/<id> (docs/requests.md)"
 	@echo "make plan-report PLAN_OUT=plan.md      the plan as Markdown (what a pull request shows)"
 	@echo "make daily    main's daily job: allocate, apply, commit and push (docs/gitops.md)"
-	@echo "make lab-up / lab-down   start or stop the local labs (OBM and Exchange, lab/README.md)"
+	@echo "make lab-up / lab-down   start or stop the local labs (OBM, Exchange, the password page: lab/README.md)"
 	@echo "make test     all linters and tests (what CI runs)"
 
 $(BIN)/.installed: requirements.txt
@@ -74,8 +74,9 @@ plan-report: venv $(SITE_DEPS)
 daily: venv $(SITE_DEPS)
 	$(BIN)/python -m tools.gitops daily --env $(ENV) -- $(VAULT_ARGS)
 
-lab-up: venv
-	$(BIN)/ansible-playbook -i inventories/lab/hosts.yml lab/lab_up.yml
+# The lab's vault password: the password page decrypts the lab's personal_data.vault.yml, if any.
+lab-up: venv $(LAB_VAULT_PASSWORD)
+	$(BIN)/ansible-playbook -i inventories/lab/hosts.yml lab/lab_up.yml --vault-password-file $(LAB_VAULT_PASSWORD)
 
 lab-down: venv
 	$(BIN)/ansible-playbook -i inventories/lab/hosts.yml lab/lab_down.yml

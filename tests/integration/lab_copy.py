@@ -18,8 +18,9 @@ from pathlib import Path
 import yaml
 from lab_runs import REPO, PlaybookRun, checked, lab_playbook
 
-# The copy's ports: none of the labs of make lab (3389…, 15985, 15986, 10088, 3390), of the Exchange
-# tests (25985, 25986, 20088, 23390) or of molecule (23389…), and all below Linux's ephemeral range
+# The copy's ports: none of the labs of make lab (3389…, 15985, 15986, 10088, 3390, 18443), of the
+# Exchange tests (25985, 25986, 20088, 23390), of the tests' password page (28443) or of molecule
+# (23389…), and all below Linux's ephemeral range
 # (32768-60999): make test runs the copy's tests beside the other integration tests, whose outgoing
 # connections take ports from that range.
 PORTS = {
@@ -37,6 +38,7 @@ PORTS = {
     "exchange_https_port": 30986,
     "exchange_kdc_port": 30088,
     "exchange_ad_port": 30390,
+    "portal_lab_port": 30443,
 }
 OBM_VARS = Path("inventories", "lab", "group_vars", "all", "obm.yml")
 

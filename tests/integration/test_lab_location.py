@@ -32,7 +32,7 @@ def test_both_labs_run_from_a_clone_the_daemons_users_cannot_enter(lab_copy: Lab
         assert not [port for port in PORTS.values() if low <= port <= high]
     up = lab_copy.up()  # nothing installed: the session's labs did
     assert up.returncode == 0, up.stdout[-6000:] + up.stderr[-2000:]
-    for lab in ("obm", "exchange"):
+    for lab in ("obm", "exchange", "portal"):
         link = clone / ".lab" / lab
         assert link.is_symlink()
         assert not link.resolve().is_relative_to(clone.parent)  # the state is outside the 0700 home
