@@ -77,8 +77,13 @@ def domain_dn(domain: str, base_dn: str) -> str:
     return f"dc={escape_rdn(domain)},{base_dn}"
 
 
+def users_dn(domain: str, base_dn: str) -> str:
+    """``ou=users`` of the domain: the persons' entries."""
+    return f"ou=users,{domain_dn(domain, base_dn)}"
+
+
 def person_dn(local_part: str, domain: str, base_dn: str) -> str:
-    return f"uid={escape_rdn(local_part)},ou=users,{domain_dn(domain, base_dn)}"
+    return f"uid={escape_rdn(local_part)},{users_dn(domain, base_dn)}"
 
 
 def share_dn(local_part: str, domain: str, base_dn: str) -> str:

@@ -40,8 +40,8 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.ldap import (
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.layout import (
     HOLDER_ATTRIBUTE,
     PERMIT,
-    domain_dn,
     entry_from_response,
+    users_dn,
 )
 from ansible_collections.danang.mail.plugins.module_utils.backends.self_service import (
     ABSENT,
@@ -103,7 +103,8 @@ class ObmSelfService:
     def _find(self, address: str) -> Union[Person, str]:
         s = self.settings
         search_filter = f"(&(objectClass=obmUser)(mail={escape_filter_chars(address)}))"
-        found = self.session.search(domain_dn(s.domain, s.base_dn), search_filter, READ, 10)
+        # The page's identity may read the persons' entries only (obm_server's ACL), not the domain's.
+        found = self.session.search(users_dn(s.domain, s.base_dn), search_filter, READ, 10)
         if not found:
             return ABSENT
         entry = entry_from_response(found[0])
