@@ -19,7 +19,7 @@ danang.mail.password_portal in lab mode) - one playbook run - and started by its
     portal.config_file, portal.personal_data_file   # the page's settings and personal data (0600)
     portal.get("/")   # urllib's response, the certificate checked against the lab CA
     portal.stop(); portal.start(); portal.restart(); portal.pid()
-    portal.first_run                  # the rendering run: conftest.PlaybookRun (recap, output)
+    portal.first_run                  # the rendering run: lab_runs.PlaybookRun (recap, output)
     portal.run("--check", "-v")       # the role again, the same way
 
 ``portal_for(site)`` renders the page with one run of the role (a few seconds) and starts it; the
@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import re
 import socket
 import ssl
 import subprocess
@@ -45,9 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from conftest import RECAP, PlaybookRun
+from lab_runs import PlaybookRun, checked
 
 REPO = Path(__file__).resolve().parents[2]
 NAME = "portal-tests"
@@ -159,14 +156,7 @@ def run_portal_playbook(site: Any, lab_dir: Path, *extra: str) -> PlaybookRun:
         timeout=300,
         check=False,
     )
-    match = RECAP.search(proc.stdout)
-    recap = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", match.group(1))} if match else {}
-    if proc.returncode != 0:
-        pytest.fail(
-            f"lab_up.yml --tags portal failed (rc={proc.returncode}):\n"
-            f"{proc.stdout[-6000:]}\n{proc.stderr[-3000:]}"
-        )
-    return PlaybookRun(proc, recap)
+    return checked("lab_up.yml --tags portal", proc)
 
 
 def wait_for_port(timeout: float = 30) -> None:
