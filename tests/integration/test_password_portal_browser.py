@@ -6,7 +6,11 @@ A civil servant of the lab city signs in with the initial password of the hand-o
 credentials file), is shown the rules a bad choice breaks - their name, their birth date from the
 personal data vault, their phone - as they type, changes the password, and afterwards the new
 password opens IMAP on OBM and EWS on Exchange while the initial one opens neither. The page is
-switched to English on the way. Nothing the page logged holds either password.
+switched to English on the way. Then the person tries to go back to the initial password: Exchange
+(written first) takes it, OBM (second) refuses it by ppolicy's history, so Exchange is put back and
+the person is told; both systems still open with the chosen password only. Last, 50 concurrent
+sign-ins (tests/benchmarks/portal_load.py) all land on the change form; their latency is printed.
+Nothing the page logged holds any of the passwords.
 
 The page runs as the integration tests' own instance (``portal_lab.portal_for``, port 28443, the
 lab CA). Debian's chromium trusts the page's key only: the test checks the server's certificate
@@ -18,8 +22,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import socket
 import ssl
+import subprocess
+import sys
 import urllib.parse
 from pathlib import Path
 
@@ -47,6 +54,7 @@ BIRTH_DATE = "1985-04-12"
 PHONE = "0905123456"
 NEW_PASSWORD = "Hoa-Phuong7+Kp9"  # ASCII: typed the same way into IMAP and EWS clients
 WAIT = 20
+LOAD_SCRIPT = Path(__file__).resolve().parents[2] / "tests" / "benchmarks" / "portal_load.py"
 
 
 def spki_flag(url: str, ca_file: str | Path) -> str:
@@ -84,6 +92,37 @@ def wait_for_language(driver, lang: str) -> None:
 
 def wait_for_codes(driver, expected: set[str]) -> None:
     WebDriverWait(driver, WAIT).until(lambda d: shown_codes(d) == expected, f"problems shown: not {expected}")
+
+
+def sign_in(driver, url: str, address: str, password: str) -> None:
+    driver.get(f"{url}/")
+    driver.find_element(By.ID, "address").send_keys(address)
+    driver.find_element(By.ID, "password").send_keys(password)
+    driver.find_element(By.ID, "sign-in-submit").click()
+    WebDriverWait(driver, WAIT).until(lambda d: d.find_elements(By.CSS_SELECTOR, "form#change"))
+
+
+def submit(driver, new: str):
+    """Type ``new`` twice, submit, and return the result element."""
+    type_candidate(driver, new, new)
+    wait_for_codes(driver, set())
+    driver.find_element(By.ID, "change-submit").click()
+    return WebDriverWait(driver, 120).until(lambda d: d.find_elements(By.ID, "result"))[0]
+
+
+def load(portal, address: str, password: str, clients: int = 50) -> str:
+    """The output of portal_load.py for ``clients`` concurrent sign-ins; any failed one fails the test."""
+    command = [sys.executable, str(LOAD_SCRIPT), portal.url, "--ca-file", str(portal.ca_file)]
+    proc = subprocess.run(
+        [*command, "--address", address, "--clients", str(clients)],
+        env=dict(os.environ, PORTAL_LOAD_PASSWORD=password),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc.stdout
 
 
 def test_a_civil_servant_changes_the_initial_password(site_city: SiteCity) -> None:
@@ -142,6 +181,15 @@ def test_a_civil_servant_changes_the_initial_password(site_city: SiteCity) -> No
         WebDriverWait(d, WAIT).until(
             lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "vi"
         )
+
+        # Back to the initial password: the rules pass and Exchange takes it, but OBM's ppolicy
+        # keeps the last 5 (pwdInHistory): refused on the second system, Exchange is put back.
+        sign_in(d, portal.url, address, NEW_PASSWORD)
+        result = submit(d, initial)
+        assert result.get_attribute("data-outcome") == "rolled_back", result.text
+        assert "mật khẩu cũ vẫn dùng được" in result.text  # told plainly: the old one still works
+
+        print(load(portal, address, NEW_PASSWORD))  # the latency figures, in the test's output
         logged = "".join(path.read_text(encoding="utf-8", errors="replace") for path in portal.logs)
 
     assert site_city.imap_ok(address, NEW_PASSWORD)

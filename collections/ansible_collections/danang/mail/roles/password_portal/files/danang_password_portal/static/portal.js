@@ -13,6 +13,9 @@
   var token = form.querySelector("input[name=csrf_token]").value;
   var timer = null;
   var sent = 0;
+  // Once the form is sent, no check may run or answer: the change ends the session, and a late
+  // check's 401 would take the person to the sign-in page instead of the change's result.
+  var submitted = false;
 
   function show(problems) {
     while (list.firstChild) {
@@ -28,6 +31,9 @@
   }
 
   function check() {
+    if (submitted) {
+      return;
+    }
     var number = ++sent;
     fetch("/check", {
       method: "POST",
@@ -35,6 +41,9 @@
       headers: {"Content-Type": "application/json", "X-CSRF-Token": token},
       body: JSON.stringify({password: fresh.value, confirm: confirm.value || null})
     }).then(function (response) {
+      if (submitted) {
+        return null;
+      }
       if (response.status === 401) {
         window.location.assign("/");
         return null;
@@ -54,6 +63,12 @@
     timer = window.setTimeout(check, 300);
   }
 
+  form.addEventListener("submit", function () {
+    submitted = true;
+    if (timer) {
+      window.clearTimeout(timer);
+    }
+  });
   fresh.addEventListener("input", later);
   confirm.addEventListener("input", later);
 }());
