@@ -104,8 +104,25 @@ def open_connection(
         result = conn.result or {}
         reason = result.get("description") or "refused"
         message = result.get("message") or ""
-        raise ConnectionError(f"{label} {uri}: bind as {bind_dn} refused: {reason} {message}".rstrip())
+        raise BindRefused(f"{label} {uri}: bind as {bind_dn} refused: {reason} {message}".rstrip())
     return conn
+
+
+class BindRefused(ConnectionError):
+    """The directory answered the bind and refused it (wrong password, locked, unknown DN)."""
+
+
+def bind_refusal(target: LdapTarget) -> Optional[str]:
+    """Whether a simple bind as ``target`` passes: None when it does (the connection is closed
+    again), else the directory's refusal (AD's "data 773": a right password that must change).
+    Raises ``ConnectionError`` when the directory cannot be asked."""
+    try:
+        conn = target.open()
+    except BindRefused as exc:
+        return str(exc)
+    with contextlib.suppress(LDAPException):
+        conn.unbind()
+    return None
 
 
 def paged_search(
@@ -155,6 +172,19 @@ class LdapTarget:
     def __repr__(self) -> str:  # never the password
         return f"LdapTarget({self.uri!r}, {self.bind_dn!r})"
 
+    def open(self) -> Any:
+        """A connection bound as this target (``open_connection``)."""
+        return open_connection(
+            self.uri,
+            self.bind_dn,
+            self.password,
+            starttls=self.starttls,
+            validate_certs=self.validate_certs,
+            ca_file=self.ca_file,
+            timeout=self.timeout,
+            label=self.label,
+        )
+
 
 class LdapSession:
     """A bound connection, opened on first use and again after a failure dropped it (``drop``).
@@ -171,18 +201,8 @@ class LdapSession:
 
     def conn(self) -> Any:
         if self._conn is None or self._conn.closed:
-            t = self.target
             try:
-                self._conn = open_connection(
-                    t.uri,
-                    t.bind_dn,
-                    t.password,
-                    starttls=t.starttls,
-                    validate_certs=t.validate_certs,
-                    ca_file=t.ca_file,
-                    timeout=t.timeout,
-                    label=t.label,
-                )
+                self._conn = self.target.open()
             except ConnectionError as exc:
                 raise self.error(str(exc)) from None
         return self._conn

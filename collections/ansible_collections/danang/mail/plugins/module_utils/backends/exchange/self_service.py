@@ -19,7 +19,7 @@
 
 from __future__ import annotations
 
-import contextlib
+import dataclasses
 from dataclasses import dataclass
 from typing import Optional, Union
 
@@ -37,7 +37,7 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.invo
 from ansible_collections.danang.mail.plugins.module_utils.backends.exchange.passwords import (
     password_invocation,
 )
-from ansible_collections.danang.mail.plugins.module_utils.backends.ldap import LDAPException, open_connection
+from ansible_collections.danang.mail.plugins.module_utils.backends.ldap import bind_refusal
 from ansible_collections.danang.mail.plugins.module_utils.backends.self_service import (
     ABSENT,
     DONE,
@@ -90,23 +90,13 @@ class ExchangeSelfService:
         )
 
     def _binds(self, dn: str, password: str) -> bool:
-        ad = self.config.ad
+        # The service account's AD connection settings, bound as the user.
+        target = dataclasses.replace(self.directory.session.target, bind_dn=dn, password=password)
         try:
-            conn = open_connection(
-                ad.uri,
-                dn,
-                password,
-                starttls=ad.starttls,
-                validate_certs=ad.validate_certs,
-                ca_file=ad.ca_file,
-                timeout=ad.timeout,
-                label="AD",
-            )
-        except ConnectionError as exc:
-            return " refused: " in str(exc) and MUST_CHANGE_DATA in str(exc)
-        with contextlib.suppress(LDAPException):
-            conn.unbind()
-        return True
+            refused = bind_refusal(target)
+        except ConnectionError:
+            return False
+        return refused is None or MUST_CHANGE_DATA in refused
 
     def check(self, address: str, password: str) -> Union[Person, str]:
         try:

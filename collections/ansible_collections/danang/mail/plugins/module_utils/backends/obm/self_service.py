@@ -24,7 +24,6 @@ OBM is the second system written, never put back (see ``module_utils/self_servic
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass, field
 from typing import Optional, Union
 
@@ -34,7 +33,7 @@ from ansible_collections.danang.mail.plugins.module_utils.backends.ldap import (
     LDAPException,
     LdapSession,
     LdapTarget,
-    open_connection,
+    bind_refusal,
     refusal,
 )
 from ansible_collections.danang.mail.plugins.module_utils.backends.obm.layout import (
@@ -123,22 +122,10 @@ class ObmSelfService:
     def _binds(self, dn: str, password: str) -> Optional[bool]:
         """Whether ``password`` binds as ``dn``: True, False when refused, None when slapd cannot
         be asked."""
-        target = self.settings.target(dn, password)
         try:
-            conn = open_connection(
-                target.uri,
-                dn,
-                password,
-                starttls=target.starttls,
-                validate_certs=target.validate_certs,
-                ca_file=target.ca_file,
-                timeout=target.timeout,
-            )
-        except ConnectionError as exc:
-            return False if " refused: " in str(exc) else None
-        with contextlib.suppress(LDAPException):
-            conn.unbind()
-        return True
+            return bind_refusal(self.settings.target(dn, password)) is None
+        except ConnectionError:
+            return None
 
     def check(self, address: str, password: str) -> Union[Person, str]:
         try:
