@@ -63,10 +63,13 @@ def _environment(directory: str, autoescape: bool) -> Any:
 class Templates:
     """The templates of ``directory``; ``render(kind, context)`` -> (subject, text, html)."""
 
-    def __init__(self, directory: str) -> None:
+    def __init__(self, directory: str, *, self_service_url: str = "") -> None:
         if not os.path.isdir(directory) or os.path.islink(directory):
             raise ValidationFailed([Problem(directory, "", "", "the templates directory does not exist")])
         self.directory = directory
+        # What every template may name besides its notification's own values: the address of the
+        # self-service password page (empty when the run has none).
+        self.common = {"self_service_url": self_service_url}
         self._text = _environment(directory, autoescape=False)
         self._html = _environment(directory, autoescape=True)
 
@@ -88,7 +91,7 @@ class Templates:
             name = f"{kind}.{part}.j2"
             environment = self._html if part == "html" else self._text
             try:
-                rendered = environment.get_template(name).render(**context)
+                rendered = environment.get_template(name).render(**{**self.common, **context})
             except TemplateError as exc:
                 path = os.path.join(self.directory, name)
                 raise ValidationFailed([Problem(path, kind, part, f"cannot render: {exc}")]) from None

@@ -94,6 +94,13 @@ options:
   department:
     description: The Department's address, which receives the R-47 list.
     type: str
+  self_service_url:
+    description:
+      - The address (C(https://)) of the self-service password page (role
+        P(danang.mail.password_portal#role)), named to the templates as C(self_service_url) - the
+        request results and the password warnings tell people where to change a password (R-40,
+        R-44). Omitted, the templates get an empty string.
+    type: str
   max_age_days:
     description: A notification older than this many days that was never sent is not sent.
     type: int
@@ -238,6 +245,7 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "password_notices": {"type": "path", "no_log": False},  # a file's path, not a secret
     "templates": {"type": "path", "required": True},
     "sender": {"type": "dict", "required": True},
+    "self_service_url": {"type": "str"},
     "department": {"type": "str"},
     "city_domains": {"type": "list", "elements": "str"},
     "max_age_days": {"type": "int", "default": 14},
@@ -259,6 +267,9 @@ def option_problems(params: dict[str, Any]) -> list[Problem]:
         problems.append(Problem("sender", "", "address", "must be a mail address"))
     elif not is_inside(address, city_domains(params)):
         problems.append(Problem("sender", "", "address", f"{address} is not a mailbox of the city"))
+    page = params["self_service_url"]
+    if page is not None and (not page.startswith("https://") or any(c.isspace() for c in page)):
+        problems.append(Problem("self_service_url", "", "", "must be an https:// address"))
     if params["max_age_days"] < 0:
         problems.append(Problem("max_age_days", "", "", "must not be negative"))
     if params["messages_per_batch"] < 1:
@@ -311,7 +322,7 @@ def run(module: AnsibleModule) -> dict[str, Any]:
     problems = option_problems(params)
     if problems:
         raise ValidationFailed(problems)
-    templates = Templates(params["templates"])
+    templates = Templates(params["templates"], self_service_url=params["self_service_url"] or "")
     state = load_desired_state(params["desired_state"])
     holders = load_ledger(params["ledger"]).holders()
     records = load_records(params["desired_state"], state)

@@ -202,3 +202,22 @@ def test_the_sender_must_be_a_mailbox_of_the_city(run_module, fake_systems, args
         result = run_module(notify, {**args, "sender": sender, "city_domains": ["danang-gov.example"]})
     assert result["rc"] == 0 and result["skipped"]  # every recipient is now outside the city
     assert fake_systems["obm"].mailboxes == {}
+
+
+def test_the_warning_and_the_result_name_the_password_page(run_module, fake_systems, args) -> None:
+    # people are told where to change a password (OBM refuses an initial one over IMAP).
+    page = "https://mail-password.danang.gov.vn/"
+    warning = {"kind": "password_warn", "address": TUNG, "due": "2026-12-01", "recorded_on": "2026-12-08"}
+    lines(args["password_notices"], {"key": f"password-warn:{TUNG}:2026-12-01", **warning})
+    with time_machine.travel(AT, tick=False):
+        assert run_module(notify, {**args, "self_service_url": page})["summary"] == {"sent": 2}
+    for recipient in (TUNG, REQUESTER):
+        message = fake_systems["obm"].mailboxes[recipient][0]
+        assert page in message.get_body(("plain",)).get_content()
+        assert f'<a href="{page}">' in message.get_body(("html",)).get_content()
+
+
+def test_a_password_page_address_that_is_not_https_is_refused(run_module, fake_systems, args) -> None:
+    with time_machine.travel(AT, tick=False):
+        result = run_module(notify, {**args, "self_service_url": "http://mail-password.danang.gov.vn/"})
+    assert result["rc"] == 1 and "self_service_url" in result["msg"] and fake_systems["obm"].mailboxes == {}
