@@ -16,15 +16,17 @@ on every system that holds them (R-40, R-42, R-43), see docs/password-portal.md.
   previous flags (ROLLED_BACK); a put-back that fails leaves the systems disagreeing
   (INCONSISTENT, logged with the address and the systems, never a password).
 
-One lock serialises the service's calls: the directories' connections are not shared between
-threads (the page runs one process with threads).
+A set of the systems' connections serves one call at a time (ldap3 and PSRP connections are not
+shared between threads); the page's process opens up to ``CONNECTIONS`` sets, so that many sign-ins
+and changes run at once among its threads.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Optional
 
@@ -63,6 +65,9 @@ __all__ = ["SelfService", "config_problems", "open_service"]
 LOG = logging.getLogger("danang.mail.self_service")
 MAX_ADDRESS = 254  # RFC 5321 path limit
 MAX_PASSWORD = 256  # longer input is refused before any directory sees it
+CONNECTIONS = 4  # sets of connections a page process opens at most (calls served at once)
+
+Systems = Mapping[str, SelfServiceSystem]
 
 
 class SelfService:
@@ -73,14 +78,39 @@ class SelfService:
         domain: str,
         systems: Sequence[SelfServiceSystem],
         personal_data: Optional[Mapping[str, PersonalData]] = None,
+        *,
+        more: Optional[Callable[[], Sequence[SelfServiceSystem]]] = None,
+        connections: int = CONNECTIONS,
     ) -> None:
+        """``systems``: the first set of connections; ``more`` opens another (the same systems, in
+        the same order) when every set is busy, up to ``connections`` sets."""
         self.domain = domain.lower()
-        self.systems = {system.name: system for system in systems}
         self.order = tuple(system.name for system in systems)
         self.personal_data = dict(personal_data or {})
         self._holder_ids: dict[str, str] = {}  # address -> holder id, from the last sign-in
-        self._lock = threading.Lock()  # the systems' connections: one call at a time
         self._ids_lock = threading.Lock()  # problems() never waits for a directory
+        self._more = more
+        self._opened: list[Systems] = [{system.name: system for system in systems}]
+        self._free = list(self._opened)
+        self._free_lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(max(connections, 1) if more else 1)
+
+    @contextlib.contextmanager
+    def _systems(self) -> Iterator[Systems]:
+        """A set of connections no other call uses until this one ends."""
+        with self._slots:
+            with self._free_lock:
+                systems = self._free.pop() if self._free else None
+            if systems is None and self._more is not None:
+                systems = {system.name: system for system in self._more()}
+                with self._free_lock:
+                    self._opened.append(systems)
+            assert systems is not None  # the semaphore never lets more calls in than sets
+            try:
+                yield systems
+            finally:
+                with self._free_lock:
+                    self._free.append(systems)
 
     # -- PasswordService ----------------------------------------------------------------------
     def _address(self, address: str) -> Optional[str]:
@@ -92,11 +122,11 @@ class SelfService:
             return None
         return address
 
-    def _persons(self, address: str, password: str) -> Optional[list[Person]]:
+    def _persons(self, systems: Systems, address: str, password: str) -> Optional[list[Person]]:
         """Every system's person at ``address`` when ``password`` is right on each that holds them."""
         persons = []
         for name in self.order:
-            found = self.systems[name].check(address, password)
+            found = systems[name].check(address, password)
             if found == NO:
                 return None
             if isinstance(found, Person):
@@ -107,10 +137,10 @@ class SelfService:
         wanted = self._address(address)
         if wanted is None or not isinstance(password, str) or not 0 < len(password) <= MAX_PASSWORD:
             return None  # an empty password would be an anonymous LDAP bind
-        with self._lock:
-            persons = self._persons(wanted, password)
-            if persons is None:
-                return None
+        with self._systems() as systems:
+            persons = self._persons(systems, wanted, password)
+        if persons is None:
+            return None
         holder_id = next((p.holder_id for p in persons if p.holder_id), None)
         if holder_id is not None:
             with self._ids_lock:
@@ -137,17 +167,19 @@ class SelfService:
             return ChangeResult(REFUSED, reason="the password is too long")
         if new_password == old_password:
             return ChangeResult(REFUSED, reason="the new password is the current one")
-        with self._lock:
-            persons = self._persons(holder.address, old_password)
+        with self._systems() as systems:
+            persons = self._persons(systems, holder.address, old_password)
             if persons is None or tuple(p.system for p in persons) != holder.systems:
                 return ChangeResult(REFUSED, reason="the current password no longer signs in everywhere")
-            return self._write(holder.address, persons, old_password, new_password)
+            return self._write(systems, holder.address, persons, old_password, new_password)
 
     # -- the writes ---------------------------------------------------------------------------
-    def _write(self, address: str, persons: list[Person], old: str, new: str) -> ChangeResult:
+    def _write(
+        self, systems: Systems, address: str, persons: list[Person], old: str, new: str
+    ) -> ChangeResult:
         written: list[Person] = []
         for person in persons:
-            system = self.systems[person.system]
+            system = systems[person.system]
             step = system.set_password(person, new)
             unsure = False
             if step.status == UNKNOWN:
@@ -163,17 +195,24 @@ class SelfService:
                 return self._inconsistent(address, [*written, person], person.system, step.reason)
             # An unsure write is put back too: the old password again is right either way.
             restore = [*written, person] if unsure else written
-            return self._undo(address, restore, bool(written), old, person.system, step.reason)
+            return self._undo(systems, address, restore, bool(written), old, person.system, step.reason)
         LOG.info("password changed for %s on %s", address, ", ".join(p.system for p in persons))
         return ChangeResult(CHANGED)
 
     def _undo(
-        self, address: str, restore: list[Person], changed: bool, old: str, failed: str, reason: str
+        self,
+        systems: Systems,
+        address: str,
+        restore: list[Person],
+        changed: bool,
+        old: str,
+        failed: str,
+        reason: str,
     ) -> ChangeResult:
         """Put ``restore`` back, newest first; ``changed``: some system had the new password."""
         not_back = []
         for person in reversed(restore):
-            step = self.systems[person.system].put_back(person, old)
+            step = systems[person.system].put_back(person, old)
             if not step.done:
                 not_back.append(f"{person.system}: {step.reason}")
         if not_back:
@@ -202,9 +241,10 @@ class SelfService:
 
     # -- lifetime -----------------------------------------------------------------------------
     def close(self) -> None:
-        with self._lock:
-            for system in self.systems.values():
-                system.close()
+        with self._free_lock:
+            for systems in self._opened:
+                for system in systems.values():
+                    system.close()
 
     def __enter__(self) -> SelfService:
         return self
@@ -226,10 +266,14 @@ def open_service(
     parsed, problems = read_config(config, source)
     if parsed is None:
         raise ValidationFailed(problems)
-    systems: list[SelfServiceSystem] = []
-    for name in parsed.systems:
-        if name == SYSTEM_EXCHANGE and parsed.exchange is not None:
-            systems.append(ExchangeSelfService(parsed.exchange))
-        elif name == SYSTEM_OBM and parsed.obm is not None:
-            systems.append(ObmSelfService(parsed.obm))
-    return SelfService(parsed.domain, systems, parsed.personal_data)
+
+    def open_systems() -> list[SelfServiceSystem]:
+        systems: list[SelfServiceSystem] = []
+        for name in parsed.systems:
+            if name == SYSTEM_EXCHANGE and parsed.exchange is not None:
+                systems.append(ExchangeSelfService(parsed.exchange))
+            elif name == SYSTEM_OBM and parsed.obm is not None:
+                systems.append(ObmSelfService(parsed.obm))
+        return systems
+
+    return SelfService(parsed.domain, open_systems(), parsed.personal_data, more=open_systems)

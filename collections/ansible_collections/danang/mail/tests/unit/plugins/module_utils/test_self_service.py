@@ -6,8 +6,10 @@ against the labs in tests/integration/test_self_service_backends.py."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime
 import logging
+import threading
 from dataclasses import dataclass, field
 from typing import Optional, Union
 
@@ -364,3 +366,27 @@ def test_the_change_and_the_put_back_cmdlets():
     for invocation in (change, back):
         assert_binds_in_lab(invocation)
         assert_matches_signature(invocation)
+
+
+def test_sign_ins_run_at_once_on_sets_of_connections_and_close_closes_every_set() -> None:
+    # A set of connections serves one call at a time; more sets let the page's threads sign people
+    # in at once. Both sign-ins must be inside a system together, or the barrier breaks.
+    together = threading.Barrier(2, timeout=5)
+    accounts = {AN: Account(OLD)}
+    opened: list[System] = []
+
+    class Meeting(System):
+        def check(self, address: str, password: str) -> Union[Person, str]:
+            together.wait()
+            return super().check(address, password)
+
+    def more() -> list[System]:
+        opened.append(Meeting("obm", False, accounts))
+        return [opened[-1]]
+
+    pooled = SelfService(DOMAIN, more(), more=more, connections=2)
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        holders = list(pool.map(lambda _n: pooled.sign_in(AN, OLD), range(2)))
+    assert all(h is not None and h.systems == ("obm",) for h in holders)
+    pooled.close()
+    assert len(opened) == 2 and all(s.calls == ["close"] for s in opened)
