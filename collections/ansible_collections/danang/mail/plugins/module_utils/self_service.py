@@ -101,11 +101,12 @@ class SelfService:
         with self._slots:
             with self._free_lock:
                 systems = self._free.pop() if self._free else None
-            if systems is None and self._more is not None:
+            if systems is None:  # every set busy: only with ``more`` do the slots outnumber the sets
+                if self._more is None:
+                    raise RuntimeError("no free set of connections")
                 systems = {system.name: system for system in self._more()}
                 with self._free_lock:
                     self._opened.append(systems)
-            assert systems is not None  # the semaphore never lets more calls in than sets
             try:
                 yield systems
             finally:
