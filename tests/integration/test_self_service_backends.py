@@ -35,10 +35,8 @@ from ansible_collections.danang.mail.plugins.module_utils.password_change import
 )
 from ansible_collections.danang.mail.plugins.module_utils.self_service import open_service
 from both_labs import SiteCity
-from exchangelib import DELEGATE, Account, Configuration, Credentials, Version
-from exchangelib.errors import UnauthorizedError
-from exchangelib.version import EXCHANGE_2016
 from lab_city import password_for
+from test_password_policy_exchange import ews_logon, ldap_binds
 
 city, site_city = both_labs.city, both_labs.site_city  # the fixtures
 pytestmark = pytest.mark.integration
@@ -212,22 +210,6 @@ def ad_user(site: SiteCity, address: str) -> dict[str, Any]:
     return next(u for u in site.city.ad_users().values() if str(u.get("mail", "")).lower() == address)
 
 
-def ews_ok(site: SiteCity, address: str, password: str) -> bool:
-    """Whether EWS (the lab's Basic authentication, which refuses a must-change account) lets
-    ``address`` in with ``password``."""
-    lab = site.city.lab
-    config = Configuration(
-        service_endpoint=f"{lab.base_url}/EWS/Exchange.asmx",
-        credentials=Credentials(address, password),
-        version=Version(build=EXCHANGE_2016),
-    )
-    try:
-        Account(address, config=config, autodiscover=False, access_type=DELEGATE).inbox.refresh()
-    except UnauthorizedError:
-        return False
-    return True
-
-
 def test_sign_in_and_change_on_both_systems(site_city: SiteCity, portal_password: str) -> None:
     site = site_city
     _plan, results, _ = site.city.reconcile(scope=SCOPE)
@@ -254,7 +236,7 @@ def test_sign_in_and_change_on_both_systems(site_city: SiteCity, portal_password
         assert service.sign_in(an, NEW) is not None
 
     assert obm_binds(site, an, NEW) and not obm_binds(site, an, initial)
-    assert ews_ok(site, an, NEW) and not ews_ok(site, an, initial)
+    assert ews_logon(site.city.lab, an, NEW) and not ews_logon(site.city.lab, an, initial)
     assert site.imap_ok(an, NEW) and not site.imap_ok(an, initial)  # saslauthd binds
     after = obm_entry(site, an)
     # The page's modify leaves no pwdReset, and slapd stamps pwdChangedTime.
@@ -272,16 +254,6 @@ def test_sign_in_and_change_on_both_systems(site_city: SiteCity, portal_password
     entry = obm_entry(site, binh)
     assert result["result"] == 0 and not flag(entry, "pwdReset")
     assert len(entry["pwdHistory"]) == 1 and entry["pwdChangedTime"] >= before["pwdChangedTime"]
-
-
-def ad_binds(site: SiteCity, address: str, password: str) -> bool:
-    """A simple bind to the lab's AD as the user (the lab's slapd lets a must-change account bind)."""
-    host, port = site.city.lab.ad_uri.removeprefix("ldap://").split(":")
-    conn = ldap3.Connection(ldap3.Server(host, port=int(port)), ad_user(site, address)["dn"], password)
-    try:
-        return bool(conn.bind())
-    finally:
-        conn.unbind()
 
 
 def under_the_citys_policy(site: SiteCity, address: str) -> str:
@@ -356,7 +328,8 @@ def test_a_refusal_on_obm_leaves_both_systems_as_they_were(site_city: SiteCity, 
 
         after = ad_user(site, binh)  # Exchange put back: old password, forced change, issue record
         assert int(after["pwdLastSet"]) == 0 and after.get("extensionAttribute1") == issued
-        assert ad_binds(site, binh, initial) and not ad_binds(site, binh, refused)
+        user_dn = ad_user(site, binh)["dn"]  # the lab's AD lets a must-change account bind
+        assert ldap_binds(site.city.lab, user_dn, initial) and not ldap_binds(site.city.lab, user_dn, refused)
         assert obm_binds(site, binh, initial) and not obm_binds(site, binh, refused)
         assert flag(obm_entry(site, binh), "pwdReset")
     finally:
